@@ -1,0 +1,203 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// freePort asks the kernel for a port that is free now.
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// syncBuffer is a bytes.Buffer that the server goroutine and the test can share.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func waitHealthy(t *testing.T, base string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if res, err := http.Get(base + "/health"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("%s/health did not answer within 10s", base)
+}
+
+func TestRunCommands(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		env      map[string]string
+		wantOut  string
+		wantErr  string
+		wantCode int
+	}{
+		{name: "version", args: []string{"version"}, wantOut: "devops-info-service 0.0.0-dev (commit unknown, built unknown)\n"},
+		{name: "unknown command", args: []string{"serve"}, wantErr: `unknown command "serve"`, wantCode: 2},
+		{name: "too many arguments", args: []string{"healthcheck", "now"}, wantErr: "too many arguments", wantCode: 2},
+		{name: "bad port", env: map[string]string{"PORT": "abc"}, wantErr: `PORT must be a number from 1 to 65535, got "abc"`, wantCode: 2},
+		{name: "healthcheck bad port", args: []string{"healthcheck"}, env: map[string]string{"PORT": "-1"}, wantErr: "PORT must be", wantCode: 2},
+		{name: "healthcheck nothing listening", args: []string{"healthcheck"}, env: map[string]string{"PORT": strconv.Itoa(freePort(t))}, wantErr: "probing http://127.0.0.1:", wantCode: 1},
+		{name: "address not on this host", env: map[string]string{"HOST": "192.0.2.1", "PORT": "8000"}, wantErr: "listening on 192.0.2.1:8000", wantCode: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			err := run(t.Context(), append([]string{"devops-info-service"}, tt.args...), env(tt.env), &out, io.Discard)
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("run(%q): %v", tt.args, err)
+				}
+			} else if err == nil || !strings.Contains(err.Error(), tt.wantErr) || exitCode(err) != tt.wantCode {
+				t.Fatalf("run(%q) = %v (exit %d), want %q (exit %d)", tt.args, err, exitCode(err), tt.wantErr, tt.wantCode)
+			}
+			if tt.wantOut != "" && out.String() != tt.wantOut {
+				t.Errorf("run(%q) printed %q, want %q", tt.args, out.String(), tt.wantOut)
+			}
+		})
+	}
+}
+
+func TestServeAndHealthcheck(t *testing.T) {
+	port := strconv.Itoa(freePort(t))
+	getenv := env(map[string]string{"HOST": "127.0.0.1", "PORT": port})
+	ctx, cancel := context.WithCancel(t.Context())
+	var logs syncBuffer
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"devops-info-service"}, getenv, &logs, io.Discard) }()
+	waitHealthy(t, "http://127.0.0.1:"+port)
+
+	if err := run(t.Context(), []string{"devops-info-service", "healthcheck"}, getenv, io.Discard, io.Discard); err != nil {
+		t.Errorf("healthcheck against a running service: %v", err)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("run after cancel = %v, want nil", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("run did not return within 5s of cancel")
+	}
+	for _, want := range []string{`"msg":"starting"`, `"version":"0.0.0-dev"`, `"address":"127.0.0.1:` + port + `"`, `"msg":"request"`, `"msg":"stopped"`} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("logs lack %s:\n%s", want, logs.String())
+		}
+	}
+}
+
+func TestHealthcheckUnhealthy(t *testing.T) {
+	tests := []struct {
+		name    string
+		handler http.HandlerFunc
+		wantErr string
+	}{
+		{"503", func(w http.ResponseWriter, r *http.Request) {
+			writeJSON(w, 503, healthResponse{Status: "unhealthy"})
+		}, `status 503, "unhealthy"`},
+		{"not json", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }, "reading body"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(tt.handler)
+			defer srv.Close()
+			_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+			err := run(t.Context(), []string{"x", "healthcheck"}, env(map[string]string{"PORT": port}), io.Discard, io.Discard)
+			if err == nil || exitCode(err) != 1 || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("healthcheck = %v (exit %d), want exit 1 and %q", err, exitCode(err), tt.wantErr)
+			}
+		})
+	}
+}
+
+// A request in flight when the signal comes is finished, and only then does
+// the server stop.
+func TestShutdownDrainsInFlight(t *testing.T) {
+	addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
+	entered := make(chan struct{})
+	slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(entered)
+		time.Sleep(500 * time.Millisecond)
+		io.WriteString(w, "finished")
+	})
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- listenAndServe(ctx, addr, slow, newLogger(io.Discard, false)) }()
+
+	type result struct {
+		body string
+		err  error
+	}
+	got := make(chan result, 1)
+	go func() {
+		var res *http.Response
+		var err error
+		for range 200 { // until the listener is up
+			if res, err = http.Get("http://" + addr + "/"); err == nil {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		if err != nil {
+			got <- result{err: err}
+			return
+		}
+		defer res.Body.Close()
+		b, err := io.ReadAll(res.Body)
+		got <- result{string(b), err}
+	}()
+	<-entered
+	cancel()
+	r := <-got
+	if r.err != nil || r.body != "finished" {
+		t.Errorf("in-flight request during shutdown = %q, %v; want \"finished\"", r.body, r.err)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("listenAndServe after drain = %v, want nil", err)
+	}
+}
+
+func TestExitCode(t *testing.T) {
+	if got := exitCode(errors.New("x")); got != 1 {
+		t.Errorf("exitCode(plain) = %d, want 1", got)
+	}
+	if got := exitCode(usageError("x")); got != 2 {
+		t.Errorf("exitCode(usage) = %d, want 2", got)
+	}
+}

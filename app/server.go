@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+)
+
+// The server's limits, so that a slow or hostile client cannot hold it.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 15 * time.Second
+	writeTimeout      = 30 * time.Second
+	idleTimeout       = 120 * time.Second
+	maxHeaderBytes    = 64 << 10
+	// shutdownGrace bounds how long in-flight requests may run on after
+	// SIGTERM; orchestrators wait about 30 s before they kill.
+	shutdownGrace = 20 * time.Second
+)
+
+// serve runs the service until ctx is done.
+func serve(ctx context.Context, cfg config, stdout io.Writer) error {
+	logger := newLogger(stdout, cfg.debug)
+	d := deps{
+		service:        newServiceInfo(),
+		system:         readSystemInfo("/"),
+		started:        time.Now(),
+		now:            time.Now,
+		logger:         logger,
+		trustedProxies: cfg.trustedProxies,
+	}
+	return listenAndServe(ctx, cfg.addr(), newHandler(d), logger)
+}
+
+// listenAndServe serves h on addr until ctx is done, then stops accepting and
+// lets in-flight requests finish, for at most shutdownGrace.
+func listenAndServe(ctx context.Context, addr string, h http.Handler, logger *slog.Logger) error {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", addr, err)
+	}
+	logger.Info("starting", "version", version, "commit", commit, "address", ln.Addr().String())
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serving on %s: %w", ln.Addr(), err)
+	case <-ctx.Done():
+	}
+
+	logger.Info("shutting down", "grace_seconds", shutdownGrace.Seconds())
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		srv.Close()
+		return fmt.Errorf("shutting down: requests still running after %s: %w", shutdownGrace, err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serving on %s: %w", ln.Addr(), err)
+	}
+	logger.Info("stopped")
+	return nil
+}

@@ -1,0 +1,171 @@
+// Package binary builds the service's executables: static, stamped with
+// their version, and byte-for-byte the same from any clean clone.
+package binary
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/lehus1/devops-info-service-go/internal/version"
+	"golang.org/x/mod/modfile"
+)
+
+// Artifact is one built executable.
+type Artifact struct {
+	Platform Platform
+	Path     string
+	SHA256   string
+	Size     int64
+}
+
+type options struct {
+	pkg       string
+	name      string
+	output    string
+	platforms []Platform
+	progress  io.Writer
+}
+
+// Option changes how Build works.
+type Option func(*options)
+
+// WithPackage sets the main package to build. Default "./app".
+func WithPackage(pkg string) Option { return func(o *options) { o.pkg = pkg } }
+
+// WithName sets the executable's file name. Default "devops-info-service".
+func WithName(name string) Option { return func(o *options) { o.name = name } }
+
+// WithOutput sets the folder that gets one <os>_<arch> folder per platform.
+// Default "dist/bin" under the module.
+func WithOutput(dir string) Option { return func(o *options) { o.output = dir } }
+
+// WithPlatforms sets the targets. Default DefaultPlatforms.
+func WithPlatforms(ps ...Platform) Option { return func(o *options) { o.platforms = ps } }
+
+// WithProgress sets where a line per platform goes as it is built.
+// Default nowhere.
+func WithProgress(w io.Writer) Option { return func(o *options) { o.progress = w } }
+
+// Build compiles the module in dir for each platform. Each executable is
+// written beside its final path and renamed into place, so an interrupted
+// build leaves the previous one whole.
+func Build(ctx context.Context, dir string, info version.Info, opts ...Option) ([]Artifact, error) {
+	o := options{pkg: "./app", name: "devops-info-service", output: filepath.Join(dir, "dist", "bin"), platforms: DefaultPlatforms, progress: io.Discard}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	toolchain, err := Toolchain(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []Artifact
+	for _, p := range o.platforms {
+		start := time.Now()
+		a, err := buildOne(ctx, dir, toolchain, info, o, p)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(o.progress, "built %s in %.1fs: %s (%.1f MB)\n", p, time.Since(start).Seconds(), a.Path, float64(a.Size)/1e6)
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+func buildOne(ctx context.Context, dir, toolchain string, info version.Info, o options, p Platform) (Artifact, error) {
+	final := filepath.Join(o.output, p.Dir(), o.name)
+	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
+		return Artifact{}, fmt.Errorf("building %s: %w", p, err)
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(final), ".build-")
+	if err != nil {
+		return Artifact{}, fmt.Errorf("building %s: %w", p, err)
+	}
+	defer os.RemoveAll(tmp)
+
+	args := append([]string{"build", "-o", filepath.Join(tmp, o.name)}, Flags(info)...)
+	cmd := exec.CommandContext(ctx, "go", append(args, o.pkg)...)
+	cmd.Dir = dir
+	cmd.Env = Env(os.Environ(), toolchain, p)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return Artifact{}, fmt.Errorf("building %s: go %s: %w\n%s", p, strings.Join(args, " "), err, out)
+	}
+	if err := os.Rename(filepath.Join(tmp, o.name), final); err != nil {
+		return Artifact{}, fmt.Errorf("building %s: %w", p, err)
+	}
+	sum, size, err := hashFile(final)
+	if err != nil {
+		return Artifact{}, fmt.Errorf("building %s: %w", p, err)
+	}
+	return Artifact{Platform: p, Path: final, SHA256: sum, Size: size}, nil
+}
+
+// Flags are the go build flags of a release build: no paths of this
+// machine, no VCS stamp or build ID that differ between clones, no symbols,
+// and the build's identity in main's variables.
+func Flags(info version.Info) []string {
+	return []string{
+		"-trimpath",
+		"-buildvcs=false",
+		"-ldflags=" + strings.Join([]string{
+			"-s", "-w", "-buildid=",
+			"-X", "main.version=" + info.Version,
+			"-X", "main.commit=" + info.Commit,
+			"-X", "main.buildDate=" + info.Time.UTC().Format(time.RFC3339),
+		}, " "),
+	}
+}
+
+// Env is base with every variable that changes the compiler's output pinned:
+// a user's GOFLAGS, GOAMD64 or GOEXPERIMENT must not change the bytes, and
+// GOTOOLCHAIN names the exact Go release from go.mod, which the go command
+// fetches from the module proxy when it is not the one installed.
+func Env(base []string, toolchain string, p Platform) []string {
+	// exec.Cmd keeps the last of duplicate keys, so appending overrides.
+	return append(slices.Clone(base),
+		"CGO_ENABLED=0", "GOOS="+p.OS, "GOARCH="+p.Arch, "GOFLAGS=", "GOEXPERIMENT=", "GOTOOLCHAIN="+toolchain,
+		"GOAMD64=v1", "GOARM64=v8.0", "GOARM=7", "GO386=sse2", "GOPPC64=power8", "GORISCV64=rva20u64")
+}
+
+// Toolchain is the exact Go release the module builds with: go.mod's
+// toolchain line, else its go line, as in "go1.26.8".
+func Toolchain(dir string) (string, error) {
+	path := filepath.Join(dir, "go.mod")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("reading the Go version: %w", err)
+	}
+	f, err := modfile.Parse(path, data, nil)
+	if err != nil {
+		return "", fmt.Errorf("reading the Go version: %w", err)
+	}
+	if f.Toolchain != nil {
+		return f.Toolchain.Name, nil
+	}
+	if f.Go == nil || strings.Count(f.Go.Version, ".") != 2 {
+		return "", fmt.Errorf("reading the Go version: %s has no exact go or toolchain line (such as \"go 1.26.8\")", path)
+	}
+	return "go" + f.Go.Version, nil
+}
+
+func hashFile(path string) (string, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return "", 0, err
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
+}

@@ -1,0 +1,179 @@
+package binary
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/lehus1/devops-info-service-go/internal/version"
+)
+
+// moduleRoot is the repository's root, two folders up from this package.
+func moduleRoot(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+var testInfo = version.Info{Version: "1.2.3", Commit: "0123456789abcdef0123456789abcdef01234567", Time: time.Unix(1700000000, 0)}
+
+// Two builds of one commit give the same bytes, even when the second has a
+// cold build cache and a user's GOFLAGS and GOAMD64 that would change them.
+func TestBuildIsReproducible(t *testing.T) {
+	if testing.Short() {
+		t.Skip("cold-cache build takes ~30s; skipped with -short")
+	}
+	root := moduleRoot(t)
+	amd64 := Platform{"linux", "amd64"}
+	first, err := Build(t.Context(), root, testInfo, WithOutput(t.TempDir()), WithPlatforms(amd64))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GOCACHE", t.TempDir())
+	t.Setenv("GOFLAGS", "-buildvcs=true")
+	t.Setenv("GOAMD64", "v3")
+	second, err := Build(t.Context(), root, testInfo, WithOutput(t.TempDir()), WithPlatforms(amd64))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first[0].SHA256 != second[0].SHA256 || first[0].Size != second[0].Size {
+		t.Errorf("two builds differ: %s (%d bytes) and %s (%d bytes)", first[0].SHA256, first[0].Size, second[0].SHA256, second[0].Size)
+	}
+}
+
+func TestBuildStampsAndPlacesBinaries(t *testing.T) {
+	root := moduleRoot(t)
+	out := t.TempDir()
+	var progress strings.Builder
+	got, err := Build(t.Context(), root, testInfo, WithOutput(out), WithProgress(&progress))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("Build() made %d binaries, want 2", len(got))
+	}
+	for i, p := range DefaultPlatforms {
+		want := filepath.Join(out, p.Dir(), "devops-info-service")
+		if got[i].Platform != p || got[i].Path != want || len(got[i].SHA256) != 64 || got[i].Size < 1e6 {
+			t.Errorf("Build()[%d] = %+v, want %s at %s", i, got[i], p, want)
+		}
+		if !strings.Contains(progress.String(), "built "+p.String()) {
+			t.Errorf("progress %q lacks a line for %s", progress.String(), p)
+		}
+	}
+	entries, _ := os.ReadDir(filepath.Join(out, "linux_amd64"))
+	if len(entries) != 1 {
+		t.Errorf("output folder holds %d entries, want only the binary (no temporary leftovers)", len(entries))
+	}
+	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
+		return
+	}
+	stamp, err := exec.Command(got[0].Path, "version").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "devops-info-service 1.2.3 (commit 0123456789abcdef0123456789abcdef01234567, built 2023-11-14T22:13:20Z)\n"; string(stamp) != want {
+		t.Errorf("built binary says %q, want %q", stamp, want)
+	}
+	// Static: no interpreter, so it runs on an empty base image.
+	if data, _ := os.ReadFile(got[0].Path); strings.Contains(string(data), "/lib64/ld-linux") {
+		t.Errorf("binary names a dynamic loader; want a static executable")
+	}
+}
+
+func TestBuildFailureKeepsPreviousBinary(t *testing.T) {
+	root := moduleRoot(t)
+	out := t.TempDir()
+	amd64 := Platform{"linux", "amd64"}
+	prev := filepath.Join(out, "linux_amd64", "devops-info-service")
+	os.MkdirAll(filepath.Dir(prev), 0o755)
+	os.WriteFile(prev, []byte("previous build"), 0o755)
+	_, err := Build(t.Context(), root, testInfo, WithOutput(out), WithPlatforms(amd64), WithPackage("./nosuchpackage"))
+	if err == nil || !strings.Contains(err.Error(), "building linux/amd64") {
+		t.Fatalf("Build(missing package) = %v, want an error about building linux/amd64", err)
+	}
+	if data, _ := os.ReadFile(prev); string(data) != "previous build" {
+		t.Errorf("previous binary was replaced by a failed build")
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(prev)); len(entries) != 1 {
+		t.Errorf("failed build left %d entries, want the previous binary only", len(entries))
+	}
+}
+
+func TestParsePlatforms(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    []Platform
+		wantErr string
+	}{
+		{"linux/amd64", []Platform{{"linux", "amd64"}}, ""},
+		{"linux/arm64, linux/amd64,linux/arm64", []Platform{{"linux", "arm64"}, {"linux", "amd64"}}, ""},
+		{"linux/mips", nil, `platform "linux/mips" is not one of linux/amd64, linux/arm64`},
+		{"windows/amd64", nil, `platform "windows/amd64"`},
+		{"amd64", nil, `platform "amd64"`},
+		{"", nil, `platform ""`},
+	}
+	for _, tt := range tests {
+		got, err := ParsePlatforms(tt.in)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("ParsePlatforms(%q) error = %v, want %q", tt.in, err, tt.wantErr)
+			}
+			continue
+		}
+		if diff := cmp.Diff(tt.want, got); err != nil || diff != "" {
+			t.Errorf("ParsePlatforms(%q) = %v (-want +got):\n%s", tt.in, err, diff)
+		}
+	}
+}
+
+func TestToolchain(t *testing.T) {
+	tests := []struct {
+		gomod, want, wantErr string
+	}{
+		{"module m\n\ngo 1.26.8\n", "go1.26.8", ""},
+		{"module m\n\ngo 1.26.0\n\ntoolchain go1.26.8\n", "go1.26.8", ""},
+		{"module m\n\ngo 1.26\n", "", "no exact go or toolchain line"},
+		{"module m\n\ngo 1.26.8\nrequire (\n", "", "reading the Go version"},
+	}
+	for _, tt := range tests {
+		dir := t.TempDir()
+		os.WriteFile(filepath.Join(dir, "go.mod"), []byte(tt.gomod), 0o644)
+		got, err := Toolchain(dir)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("Toolchain(%q) error = %v, want %q", tt.gomod, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("Toolchain(%q) = %q, %v; want %q", tt.gomod, got, err, tt.want)
+		}
+	}
+	if _, err := Toolchain(t.TempDir()); err == nil {
+		t.Errorf("Toolchain(no go.mod) = nil error, want one")
+	}
+}
+
+func TestEnvOverridesUserSettings(t *testing.T) {
+	env := Env([]string{"HOME=/h", "GOFLAGS=-race", "CGO_ENABLED=1"}, "go1.26.8", Platform{"linux", "arm64"})
+	last := map[string]string{}
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		last[k] = v
+	}
+	want := map[string]string{"HOME": "/h", "GOFLAGS": "", "CGO_ENABLED": "0", "GOOS": "linux", "GOARCH": "arm64", "GOTOOLCHAIN": "go1.26.8"}
+	for k, v := range want {
+		if last[k] != v {
+			t.Errorf("Env(): %s = %q, want %q", k, last[k], v)
+		}
+	}
+}

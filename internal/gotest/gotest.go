@@ -1,0 +1,230 @@
+// Package gotest runs a module's tests with the race detector and coverage,
+// shows what failed as it happens, and holds every package to a coverage
+// floor.
+package gotest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Package is what one package's tests came to.
+type Package struct {
+	Path                    string
+	Passed, Failed, Skipped int
+	// Coverage is the percentage of statements run; -1 for a package that
+	// has no statements to cover.
+	Coverage float64
+	Ok       bool
+	Elapsed  time.Duration
+}
+
+// Summary is a whole run.
+type Summary struct {
+	Packages                []Package
+	Passed, Failed, Skipped int
+}
+
+type options struct {
+	race        bool
+	minCoverage float64
+	profile     string
+	output      io.Writer
+	packages    []string
+}
+
+// Option changes how Run works.
+type Option func(*options)
+
+// WithRace turns the race detector on or off. Default on.
+func WithRace(on bool) Option { return func(o *options) { o.race = on } }
+
+// WithMinCoverage sets the floor, in percent, that every package with
+// statements must reach. Default 80.
+func WithMinCoverage(percent float64) Option { return func(o *options) { o.minCoverage = percent } }
+
+// WithCoverProfile writes the merged coverage profile to path. Default none.
+func WithCoverProfile(path string) Option { return func(o *options) { o.profile = path } }
+
+// WithOutput sets where go test's package lines and the output of failed
+// and skipped tests go, as they happen. Default nowhere.
+func WithOutput(w io.Writer) Option { return func(o *options) { o.output = w } }
+
+// WithPackages sets the package patterns. Default "./...".
+func WithPackages(patterns ...string) Option { return func(o *options) { o.packages = patterns } }
+
+// Run runs the tests of the module in dir. The error says what failed:
+// tests, the build, or the coverage floor; the summary is filled in either way.
+func Run(ctx context.Context, dir string, opts ...Option) (Summary, error) {
+	o := options{race: true, minCoverage: 80, output: io.Discard, packages: []string{"./..."}}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	args := []string{"test", "-json", "-cover", "-covermode=atomic"}
+	if o.race {
+		args = append(args, "-race")
+	}
+	var tmpProfile string
+	if o.profile != "" {
+		if err := os.MkdirAll(filepath.Dir(o.profile), 0o755); err != nil {
+			return Summary{}, fmt.Errorf("running tests: %w", err)
+		}
+		tmpProfile = o.profile + ".tmp"
+		defer os.Remove(tmpProfile)
+		args = append(args, "-coverprofile="+tmpProfile)
+	}
+	args = append(args, o.packages...)
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = dir
+	cmd.Stderr = o.output
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return Summary{}, fmt.Errorf("running tests: %w", err)
+	}
+	if err := cmd.Start(); err != nil {
+		return Summary{}, fmt.Errorf("running go test: %w", err)
+	}
+	sum, parseErr := parse(stdout, o.output)
+	waitErr := cmd.Wait()
+	if ctx.Err() != nil {
+		return sum, fmt.Errorf("running tests: %w", ctx.Err())
+	}
+	if parseErr != nil {
+		return sum, fmt.Errorf("reading go test's output: %w", parseErr)
+	}
+	if tmpProfile != "" && waitErr == nil {
+		if err := os.Rename(tmpProfile, o.profile); err != nil {
+			return sum, fmt.Errorf("saving the coverage profile: %w", err)
+		}
+	}
+	return sum, sum.check(waitErr, o.minCoverage)
+}
+
+func (s Summary) check(waitErr error, floor float64) error {
+	var failed []string
+	for _, p := range s.Packages {
+		if !p.Ok {
+			failed = append(failed, p.Path)
+		}
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("tests failed in %s", strings.Join(failed, ", "))
+	}
+	if waitErr != nil {
+		return fmt.Errorf("go test: %w", waitErr)
+	}
+	if low := s.Below(floor); len(low) > 0 {
+		var parts []string
+		for _, p := range low {
+			parts = append(parts, fmt.Sprintf("%s %.1f%%", p.Path, p.Coverage))
+		}
+		return fmt.Errorf("coverage below %.0f%%: %s (add tests for what they leave out)", floor, strings.Join(parts, ", "))
+	}
+	return nil
+}
+
+// Below lists the packages with statements whose coverage is under floor.
+func (s Summary) Below(floor float64) []Package {
+	var out []Package
+	for _, p := range s.Packages {
+		if p.Coverage >= 0 && p.Coverage < floor {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// event is one line of `go test -json` (cmd/test2json).
+type event struct {
+	Action  string
+	Package string
+	Test    string
+	Elapsed float64
+	Output  string
+}
+
+var coverageLine = regexp.MustCompile(`coverage: ([0-9.]+)% of statements`)
+
+// parse reads go test's events. Package lines and the output of failed and
+// skipped tests go to out as they come; a passing test's output is dropped.
+func parse(r io.Reader, out io.Writer) (Summary, error) {
+	var sum Summary
+	pkgs := map[string]*Package{}
+	pkg := func(path string) *Package {
+		if p, ok := pkgs[path]; ok {
+			return p
+		}
+		p := &Package{Path: path, Coverage: -1}
+		pkgs[path] = p
+		return p
+	}
+	testOutput := map[string]*bytes.Buffer{}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	for sc.Scan() {
+		var e event
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			fmt.Fprintln(out, sc.Text()) // not an event: say it as it is
+			continue
+		}
+		key := e.Package + " " + e.Test
+		switch {
+		case e.Action == "build-output":
+			io.WriteString(out, e.Output)
+		case e.Action == "output" && e.Test == "":
+			if m := coverageLine.FindStringSubmatch(e.Output); m != nil {
+				pkg(e.Package).Coverage, _ = strconv.ParseFloat(m[1], 64)
+			}
+			if !strings.HasPrefix(e.Output, "coverage:") && e.Output != "PASS\n" && e.Output != "FAIL\n" {
+				io.WriteString(out, e.Output)
+			}
+		case e.Action == "output":
+			if testOutput[key] == nil {
+				testOutput[key] = &bytes.Buffer{}
+			}
+			testOutput[key].WriteString(e.Output)
+		case e.Test != "" && (e.Action == "pass" || e.Action == "fail" || e.Action == "skip"):
+			p := pkg(e.Package)
+			switch e.Action {
+			case "pass":
+				p.Passed++
+			case "fail":
+				p.Failed++
+			case "skip":
+				p.Skipped++
+			}
+			if e.Action != "pass" && testOutput[key] != nil {
+				out.Write(testOutput[key].Bytes())
+			}
+			delete(testOutput, key)
+		case e.Test == "" && (e.Action == "pass" || e.Action == "fail" || e.Action == "skip"):
+			p := pkg(e.Package)
+			p.Ok = e.Action != "fail"
+			p.Elapsed = time.Duration(e.Elapsed * float64(time.Second))
+		}
+	}
+	if err := sc.Err(); err != nil && !errors.Is(err, io.EOF) {
+		return sum, err
+	}
+	for _, p := range pkgs {
+		sum.Packages = append(sum.Packages, *p)
+		sum.Passed += p.Passed
+		sum.Failed += p.Failed
+		sum.Skipped += p.Skipped
+	}
+	sort.Slice(sum.Packages, func(i, j int) bool { return sum.Packages[i].Path < sum.Packages[j].Path })
+	return sum, nil
+}

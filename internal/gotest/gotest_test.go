@@ -1,0 +1,143 @@
+package gotest
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+// module writes a throwaway module of the given files and returns its folder.
+func module(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	files["go.mod"] = "module example.com/m\n\ngo 1.26\n"
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+const (
+	twoFuncs    = "package %s\nfunc Add(x, y int) int { return x + y }\nfunc Sub(x, y int) int { return x - y }\n"
+	halfCovered = "package %s\nimport \"testing\"\nfunc TestAdd(t *testing.T) { if Add(1, 2) != 3 { t.Fatal() } }\n"
+)
+
+func src(format, pkg string) string { return strings.ReplaceAll(format, "%s", pkg) }
+
+func TestRunCountsAndShowsFailures(t *testing.T) {
+	dir := module(t, map[string]string{
+		"a/a.go": src(twoFuncs, "a"),
+		"a/a_test.go": `package a
+import "testing"
+func TestAdd(t *testing.T) { t.Log("quiet when passing"); if Add(1, 2) != 3 { t.Fatal() } }
+func TestSub(t *testing.T) { t.Run("one", func(t *testing.T) {}) }
+func TestFail(t *testing.T) { t.Errorf("boom %d", 42) }
+func TestSkip(t *testing.T) { t.Skip("runc not installed") }
+`,
+		"b/b.go":   src(twoFuncs, "b"),
+		"c/doc.go": "// Package c has no statements.\npackage c\n",
+	})
+	var out strings.Builder
+	sum, err := Run(t.Context(), dir, WithRace(false), WithOutput(&out))
+	if err == nil || !strings.Contains(err.Error(), "tests failed in example.com/m/a") {
+		t.Fatalf("Run() error = %v, want tests failed in example.com/m/a", err)
+	}
+	want := []Package{
+		{Path: "example.com/m/a", Passed: 3, Failed: 1, Skipped: 1, Coverage: 50, Ok: false},
+		{Path: "example.com/m/b", Coverage: 0, Ok: true},
+		{Path: "example.com/m/c", Coverage: -1, Ok: true},
+	}
+	if diff := cmp.Diff(want, sum.Packages, cmpopts.IgnoreFields(Package{}, "Elapsed")); diff != "" {
+		t.Errorf("Run() packages (-want +got):\n%s", diff)
+	}
+	if sum.Passed != 3 || sum.Failed != 1 || sum.Skipped != 1 {
+		t.Errorf("Run() totals = %d/%d/%d, want 3 passed, 1 failed, 1 skipped", sum.Passed, sum.Failed, sum.Skipped)
+	}
+	for _, want := range []string{"boom 42", "runc not installed", "FAIL\texample.com/m/a"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "quiet when passing") {
+		t.Errorf("output shows a passing test's log:\n%s", out.String())
+	}
+	var table strings.Builder
+	sum.WriteTable(&table, 80, "example.com/m")
+	for _, want := range []string{"a  FAIL", "50.0% < 80%", "\ntest: 3 passed, 1 failed, 1 skipped\n"} {
+		if !strings.Contains(table.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, table.String())
+		}
+	}
+}
+
+func TestRunCoverageFloor(t *testing.T) {
+	dir := module(t, map[string]string{
+		"full/f.go":      "package full\nfunc One() int { return 1 }\n",
+		"full/f_test.go": "package full\nimport \"testing\"\nfunc TestOne(t *testing.T) { if One() != 1 { t.Fatal() } }\n",
+		"half/h.go":      src(twoFuncs, "half"),
+		"half/h_test.go": src(halfCovered, "half"),
+	})
+	profile := filepath.Join(dir, "dist", "coverage.out")
+	tests := []struct {
+		floor   float64
+		wantErr string
+	}{
+		{80, "coverage below 80%: example.com/m/half 50.0%"},
+		{50, ""},
+	}
+	for _, tt := range tests {
+		_, err := Run(t.Context(), dir, WithRace(false), WithMinCoverage(tt.floor), WithCoverProfile(profile))
+		if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+			t.Errorf("Run(floor %v) error = %v, want %q", tt.floor, err, tt.wantErr)
+		}
+	}
+	if data, err := os.ReadFile(profile); err != nil || !strings.HasPrefix(string(data), "mode: atomic") {
+		t.Errorf("coverage profile = %.40q, %v; want an atomic-mode profile", data, err)
+	}
+	if _, err := os.Stat(profile + ".tmp"); !os.IsNotExist(err) {
+		t.Errorf("temporary profile left behind")
+	}
+}
+
+// The race detector really is on: a racy test passes without it and fails with it.
+func TestRunRace(t *testing.T) {
+	if ok, why := RaceSupported(t.Context(), "."); !ok {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("race detector unavailable in CI: %s", why)
+		}
+		t.Skipf("SKIPPED LOUDLY: race detector unavailable here: %s", why)
+	}
+	dir := module(t, map[string]string{
+		"r/r.go":      "package r\nfunc Racy() int {\n\tn := 0\n\tdone := make(chan bool)\n\tgo func() { n++; done <- true }()\n\tn++\n\t<-done\n\treturn n\n}\n",
+		"r/r_test.go": "package r\nimport \"testing\"\nfunc TestRacy(t *testing.T) { Racy() }\n",
+	})
+	if _, err := Run(t.Context(), dir, WithRace(false)); err != nil {
+		t.Errorf("Run(race off) = %v, want nil", err)
+	}
+	var out strings.Builder
+	if _, err := Run(t.Context(), dir, WithRace(true), WithOutput(&out)); err == nil || !strings.Contains(out.String(), "DATA RACE") {
+		t.Errorf("Run(race on) = %v, output %q; want a failure that reports DATA RACE", err, out.String())
+	}
+}
+
+func TestRunBuildFailure(t *testing.T) {
+	dir := module(t, map[string]string{
+		"x/x.go":      "package x\nfunc X() int { return \"not an int\" }\n",
+		"x/x_test.go": "package x\nimport \"testing\"\nfunc TestX(t *testing.T) { X() }\n",
+	})
+	var out strings.Builder
+	_, err := Run(t.Context(), dir, WithRace(false), WithOutput(&out))
+	if err == nil || !strings.Contains(out.String(), "cannot use") {
+		t.Errorf("Run(broken build) = %v, output %q; want an error and the compiler's message", err, out.String())
+	}
+}

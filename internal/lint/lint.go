@@ -1,0 +1,121 @@
+// Package lint checks the module's code with gofmt, go vet and staticcheck.
+// Every check runs, so one run shows every finding.
+package lint
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"go/format"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+type options struct {
+	output   io.Writer
+	packages []string
+	tags     string
+}
+
+// Option changes how Run works.
+type Option func(*options)
+
+// WithOutput sets where findings and a line per check go. Default nowhere.
+func WithOutput(w io.Writer) Option { return func(o *options) { o.output = w } }
+
+// WithPackages sets the package patterns. Default "./...".
+func WithPackages(patterns ...string) Option { return func(o *options) { o.packages = patterns } }
+
+// WithTags sets the build tags, so that files behind them are checked too.
+// Default "mage", for the magefile.
+func WithTags(tags string) Option { return func(o *options) { o.tags = tags } }
+
+type check struct {
+	name string
+	run  func(ctx context.Context, dir string, o options) (findings string, err error)
+}
+
+var checks = []check{
+	{"gofmt", gofmtCheck},
+	{"go vet", goCheck("vet")},
+	{"staticcheck", goCheck("tool", "staticcheck")},
+}
+
+// Run runs every check on the module in dir and fails if any found anything.
+func Run(ctx context.Context, dir string, opts ...Option) error {
+	o := options{output: io.Discard, packages: []string{"./..."}, tags: "mage"}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	var failed []string
+	for _, c := range checks {
+		findings, err := c.run(ctx, dir, o)
+		if err != nil {
+			return fmt.Errorf("running %s: %w", c.name, err)
+		}
+		if findings == "" {
+			fmt.Fprintf(o.output, "%s: ok\n", c.name)
+			continue
+		}
+		fmt.Fprintf(o.output, "%s:\n%s\n", c.name, strings.TrimRight(findings, "\n"))
+		failed = append(failed, c.name)
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("lint found problems: %s", strings.Join(failed, ", "))
+	}
+	return nil
+}
+
+// goCheck runs a go subcommand whose findings make it exit non-zero.
+func goCheck(subcommand ...string) func(context.Context, string, options) (string, error) {
+	return func(ctx context.Context, dir string, o options) (string, error) {
+		args := append(append(append([]string{}, subcommand...), "-tags", o.tags), o.packages...)
+		cmd := exec.CommandContext(ctx, "go", args...)
+		cmd.Dir = dir
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		err := cmd.Run()
+		if _, isExit := err.(*exec.ExitError); isExit {
+			return out.String(), nil
+		}
+		return "", err
+	}
+}
+
+// gofmtCheck lists the files whose formatting gofmt would change, using the
+// same printer in process instead of a gofmt binary that may be missing.
+func gofmtCheck(ctx context.Context, dir string, o options) (string, error) {
+	tmpl := `{{$d := .Dir}}{{range .GoFiles}}{{$d}}/{{.}}{{"\n"}}{{end}}{{range .TestGoFiles}}{{$d}}/{{.}}{{"\n"}}{{end}}{{range .XTestGoFiles}}{{$d}}/{{.}}{{"\n"}}{{end}}`
+	cmd := exec.CommandContext(ctx, "go", append([]string{"list", "-tags", o.tags, "-f", tmpl}, o.packages...)...)
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("listing files: %w: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	var bad []string
+	for _, path := range strings.Fields(string(out)) {
+		src, err := os.ReadFile(path)
+		if rel, err := filepath.Rel(abs, path); err == nil {
+			path = rel
+		}
+		if err != nil {
+			return "", err
+		}
+		formatted, err := format.Source(src)
+		if err != nil {
+			bad = append(bad, fmt.Sprintf("%s: %v", path, err))
+		} else if !bytes.Equal(src, formatted) {
+			bad = append(bad, path+": not gofmt-ed (run gofmt -w "+path+")")
+		}
+	}
+	return strings.Join(bad, "\n"), nil
+}

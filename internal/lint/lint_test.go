@@ -1,0 +1,65 @@
+package lint
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestRun(t *testing.T) {
+	root, _ := filepath.Abs("../..")
+	tests := []struct {
+		name     string
+		packages []string
+		wantErr  string
+		wantOut  []string
+	}{
+		{"clean", []string{"./internal/lint/testdata/clean"}, "", []string{"gofmt: ok", "go vet: ok", "staticcheck: ok"}},
+		{"vet finding", []string{"./internal/lint/testdata/vet"}, "lint found problems: go vet, staticcheck",
+			[]string{"gofmt: ok", "format %d has arg"}},
+		{"staticcheck finding", []string{"./internal/lint/testdata/static"}, "lint found problems: staticcheck",
+			[]string{"go vet: ok", "SA4017"}},
+		{"no such package", []string{"./internal/lint/testdata/missing"}, "running gofmt: listing files", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out strings.Builder
+			err := Run(t.Context(), root, WithPackages(tt.packages...), WithOutput(&out))
+			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || err.Error() != tt.wantErr && !strings.HasPrefix(err.Error(), tt.wantErr)) {
+				t.Fatalf("Run(%v) = %v, want %q\n%s", tt.packages, err, tt.wantErr, out.String())
+			}
+			for _, want := range tt.wantOut {
+				if !strings.Contains(out.String(), want) {
+					t.Errorf("Run(%v) output lacks %q:\n%s", tt.packages, want, out.String())
+				}
+			}
+		})
+	}
+}
+
+func TestGofmtCheck(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"go.mod":    "module example.com/f\n\ngo 1.26\n",
+		"ok.go":     "package f\n\nfunc A() {}\n",
+		"ugly.go":   "package f\nfunc  B( ) {  }\n",
+		"broken.go": "package f\nfunc C( {\n",
+		"tagged.go": "//go:build mage\n\npackage f\nfunc  D() {}\n",
+	}
+	for name, content := range files {
+		os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644)
+	}
+	got, err := gofmtCheck(t.Context(), dir, options{packages: []string{"."}, tags: "mage"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"ugly.go: not gofmt-ed", "tagged.go: not gofmt-ed", "broken.go:"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("gofmtCheck() = %q, want it to name %q", got, want)
+		}
+	}
+	if strings.Contains(got, "ok.go") {
+		t.Errorf("gofmtCheck() = %q names a formatted file", got)
+	}
+}

@@ -1,0 +1,150 @@
+// Package version works out what a build is: its version, commit and time,
+// from the environment and git, the same way on a laptop and in CI.
+package version
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/mod/semver"
+)
+
+// Info identifies one build.
+type Info struct {
+	// Version is SemVer without the leading "v", and is also a valid Docker
+	// tag: "1.2.3", or "1.2.4-dev.5.g0123456789ab" between releases.
+	Version string
+	// Commit is the full hash of HEAD, or "unknown" outside git.
+	Commit string
+	// Time is SOURCE_DATE_EPOCH, else HEAD's commit time, else the Unix
+	// epoch: never the clock, so that a rebuild is identical.
+	Time time.Time
+	// Dirty says tracked files differ from HEAD.
+	Dirty bool
+}
+
+// DevVersion is what a build outside a git checkout calls itself.
+const DevVersion = "0.0.0-dev"
+
+// dockerTag is the grammar of a Docker image tag.
+var dockerTag = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+
+// Detect works out the build of the checkout in dir. VERSION overrides the
+// version; an exact vX.Y.Z tag on a clean HEAD gives X.Y.Z; anything else is a
+// pre-release derived from `git describe`. It fails only on bad input from
+// the environment.
+func Detect(ctx context.Context, dir string, getenv func(string) string) (Info, error) {
+	info := Info{Version: DevVersion, Commit: "unknown", Time: time.Unix(0, 0).UTC()}
+	g := gitIn(ctx, dir)
+	if head, err := g("rev-parse", "--verify", "HEAD"); err == nil {
+		info.Commit = head
+		if ct, err := g("log", "-1", "--format=%ct", "HEAD"); err == nil {
+			if sec, err := strconv.ParseInt(ct, 10, 64); err == nil {
+				info.Time = time.Unix(sec, 0).UTC()
+			}
+		}
+		status, _ := g("status", "--porcelain", "--untracked-files=no")
+		info.Dirty = status != ""
+		info.Version = gitVersion(g, head, info.Dirty)
+	}
+	if v := getenv("VERSION"); v != "" {
+		v = strings.TrimPrefix(v, "v")
+		if err := Validate(v); err != nil {
+			return Info{}, err
+		}
+		info.Version = v
+	}
+	if s := getenv("SOURCE_DATE_EPOCH"); s != "" {
+		sec, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || sec < 0 {
+			return Info{}, fmt.Errorf("SOURCE_DATE_EPOCH must be whole seconds since 1970, got %q", s)
+		}
+		info.Time = time.Unix(sec, 0).UTC()
+	}
+	return info, nil
+}
+
+// Validate checks that v (without "v") is a full SemVer version without
+// build metadata, which is also what a Docker tag allows.
+func Validate(v string) error {
+	if !isRelease("v"+v) || !dockerTag.MatchString(v) {
+		return fmt.Errorf("VERSION %q is not a version such as 1.2.3 or 1.2.3-rc.1 (SemVer without build metadata, usable as a Docker tag)", v)
+	}
+	return nil
+}
+
+// isRelease accepts vX.Y.Z and vX.Y.Z-pre, not Go's shorthand v1.2 nor +build.
+func isRelease(v string) bool {
+	return semver.IsValid(v) && semver.Canonical(v) == v
+}
+
+// gitVersion is X.Y.Z for a clean HEAD tagged vX.Y.Z; otherwise a
+// pre-release that sorts after the last tag and names the commit.
+func gitVersion(g func(...string) (string, error), head string, dirty bool) string {
+	if !dirty {
+		if tags, err := g("tag", "--points-at", "HEAD", "--list", "v[0-9]*"); err == nil {
+			if best := highest(strings.Fields(tags)); best != "" {
+				return strings.TrimPrefix(best, "v")
+			}
+		}
+	}
+	base, count := "v0.0.0", ""
+	if desc, err := g("describe", "--tags", "--long", "--match", "v[0-9]*", "HEAD"); err == nil {
+		// v1.2.3-rc.1-4-gabcdef: the tag may hold dashes, so cut from the right.
+		parts := strings.Split(desc, "-")
+		if tag := strings.Join(parts[:len(parts)-2], "-"); len(parts) >= 3 && isRelease(tag) {
+			base, count = tag, parts[len(parts)-2]
+		}
+	}
+	if count == "" {
+		count, _ = g("rev-list", "--count", "HEAD")
+	}
+	return devVersion(base, count, head[:12], dirty)
+}
+
+// devVersion names a build count commits after tag base: after 1.2.3 comes
+// 1.2.4-dev.N.gHASH; after 1.3.0-rc.1 comes 1.3.0-rc.1.dev.N.gHASH, still
+// below 1.3.0. SemVer's "+" metadata is not used: Docker tags forbid it.
+func devVersion(base, count, hash string, dirty bool) string {
+	var v string
+	if semver.Prerelease(base) != "" {
+		v = strings.TrimPrefix(base, "v") + ".dev." + count + ".g" + hash
+	} else {
+		var major, minor, patch int
+		fmt.Sscanf(base, "v%d.%d.%d", &major, &minor, &patch)
+		v = fmt.Sprintf("%d.%d.%d-dev.%s.g%s", major, minor, patch+1, count, hash)
+	}
+	if dirty {
+		v += ".dirty"
+	}
+	return v
+}
+
+func highest(tags []string) string {
+	best := ""
+	for _, t := range tags {
+		if isRelease(t) && (best == "" || semver.Compare(t, best) > 0) {
+			best = t
+		}
+	}
+	return best
+}
+
+func gitIn(ctx context.Context, dir string) func(...string) (string, error) {
+	return func(args ...string) (string, error) {
+		cmd := exec.CommandContext(ctx, "git", append([]string{"-C", dir}, args...)...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			return "", fmt.Errorf("git %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+		}
+		return strings.TrimSpace(string(out)), nil
+	}
+}

@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"path"
 	"runtime/debug"
 	"strconv"
+	"strings"
 )
 
 type errorResponse struct {
@@ -33,28 +35,49 @@ func writeError(w http.ResponseWriter, status int, message string) {
 }
 
 // jsonErrors answers what the mux does not route with the contract's JSON
-// bodies instead of net/http's plain text. The mux still decides: it knows
-// whether a path exists under another method (405, with its Allow header) or
-// not at all (404). Its redirects to a path's clean form carry a pattern and
-// pass through untouched.
+// bodies instead of net/http's plain text and HTML. The mux still decides:
+// it knows whether a path exists under another method (405, with its Allow
+// header) or not at all (404), and which unclean paths ("//health") it
+// redirects to their clean form.
 func jsonErrors(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h, pattern := mux.Handler(r)
-		if pattern != "" {
-			h.ServeHTTP(w, r)
+		if pattern != "" && !redirected(r) {
+			mux.ServeHTTP(w, r) // sets r.Pattern and path values for the handler
 			return
 		}
 		rec := &headerRecorder{header: http.Header{}}
 		h.ServeHTTP(rec, r)
-		if rec.status != http.StatusMethodNotAllowed {
-			writeError(w, http.StatusNotFound, fmt.Sprintf("Endpoint %s does not exist", r.URL.Path))
-			return
+		path := r.URL.Path
+		if path == "" {
+			path = r.RequestURI // CONNECT host:port
 		}
-		allow := rec.header.Get("Allow")
-		w.Header().Set("Allow", allow)
-		writeError(w, http.StatusMethodNotAllowed,
-			fmt.Sprintf("Method %s is not allowed for %s; allowed: %s", r.Method, r.URL.Path, allow))
+		switch rec.status {
+		case http.StatusMethodNotAllowed:
+			allow := rec.header.Get("Allow")
+			w.Header().Set("Allow", allow)
+			writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("Method %s is not allowed for %s; allowed: %s", r.Method, path, allow))
+		case http.StatusNotFound:
+			writeError(w, http.StatusNotFound, fmt.Sprintf("Endpoint %s does not exist", path))
+		default:
+			loc := rec.header.Get("Location")
+			w.Header().Set("Location", loc)
+			writeError(w, rec.status, fmt.Sprintf("Endpoint %s is at %s", path, loc))
+		}
 	})
+}
+
+// redirected says whether the mux would redirect r to a cleaner path.
+func redirected(r *http.Request) bool {
+	if r.Method == http.MethodConnect {
+		return false
+	}
+	p := r.URL.Path
+	clean := path.Clean(p)
+	if strings.HasSuffix(p, "/") && clean != "/" {
+		clean += "/"
+	}
+	return p != clean
 }
 
 // headerRecorder keeps the status and headers that the mux's built-in

@@ -36,7 +36,7 @@ func main() {
 		<-ctx.Done()
 		stop()
 	}()
-	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
+	if err := run(ctx, os.Args, os.Getenv, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "devops-info-service:", err)
 		os.Exit(exitCode(err))
 	}
@@ -67,13 +67,17 @@ func exitCode(err error) int {
 
 // run is the whole program with its dependencies passed in, so tests can
 // drive it without touching the process's environment or streams.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	cmd := ""
 	if len(args) > 1 {
 		cmd = args[1]
 	}
 	if len(args) > 2 {
-		return usageError("too many arguments; usage: devops-info-service [healthcheck|version]")
+		err := usageError("too many arguments; usage: devops-info-service [healthcheck|version]")
+		if cmd == "healthcheck" {
+			return &exitStatus{code: 1, err: err}
+		}
+		return err
 	}
 	switch cmd {
 	case "":
@@ -83,9 +87,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		return serve(ctx, cfg, stdout)
 	case "healthcheck":
+		// Exit 0 or 1 only: Docker reserves 2 in a HEALTHCHECK.
 		cfg, err := loadConfig(getenv)
 		if err != nil {
-			return err
+			return &exitStatus{code: 1, err: err}
 		}
 		return healthcheck(ctx, cfg)
 	case "version":

@@ -102,7 +102,10 @@ func gofmtCheck(ctx context.Context, dir string, o options) (string, error) {
 		return "", err
 	}
 	var bad []string
-	for _, path := range strings.Fields(string(out)) {
+	for _, path := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if path == "" {
+			continue
+		}
 		src, err := os.ReadFile(path)
 		if rel, err := filepath.Rel(abs, path); err == nil {
 			path = rel

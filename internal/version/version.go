@@ -5,6 +5,7 @@ package version
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os/exec"
 	"regexp"
@@ -42,7 +43,14 @@ var dockerTag = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
 func Detect(ctx context.Context, dir string, getenv func(string) string) (Info, error) {
 	info := Info{Version: DevVersion, Commit: "unknown", Time: time.Unix(0, 0).UTC()}
 	g := gitIn(ctx, dir)
-	if head, err := g("rev-parse", "--verify", "HEAD"); err == nil {
+	// Outside a checkout, or without git, the build still works. A checkout
+	// that git refuses to read (such as "dubious ownership") is an error:
+	// silently stamping 0.0.0-dev would mislabel a real build.
+	if _, err := g("rev-parse", "--git-dir"); err != nil {
+		if !errors.Is(err, exec.ErrNotFound) && !strings.Contains(err.Error(), "not a git repository") {
+			return Info{}, fmt.Errorf("reading the version from git: %w", err)
+		}
+	} else if head, err := g("rev-parse", "--verify", "HEAD"); err == nil {
 		info.Commit = head
 		if ct, err := g("log", "-1", "--format=%ct", "HEAD"); err == nil {
 			if sec, err := strconv.ParseInt(ct, 10, 64); err == nil {

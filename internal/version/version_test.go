@@ -118,6 +118,16 @@ func TestDetectCommitAndTime(t *testing.T) {
 	}
 }
 
+func TestDetectUnreadableCheckout(t *testing.T) {
+	r := newRepo(t)
+	r.commit("a")
+	// A repository git finds but refuses to read, as with "dubious ownership".
+	os.WriteFile(filepath.Join(r.dir, ".git", "config"), []byte("[core\n"), 0o644)
+	if _, err := Detect(t.Context(), r.dir, noEnv); err == nil || !strings.Contains(err.Error(), "reading the version from git") {
+		t.Errorf("Detect(unreadable checkout) = %v, want an error that says git could not be read", err)
+	}
+}
+
 func TestDetectOutsideGit(t *testing.T) {
 	got, err := Detect(t.Context(), t.TempDir(), noEnv)
 	want := Info{Version: DevVersion, Commit: "unknown", Time: time.Unix(0, 0).UTC()}

@@ -44,6 +44,7 @@ LABEL org.opencontainers.image.title="devops-info-service" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.created="${CREATED}" \
       org.opencontainers.image.source="${SOURCE}" \
+      org.opencontainers.image.licenses="NOASSERTION" \
       org.opencontainers.image.licenses="MIT"
 WORKDIR /app
 COPY --from=builder /src/bin/devops-info-service /app/devops-info-service

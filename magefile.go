@@ -10,11 +10,18 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/lehus1/devops-info-service-go/internal/binary"
+	"github.com/lehus1/devops-info-service-go/internal/container"
 	"github.com/lehus1/devops-info-service-go/internal/gotest"
+	"github.com/lehus1/devops-info-service-go/internal/image"
 	"github.com/lehus1/devops-info-service-go/internal/lint"
-	"github.com/lehus1/devops-info-service-go/internal/version"
+	"github.com/lehus1/devops-info-service-go/internal/settings"
 )
 
 const (
@@ -26,31 +33,93 @@ const (
 // Default is the target `go tool mage` runs when none is named.
 var Default = Build
 
-// Build compiles the service into dist/bin/<os>_<arch>/ (env: PLATFORMS, VERSION, SOURCE_DATE_EPOCH).
+// Build compiles the service and assembles its image into dist/oci (env: BASE_IMAGE, PLATFORMS, VERSION, IMAGE).
 //
-// The binaries are static, stamped with version, commit and date, and the
-// same bytes from every clean clone of a commit. Their sha256 and path go to
-// stdout, progress to stderr.
+// Binaries go to dist/bin/<os>_<arch>/, the multi-platform OCI layout to
+// dist/oci (tagged with the version), a `docker load`-able tarball of the
+// host's platform to dist/image.tar. The index digest goes to stdout,
+// progress to stderr. An unchanged build reuses the last image.
 func Build(ctx context.Context) error {
-	info, err := version.Detect(ctx, ".", os.Getenv)
+	cfg, err := settings.Load(ctx, ".", os.Getenv)
 	if err != nil {
 		return err
 	}
-	platforms := binary.DefaultPlatforms
-	if p := os.Getenv("PLATFORMS"); p != "" {
-		if platforms, err = binary.ParsePlatforms(p); err != nil {
-			return err
-		}
-	}
-	fmt.Fprintf(os.Stderr, "building %s (commit %.12s, %s)\n", info.Version, info.Commit, info.Time.Format("2006-01-02T15:04:05Z"))
-	built, err := binary.Build(ctx, ".", info, binary.WithPlatforms(platforms...), binary.WithProgress(os.Stderr))
+	base, err := image.ResolveBase(ctx, cfg.BaseImage, cfg.Compression, image.WithBaseLog(os.Stderr))
 	if err != nil {
 		return err
 	}
-	for _, b := range built {
-		fmt.Printf("%s  %s\n", b.SHA256, b.Path)
+	fmt.Fprintf(os.Stderr, "building %s (commit %.12s, %s)\n", cfg.Version.Version, cfg.Version.Commit, cfg.Version.Time.Format(time.RFC3339))
+	built, err := binary.Build(ctx, ".", cfg.Version, binary.WithPlatforms(cfg.Platforms...), binary.WithProgress(os.Stderr))
+	if err != nil {
+		return err
 	}
+	digest, _, err := image.Build(ctx, base, built, cfg.Metadata(), cfg.Outputs(), os.Stderr)
+	if err != nil {
+		return err
+	}
+	fmt.Println(digest)
 	return nil
+}
+
+// Run starts the image from dist/oci as a real container with runc on 127.0.0.1:$PORT (default 8000) until Ctrl-C.
+//
+// The URL goes to stdout once /health answers; the service's logs to
+// stderr. Ctrl-C or SIGTERM stops the container and removes it and its
+// bundle. Needs root and runc (on Debian: apt-get install runc).
+func Run(ctx context.Context) error {
+	ctx, stop := container.StopOnSignal(ctx)
+	defer stop()
+	port, err := portFromEnv()
+	if err != nil {
+		return err
+	}
+	img, err := hostImage()
+	if err != nil {
+		return err
+	}
+	return container.Serve(ctx, img, port, os.Stdout, os.Stderr)
+}
+
+// Smoke starts the image under runc, checks / and /health against the contract, the user and a clean SIGTERM exit, and removes it.
+func Smoke(ctx context.Context) error {
+	ctx, stop := container.StopOnSignal(ctx)
+	defer stop()
+	img, err := hostImage()
+	if err != nil {
+		return err
+	}
+	port, err := container.FreePort()
+	if err != nil {
+		return err
+	}
+	report, err := container.Smoke(ctx, img, port, os.Stderr)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("smoke: %d checks passed; healthy %d ms after runc started; exited %d ms after SIGTERM\n",
+		len(report.Checks), report.Healthy.Milliseconds(), report.Stopped.Milliseconds())
+	return nil
+}
+
+// hostImage is this machine's platform's image from dist/oci.
+func hostImage() (v1.Image, error) {
+	idx, _, err := image.Read(filepath.Join("dist", "oci"))
+	if err != nil {
+		return nil, err
+	}
+	return image.PlatformImage(idx, image.OCIPlatform(settings.HostPlatform()))
+}
+
+func portFromEnv() (int, error) {
+	p := os.Getenv("PORT")
+	if p == "" {
+		return 8000, nil
+	}
+	n, err := strconv.Atoi(p)
+	if err != nil || n < 1 || n > 65535 {
+		return 0, fmt.Errorf("PORT must be a number from 1 to 65535, got %q", p)
+	}
+	return n, nil
 }
 
 // Test runs every test with the race detector and fails below 80% coverage in any package.

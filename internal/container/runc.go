@@ -1,0 +1,207 @@
+// Package container starts an image as a real container with runc: it
+// unpacks the layers safely into a bundle's root filesystem, writes the OCI
+// runtime spec from the image's config, runs it, and cleans up after it.
+package container
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+// ErrNoRunc says runc is missing, and how to get it.
+var ErrNoRunc = errors.New("runc is not installed (on Debian: apt-get install runc)")
+
+// Container is a running container and its bundle.
+type Container struct {
+	ID     string
+	Bundle string
+
+	cmd     *exec.Cmd
+	started time.Time
+	done    chan struct{}
+	waitErr error
+	stderr  *bytes.Buffer
+}
+
+type options struct {
+	env    []string
+	output io.Writer
+	dir    string
+}
+
+// Option changes how Start works.
+type Option func(*options)
+
+// WithEnv adds KEY=VALUE settings over the image's environment. Default none.
+func WithEnv(env ...string) Option { return func(o *options) { o.env = append(o.env, env...) } }
+
+// WithOutput sets where the container's stdout and stderr go. Default nowhere.
+func WithOutput(w io.Writer) Option { return func(o *options) { o.output = w } }
+
+// WithBundleDir sets the folder the bundle is made in. Default os.TempDir().
+func WithBundleDir(dir string) Option { return func(o *options) { o.dir = dir } }
+
+// Available says whether runc can run containers here: it is installed
+// and this process is root.
+func Available() error {
+	if _, err := exec.LookPath("runc"); err != nil {
+		return ErrNoRunc
+	}
+	if os.Geteuid() != 0 {
+		return errors.New("running a container with runc needs root (run as root, or with sudo)")
+	}
+	return nil
+}
+
+// Start unpacks img into a new bundle and runs it with runc. The caller
+// must Remove the container, whatever happens.
+func Start(img v1.Image, opts ...Option) (*Container, error) {
+	o := options{output: io.Discard, dir: os.TempDir()}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if err := Available(); err != nil {
+		return nil, err
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return nil, fmt.Errorf("reading the image config: %w", err)
+	}
+	bundle, err := os.MkdirTemp(o.dir, "devops-info-service-bundle-")
+	if err != nil {
+		return nil, fmt.Errorf("making the bundle: %w", err)
+	}
+	c := &Container{ID: "devops-info-service-" + randomHex(6), Bundle: bundle, done: make(chan struct{}), stderr: &bytes.Buffer{}}
+	if err := c.prepare(img, cf, o.env); err != nil {
+		os.RemoveAll(bundle)
+		return nil, err
+	}
+	c.cmd = exec.Command("runc", "run", "--bundle", bundle, c.ID)
+	c.cmd.Stdout = o.output
+	c.cmd.Stderr = io.MultiWriter(o.output, c.stderr)
+	// Its own process group: a Ctrl-C at the terminal reaches us, and we
+	// stop the container in order, rather than runc being hit directly.
+	c.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	c.started = time.Now()
+	if err := c.cmd.Start(); err != nil {
+		os.RemoveAll(bundle)
+		return nil, fmt.Errorf("starting runc: %w", err)
+	}
+	go func() {
+		c.waitErr = c.cmd.Wait()
+		close(c.done)
+	}()
+	return c, nil
+}
+
+// Started is when runc was started, after the bundle was ready.
+func (c *Container) Started() time.Time { return c.started }
+
+func (c *Container) prepare(img v1.Image, cf *v1.ConfigFile, env []string) error {
+	rootfs := filepath.Join(c.Bundle, "rootfs")
+	if _, err := Unpack(img, rootfs); err != nil {
+		return err
+	}
+	spec, err := Spec(cf, rootfs, env)
+	if err != nil {
+		return err
+	}
+	data, err := json.MarshalIndent(spec, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(c.Bundle, "config.json"), data, 0o600)
+}
+
+// Done is closed when the container has exited.
+func (c *Container) Done() <-chan struct{} { return c.done }
+
+// ExitCode is the container's exit status once Done is closed; -1 if it
+// was killed by a signal or never ran.
+func (c *Container) ExitCode() int {
+	var ee *exec.ExitError
+	switch {
+	case c.waitErr == nil:
+		return 0
+	case errors.As(c.waitErr, &ee):
+		return ee.ExitCode()
+	}
+	return -1
+}
+
+// Stderr is what runc and the container wrote to stderr so far.
+func (c *Container) Stderr() string { return c.stderr.String() }
+
+// Pid is the container's first process as this machine sees it.
+func (c *Container) Pid(ctx context.Context) (int, error) {
+	out, err := exec.CommandContext(ctx, "runc", "state", c.ID).Output()
+	if err != nil {
+		return 0, fmt.Errorf("asking runc for %s's state: %w", c.ID, err)
+	}
+	var st struct{ Pid int }
+	if err := json.Unmarshal(out, &st); err != nil || st.Pid == 0 {
+		return 0, fmt.Errorf("reading runc's state of %s: %q", c.ID, out)
+	}
+	return st.Pid, nil
+}
+
+// Stop sends SIGTERM and waits up to grace for the container to exit, then
+// kills it. It returns how long the exit took after SIGTERM.
+func (c *Container) Stop(grace time.Duration) (time.Duration, error) {
+	start := time.Now()
+	select {
+	case <-c.done:
+		return 0, nil
+	default:
+	}
+	if out, err := exec.Command("runc", "kill", c.ID, "TERM").CombinedOutput(); err != nil {
+		select {
+		case <-c.done: // it exited on its own meanwhile
+			return time.Since(start), nil
+		default:
+		}
+		return 0, fmt.Errorf("sending SIGTERM to %s: %w: %s", c.ID, err, bytes.TrimSpace(out))
+	}
+	select {
+	case <-c.done:
+		return time.Since(start), nil
+	case <-time.After(grace):
+		exec.Command("runc", "kill", c.ID, "KILL").Run()
+		<-c.done
+		return time.Since(start), fmt.Errorf("container %s did not exit within %s of SIGTERM; killed it", c.ID, grace)
+	}
+}
+
+// Remove stops the container if it still runs, deletes it from runc and
+// removes its bundle. It is safe to call more than once.
+func (c *Container) Remove() error {
+	select {
+	case <-c.done:
+	default:
+		c.Stop(5 * time.Second)
+	}
+	exec.Command("runc", "delete", "--force", c.ID).Run()
+	if err := os.RemoveAll(c.Bundle); err != nil {
+		return fmt.Errorf("removing bundle %s: %w", c.Bundle, err)
+	}
+	return nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}

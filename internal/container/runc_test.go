@@ -1,0 +1,218 @@
+package container
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+
+	"github.com/lehus1/devops-info-service-go/internal/binary"
+	"github.com/lehus1/devops-info-service-go/internal/image"
+	"github.com/lehus1/devops-info-service-go/internal/version"
+)
+
+// needRunc fails in CI and skips, loudly, elsewhere when runc cannot run.
+func needRunc(t *testing.T) {
+	t.Helper()
+	if err := Available(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("runc is needed in CI: %v", err)
+		}
+		t.Skipf("SKIPPED LOUDLY: %v", err)
+	}
+}
+
+var (
+	serviceOnce sync.Once
+	serviceImg  v1.Image
+	serviceErr  error
+)
+
+// serviceImage builds the real service for this machine and assembles its
+// image on the built-in static base, once per test run.
+func serviceImage(t *testing.T) v1.Image {
+	t.Helper()
+	serviceOnce.Do(func() {
+		root, _ := filepath.Abs("../..")
+		out, err := os.MkdirTemp("", "container-test-bin")
+		if err != nil {
+			serviceErr = err
+			return
+		}
+		info := version.Info{Version: "7.7.7", Commit: "test", Time: time.Unix(1700000000, 0).UTC()}
+		bins, err := binary.Build(context.Background(), root, info, binary.WithOutput(out),
+			binary.WithPlatforms(binary.Platform{OS: runtime.GOOS, Arch: runtime.GOARCH}))
+		if err != nil {
+			serviceErr = err
+			return
+		}
+		base, err := image.ResolveBase(context.Background(), "static", image.Gzip)
+		if err != nil {
+			serviceErr = err
+			return
+		}
+		idx, err := image.Assemble(context.Background(), base, bins, image.Metadata{Version: info.Version, Created: info.Time})
+		if err != nil {
+			serviceErr = err
+			return
+		}
+		serviceImg, serviceErr = image.PlatformImage(idx, image.OCIPlatform(bins[0].Platform))
+	})
+	if serviceErr != nil {
+		t.Fatalf("building the service image: %v", serviceErr)
+	}
+	return serviceImg
+}
+
+func TestSmokeUnderRunc(t *testing.T) {
+	needRunc(t)
+	port, err := FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log strings.Builder
+	report, err := Smoke(t.Context(), serviceImage(t), port, &log)
+	if err != nil {
+		t.Fatalf("Smoke() = %v\n%s", err, log.String())
+	}
+	if len(report.Checks) != 9 || report.Failed() != 0 || report.Healthy <= 0 {
+		t.Errorf("Smoke() = %d checks, %d failed, healthy after %v; want 9 passing and a start time\n%s", len(report.Checks), report.Failed(), report.Healthy, log.String())
+	}
+	assertNoContainersLeft(t)
+}
+
+// A contract breach fails the smoke test: here the image runs as root.
+func TestSmokeCatchesRoot(t *testing.T) {
+	needRunc(t)
+	img := serviceImage(t)
+	cf, _ := img.ConfigFile()
+	cf = cf.DeepCopy()
+	cf.Config.User = "0:0"
+	rootImg, err := mutate.ConfigFile(img, cf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	port, _ := FreePort()
+	var log strings.Builder
+	_, err = Smoke(t.Context(), rootImg, port, &log)
+	if err == nil || !strings.Contains(log.String(), "FAIL runs as uid and gid 65532") {
+		t.Errorf("Smoke(root image) = %v, want the uid check to fail\n%s", err, log.String())
+	}
+	assertNoContainersLeft(t)
+}
+
+func TestServeStopsAndRemoves(t *testing.T) {
+	needRunc(t)
+	port, _ := FreePort()
+	ctx, cancel := context.WithCancel(t.Context())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() { done <- Serve(ctx, serviceImage(t), port, pw, io.Discard); pw.Close() }()
+	buf := make([]byte, 64)
+	n, _ := pr.Read(buf)
+	url := strings.TrimSpace(string(buf[:n]))
+	res, err := http.Get(url + "/health")
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("GET %s/health = %v, %v; want 200", url, res, err)
+	}
+	res.Body.Close()
+	cancel()
+	go io.Copy(io.Discard, pr)
+	if err := <-done; err != nil {
+		t.Errorf("Serve() after cancel = %v, want nil", err)
+	}
+	assertNoContainersLeft(t)
+}
+
+func TestStartFailureIsReported(t *testing.T) {
+	needRunc(t)
+	img := serviceImage(t)
+	cf, _ := img.ConfigFile()
+	cf = cf.DeepCopy()
+	cf.Config.Entrypoint = []string{"/app/no-such-binary"}
+	bad, _ := mutate.ConfigFile(img, cf)
+	c, err := Start(bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Remove()
+	_, err = WaitHealthy(t.Context(), c, "http://127.0.0.1:1", 10*time.Second)
+	if err == nil || !strings.Contains(err.Error(), "exited with status") {
+		t.Errorf("WaitHealthy(broken entrypoint) = %v, want an exit error", err)
+	}
+	c.Remove()
+	assertNoContainersLeft(t)
+}
+
+func assertNoContainersLeft(t *testing.T) {
+	t.Helper()
+	out, _ := exec.Command("runc", "list", "--format", "json").Output()
+	var list []struct{ ID, Bundle string }
+	json.Unmarshal(out, &list)
+	for _, c := range list {
+		if strings.HasPrefix(c.ID, "devops-info-service-") {
+			t.Errorf("container %s left behind (bundle %s)", c.ID, c.Bundle)
+		}
+	}
+	bundles, _ := filepath.Glob(filepath.Join(os.TempDir(), "devops-info-service-bundle-*"))
+	if len(bundles) > 0 {
+		t.Errorf("bundles left behind: %v", bundles)
+	}
+}
+
+func TestContractChecks(t *testing.T) {
+	tests := []struct {
+		name, body string
+		want       string
+	}{
+		{"ok", `{"status":"healthy","timestamp":"2026-01-07T14:30:00.000Z","uptime_seconds":3}`, ""},
+		{"float uptime", `{"status":"healthy","timestamp":"2026-01-07T14:30:00.000Z","uptime_seconds":3.5}`, "uptime_seconds = 3.5, want an integer"},
+		{"extra field", `{"status":"healthy","timestamp":"2026-01-07T14:30:00.000Z","uptime_seconds":3,"x":1}`, "x not in the contract"},
+		{"missing field", `{"status":"healthy","uptime_seconds":3}`, "timestamp missing"},
+		{"bad time", `{"status":"healthy","timestamp":"2026-01-07 14:30:00","uptime_seconds":3}`, "want a string matching"},
+		{"not json", `healthy`, "not a JSON object"},
+	}
+	for _, tt := range tests {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, tt.body)
+		}))
+		err := getJSON(srv.URL, 200, healthContract)
+		srv.Close()
+		if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
+			t.Errorf("%s: getJSON() = %v, want %q", tt.name, err, tt.want)
+		}
+	}
+}
+
+func TestProcChecks(t *testing.T) {
+	status := []byte("Name:\tx\nUid:\t65532\t65532\t65532\t65532\nGid:\t0\t0\t0\t0\nNoNewPrivs:\t1\n")
+	if err := procField(status, nil, "Uid", "Gid", "65532"); err == nil || !strings.Contains(err.Error(), "Gid") {
+		t.Errorf("procField(gid 0) = %v, want a Gid error", err)
+	}
+	if err := procField(status, nil, "NoNewPrivs", "", "1"); err != nil {
+		t.Errorf("procField(NoNewPrivs 1) = %v", err)
+	}
+	if err := procField(status, nil, "CapEff", "", "0"); err == nil {
+		t.Errorf("procField(missing line) = nil, want an error")
+	}
+	mi := []byte("22 1 0:21 / / rw,relatime - ext4 /dev/root rw\n")
+	if err := readOnlyRoot(mi, nil); err == nil {
+		t.Errorf("readOnlyRoot(rw) = nil, want an error")
+	}
+	if err := readOnlyRoot([]byte("22 1 0:21 / / ro,relatime - ext4 /dev/root rw\n"), nil); err != nil {
+		t.Errorf("readOnlyRoot(ro) = %v", err)
+	}
+}

@@ -1,0 +1,84 @@
+package container
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+// Serve runs img on 127.0.0.1:port until ctx is done: once /health
+// answers, the URL goes to stdout; then SIGTERM, and the container and its
+// bundle are removed, whatever happened.
+func Serve(ctx context.Context, img v1.Image, port int, stdout, logs io.Writer) error {
+	c, err := Start(img, WithEnv("HOST=127.0.0.1", "PORT="+strconv.Itoa(port)), WithOutput(logs))
+	if err != nil {
+		return err
+	}
+	defer c.Remove()
+	base := "http://127.0.0.1:" + strconv.Itoa(port)
+	took, err := WaitHealthy(ctx, c, base, 10*time.Second)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(logs, "container %s healthy %d ms after runc started; Ctrl-C stops it\n", c.ID, took.Milliseconds())
+	fmt.Fprintln(stdout, base)
+	select {
+	case <-ctx.Done():
+	case <-c.Done():
+		return fmt.Errorf("container %s exited with status %d", c.ID, c.ExitCode())
+	}
+	if _, err := c.Stop(10 * time.Second); err != nil {
+		return err
+	}
+	fmt.Fprintf(logs, "container %s stopped with status %d and removed\n", c.ID, c.ExitCode())
+	return nil
+}
+
+// WaitHealthy polls base/health until it answers 200 and returns how long
+// that took after runc started.
+func WaitHealthy(ctx context.Context, c *Container, base string, timeout time.Duration) (time.Duration, error) {
+	client := &http.Client{Timeout: time.Second}
+	deadline := time.After(timeout)
+	for {
+		if res, err := client.Get(base + "/health"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return time.Since(c.Started()), nil
+			}
+		}
+		select {
+		case <-c.Done():
+			return 0, fmt.Errorf("container %s exited with status %d before it was healthy: %s", c.ID, c.ExitCode(), lastLine(c.Stderr()))
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-deadline:
+			return 0, fmt.Errorf("container %s not healthy at %s/health within %s", c.ID, base, timeout)
+		case <-time.After(2 * time.Millisecond):
+		}
+	}
+}
+
+func lastLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.LastIndex(s, "\n"); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}
+
+// FreePort is a TCP port on 127.0.0.1 that is free now.
+func FreePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("finding a free port: %w", err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}

@@ -1,0 +1,84 @@
+package container
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+)
+
+// stubborn is a static program that ignores SIGTERM, built for the test.
+const stubborn = `package main
+
+import (
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+func main() {
+	signal.Ignore(syscall.SIGTERM)
+	time.Sleep(time.Hour)
+}
+`
+
+func TestStopKillsWhatIgnoresSIGTERM(t *testing.T) {
+	needRunc(t)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "main.go"), []byte(stubborn), 0o644)
+	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module stubborn\n\ngo 1.26\n"), 0o644)
+	cmd := exec.Command("go", "build", "-o", "stubborn", ".")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building the stubborn program: %v\n%s", err, out)
+	}
+	data, _ := os.ReadFile(filepath.Join(dir, "stubborn"))
+	img, err := mutate.AppendLayers(serviceImage(t), layerOf(t, entry{name: "app/stubborn", typ: '0', mode: 0o755, data: string(data)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf, _ := img.ConfigFile()
+	cf = cf.DeepCopy()
+	cf.Config.Entrypoint = []string{"/app/stubborn"}
+	img, _ = mutate.ConfigFile(img, cf)
+
+	bundles := t.TempDir()
+	c, err := Start(img, WithBundleDir(bundles))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Remove()
+	if !strings.HasPrefix(c.Bundle, bundles) {
+		t.Errorf("bundle %s not under WithBundleDir %s", c.Bundle, bundles)
+	}
+	time.Sleep(200 * time.Millisecond)
+	took, err := c.Stop(300 * time.Millisecond)
+	if err == nil || !strings.Contains(err.Error(), "did not exit within 300ms") || took < 300*time.Millisecond {
+		t.Errorf("Stop() = %v after %v, want a kill after 300ms", err, took)
+	}
+	if c.ExitCode() == 0 {
+		t.Errorf("ExitCode() = 0 after SIGKILL, want non-zero")
+	}
+	c.Remove()
+	if entries, _ := os.ReadDir(bundles); len(entries) != 0 {
+		t.Errorf("bundle folder left: %v", entries)
+	}
+}
+
+func TestStopOnSignal(t *testing.T) {
+	ctx, stop := StopOnSignal(context.Background())
+	defer stop()
+	syscall.Kill(os.Getpid(), syscall.SIGTERM)
+	select {
+	case <-ctx.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("context not cancelled by SIGTERM")
+	}
+}

@@ -1,0 +1,286 @@
+package image
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/match"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+)
+
+// Base is the image that the service's layer goes on top of.
+type Base struct {
+	// Name is the base as the user named it.
+	Name string
+	// Ref and Digest identify a base from a registry, for the image's
+	// base.name and base.digest annotations; both are empty otherwise.
+	Ref, Digest string
+	// ID identifies the base's content, for deciding whether a build can be
+	// reused.
+	ID string
+
+	compression Compression
+	index       v1.ImageIndex // nil for single-image and built-in bases
+	image       v1.Image      // a single-platform base
+}
+
+type baseOptions struct {
+	cacheDir string
+	keychain authn.Keychain
+	log      io.Writer
+	timeout  time.Duration
+}
+
+// BaseOption changes how ResolveBase works.
+type BaseOption func(*baseOptions)
+
+// WithCacheDir sets the OCI layout that keeps registry bases for offline
+// builds. Default $XDG_CACHE_HOME/devops-info-service-go/bases (or the
+// platform's user cache folder).
+func WithCacheDir(dir string) BaseOption { return func(o *baseOptions) { o.cacheDir = dir } }
+
+// WithKeychain sets the registry credentials. Default authn.DefaultKeychain
+// (~/.docker/config.json, DOCKER_CONFIG and credential helpers).
+func WithKeychain(k authn.Keychain) BaseOption { return func(o *baseOptions) { o.keychain = k } }
+
+// WithBaseLog sets where notes such as "using the cached copy" go. Default nowhere.
+func WithBaseLog(w io.Writer) BaseOption { return func(o *baseOptions) { o.log = w } }
+
+// WithPullTimeout bounds the registry lookup. Default 60 s.
+func WithPullTimeout(d time.Duration) BaseOption { return func(o *baseOptions) { o.timeout = d } }
+
+// DefaultCacheDir is where registry bases are kept between builds.
+func DefaultCacheDir() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		dir = os.TempDir()
+	}
+	return filepath.Join(dir, "devops-info-service-go", "bases")
+}
+
+// ResolveBase finds the base named by name: "static" (built in), "scratch"
+// (empty), "oci:DIR[:TAG]" (a local OCI layout) or a registry reference,
+// which is pulled and kept in the cache so later builds work offline.
+func ResolveBase(ctx context.Context, nameArg string, c Compression, opts ...BaseOption) (*Base, error) {
+	o := baseOptions{cacheDir: DefaultCacheDir(), keychain: authn.DefaultKeychain, log: io.Discard, timeout: time.Minute}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	b := &Base{Name: nameArg, compression: c}
+	switch {
+	case nameArg == "static":
+		b.ID = "static " + caVersion() + " " + string(c)
+		return b, nil
+	case nameArg == "scratch":
+		b.ID = "scratch"
+		return b, nil
+	case strings.HasPrefix(nameArg, "oci:"):
+		return b, b.fromLayout(strings.TrimPrefix(nameArg, "oci:"))
+	}
+	ref, err := name.ParseReference(nameArg)
+	if err != nil {
+		return nil, fmt.Errorf("base %q is not static, scratch, oci:DIR[:TAG] or an image reference: %w", nameArg, err)
+	}
+	return b, b.fromRegistry(ctx, ref, o)
+}
+
+func (b *Base) fromLayout(spec string) error {
+	dir, tag := spec, ""
+	if i := strings.LastIndex(spec, ":"); i > 0 {
+		dir, tag = spec[:i], spec[i+1:]
+	}
+	idx, err := layout.ImageIndexFromPath(dir)
+	if err != nil {
+		return fmt.Errorf("reading base layout %s: %w", dir, err)
+	}
+	im, err := idx.IndexManifest()
+	if err != nil {
+		return fmt.Errorf("reading base layout %s: %w", dir, err)
+	}
+	var found []v1.Descriptor
+	var names []string
+	for _, d := range im.Manifests {
+		ref := d.Annotations["org.opencontainers.image.ref.name"]
+		names = append(names, ref)
+		if tag == "" || ref == tag {
+			found = append(found, d)
+		}
+	}
+	if len(found) != 1 {
+		return fmt.Errorf("base layout %s: %d images match %q (it has %q); name one as oci:%s:TAG", dir, len(found), tag, names, dir)
+	}
+	b.ID = "oci " + found[0].Digest.String()
+	return b.set(idx, found[0])
+}
+
+// set takes the descriptor d of idx as the base.
+func (b *Base) set(idx v1.ImageIndex, d v1.Descriptor) error {
+	var err error
+	if d.MediaType.IsIndex() {
+		b.index, err = idx.ImageIndex(d.Digest)
+	} else {
+		b.image, err = idx.Image(d.Digest)
+	}
+	if err != nil {
+		return fmt.Errorf("reading base %s: %w", b.Name, err)
+	}
+	return nil
+}
+
+func (b *Base) fromRegistry(ctx context.Context, ref name.Reference, o baseOptions) error {
+	b.Ref = ref.Name()
+	cache, cacheErr := openCache(o.cacheDir)
+	// A digest names fixed content: a cached copy is as good as the registry's.
+	if d, ok := ref.(name.Digest); ok && cacheErr == nil {
+		if desc, ok := cache.find(d.DigestStr(), ""); ok {
+			b.Digest, b.ID = desc.Digest.String(), "registry "+desc.Digest.String()
+			return b.set(cache.index, desc)
+		}
+	}
+	pullCtx, cancel := context.WithTimeout(ctx, o.timeout)
+	defer cancel()
+	desc, err := remote.Get(ref, remote.WithContext(pullCtx), remote.WithAuthFromKeychain(o.keychain))
+	if err != nil {
+		if cacheErr == nil {
+			if cached, ok := cache.find("", ref.Name()); ok {
+				fmt.Fprintf(o.log, "base %s: registry unreachable (%v); using the cached copy %s\n", ref.Name(), shortErr(err), cached.Digest)
+				b.Digest, b.ID = cached.Digest.String(), "registry "+cached.Digest.String()
+				return b.set(cache.index, cached)
+			}
+		}
+		return fmt.Errorf("pulling base %s: %w (no cached copy in %s; BASE_IMAGE=static builds without a registry)", ref.Name(), err, o.cacheDir)
+	}
+	b.Digest, b.ID = desc.Digest.String(), "registry "+desc.Digest.String()
+	ann := layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": ref.Name()})
+	if desc.MediaType.IsIndex() {
+		if b.index, err = desc.ImageIndex(); err != nil {
+			return fmt.Errorf("pulling base %s: %w", ref.Name(), err)
+		}
+		if cacheErr == nil {
+			cacheErr = cache.path.ReplaceIndex(b.index, match.Annotation("org.opencontainers.image.ref.name", ref.Name()), ann)
+		}
+	} else {
+		if b.image, err = desc.Image(); err != nil {
+			return fmt.Errorf("pulling base %s: %w", ref.Name(), err)
+		}
+		if cacheErr == nil {
+			cacheErr = cache.path.ReplaceImage(b.image, match.Annotation("org.opencontainers.image.ref.name", ref.Name()), ann)
+		}
+	}
+	if cacheErr != nil {
+		fmt.Fprintf(o.log, "base %s: not cached for offline use: %v\n", ref.Name(), cacheErr)
+	} else if cache.index, err = cache.path.ImageIndex(); err == nil {
+		// Read it back from the cache: the build then reads local files, not the network.
+		if cached, ok := cache.find(desc.Digest.String(), ""); ok {
+			return b.set(cache.index, cached)
+		}
+	}
+	return nil
+}
+
+// shortErr is the last part of a long network error, which is the useful one.
+func shortErr(err error) string {
+	s := err.Error()
+	if i := strings.LastIndex(s, ": "); i >= 0 && len(s) > 120 {
+		return s[i+2:]
+	}
+	return s
+}
+
+type cache struct {
+	path  layout.Path
+	index v1.ImageIndex
+}
+
+func openCache(dir string) (*cache, error) {
+	p, err := layout.FromPath(dir)
+	if err != nil {
+		if !errors.Is(err, os.ErrNotExist) {
+			return nil, err
+		}
+		if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+			return nil, err
+		}
+		if p, err = layout.Write(dir, empty.Index); err != nil {
+			return nil, err
+		}
+	}
+	idx, err := p.ImageIndex()
+	if err != nil {
+		return nil, err
+	}
+	return &cache{path: p, index: idx}, nil
+}
+
+// find looks a base up by digest or by reference name.
+func (c *cache) find(digest, ref string) (v1.Descriptor, bool) {
+	im, err := c.index.IndexManifest()
+	if err != nil {
+		return v1.Descriptor{}, false
+	}
+	i := slices.IndexFunc(im.Manifests, func(d v1.Descriptor) bool {
+		return digest != "" && d.Digest.String() == digest || ref != "" && d.Annotations["org.opencontainers.image.ref.name"] == ref
+	})
+	if i < 0 {
+		return v1.Descriptor{}, false
+	}
+	return im.Manifests[i], true
+}
+
+// Image is the base for platform p.
+func (b *Base) Image(p v1.Platform) (v1.Image, error) {
+	switch {
+	case b.Name == "static":
+		return staticBase(p, b.compression)
+	case b.Name == "scratch":
+		return scratchBase(p)
+	case b.image != nil:
+		cf, err := b.image.ConfigFile()
+		if err != nil {
+			return nil, fmt.Errorf("reading base %s: %w", b.Name, err)
+		}
+		if cf.OS != p.OS || cf.Architecture != p.Architecture {
+			return nil, fmt.Errorf("base %s has no %s image (it has: %s/%s)", b.Name, platformString(p), cf.OS, cf.Architecture)
+		}
+		return b.image, nil
+	}
+	im, err := b.index.IndexManifest()
+	if err != nil {
+		return nil, fmt.Errorf("reading base %s: %w", b.Name, err)
+	}
+	var have []string
+	for _, d := range im.Manifests {
+		if d.Platform == nil {
+			continue
+		}
+		have = append(have, platformString(*d.Platform))
+		if d.Platform.OS == p.OS && d.Platform.Architecture == p.Architecture && (p.Variant == "" || d.Platform.Variant == "" || d.Platform.Variant == p.Variant) {
+			img, err := b.index.Image(d.Digest)
+			if err != nil {
+				return nil, fmt.Errorf("reading base %s for %s: %w", b.Name, platformString(p), err)
+			}
+			return img, nil
+		}
+	}
+	return nil, fmt.Errorf("base %s has no %s image (it has: %s)", b.Name, platformString(p), strings.Join(have, ", "))
+}
+
+func platformString(p v1.Platform) string {
+	s := p.OS + "/" + p.Architecture
+	if p.Variant != "" {
+		s += "/" + p.Variant
+	}
+	return s
+}

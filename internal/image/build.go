@@ -1,0 +1,178 @@
+// Package image assembles the service's container image with
+// go-containerregistry, as the Dockerfile's second stage would but without
+// a Docker engine: a base, one layer holding the binary, and an OCI index
+// over the platforms, the same digest from every clean clone of a commit.
+package image
+
+import (
+	"archive/tar"
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/lehus1/devops-info-service-go/internal/binary"
+)
+
+// Where the service lives in the image, and who it runs as.
+const (
+	BinaryPath = "/app/devops-info-service"
+	WorkDir    = "/app"
+	User       = "65532:65532"
+	Port       = "8000"
+)
+
+// Metadata describes the image, for its labels and annotations.
+type Metadata struct {
+	Title, Description string
+	Version, Revision  string
+	Source, Licenses   string // Source may be empty
+	Created            time.Time
+}
+
+// Annotations are the image's OCI annotations (also its labels).
+func (m Metadata) Annotations(b *Base) map[string]string {
+	a := map[string]string{
+		"org.opencontainers.image.title":       m.Title,
+		"org.opencontainers.image.description": m.Description,
+		"org.opencontainers.image.version":     m.Version,
+		"org.opencontainers.image.revision":    m.Revision,
+		"org.opencontainers.image.created":     m.Created.UTC().Format(time.RFC3339),
+		"org.opencontainers.image.licenses":    m.Licenses,
+	}
+	if m.Source != "" {
+		a["org.opencontainers.image.source"] = m.Source
+	}
+	if b != nil && b.Ref != "" {
+		a["org.opencontainers.image.base.name"] = b.Ref
+		a["org.opencontainers.image.base.digest"] = b.Digest
+	}
+	return a
+}
+
+// OCIPlatform is p as an OCI platform, with the variant a runtime expects.
+func OCIPlatform(p binary.Platform) v1.Platform {
+	v := v1.Platform{OS: p.OS, Architecture: p.Arch}
+	switch p.Arch {
+	case "arm64":
+		v.Variant = "v8"
+	case "arm":
+		v.Variant = "v7"
+	}
+	return v
+}
+
+// Assemble makes the index: for each binary, its platform's base plus one
+// layer with the binary, configured to run it. Platforms are assembled in
+// parallel; each layer is compressed once.
+func Assemble(ctx context.Context, base *Base, bins []binary.Artifact, meta Metadata) (v1.ImageIndex, error) {
+	imgs := make([]v1.Image, len(bins))
+	g, ctx := errgroup.WithContext(ctx)
+	for i, bin := range bins {
+		g.Go(func() error {
+			img, err := assembleOne(ctx, base, bin, meta)
+			if err != nil {
+				return fmt.Errorf("assembling the %s image: %w", bin.Platform, err)
+			}
+			imgs[i] = img
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
+	for i, img := range imgs {
+		p := OCIPlatform(bins[i].Platform)
+		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &p}})
+	}
+	return mutate.Annotations(idx, meta.Annotations(base)).(v1.ImageIndex), nil
+}
+
+func assembleOne(ctx context.Context, base *Base, bin binary.Artifact, meta Metadata) (v1.Image, error) {
+	baseImg, err := base.Image(OCIPlatform(bin.Platform))
+	if err != nil {
+		return nil, err
+	}
+	mt, err := baseImg.MediaType()
+	if err != nil {
+		return nil, fmt.Errorf("reading base: %w", err)
+	}
+	if mt != types.OCIManifestSchema1 && mt != types.DockerManifestSchema2 {
+		return nil, fmt.Errorf("base manifest type %s is not an OCI or Docker v2 image", mt)
+	}
+	data, err := os.ReadFile(bin.Path)
+	if err != nil {
+		return nil, fmt.Errorf("reading the binary: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	// Owned by root and not writable by the service's user: the service
+	// cannot replace its own code.
+	tb, err := makeTar([]file{
+		{name: strings.TrimPrefix(WorkDir, "/"), typ: tar.TypeDir, mode: 0o755},
+		{name: strings.TrimPrefix(BinaryPath, "/"), typ: tar.TypeReg, mode: 0o755, data: data},
+	}, meta.Created)
+	if err != nil {
+		return nil, err
+	}
+	l, err := newLayer(tb, base.compression, layerMediaType(base.compression, mt))
+	if err != nil {
+		return nil, err
+	}
+	img, err := mutate.Append(baseImg, mutate.Addendum{Layer: l, History: v1.History{
+		Created:   v1.Time{Time: meta.Created},
+		CreatedBy: "COPY dist/bin/" + bin.Platform.Dir() + "/devops-info-service " + BinaryPath + " # go tool mage build",
+		Comment:   "devops-info-service " + meta.Version + ", sha256:" + bin.SHA256,
+	}})
+	if err != nil {
+		return nil, err
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return nil, err
+	}
+	cf = cf.DeepCopy()
+	cf.Created = v1.Time{Time: meta.Created}
+	cf.Author = ""
+	cf.Config = runConfig(cf.Config, meta.Annotations(base))
+	if img, err = mutate.ConfigFile(img, cf); err != nil {
+		return nil, err
+	}
+	return mutate.Annotations(img, meta.Annotations(base)).(v1.Image), nil
+}
+
+// runConfig is how the image runs the service. Of the base's settings only
+// its environment stays (less PATH and PORT, which are ours); its labels,
+// entrypoint, command, user and the rest do not leak in.
+func runConfig(base v1.Config, labels map[string]string) v1.Config {
+	var env []string
+	for _, kv := range base.Env {
+		if k, _, _ := strings.Cut(kv, "="); k != "PATH" && k != "PORT" {
+			env = append(env, kv)
+		}
+	}
+	return v1.Config{
+		Entrypoint:   []string{BinaryPath},
+		WorkingDir:   WorkDir,
+		User:         User,
+		ExposedPorts: map[string]struct{}{Port + "/tcp": {}},
+		Env:          append([]string{"PATH=" + defaultPath, "PORT=" + Port}, env...),
+		Labels:       labels,
+		Healthcheck: &v1.HealthConfig{
+			Test:        []string{"CMD", BinaryPath, "healthcheck"},
+			Interval:    30 * time.Second,
+			Timeout:     5 * time.Second,
+			StartPeriod: 5 * time.Second,
+			Retries:     3,
+		},
+	}
+}

@@ -1,0 +1,428 @@
+package image
+
+import (
+	"archive/tar"
+	"bytes"
+	"crypto/x509"
+	"encoding/pem"
+	"io"
+	"log"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+	"github.com/google/go-containerregistry/pkg/v1/validate"
+
+	"github.com/lehus1/devops-info-service-go/internal/binary"
+)
+
+var (
+	amd64 = binary.Platform{OS: "linux", Arch: "amd64"}
+	arm64 = binary.Platform{OS: "linux", Arch: "arm64"}
+	meta  = Metadata{Title: "devops-info-service", Description: "DevOps course info service", Version: "1.2.3",
+		Revision: "0123456789abcdef0123456789abcdef01234567", Source: "https://example.com/x", Licenses: "NOASSERTION",
+		Created: time.Unix(1700000000, 0).UTC()}
+)
+
+// fakeBinaries writes a small stand-in executable per platform.
+func fakeBinaries(t *testing.T, ps ...binary.Platform) []binary.Artifact {
+	t.Helper()
+	var out []binary.Artifact
+	for _, p := range ps {
+		path := filepath.Join(t.TempDir(), "devops-info-service")
+		data := []byte("#!binary for " + p.String() + strings.Repeat(" padding", 1000))
+		if err := os.WriteFile(path, data, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, binary.Artifact{Platform: p, Path: path, SHA256: sha256Hash(data).Hex, Size: int64(len(data))})
+	}
+	return out
+}
+
+func resolve(t *testing.T, nameArg string, opts ...BaseOption) *Base {
+	t.Helper()
+	b, err := ResolveBase(t.Context(), nameArg, Gzip, append([]BaseOption{WithCacheDir(filepath.Join(t.TempDir(), "cache"))}, opts...)...)
+	if err != nil {
+		t.Fatalf("ResolveBase(%q): %v", nameArg, err)
+	}
+	return b
+}
+
+func outputs(dir string) Outputs {
+	return Outputs{Layout: filepath.Join(dir, "oci"), RefName: "1.2.3", Tarball: filepath.Join(dir, "image.tar"),
+		TarballTag: "example.com/svc:1.2.3", TarballPlatform: v1.Platform{OS: "linux", Architecture: "amd64"}}
+}
+
+// Two builds from the same inputs, in different places, give one digest.
+func TestBuildIsDeterministic(t *testing.T) {
+	bins := fakeBinaries(t, amd64, arm64)
+	var digests []v1.Hash
+	for range 2 {
+		d, reused, err := Build(t.Context(), resolve(t, "static"), bins, meta, outputs(t.TempDir()), io.Discard)
+		if err != nil || reused {
+			t.Fatalf("Build() = %v, reused %v", err, reused)
+		}
+		digests = append(digests, d)
+	}
+	if digests[0] != digests[1] {
+		t.Errorf("two builds gave %s and %s", digests[0], digests[1])
+	}
+}
+
+// The layout reads back as the image the issue describes.
+func TestLayoutContent(t *testing.T) {
+	dir := t.TempDir()
+	bins := fakeBinaries(t, amd64, arm64)
+	digest, _, err := Build(t.Context(), resolve(t, "static"), bins, meta, outputs(dir), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx, desc, err := Read(filepath.Join(dir, "oci"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if desc.Digest != digest || desc.Annotations[refNameKey] != "1.2.3" {
+		t.Errorf("layout index.json entry = %v %v, want digest %s named 1.2.3", desc.Digest, desc.Annotations, digest)
+	}
+	if err := validate.Index(idx); err != nil {
+		t.Errorf("validate.Index: %v", err)
+	}
+	ia, _ := idx.IndexManifest()
+	wantAnn := meta.Annotations(nil)
+	if diff := cmp.Diff(wantAnn, ia.Annotations); diff != "" {
+		t.Errorf("index annotations (-want +got):\n%s", diff)
+	}
+	for _, bin := range bins {
+		img, err := PlatformImage(idx, OCIPlatform(bin.Platform))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, _ := img.Manifest()
+		if m.MediaType != types.OCIManifestSchema1 || m.Config.MediaType != types.OCIConfigJSON {
+			t.Errorf("%s: manifest %s with config %s, want OCI", bin.Platform, m.MediaType, m.Config.MediaType)
+		}
+		if diff := cmp.Diff(wantAnn, m.Annotations); diff != "" {
+			t.Errorf("%s: manifest annotations (-want +got):\n%s", bin.Platform, diff)
+		}
+		cf, _ := img.ConfigFile()
+		want := v1.Config{
+			Entrypoint: []string{"/app/devops-info-service"}, WorkingDir: "/app", User: "65532:65532",
+			ExposedPorts: map[string]struct{}{"8000/tcp": {}},
+			Env:          []string{"PATH=" + defaultPath, "PORT=8000", "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"},
+			Labels:       wantAnn,
+			Healthcheck:  &v1.HealthConfig{Test: []string{"CMD", "/app/devops-info-service", "healthcheck"}, Interval: 30 * time.Second, Timeout: 5 * time.Second, StartPeriod: 5 * time.Second, Retries: 3},
+		}
+		if diff := cmp.Diff(want, cf.Config); diff != "" {
+			t.Errorf("%s: config (-want +got):\n%s", bin.Platform, diff)
+		}
+		if cf.Architecture != bin.Platform.Arch || cf.OS != "linux" || !cf.Created.Time.Equal(meta.Created) {
+			t.Errorf("%s: config platform %s/%s created %v", bin.Platform, cf.OS, cf.Architecture, cf.Created)
+		}
+		if len(cf.History) != 2 || !strings.Contains(cf.History[0].CreatedBy, "static base") || !strings.Contains(cf.History[1].CreatedBy, "/app/devops-info-service") {
+			t.Errorf("%s: history = %+v, want the static base then the binary", bin.Platform, cf.History)
+		}
+		layers, _ := img.Layers()
+		if len(layers) != 2 {
+			t.Fatalf("%s: %d layers, want 2", bin.Platform, len(layers))
+		}
+		data, _ := os.ReadFile(bin.Path)
+		wantApp := []tarEntry{
+			{"app/", tar.TypeDir, 0o755, 0, 0, ""},
+			{"app/devops-info-service", tar.TypeReg, 0o755, 0, 0, string(data)},
+		}
+		if diff := cmp.Diff(wantApp, readLayer(t, layers[1]), cmp.AllowUnexported(tarEntry{})); diff != "" {
+			t.Errorf("%s: app layer (-want +got):\n%s", bin.Platform, diff)
+		}
+		base := readLayer(t, layers[0])
+		var names []string
+		for _, e := range base {
+			names = append(names, e.name)
+			switch e.name {
+			case "tmp/":
+				if e.mode != 0o1777 {
+					t.Errorf("/tmp mode %o, want 1777", e.mode)
+				}
+			case "home/nonroot/":
+				if e.uid != 65532 || e.gid != 65532 {
+					t.Errorf("/home/nonroot owned by %d:%d, want 65532:65532", e.uid, e.gid)
+				}
+			case "etc/passwd":
+				for _, u := range []string{"root:x:0:0:", "nonroot:x:65532:65532:", "nobody:x:65534:65534:"} {
+					if !strings.Contains(e.data, u) {
+						t.Errorf("/etc/passwd lacks %q", u)
+					}
+				}
+			case "etc/ssl/certs/ca-certificates.crt":
+				pool := x509.NewCertPool()
+				if !pool.AppendCertsFromPEM([]byte(e.data)) || strings.Count(e.data, "BEGIN CERTIFICATE") < 100 {
+					t.Errorf("CA bundle holds %d certificates, want over 100 parseable ones", strings.Count(e.data, "BEGIN CERTIFICATE"))
+				}
+			}
+		}
+		wantNames := []string{"etc/", "etc/group", "etc/nsswitch.conf", "etc/passwd", "etc/ssl/", "etc/ssl/certs/",
+			"etc/ssl/certs/ca-certificates.crt", "home/", "home/nonroot/", "root/", "tmp/"}
+		if diff := cmp.Diff(wantNames, names); diff != "" {
+			t.Errorf("static base files (-want +got):\n%s", diff)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "image.tar")); err != nil {
+		t.Errorf("docker tarball: %v", err)
+	}
+}
+
+type tarEntry struct {
+	name     string
+	typ      byte
+	mode     int64
+	uid, gid int
+	data     string
+}
+
+func readLayer(t *testing.T, l v1.Layer) []tarEntry {
+	t.Helper()
+	rc, err := l.Uncompressed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	tr := tar.NewReader(rc)
+	var out []tarEntry
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(tr)
+		out = append(out, tarEntry{h.Name, h.Typeflag, h.Mode, h.Uid, h.Gid, string(data)})
+	}
+}
+
+func TestReuse(t *testing.T) {
+	dir := t.TempDir()
+	bins := fakeBinaries(t, amd64)
+	base := resolve(t, "scratch")
+	first, _, err := Build(t.Context(), base, bins, meta, outputs(dir), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log strings.Builder
+	second, reused, err := Build(t.Context(), base, bins, meta, outputs(dir), &log)
+	if err != nil || !reused || second != first || !strings.Contains(log.String(), "image unchanged") {
+		t.Errorf("second Build() = %s, reused %v, %v; want the first result reused", second, reused, err)
+	}
+	changed := meta
+	changed.Revision = "fedcba"
+	if _, reused, _ := Build(t.Context(), base, bins, changed, outputs(dir), io.Discard); reused {
+		t.Errorf("Build() with a new revision reused the old image")
+	}
+	// A damaged layout is rebuilt, not trusted.
+	idx, _, err := Read(filepath.Join(dir, "oci"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, _ := PlatformImage(idx, OCIPlatform(amd64))
+	layers, _ := img.Layers()
+	h, _ := layers[len(layers)-1].Digest()
+	if err := os.Remove(filepath.Join(dir, "oci", "blobs", h.Algorithm, h.Hex)); err != nil {
+		t.Fatal(err)
+	}
+	if _, reused, err := Build(t.Context(), base, bins, changed, outputs(dir), io.Discard); reused || err != nil {
+		t.Errorf("Build() over a damaged layout: reused %v, %v; want a rebuild", reused, err)
+	}
+}
+
+// A base with only amd64 cannot make an arm64 image: a clear error, and
+// the outputs stay as they were.
+func TestBaseMissingPlatform(t *testing.T) {
+	dir := t.TempDir()
+	img, err := scratchBase(v1.Platform{OS: "linux", Architecture: "amd64"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := layout.Write(filepath.Join(dir, "base"), empty.Index)
+	p.AppendImage(img, layout.WithAnnotations(map[string]string{refNameKey: "only-amd64"}))
+	base := resolve(t, "oci:"+filepath.Join(dir, "base")+":only-amd64")
+	out := outputs(dir)
+	_, _, err = Build(t.Context(), base, fakeBinaries(t, amd64, arm64), meta, out, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "has no linux/arm64/v8 image (it has: linux/amd64)") {
+		t.Errorf("Build(arm64 on amd64-only base) = %v, want a missing-platform error", err)
+	}
+	if _, err := os.Stat(out.Layout); !os.IsNotExist(err) {
+		t.Errorf("failed build left %s behind", out.Layout)
+	}
+}
+
+// A registry base is pulled, cached, and used again when the registry is gone.
+func TestRegistryBaseCachedForOffline(t *testing.T) {
+	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	ref := strings.TrimPrefix(srv.URL, "http://") + "/base:v1"
+	pushIndexBase(t, ref)
+	cacheDir := filepath.Join(t.TempDir(), "cache")
+	bins := fakeBinaries(t, amd64, arm64)
+
+	online, err := ResolveBase(t.Context(), ref, Gzip, WithCacheDir(cacheDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx1, err := Assemble(t.Context(), online, bins, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Close()
+
+	var log strings.Builder
+	offline, err := ResolveBase(t.Context(), ref, Gzip, WithCacheDir(cacheDir), WithBaseLog(&log), WithPullTimeout(5*time.Second))
+	if err != nil {
+		t.Fatalf("ResolveBase(offline): %v", err)
+	}
+	if !strings.Contains(log.String(), "using the cached copy") {
+		t.Errorf("offline resolve said %q, want a note that the cache was used", log.String())
+	}
+	idx2, err := Assemble(t.Context(), offline, bins, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d1, _ := idx1.Digest()
+	d2, _ := idx2.Digest()
+	if d1 != d2 {
+		t.Errorf("offline build %s differs from online build %s", d2, d1)
+	}
+	img, _ := PlatformImage(idx2, OCIPlatform(arm64))
+	cf, _ := img.ConfigFile()
+	if cf.Config.Labels["leak"] != "" || cf.Config.Labels["org.opencontainers.image.base.name"] != ref ||
+		cf.Config.Labels["org.opencontainers.image.base.digest"] != online.Digest || online.Digest == "" {
+		t.Errorf("labels = %v, want base.name %s and base.digest %s, and no label of the base's", cf.Config.Labels, ref, online.Digest)
+	}
+	if err := validate.Index(idx2); err != nil {
+		t.Errorf("validate.Index: %v", err)
+	}
+	// Without a cache, an unreachable registry is a clear error.
+	if _, err := ResolveBase(t.Context(), ref, Gzip, WithCacheDir(filepath.Join(t.TempDir(), "empty")), WithPullTimeout(5*time.Second)); err == nil ||
+		!strings.Contains(err.Error(), "pulling base "+ref) || !strings.Contains(err.Error(), "no cached copy") {
+		t.Errorf("ResolveBase(unreachable, no cache) = %v, want a pulling error naming the cache", err)
+	}
+}
+
+// pushIndexBase pushes a two-platform base with a label that must not leak.
+func pushIndexBase(t *testing.T, ref string) {
+	t.Helper()
+	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
+	for _, p := range []binary.Platform{amd64, arm64} {
+		img, err := staticBase(OCIPlatform(p), Gzip)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cf, _ := img.ConfigFile()
+		cf = cf.DeepCopy()
+		cf.Config.Labels = map[string]string{"leak": "yes"}
+		img, _ = mutate.ConfigFile(img, cf)
+		pl := OCIPlatform(p)
+		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &pl}})
+	}
+	r, err := name.ParseReference(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.WriteIndex(r, idx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestResolveBaseErrors(t *testing.T) {
+	dir := t.TempDir()
+	two, _ := layout.Write(filepath.Join(dir, "two"), empty.Index)
+	for _, tag := range []string{"a", "b"} {
+		img, _ := scratchBase(v1.Platform{OS: "linux", Architecture: "amd64"})
+		two.AppendImage(img, layout.WithAnnotations(map[string]string{refNameKey: tag}))
+	}
+	tests := []struct{ base, want string }{
+		{"Not A Reference!", "is not static, scratch, oci:DIR[:TAG] or an image reference"},
+		{"oci:" + filepath.Join(dir, "missing"), "reading base layout"},
+		{"oci:" + filepath.Join(dir, "two"), `2 images match ""`},
+		{"oci:" + filepath.Join(dir, "two") + ":c", `0 images match "c"`},
+		{"127.0.0.1:1/nothing:here", "pulling base 127.0.0.1:1/nothing:here"},
+	}
+	for _, tt := range tests {
+		_, err := ResolveBase(t.Context(), tt.base, Gzip, WithCacheDir(filepath.Join(dir, "cache")), WithPullTimeout(5*time.Second))
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("ResolveBase(%q) = %v, want %q", tt.base, err, tt.want)
+		}
+	}
+}
+
+func TestZstdLayers(t *testing.T) {
+	base, err := ResolveBase(t.Context(), "static", Zstd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx, err := Assemble(t.Context(), base, fakeBinaries(t, amd64), meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, _ := PlatformImage(idx, OCIPlatform(amd64))
+	layers, _ := img.Layers()
+	for _, l := range layers {
+		if mt, _ := l.MediaType(); mt != types.OCILayerZStd {
+			t.Errorf("layer media type %s, want %s", mt, types.OCILayerZStd)
+		}
+	}
+	if entries := readLayer(t, layers[1]); len(entries) != 2 {
+		t.Errorf("zstd app layer reads back as %d entries, want 2", len(entries))
+	}
+	// validate reads layers as gzip, so only the structure is validated here;
+	// readLayer above read the zstd content back.
+	if err := validate.Index(idx, validate.Fast); err != nil {
+		t.Errorf("validate.Index: %v", err)
+	}
+	if _, err := ParseCompression("brotli"); err == nil {
+		t.Errorf("ParseCompression(brotli) = nil error")
+	}
+}
+
+func TestMakeTarIsOrderIndependent(t *testing.T) {
+	files := []file{{name: "b", typ: tar.TypeReg, mode: 0o644, data: []byte("b")}, {name: "a", typ: tar.TypeDir, mode: 0o755}}
+	x, err1 := makeTar(files, time.Unix(5, 0))
+	y, err2 := makeTar([]file{files[1], files[0]}, time.Unix(5, 0))
+	if err1 != nil || err2 != nil || !bytes.Equal(x, y) {
+		t.Errorf("makeTar in two orders differs (%v, %v)", err1, err2)
+	}
+	for _, bad := range []string{"", "/abs", "dir/"} {
+		if _, err := makeTar([]file{{name: bad, typ: tar.TypeDir}}, time.Unix(0, 0)); err == nil {
+			t.Errorf("makeTar(%q) = nil error", bad)
+		}
+	}
+}
+
+func TestCABundleSkipsConstrainedRoots(t *testing.T) {
+	data, n := caBundle()
+	count := 0
+	for rest := data; ; {
+		var b *pem.Block
+		b, rest = pem.Decode(rest)
+		if b == nil {
+			break
+		}
+		if _, err := x509.ParseCertificate(b.Bytes); err != nil {
+			t.Errorf("bundle certificate %d: %v", count, err)
+		}
+		count++
+	}
+	if count != n || n < 100 {
+		t.Errorf("caBundle() has %d PEM blocks, says %d; want the same, over 100", count, n)
+	}
+}

@@ -1,0 +1,117 @@
+package image
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+	"io"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+)
+
+// Compression is how layers we make are compressed.
+type Compression string
+
+// The compressions a layer can have. Gzip is what every runtime and
+// registry reads; zstd is smaller and faster, and needs Docker 23,
+// containerd 1.5 or Podman 3 or later.
+const (
+	Gzip Compression = "gzip"
+	Zstd Compression = "zstd"
+)
+
+// ParseCompression reads "gzip" or "zstd".
+func ParseCompression(s string) (Compression, error) {
+	switch c := Compression(s); c {
+	case Gzip, Zstd:
+		return c, nil
+	}
+	return "", fmt.Errorf("compression %q is not gzip or zstd", s)
+}
+
+// layer is a compressed tar held in memory: compressed once, hashed once,
+// and served as it is to every output, so that the layout, the tarball and
+// a push all carry the same bytes without compressing again.
+type layer struct {
+	blob      []byte
+	size      int64 // uncompressed
+	digest    v1.Hash
+	diffID    v1.Hash
+	mediaType types.MediaType
+	c         Compression
+}
+
+func newLayer(tarBytes []byte, c Compression, mt types.MediaType) (*layer, error) {
+	var buf bytes.Buffer
+	switch c {
+	case Zstd:
+		zw, err := zstd.NewWriter(&buf, zstd.WithEncoderLevel(zstd.SpeedBetterCompression), zstd.WithEncoderConcurrency(1))
+		if err != nil {
+			return nil, err
+		}
+		zw.Write(tarBytes)
+		if err := zw.Close(); err != nil {
+			return nil, fmt.Errorf("compressing a layer: %w", err)
+		}
+	default:
+		zw, err := gzip.NewWriterLevel(&buf, gzipLevel)
+		if err != nil {
+			return nil, err
+		}
+		zw.Write(tarBytes)
+		if err := zw.Close(); err != nil {
+			return nil, fmt.Errorf("compressing a layer: %w", err)
+		}
+	}
+	return &layer{
+		blob:      buf.Bytes(),
+		size:      int64(len(tarBytes)),
+		digest:    sha256Hash(buf.Bytes()),
+		diffID:    sha256Hash(tarBytes),
+		mediaType: mt,
+		c:         c,
+	}, nil
+}
+
+// gzipLevel trades size for time: level 9 saves about 3% over 6 and costs
+// eight times as long on a Go binary.
+const gzipLevel = 6
+
+func sha256Hash(b []byte) v1.Hash {
+	sum := sha256.Sum256(b)
+	return v1.Hash{Algorithm: "sha256", Hex: fmt.Sprintf("%x", sum)}
+}
+
+func (l *layer) Digest() (v1.Hash, error)            { return l.digest, nil }
+func (l *layer) DiffID() (v1.Hash, error)            { return l.diffID, nil }
+func (l *layer) Size() (int64, error)                { return int64(len(l.blob)), nil }
+func (l *layer) MediaType() (types.MediaType, error) { return l.mediaType, nil }
+func (l *layer) Compressed() (io.ReadCloser, error) {
+	return io.NopCloser(bytes.NewReader(l.blob)), nil
+}
+func (l *layer) Uncompressed() (io.ReadCloser, error) {
+	if l.c == Zstd {
+		zr, err := zstd.NewReader(bytes.NewReader(l.blob))
+		if err != nil {
+			return nil, err
+		}
+		return zr.IOReadCloser(), nil
+	}
+	return gzip.NewReader(bytes.NewReader(l.blob))
+}
+
+// layerMediaType is the media type of a layer compressed with c in an
+// image whose manifest is of manifest type mt.
+func layerMediaType(c Compression, manifest types.MediaType) types.MediaType {
+	switch {
+	case c == Zstd:
+		return types.OCILayerZStd
+	case manifest == types.DockerManifestSchema2:
+		return types.DockerLayer
+	default:
+		return types.OCILayer
+	}
+}

@@ -1,0 +1,257 @@
+package image
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/lehus1/devops-info-service-go/internal/binary"
+)
+
+const (
+	refNameKey = "org.opencontainers.image.ref.name"
+	// inputsKey marks the layout's index.json entry with what the image was
+	// made from, so an unchanged build can be recognised without redoing it.
+	inputsKey = "dev.devops-info-service-go.inputs"
+)
+
+// Outputs are where Write puts the image.
+type Outputs struct {
+	// Layout is the OCI image layout folder, such as dist/oci.
+	Layout string
+	// RefName tags the index inside the layout (the version), so that
+	// `skopeo inspect oci:dist/oci:1.2.3` finds it.
+	RefName string
+	// Tarball, if set, gets a `docker load`-able tarball of the image for
+	// TarballPlatform, tagged TarballTag.
+	Tarball         string
+	TarballTag      string
+	TarballPlatform v1.Platform
+}
+
+// Write puts idx in the layout and, if asked, the tarball. Each is written
+// under a temporary name beside its final one and renamed into place, so a
+// failure leaves the previous output as it was.
+func Write(idx v1.ImageIndex, out Outputs, inputs string) error {
+	if out.Tarball != "" {
+		if err := writeTarball(idx, out); err != nil {
+			return err
+		}
+	}
+	parent := filepath.Dir(out.Layout)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return fmt.Errorf("writing %s: %w", out.Layout, err)
+	}
+	tmp, err := os.MkdirTemp(parent, ".oci-")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", out.Layout, err)
+	}
+	defer os.RemoveAll(tmp)
+	p, err := layout.Write(tmp, empty.Index)
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", out.Layout, err)
+	}
+	if err := p.AppendIndex(idx, layout.WithAnnotations(map[string]string{refNameKey: out.RefName, inputsKey: inputs})); err != nil {
+		return fmt.Errorf("writing %s: %w", out.Layout, err)
+	}
+	return replaceDir(tmp, out.Layout)
+}
+
+// replaceDir moves dir to dest, replacing what was there.
+func replaceDir(dir, dest string) error {
+	old := ""
+	if _, err := os.Stat(dest); err == nil {
+		old = dir + ".old"
+		if err := os.Rename(dest, old); err != nil {
+			return fmt.Errorf("replacing %s: %w", dest, err)
+		}
+	}
+	if err := os.Rename(dir, dest); err != nil {
+		if old != "" {
+			os.Rename(old, dest)
+		}
+		return fmt.Errorf("replacing %s: %w", dest, err)
+	}
+	if old != "" {
+		os.RemoveAll(old)
+	}
+	return nil
+}
+
+func writeTarball(idx v1.ImageIndex, out Outputs) error {
+	tag, err := name.NewTag(out.TarballTag)
+	if err != nil {
+		return fmt.Errorf("tagging the tarball %q: %w", out.TarballTag, err)
+	}
+	img, err := PlatformImage(idx, out.TarballPlatform)
+	if err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(out.Tarball), ".image-*.tar")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", out.Tarball, err)
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	if err := tarball.Write(tag, img, f); err != nil {
+		return fmt.Errorf("writing %s: %w", out.Tarball, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", out.Tarball, err)
+	}
+	if err := os.Rename(f.Name(), out.Tarball); err != nil {
+		return fmt.Errorf("writing %s: %w", out.Tarball, err)
+	}
+	return nil
+}
+
+// PlatformImage is idx's image for p.
+func PlatformImage(idx v1.ImageIndex, p v1.Platform) (v1.Image, error) {
+	im, err := idx.IndexManifest()
+	if err != nil {
+		return nil, fmt.Errorf("reading the image index: %w", err)
+	}
+	var have []string
+	for _, d := range im.Manifests {
+		if d.Platform == nil {
+			continue
+		}
+		if d.Platform.OS == p.OS && d.Platform.Architecture == p.Architecture {
+			return idx.Image(d.Digest)
+		}
+		have = append(have, platformString(*d.Platform))
+	}
+	return nil, fmt.Errorf("the image has no %s platform (it has: %v)", platformString(p), have)
+}
+
+// Read opens the index that Write put in the layout dir.
+func Read(dir string) (v1.ImageIndex, v1.Descriptor, error) {
+	p, err := layout.FromPath(dir)
+	if err != nil {
+		return nil, v1.Descriptor{}, fmt.Errorf("reading %s: %w (run 'go tool mage build' first)", dir, err)
+	}
+	top, err := p.ImageIndex()
+	if err != nil {
+		return nil, v1.Descriptor{}, fmt.Errorf("reading %s: %w", dir, err)
+	}
+	im, err := top.IndexManifest()
+	if err != nil {
+		return nil, v1.Descriptor{}, fmt.Errorf("reading %s: %w", dir, err)
+	}
+	if len(im.Manifests) != 1 || !im.Manifests[0].MediaType.IsIndex() {
+		return nil, v1.Descriptor{}, fmt.Errorf("reading %s: want one image index in index.json, found %d entries", dir, len(im.Manifests))
+	}
+	idx, err := top.ImageIndex(im.Manifests[0].Digest)
+	if err != nil {
+		return nil, v1.Descriptor{}, fmt.Errorf("reading %s: %w", dir, err)
+	}
+	return idx, im.Manifests[0], nil
+}
+
+// Reusable says whether the outputs already hold the image made from
+// inputs, whole: then the build has nothing to do.
+func Reusable(out Outputs, inputs string) (v1.Hash, bool) {
+	idx, desc, err := Read(out.Layout)
+	if err != nil || desc.Annotations[inputsKey] != inputs || desc.Annotations[refNameKey] != out.RefName {
+		return v1.Hash{}, false
+	}
+	if out.Tarball != "" {
+		if _, err := os.Stat(out.Tarball); err != nil {
+			return v1.Hash{}, false
+		}
+	}
+	// Every blob the index names must be there, or the layout was damaged.
+	im, err := idx.IndexManifest()
+	if err != nil {
+		return v1.Hash{}, false
+	}
+	for _, d := range im.Manifests {
+		img, err := idx.Image(d.Digest)
+		if err != nil {
+			return v1.Hash{}, false
+		}
+		layers, err := img.Layers()
+		if err != nil {
+			return v1.Hash{}, false
+		}
+		for _, l := range layers {
+			h, err := l.Digest()
+			if err != nil {
+				return v1.Hash{}, false
+			}
+			if _, err := os.Stat(filepath.Join(out.Layout, "blobs", h.Algorithm, h.Hex)); err != nil {
+				return v1.Hash{}, false
+			}
+		}
+	}
+	return desc.Digest, true
+}
+
+// Inputs is a fingerprint of everything that goes into the image: the
+// binaries, the base, the metadata, the outputs' names and the program
+// doing the assembly (so a change to the pipeline itself rebuilds).
+func Inputs(base *Base, bins []binary.Artifact, meta Metadata, out Outputs) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "base %s\n", base.ID)
+	for _, b := range bins {
+		fmt.Fprintf(h, "bin %s %s\n", b.Platform, b.SHA256)
+	}
+	ann := meta.Annotations(base)
+	keys := make([]string, 0, len(ann))
+	for k := range ann {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(h, "meta %s=%s\n", k, ann[k])
+	}
+	fmt.Fprintf(h, "out %s %s %s\n", out.RefName, out.TarballTag, platformString(out.TarballPlatform))
+	if exe, err := os.Executable(); err == nil {
+		if f, err := os.Open(exe); err == nil {
+			io.Copy(h, f)
+			f.Close()
+		}
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// Build makes the image from the binaries and writes the outputs, unless
+// they already hold the image made from the same inputs; it returns the
+// index digest and whether the previous result was reused.
+func Build(ctx context.Context, base *Base, bins []binary.Artifact, meta Metadata, out Outputs, log io.Writer) (v1.Hash, bool, error) {
+	inputs := Inputs(base, bins, meta, out)
+	if d, ok := Reusable(out, inputs); ok {
+		fmt.Fprintf(log, "image unchanged: reusing %s\n", out.Layout)
+		return d, true, nil
+	}
+	start := time.Now()
+	idx, err := Assemble(ctx, base, bins, meta)
+	if err != nil {
+		return v1.Hash{}, false, err
+	}
+	if err := Write(idx, out, inputs); err != nil {
+		return v1.Hash{}, false, err
+	}
+	d, err := idx.Digest()
+	if err != nil {
+		return v1.Hash{}, false, err
+	}
+	fmt.Fprintf(log, "assembled %d platform(s) on base %s in %.2fs: %s", len(bins), base.Name, time.Since(start).Seconds(), out.Layout)
+	if out.Tarball != "" {
+		fmt.Fprintf(log, ", %s (%s)", out.Tarball, out.TarballTag)
+	}
+	fmt.Fprintln(log)
+	return d, false, nil
+}

@@ -1,0 +1,90 @@
+// Package settings reads the pipeline's settings from the environment and
+// the checkout, once, checking each so a mistake is one clear line before
+// any work starts.
+package settings
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"slices"
+
+	"github.com/google/go-containerregistry/pkg/name"
+
+	"github.com/lehus1/devops-info-service-go/internal/binary"
+	"github.com/lehus1/devops-info-service-go/internal/image"
+	"github.com/lehus1/devops-info-service-go/internal/version"
+)
+
+// DefaultImage is where the image is published unless IMAGE says otherwise.
+const DefaultImage = "docker.io/lehus1/devops-info-service-go"
+
+// Settings are the pipeline's inputs.
+type Settings struct {
+	Dir         string // the checkout
+	Version     version.Info
+	Platforms   []binary.Platform
+	BaseImage   string
+	Compression image.Compression
+	Image       name.Repository
+	Source      string
+	Licenses    string
+}
+
+// Load reads VERSION, SOURCE_DATE_EPOCH, PLATFORMS, BASE_IMAGE, COMPRESSION,
+// IMAGE, IMAGE_SOURCE and IMAGE_LICENSES, with their defaults.
+func Load(ctx context.Context, dir string, getenv func(string) string) (Settings, error) {
+	or := func(k, def string) string {
+		if v := getenv(k); v != "" {
+			return v
+		}
+		return def
+	}
+	s := Settings{Dir: dir, Platforms: binary.DefaultPlatforms, BaseImage: or("BASE_IMAGE", "static"), Licenses: or("IMAGE_LICENSES", "NOASSERTION")}
+	var err error
+	if s.Version, err = version.Detect(ctx, dir, getenv); err != nil {
+		return Settings{}, err
+	}
+	if p := getenv("PLATFORMS"); p != "" {
+		if s.Platforms, err = binary.ParsePlatforms(p); err != nil {
+			return Settings{}, err
+		}
+	}
+	if s.Compression, err = image.ParseCompression(or("COMPRESSION", "gzip")); err != nil {
+		return Settings{}, fmt.Errorf("COMPRESSION: %w", err)
+	}
+	if s.Image, err = name.NewRepository(or("IMAGE", DefaultImage)); err != nil {
+		return Settings{}, fmt.Errorf("IMAGE %q is not a repository such as docker.io/user/name or localhost:5000/name: %w", getenv("IMAGE"), err)
+	}
+	s.Source = version.Source(ctx, dir, getenv)
+	return s, nil
+}
+
+// Metadata is what the image says about itself.
+func (s Settings) Metadata() image.Metadata {
+	return image.Metadata{
+		Title:       "devops-info-service",
+		Description: "DevOps course info service",
+		Version:     s.Version.Version,
+		Revision:    s.Version.Commit,
+		Source:      s.Source,
+		Licenses:    s.Licenses,
+		Created:     s.Version.Time,
+	}
+}
+
+// HostPlatform is the platform of this machine.
+func HostPlatform() binary.Platform { return binary.Platform{OS: runtime.GOOS, Arch: runtime.GOARCH} }
+
+// Outputs are where build writes the image: dist/oci, and dist/image.tar
+// when this machine's platform is among those built.
+func (s Settings) Outputs() image.Outputs {
+	out := image.Outputs{Layout: filepath.Join(s.Dir, "dist", "oci"), RefName: s.Version.Version}
+	if host := HostPlatform(); slices.Contains(s.Platforms, host) {
+		out.Tarball = filepath.Join(s.Dir, "dist", "image.tar")
+		out.TarballTag = s.Image.Tag(s.Version.Version).Name()
+		out.TarballPlatform = image.OCIPlatform(host)
+	}
+	return out
+}

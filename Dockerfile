@@ -44,8 +44,7 @@ LABEL org.opencontainers.image.title="devops-info-service" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.created="${CREATED}" \
       org.opencontainers.image.source="${SOURCE}" \
-      org.opencontainers.image.licenses="NOASSERTION" \
-      org.opencontainers.image.licenses="MIT"
+      org.opencontainers.image.licenses="NOASSERTION"
 WORKDIR /app
 COPY --from=builder /src/bin/devops-info-service /app/devops-info-service
 USER 65532:65532

@@ -70,8 +70,12 @@ func TestBuildStampsAndPlacesBinaries(t *testing.T) {
 		}
 	}
 	entries, _ := os.ReadDir(filepath.Join(out, "linux_amd64"))
-	if len(entries) != 1 {
-		t.Errorf("output folder holds %d entries, want only the binary (no temporary leftovers)", len(entries))
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if diff := cmp.Diff([]string{".devops-info-service.inputs", "devops-info-service"}, names); diff != "" {
+		t.Errorf("output folder (-want +got), want the binary and its fingerprint, no temporary leftovers:\n%s", diff)
 	}
 	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
 		return
@@ -174,6 +178,59 @@ func TestEnvOverridesUserSettings(t *testing.T) {
 	for k, v := range want {
 		if last[k] != v {
 			t.Errorf("Env(): %s = %q, want %q", k, last[k], v)
+		}
+	}
+}
+
+// A build whose inputs have not changed is skipped; any change rebuilds.
+func TestBuildSkipsWhatIsUpToDate(t *testing.T) {
+	mod := t.TempDir()
+	os.WriteFile(filepath.Join(mod, "go.mod"), []byte("module example.com/tiny\n\ngo 1.26.8\n"), 0o644)
+	main := filepath.Join(mod, "main.go")
+	os.WriteFile(main, []byte("package main\n\nvar version string\n\nfunc main() { println(version) }\n"), 0o644)
+	out := t.TempDir()
+	amd64 := Platform{"linux", "amd64"}
+	build := func(info version.Info) (Artifact, string) {
+		t.Helper()
+		var progress strings.Builder
+		got, err := Build(t.Context(), mod, info, WithOutput(out), WithPlatforms(amd64), WithPackage("."), WithName("tiny"), WithProgress(&progress))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got[0], progress.String()
+	}
+	first, log := build(testInfo)
+	if !strings.HasPrefix(log, "built ") {
+		t.Errorf("first build said %q, want built", log)
+	}
+	tests := []struct {
+		name   string
+		change func() version.Info
+		want   string
+	}{
+		{"nothing changed", func() version.Info { return testInfo }, "up to date "},
+		{"new version stamp", func() version.Info { i := testInfo; i.Version = "1.2.4"; return i }, "built "},
+		{"nothing changed again", func() version.Info { i := testInfo; i.Version = "1.2.4"; return i }, "up to date "},
+		{"source edited", func() version.Info {
+			os.WriteFile(main, []byte("package main\n\nvar version string\n\nfunc main() { println(version, 1) }\n"), 0o644)
+			i := testInfo
+			i.Version = "1.2.4"
+			return i
+		}, "built "},
+		{"binary tampered with", func() version.Info {
+			os.WriteFile(first.Path, []byte("not the build"), 0o755)
+			i := testInfo
+			i.Version = "1.2.4"
+			return i
+		}, "built "},
+	}
+	for _, tt := range tests {
+		a, log := build(tt.change())
+		if !strings.HasPrefix(log, tt.want) {
+			t.Errorf("%s: Build() said %q, want %q", tt.name, log, tt.want)
+		}
+		if sum, _, _ := hashFile(a.Path); sum != a.SHA256 {
+			t.Errorf("%s: Build() reports sha256 %s, file has %s", tt.name, a.SHA256, sum)
 		}
 	}
 }

@@ -83,8 +83,18 @@ func (s Settings) Outputs() image.Outputs {
 	out := image.Outputs{Layout: filepath.Join(s.Dir, "dist", "oci"), RefName: s.Version.Version}
 	if host := HostPlatform(); slices.Contains(s.Platforms, host) {
 		out.Tarball = filepath.Join(s.Dir, "dist", "image.tar")
-		out.TarballTag = s.Image.Tag(s.Version.Version).Name()
+		out.TarballTag = s.TagName(s.Version.Version)
 		out.TarballPlatform = image.OCIPlatform(host)
 	}
 	return out
+}
+
+// TagName is IMAGE:tag as people write it: Docker Hub images without their
+// registry ("lehus1/devops-info-service-go:1.2.3"), so that `docker load`
+// names the image the way `docker pull` would.
+func (s Settings) TagName(tag string) string {
+	if s.Image.RegistryStr() == name.DefaultRegistry {
+		return s.Image.RepositoryStr() + ":" + tag
+	}
+	return s.Image.Name() + ":" + tag
 }

@@ -72,6 +72,13 @@ func TestOutputs(t *testing.T) {
 			t.Errorf("Outputs() tarball = %q %q %v, want dist/image.tar tagged example.com/a/b:1.0.0 for %s", out.Tarball, out.TarballTag, out.TarballPlatform, host)
 		}
 	}
+	if s.TagName("1") != "example.com/a/b:1" {
+		t.Errorf("TagName() = %q, want example.com/a/b:1", s.TagName("1"))
+	}
+	hub, _ := Load(t.Context(), src, getenv(map[string]string{"VERSION": "1.0.0"}))
+	if got := hub.TagName("1.0.0"); got != "lehus1/devops-info-service-go:1.0.0" {
+		t.Errorf("TagName() for Docker Hub = %q, want lehus1/devops-info-service-go:1.0.0", got)
+	}
 	s.Platforms = []binary.Platform{{OS: "linux", Arch: "s390x"}}
 	if out := s.Outputs(); out.Tarball != "" && host.Arch != "s390x" {
 		t.Errorf("Outputs() without the host platform still writes a tarball: %+v", out)

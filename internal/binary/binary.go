@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/lehus1/devops-info-service-go/internal/version"
@@ -71,6 +72,7 @@ func Build(ctx context.Context, dir string, info version.Info, opts ...Option) (
 	// One go build per platform, side by side: each spends much of its time
 	// in the single-threaded link.
 	out := make([]Artifact, len(o.platforms))
+	var mu sync.Mutex // one progress line at a time
 	g, ctx := errgroup.WithContext(ctx)
 	for i, p := range o.platforms {
 		g.Go(func() error {
@@ -83,7 +85,9 @@ func Build(ctx context.Context, dir string, info version.Info, opts ...Option) (
 			if fresh {
 				what = "up to date"
 			}
+			mu.Lock()
 			fmt.Fprintf(o.progress, "%s %s in %.1fs: %s (%.1f MB)\n", what, p, time.Since(start).Seconds(), a.Path, float64(a.Size)/1e6)
+			mu.Unlock()
 			out[i] = a
 			return nil
 		})

@@ -135,7 +135,7 @@ func Test(ctx context.Context) error {
 		}
 		fmt.Fprintf(os.Stderr, "WARNING: testing WITHOUT the race detector: %s\n", why)
 	}
-	sum, err := gotest.Run(ctx, ".", gotest.WithRace(race), gotest.WithMinCoverage(minCoverage),
+	sum, err := gotest.Run(ctx, ".", gotest.WithRace(race), gotest.WithMinCoverage(minCoverage), gotest.WithFresh(os.Getenv("CI") == "true"),
 		gotest.WithCoverProfile("dist/coverage.out"), gotest.WithOutput(os.Stderr))
 	if werr := sum.WriteTable(os.Stdout, minCoverage, module); err == nil {
 		err = werr

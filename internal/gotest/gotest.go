@@ -44,6 +44,7 @@ type options struct {
 	profile     string
 	output      io.Writer
 	packages    []string
+	fresh       bool
 }
 
 // Option changes how Run works.
@@ -63,6 +64,11 @@ func WithCoverProfile(path string) Option { return func(o *options) { o.profile 
 // and skipped tests go, as they happen. Default nowhere.
 func WithOutput(w io.Writer) Option { return func(o *options) { o.output = w } }
 
+// WithFresh runs every test even when go test has a cached result
+// (-count=1), as CI should: a cached pass says nothing about this machine.
+// Default off.
+func WithFresh(on bool) Option { return func(o *options) { o.fresh = on } }
+
 // WithPackages sets the package patterns. Default "./...".
 func WithPackages(patterns ...string) Option { return func(o *options) { o.packages = patterns } }
 
@@ -76,6 +82,9 @@ func Run(ctx context.Context, dir string, opts ...Option) (Summary, error) {
 	args := []string{"test", "-json", "-cover", "-covermode=atomic"}
 	if o.race {
 		args = append(args, "-race")
+	}
+	if o.fresh {
+		args = append(args, "-count=1")
 	}
 	var tmpProfile string
 	if o.profile != "" {

@@ -124,8 +124,12 @@ func TestRunRace(t *testing.T) {
 	if _, err := Run(t.Context(), dir, WithRace(false)); err != nil {
 		t.Errorf("Run(race off) = %v, want nil", err)
 	}
-	// A cached pass would hide the race from the next run; fresh runs it.
+	// A second run is a cached pass; a fresh one runs the tests again.
 	var out strings.Builder
+	if _, err := Run(t.Context(), dir, WithRace(false), WithOutput(&out)); err != nil || !strings.Contains(out.String(), "(cached)") {
+		t.Errorf("Run(again) = %v, output %q; want a cached pass", err, out.String())
+	}
+	out.Reset()
 	if _, err := Run(t.Context(), dir, WithRace(false), WithFresh(true), WithOutput(&out)); err != nil || strings.Contains(out.String(), "(cached)") {
 		t.Errorf("Run(fresh) = %v, output %q; want a pass that was not cached", err, out.String())
 	}

@@ -8,10 +8,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -22,6 +24,7 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/image"
 	"github.com/lehus1/devops-info-service-go/internal/lint"
 	"github.com/lehus1/devops-info-service-go/internal/settings"
+	"github.com/lehus1/devops-info-service-go/internal/sizes"
 )
 
 const (
@@ -98,6 +101,32 @@ func Smoke(ctx context.Context) error {
 	}
 	fmt.Printf("smoke: %d checks passed; healthy %d ms after runc started; exited %d ms after SIGTERM\n",
 		len(report.Checks), report.Healthy.Milliseconds(), report.Stopped.Milliseconds())
+	return nil
+}
+
+// Sizecompare measures the image against the Python baseline: a table on stdout, dist/sizecompare.{json,md,svg} (env: BASELINE, IMAGE_REF, PLATFORM, MAX_SIZE, MIN_RATIO, MEASURE).
+//
+// It fails, with one line per broken limit, when the image is over
+// MAX_SIZE compressed (default 20MB) or less than MIN_RATIO times smaller.
+func Sizecompare(ctx context.Context) error {
+	req, err := sizes.RequestFromEnv(os.Getenv, settings.HostPlatform().String())
+	if err != nil {
+		return err
+	}
+	report, err := sizes.Compare(ctx, req.Image, req.Baseline, req.Platforms, sizes.WithDepth(req.Depth), sizes.WithLog(os.Stderr))
+	if err != nil {
+		return err
+	}
+	breaches := report.Check(req.Limits)
+	if err := report.WriteFiles("dist", os.Getenv("GITHUB_STEP_SUMMARY")); err != nil {
+		return err
+	}
+	if err := report.WriteTable(os.Stdout); err != nil {
+		return err
+	}
+	if len(breaches) > 0 {
+		return errors.New(strings.Join(breaches, "; "))
+	}
 	return nil
 }
 

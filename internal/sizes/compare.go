@@ -1,0 +1,207 @@
+package sizes
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+)
+
+// Report is a comparison of an image with a baseline, per platform. Its
+// JSON form is dist/sizecompare.json; Schema changes when a field's
+// meaning does.
+type Report struct {
+	Schema      int          `json:"schema"`
+	Comparisons []Comparison `json:"comparisons"`
+	Limits      Limits       `json:"limits"`
+	// Breaches says which limits the image breaks, one line each.
+	Breaches []string `json:"breaches"`
+}
+
+// Comparison is one platform's figures.
+type Comparison struct {
+	Platform string `json:"platform"`
+	Image    Image  `json:"image"`
+	Baseline Image  `json:"baseline"`
+	// CompressedRatio is how many times smaller the image is to pull.
+	CompressedRatio float64 `json:"compressed_ratio"`
+	// UncompressedRatio is how many times smaller it is on disk; nil where
+	// either side's on-disk size is unknown.
+	UncompressedRatio *float64 `json:"uncompressed_ratio"`
+}
+
+// Limits are the gate's limits; zero turns one off.
+type Limits struct {
+	MaxCompressed int64   `json:"max_compressed_bytes"`
+	MinRatio      float64 `json:"min_compressed_ratio"`
+}
+
+type options struct {
+	depth    Depth
+	log      io.Writer
+	remote   []remote.Option
+	interval time.Duration
+}
+
+// Option changes how Compare works.
+type Option func(*options)
+
+// WithDepth sets how much of the images to read. Default Full.
+func WithDepth(d Depth) Option { return func(o *options) { o.depth = d } }
+
+// WithLog sets where notes and progress go. Default nowhere.
+func WithLog(w io.Writer) Option { return func(o *options) { o.log = w } }
+
+// WithRemote adds options for registry requests (credentials, transport).
+// Default: the default keychain and transport.
+func WithRemote(opts ...remote.Option) Option {
+	return func(o *options) { o.remote = append(o.remote, opts...) }
+}
+
+// Compare measures the image and the baseline for each platform (all of
+// the image's when platforms is empty). A baseline registry that cannot be
+// reached falls back to recorded figures where the project has them.
+func Compare(ctx context.Context, imageSpec, baselineSpec string, platforms []string, opts ...Option) (Report, error) {
+	o := options{depth: Full, log: io.Discard, interval: 2 * time.Second,
+		remote: []remote.Option{remote.WithAuthFromKeychain(authn.DefaultKeychain), remote.WithTransport(boundedTransport())}}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	img, err := Open(ctx, imageSpec, o.remote...)
+	if err != nil {
+		return Report{}, fmt.Errorf("image: %w", err)
+	}
+	var rec *Record
+	base, err := Open(ctx, baselineSpec, o.remote...)
+	if err != nil {
+		var ue *UnreachableError
+		r, ok := Recorded(baselineSpec)
+		if !errors.As(err, &ue) || !ok {
+			return Report{}, fmt.Errorf("baseline: %w", err)
+		}
+		fmt.Fprintf(o.log, "baseline %s: registry unreachable (%v); using the figures recorded in the project\n", baselineSpec, ue.Err)
+		rec = r
+	}
+	if len(platforms) == 0 {
+		if platforms, err = img.Platforms(); err != nil {
+			return Report{}, err
+		}
+	}
+	r := Report{Schema: 1, Breaches: []string{}}
+	for _, p := range platforms {
+		c := Comparison{Platform: p}
+		if c.Image, err = measureSource(ctx, img, p, o); err != nil {
+			return Report{}, fmt.Errorf("image: %w", err)
+		}
+		if rec != nil {
+			c.Baseline, err = rec.Image(p)
+		} else {
+			c.Baseline, err = measureSource(ctx, base, p, o)
+		}
+		if err != nil {
+			return Report{}, fmt.Errorf("baseline: %w", err)
+		}
+		if c.Image.Compressed > 0 {
+			c.CompressedRatio = float64(c.Baseline.Compressed) / float64(c.Image.Compressed)
+		}
+		if c.Image.Uncompressed != nil && c.Baseline.Uncompressed != nil && *c.Image.Uncompressed > 0 {
+			ratio := float64(*c.Baseline.Uncompressed) / float64(*c.Image.Uncompressed)
+			c.UncompressedRatio = &ratio
+		}
+		r.Comparisons = append(r.Comparisons, c)
+	}
+	return r, nil
+}
+
+func measureSource(ctx context.Context, s *Source, platform string, o options) (Image, error) {
+	img, err := s.Image(platform)
+	if err != nil {
+		return Image{}, err
+	}
+	var read atomic.Int64
+	done := make(chan struct{})
+	if o.depth == Full && s.Origin == "registry" {
+		go func() { // the layers come over the network: say how it goes
+			t := time.NewTicker(o.interval)
+			defer t.Stop()
+			for {
+				select {
+				case <-done:
+					return
+				case <-t.C:
+					fmt.Fprintf(o.log, "measuring %s %s: %s unpacked so far\n", s.Name, platform, MB(read.Load()))
+				}
+			}
+		}()
+	}
+	m, err := Measure(ctx, img, o.depth, func(n int64) { read.Add(n) })
+	close(done)
+	if err != nil {
+		return Image{}, fmt.Errorf("measuring %s %s: %w", s.Name, platform, err)
+	}
+	m.Name, m.Platform, m.Origin = s.Name, platform, s.Origin
+	return m, nil
+}
+
+// Check lists, one line each, the limits that r breaks.
+func (r *Report) Check(l Limits) []string {
+	r.Limits = l
+	r.Breaches = []string{}
+	for _, c := range r.Comparisons {
+		if l.MaxCompressed > 0 && c.Image.Compressed > l.MaxCompressed {
+			over := c.Image.Compressed - l.MaxCompressed
+			r.Breaches = append(r.Breaches, fmt.Sprintf("MAX_SIZE: the %s image is %s compressed, %s (%.1f%%) over the limit of %s",
+				c.Platform, MB(c.Image.Compressed), MB(over), 100*float64(over)/float64(l.MaxCompressed), MB(l.MaxCompressed)))
+		}
+		if l.MinRatio > 0 && c.CompressedRatio < l.MinRatio {
+			r.Breaches = append(r.Breaches, fmt.Sprintf("MIN_RATIO: the %s image is %.1f times smaller than the baseline compressed, %.1f short of the %.1f required",
+				c.Platform, c.CompressedRatio, l.MinRatio-c.CompressedRatio, l.MinRatio))
+		}
+	}
+	return r.Breaches
+}
+
+// MB formats bytes as decimal megabytes with one decimal, as docker does.
+func MB(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
+
+// ParseSize reads "20MB", "20 MB", "19.5MiB", "512KB" or a plain number
+// of bytes. MB and KB are decimal, as docker counts; MiB and KiB binary.
+func ParseSize(s string) (int64, error) {
+	t := strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(s), " ", ""))
+	units := []struct {
+		suffix string
+		mult   float64
+	}{{"GIB", 1 << 30}, {"MIB", 1 << 20}, {"KIB", 1 << 10}, {"GB", 1e9}, {"MB", 1e6}, {"KB", 1e3}, {"B", 1}}
+	mult := 1.0
+	for _, u := range units {
+		if strings.HasSuffix(t, u.suffix) {
+			t, mult = strings.TrimSuffix(t, u.suffix), u.mult
+			break
+		}
+	}
+	f, err := strconv.ParseFloat(t, 64)
+	if err != nil || f < 0 {
+		return 0, fmt.Errorf("%q is not a size such as 20MB, 19.5MiB or 20000000", s)
+	}
+	return int64(f * mult), nil
+}
+
+// boundedTransport gives up on a registry that does not answer, rather than
+// hang: 10 s to connect, 30 s for the answer's headers. A layer that keeps
+// flowing may take as long as it needs.
+func boundedTransport() http.RoundTripper {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DialContext = (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	t.TLSHandshakeTimeout = 10 * time.Second
+	t.ResponseHeaderTimeout = 30 * time.Second
+	return t
+}

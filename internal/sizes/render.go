@@ -1,0 +1,135 @@
+package sizes
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// bytesExact writes n with thousands separators: 42,961,458.
+func bytesExact(n int64) string {
+	s := fmt.Sprint(n)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+func onDisk(img Image) string {
+	if img.Uncompressed == nil {
+		return "not measured"
+	}
+	if img.UncompressedApproximate {
+		return "~" + MB(*img.Uncompressed) + " (approx.)"
+	}
+	return MB(*img.Uncompressed) + " (" + bytesExact(*img.Uncompressed) + " B)"
+}
+
+func wasted(img Image) string {
+	if img.Wasted == nil {
+		return "not measured"
+	}
+	return MB(*img.Wasted) + " (" + bytesExact(*img.Wasted) + " B)"
+}
+
+func ratio(r *float64) string {
+	if r == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%.1fx smaller", *r)
+}
+
+func label(img Image) string {
+	if img.Origin == "recorded" {
+		return img.Name + " (recorded)"
+	}
+	return img.Name
+}
+
+// WriteTable writes the report for a person reading a terminal.
+func (r Report) WriteTable(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for i, c := range r.Comparisons {
+		if i > 0 {
+			fmt.Fprintln(tw)
+		}
+		cr := c.CompressedRatio
+		fmt.Fprintf(tw, "%s\timage: %s\tbaseline: %s\tthe image is\n", c.Platform, label(c.Image), label(c.Baseline))
+		fmt.Fprintf(tw, "compressed (pull)\t%s (%s B)\t%s (%s B)\t%s\n", MB(c.Image.Compressed), bytesExact(c.Image.Compressed),
+			MB(c.Baseline.Compressed), bytesExact(c.Baseline.Compressed), ratio(&cr))
+		fmt.Fprintf(tw, "on disk\t%s\t%s\t%s\n", onDisk(c.Image), onDisk(c.Baseline), ratio(c.UncompressedRatio))
+		fmt.Fprintf(tw, "layers\t%d\t%d\t\n", len(c.Image.Layers), len(c.Baseline.Layers))
+		fmt.Fprintf(tw, "wasted by later layers\t%s\t%s\t\n", wasted(c.Image), wasted(c.Baseline))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, c := range r.Comparisons {
+		for _, img := range []Image{c.Image, c.Baseline} {
+			fmt.Fprintf(w, "\nlayers of %s, %s:\n", label(img), c.Platform)
+			tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+			fmt.Fprintf(tw, "  #\tcompressed\ton disk\twasted\t %s\n", "made by")
+			for i, l := range img.Layers {
+				fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t %s\n", i+1, bytesExact(l.Compressed), optBytes(l.Uncompressed), optBytes(l.Wasted), shorten(l.CreatedBy, 70))
+			}
+			tw.Flush()
+			if img.Note != "" {
+				fmt.Fprintf(w, "  note: %s\n", img.Note)
+			}
+		}
+	}
+	for _, b := range r.Breaches {
+		fmt.Fprintf(w, "\nlimit broken: %s\n", b)
+	}
+	return nil
+}
+
+func optBytes(n *int64) string {
+	if n == nil {
+		return "-"
+	}
+	return bytesExact(*n)
+}
+
+func shorten(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if s == "" {
+		return "-"
+	}
+	if len(s) > n {
+		return s[:n-1] + "…"
+	}
+	return s
+}
+
+// WriteMarkdown writes the report as GitHub-flavoured Markdown, for a job
+// summary or a pull request.
+func (r Report) WriteMarkdown(w io.Writer) error {
+	fmt.Fprintln(w, "## Image size")
+	for _, c := range r.Comparisons {
+		cr := c.CompressedRatio
+		fmt.Fprintf(w, "\n### %s\n\n", c.Platform)
+		fmt.Fprintf(w, "| | image: `%s` | baseline: `%s` | the image is |\n|---|---:|---:|---|\n", label(c.Image), label(c.Baseline))
+		fmt.Fprintf(w, "| compressed (pull) | %s | %s | **%s** |\n", MB(c.Image.Compressed), MB(c.Baseline.Compressed), ratio(&cr))
+		fmt.Fprintf(w, "| on disk | %s | %s | %s |\n", onDisk(c.Image), onDisk(c.Baseline), ratio(c.UncompressedRatio))
+		fmt.Fprintf(w, "| layers | %d | %d | |\n", len(c.Image.Layers), len(c.Baseline.Layers))
+		fmt.Fprintf(w, "| wasted by later layers | %s | %s | |\n", wasted(c.Image), wasted(c.Baseline))
+		for _, img := range []Image{c.Image, c.Baseline} {
+			if img.Note != "" {
+				fmt.Fprintf(w, "\n> %s: %s\n", label(img), img.Note)
+			}
+		}
+	}
+	if len(r.Breaches) > 0 {
+		fmt.Fprintln(w, "\n**Limits broken:**")
+		for _, b := range r.Breaches {
+			fmt.Fprintf(w, "- %s\n", b)
+		}
+	}
+	return nil
+}

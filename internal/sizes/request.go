@@ -1,0 +1,63 @@
+package sizes
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Request is a comparison as the environment asks for it.
+type Request struct {
+	Image, Baseline string
+	// Platforms to compare; empty means all of the image's.
+	Platforms []string
+	Depth     Depth
+	Limits    Limits
+}
+
+// DefaultBaseline is the base image of the service's Python twin: the
+// smallest any Python build of the service can be.
+const DefaultBaseline = "python:3.13-slim"
+
+// RequestFromEnv reads IMAGE_REF (default oci:dist/oci), BASELINE (default
+// python:3.13-slim), PLATFORM (default host; "all" for every platform of the
+// image), MEASURE (full or compressed), MAX_SIZE (default 20MB compressed;
+// 0 turns it off) and MIN_RATIO (default off).
+func RequestFromEnv(getenv func(string) string, host string) (Request, error) {
+	or := func(k, def string) string {
+		if v := getenv(k); v != "" {
+			return v
+		}
+		return def
+	}
+	r := Request{Image: or("IMAGE_REF", "oci:dist/oci"), Baseline: or("BASELINE", DefaultBaseline)}
+	switch p := or("PLATFORM", host); p {
+	case "all":
+	default:
+		for _, s := range strings.Split(p, ",") {
+			s = strings.TrimSpace(s)
+			if os, arch, ok := strings.Cut(s, "/"); !ok || os == "" || arch == "" || strings.Contains(arch, "/") {
+				return Request{}, fmt.Errorf("PLATFORM %q is not os/arch (such as linux/arm64), a list of them, or all", s)
+			}
+			r.Platforms = append(r.Platforms, s)
+		}
+	}
+	switch m := or("MEASURE", "full"); m {
+	case "full":
+		r.Depth = Full
+	case "compressed":
+		r.Depth = Manifests
+	default:
+		return Request{}, fmt.Errorf("MEASURE %q is not full or compressed", m)
+	}
+	var err error
+	if r.Limits.MaxCompressed, err = ParseSize(or("MAX_SIZE", "20MB")); err != nil {
+		return Request{}, fmt.Errorf("MAX_SIZE: %w", err)
+	}
+	if s := getenv("MIN_RATIO"); s != "" {
+		if r.Limits.MinRatio, err = strconv.ParseFloat(strings.TrimSuffix(s, "x"), 64); err != nil || r.Limits.MinRatio < 0 {
+			return Request{}, fmt.Errorf("MIN_RATIO %q is not a number such as 10", s)
+		}
+	}
+	return r, nil
+}

@@ -1,0 +1,426 @@
+package sizes
+
+import (
+	"archive/tar"
+	"bytes"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+)
+
+type entry struct {
+	name string
+	typ  byte
+	size int
+}
+
+// layerOf makes a layer of the entries; it returns the layer and its tar's length.
+func layerOf(t testing.TB, entries ...entry) (v1.Layer, int64) {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, e := range entries {
+		typ := e.typ
+		if typ == 0 {
+			typ = tar.TypeReg
+		}
+		if err := tw.WriteHeader(&tar.Header{Name: e.name, Typeflag: typ, Mode: 0o644, Size: int64(e.size)}); err != nil {
+			t.Fatal(err)
+		}
+		tw.Write(bytes.Repeat([]byte("x"), e.size))
+	}
+	tw.Close()
+	data := buf.Bytes()
+	l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l, int64(len(data))
+}
+
+// knownImage has a file overwritten, one deleted and a folder made opaque
+// by its second layer, and history for both layers.
+func knownImage(t testing.TB, arch string) (v1.Image, []int64) {
+	t.Helper()
+	l1, n1 := layerOf(t, entry{"a", 0, 100}, entry{"b", 0, 200}, entry{"d/", tar.TypeDir, 0}, entry{"d/x", 0, 50}, entry{"keep", 0, 7})
+	l2, n2 := layerOf(t, entry{"a", 0, 120}, entry{".wh.b", 0, 0}, entry{"d/.wh..wh..opq", 0, 0}, entry{"d/y", 0, 10})
+	img, err := mutate.Append(empty.Image,
+		mutate.Addendum{Layer: l1, History: v1.History{CreatedBy: "/bin/sh -c #(nop) ADD rootfs.tar /"}},
+		mutate.Addendum{History: v1.History{CreatedBy: "ENV X=1", EmptyLayer: true}},
+		mutate.Addendum{Layer: l2, History: v1.History{CreatedBy: "RUN rewrite"}},
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf, _ := img.ConfigFile()
+	cf = cf.DeepCopy()
+	cf.OS, cf.Architecture = "linux", arch
+	img, _ = mutate.ConfigFile(img, cf)
+	return img, []int64{n1, n2}
+}
+
+func ptr(n int64) *int64 { return &n }
+
+func TestMeasureKnownImage(t *testing.T) {
+	img, tarSizes := knownImage(t, "amd64")
+	got, err := Measure(t.Context(), img, Full, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := img.Manifest()
+	d, _ := img.Digest()
+	want := Image{
+		Digest:       d.String(),
+		Compressed:   m.Config.Size + m.Layers[0].Size + m.Layers[1].Size,
+		ConfigBytes:  ptr(m.Config.Size),
+		Uncompressed: ptr(tarSizes[0] + tarSizes[1]),
+		Wasted:       ptr(100 + 200 + 50), // a overwritten, b deleted, d/x under an opaque folder
+		Layers: []Layer{
+			{Digest: m.Layers[0].Digest.String(), Compressed: m.Layers[0].Size, Uncompressed: ptr(tarSizes[0]), Wasted: ptr(350), CreatedBy: "ADD rootfs.tar /"},
+			{Digest: m.Layers[1].Digest.String(), Compressed: m.Layers[1].Size, Uncompressed: ptr(tarSizes[1]), Wasted: ptr(0), CreatedBy: "RUN rewrite"},
+		},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Measure() (-want +got):\n%s", diff)
+	}
+	shallow, err := Measure(t.Context(), img, Manifests, nil)
+	if err != nil || shallow.Compressed != want.Compressed || shallow.Uncompressed != nil || shallow.Wasted != nil {
+		t.Errorf("Measure(Manifests) = %+v, %v; want compressed only", shallow, err)
+	}
+}
+
+func TestWasteCases(t *testing.T) {
+	tests := []struct {
+		name   string
+		layers [][]entry
+		want   []int64
+	}{
+		{"nothing wasted", [][]entry{{{"a", 0, 5}}, {{"b", 0, 6}}}, []int64{0, 0}},
+		{"overwritten twice", [][]entry{{{"a", 0, 5}}, {{"a", 0, 6}}, {{"a", 0, 7}}}, []int64{5, 6, 0}},
+		{"folder deleted", [][]entry{{{"d/", tar.TypeDir, 0}, {"d/a", 0, 3}, {"d/e/b", 0, 4}, {"dd", 0, 9}}, {{".wh.d", 0, 0}}}, []int64{7, 0}},
+		{"file replaces folder", [][]entry{{{"d/a", 0, 3}}, {{"d", tar.TypeSymlink, 0}}}, []int64{3, 0}},
+		{"opaque keeps own layer", [][]entry{{{"d/a", 0, 3}}, {{"d/b", 0, 4}, {"d/.wh..wh..opq", 0, 0}}}, []int64{3, 0}},
+		{"same layer twice", [][]entry{{{"a", 0, 5}, {"a", 0, 6}}}, []int64{5}},
+	}
+	for _, tt := range tests {
+		w := newWasteTracker(len(tt.layers))
+		for i, l := range tt.layers {
+			for _, e := range l {
+				typ := e.typ
+				if typ == 0 {
+					typ = tar.TypeReg
+				}
+				w.entry(i, &tar.Header{Name: e.name, Typeflag: typ, Size: int64(e.size)})
+			}
+		}
+		if diff := cmp.Diff(tt.want, w.wasted); diff != "" {
+			t.Errorf("%s: wasted by layer (-want +got):\n%s", tt.name, diff)
+		}
+	}
+}
+
+// The recorded baseline gives its published totals.
+func TestRecordedBaseline(t *testing.T) {
+	r, ok := Recorded("python:3.13-slim")
+	if !ok {
+		t.Fatal("Recorded(python:3.13-slim) not found")
+	}
+	for _, alias := range []string{"docker.io/library/python:3.13-slim", "docker://python:3.13-slim", "index.docker.io/library/python:3.13-slim"} {
+		if _, ok := Recorded(alias); !ok {
+			t.Errorf("Recorded(%q) not found", alias)
+		}
+	}
+	for _, other := range []string{"python:3.12-slim", "Not Valid"} {
+		if _, ok := Recorded(other); ok {
+			t.Errorf("Recorded(%q) found", other)
+		}
+	}
+	for platform, want := range map[string]int64{"linux/amd64": 42961458, "linux/arm64": 43237284} {
+		img, err := r.Image(platform)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if img.Compressed != want || img.Origin != "recorded" || !strings.Contains(img.Note, "recorded") || !strings.Contains(img.Note, "sha256:9662417a") {
+			t.Errorf("recorded %s: %d bytes, origin %s, note %q; want %d, recorded, naming the index digest", platform, img.Compressed, img.Origin, img.Note, want)
+		}
+	}
+	amd, _ := r.Image("linux/amd64")
+	if amd.Uncompressed == nil || *amd.Uncompressed != 126250000 || !amd.UncompressedApproximate {
+		t.Errorf("recorded on-disk size = %v (approx %v), want ~126,250,000 marked approximate", amd.Uncompressed, amd.UncompressedApproximate)
+	}
+	if _, err := r.Image("linux/s390x"); err == nil || !strings.Contains(err.Error(), "has no linux/s390x figures") {
+		t.Errorf("recorded s390x = %v, want a missing-platform error", err)
+	}
+}
+
+// counter counts what a registry is asked for.
+type counter struct {
+	mu                 sync.Mutex
+	manifests, blobGET int
+	next               http.Handler
+}
+
+func (c *counter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	c.mu.Lock()
+	switch {
+	case strings.Contains(r.URL.Path, "/manifests/"):
+		c.manifests++
+	case strings.Contains(r.URL.Path, "/blobs/") && r.Method == http.MethodGet:
+		c.blobGET++
+	}
+	c.mu.Unlock()
+	c.next.ServeHTTP(w, r)
+}
+
+func pushIndex(t *testing.T, ref string, imgs ...v1.Image) {
+	t.Helper()
+	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
+	for _, img := range imgs {
+		cf, _ := img.ConfigFile()
+		p := v1.Platform{OS: cf.OS, Architecture: cf.Architecture}
+		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &p}})
+	}
+	r, _ := name.ParseReference(ref)
+	if err := remote.WriteIndex(r, idx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func writeLayout(t testing.TB, imgs ...v1.Image) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "oci")
+	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
+	for _, img := range imgs {
+		cf, _ := img.ConfigFile()
+		p := v1.Platform{OS: cf.OS, Architecture: cf.Architecture}
+		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &p}})
+	}
+	p, _ := layout.Write(dir, empty.Index)
+	if err := p.AppendIndex(idx, layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": "1.0.0"})); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// Against a registry, the compressed comparison reads manifests only.
+func TestRegistryBaselineFetchesNoBlobs(t *testing.T) {
+	c := &counter{next: registry.New(registry.Logger(log.New(io.Discard, "", 0)))}
+	srv := httptest.NewServer(c)
+	defer srv.Close()
+	amd, _ := knownImage(t, "amd64")
+	arm, _ := knownImage(t, "arm64")
+	ref := strings.TrimPrefix(srv.URL, "http://") + "/python:slim"
+	pushIndex(t, ref, amd, arm)
+	small, _ := layerOf(t, entry{"app", 0, 10})
+	goAmd, _ := mutate.AppendLayers(amd, small)
+	dir := writeLayout(t, goAmd)
+
+	c.mu.Lock()
+	c.manifests, c.blobGET = 0, 0
+	c.mu.Unlock()
+	r, err := Compare(t.Context(), "oci:"+dir, ref, []string{"linux/amd64"}, WithDepth(Manifests))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.blobGET != 0 || c.manifests != 2 {
+		t.Errorf("compressed comparison made %d manifest and %d blob requests; want 2 (index, linux/amd64) and none", c.manifests, c.blobGET)
+	}
+	got := r.Comparisons[0]
+	if got.Baseline.Origin != "registry" || got.Image.Name != "oci:"+dir+":1.0.0" || got.CompressedRatio >= 1 || got.CompressedRatio <= 0 {
+		t.Errorf("Compare() = %+v", got)
+	}
+	// Full depth streams the baseline's layers and measures its waste.
+	full, err := Compare(t.Context(), "oci:"+dir, ref, []string{"linux/amd64"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := full.Comparisons[0].Baseline; b.Wasted == nil || *b.Wasted != 350 || full.Comparisons[0].UncompressedRatio == nil {
+		t.Errorf("full comparison baseline = %+v, want 350 wasted bytes and an on-disk ratio", b)
+	}
+}
+
+func TestUnreachableBaselineFallsBack(t *testing.T) {
+	img, _ := knownImage(t, "amd64")
+	dir := writeLayout(t, img)
+	var log strings.Builder
+	// 127.0.0.1:1 refuses connections: the registry cannot be reached. The
+	// recorded baseline is for python:3.13-slim only, so the test names that
+	// image at an unreachable registry through a mirror setting.
+	r, err := Compare(t.Context(), "oci:"+dir, "python:3.13-slim", []string{"linux/amd64"}, WithLog(&log), WithRemote(remote.WithTransport(unreachable{})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := r.Comparisons[0].Baseline
+	if b.Origin != "recorded" || b.Compressed != 42961458 || !strings.Contains(log.String(), "registry unreachable") {
+		t.Errorf("fallback baseline = %s %d, log %q; want the recorded figures and a note", b.Origin, b.Compressed, log.String())
+	}
+	// Any other unreachable baseline is an error.
+	if _, err := Compare(t.Context(), "oci:"+dir, "127.0.0.1:1/other:1", nil); err == nil || !strings.Contains(err.Error(), "baseline: reaching 127.0.0.1:1") {
+		t.Errorf("Compare(unreachable, no record) = %v, want a baseline error", err)
+	}
+}
+
+type unreachable struct{}
+
+func (unreachable) RoundTrip(*http.Request) (*http.Response, error) {
+	return nil, &netError{}
+}
+
+type netError struct{}
+
+func (*netError) Error() string { return "dial tcp: connect: network is unreachable" }
+
+func TestGate(t *testing.T) {
+	r := Report{Comparisons: []Comparison{{Platform: "linux/amd64", Image: Image{Compressed: 21_300_000}, CompressedRatio: 2.0}}}
+	tests := []struct {
+		limits Limits
+		want   []string
+	}{
+		{Limits{MaxCompressed: 20_000_000}, []string{"MAX_SIZE: the linux/amd64 image is 21.3 MB compressed, 1.3 MB (6.5%) over the limit of 20.0 MB"}},
+		{Limits{MaxCompressed: 30_000_000, MinRatio: 10}, []string{"MIN_RATIO: the linux/amd64 image is 2.0 times smaller than the baseline compressed, 8.0 short of the 10.0 required"}},
+		{Limits{MaxCompressed: 30_000_000, MinRatio: 2}, []string{}},
+		{Limits{}, []string{}},
+	}
+	for _, tt := range tests {
+		if diff := cmp.Diff(tt.want, r.Check(tt.limits)); diff != "" {
+			t.Errorf("Check(%+v) (-want +got):\n%s", tt.limits, diff)
+		}
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	img, _ := knownImage(t, "amd64")
+	dir := writeLayout(t, img)
+	tests := []struct{ image, baseline, platform, want string }{
+		{"Not A Ref!", "oci:" + dir, "", `"Not A Ref!" is not an image`},
+		{"oci:" + dir, "docker://::bad", "", "baseline:"},
+		{"oci:/nonexistent", "oci:" + dir, "", "image: reading OCI layout /nonexistent"},
+		{"oci:" + dir + ":2.0.0", "oci:" + dir, "", `0 images match "2.0.0"`},
+		{"docker-archive:/nonexistent.tar", "oci:" + dir, "", "reading docker archive /nonexistent.tar"},
+		{"oci:" + dir, "oci:" + dir, "linux/arm64", "has no linux/arm64 image (it has: linux/amd64)"},
+	}
+	for _, tt := range tests {
+		var ps []string
+		if tt.platform != "" {
+			ps = []string{tt.platform}
+		}
+		if _, err := Compare(t.Context(), tt.image, tt.baseline, ps); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Compare(%q, %q, %q) = %v, want %q", tt.image, tt.baseline, tt.platform, err, tt.want)
+		}
+	}
+}
+
+func TestDockerArchive(t *testing.T) {
+	img, _ := knownImage(t, "amd64")
+	file := filepath.Join(t.TempDir(), "image.tar")
+	tag, _ := name.NewTag("example.com/x:1")
+	if err := tarball.WriteToFile(file, tag, img); err != nil {
+		t.Fatal(err)
+	}
+	for _, spec := range []string{"docker-archive:" + file, "docker-archive:" + file + ":example.com/x:1"} {
+		r, err := Compare(t.Context(), spec, spec, nil)
+		if err != nil {
+			t.Fatalf("Compare(%s): %v", spec, err)
+		}
+		if c := r.Comparisons[0]; c.Image.Origin != "docker-archive" || *c.Image.Wasted != 350 || c.CompressedRatio != 1 {
+			t.Errorf("Compare(%s) = %+v", spec, c)
+		}
+	}
+}
+
+func TestRequestFromEnv(t *testing.T) {
+	tests := []struct {
+		env     map[string]string
+		want    Request
+		wantErr string
+	}{
+		{nil, Request{Image: "oci:dist/oci", Baseline: "python:3.13-slim", Platforms: []string{"linux/amd64"}, Depth: Full, Limits: Limits{MaxCompressed: 20_000_000}}, ""},
+		{map[string]string{"PLATFORM": "all", "MEASURE": "compressed", "MAX_SIZE": "19.5MiB", "MIN_RATIO": "10x", "BASELINE": "x:1", "IMAGE_REF": "y:2"},
+			Request{Image: "y:2", Baseline: "x:1", Depth: Manifests, Limits: Limits{MaxCompressed: 20447232, MinRatio: 10}}, ""},
+		{map[string]string{"PLATFORM": "linux/arm64, linux/amd64", "MAX_SIZE": "0"},
+			Request{Image: "oci:dist/oci", Baseline: "python:3.13-slim", Platforms: []string{"linux/arm64", "linux/amd64"}, Depth: Full}, ""},
+		{map[string]string{"PLATFORM": "arm64"}, Request{}, `PLATFORM "arm64" is not os/arch`},
+		{map[string]string{"MEASURE": "some"}, Request{}, `MEASURE "some"`},
+		{map[string]string{"MAX_SIZE": "big"}, Request{}, `MAX_SIZE: "big" is not a size`},
+		{map[string]string{"MIN_RATIO": "-1"}, Request{}, `MIN_RATIO "-1"`},
+	}
+	for _, tt := range tests {
+		got, err := RequestFromEnv(func(k string) string { return tt.env[k] }, "linux/amd64")
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("RequestFromEnv(%v) = %v, want %q", tt.env, err, tt.wantErr)
+			}
+			continue
+		}
+		if diff := cmp.Diff(tt.want, got); err != nil || diff != "" {
+			t.Errorf("RequestFromEnv(%v) = %v (-want +got):\n%s", tt.env, err, diff)
+		}
+	}
+}
+
+func TestOutputs(t *testing.T) {
+	img, _ := knownImage(t, "amd64")
+	dir := writeLayout(t, img)
+	r, err := Compare(t.Context(), "oci:"+dir, "oci:"+dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Check(Limits{MaxCompressed: 1})
+	out := t.TempDir()
+	summary := filepath.Join(t.TempDir(), "summary.md")
+	os.WriteFile(summary, []byte("earlier step\n"), 0o644)
+	if err := r.WriteFiles(out, summary); err != nil {
+		t.Fatal(err)
+	}
+	js, _ := os.ReadFile(filepath.Join(out, "sizecompare.json"))
+	for _, want := range []string{`"schema": 1`, `"compressed_ratio": 1`, `"wasted_bytes": 350`, `"max_compressed_bytes": 1`, `"breaches": [`} {
+		if !bytes.Contains(js, []byte(want)) {
+			t.Errorf("sizecompare.json lacks %s", want)
+		}
+	}
+	svg, _ := os.ReadFile(filepath.Join(out, "sizecompare.svg"))
+	if !bytes.HasPrefix(svg, []byte("<svg")) || bytes.Count(svg, []byte("<rect")) != 2*3+2*2 {
+		t.Errorf("sizecompare.svg has %d bars' segments, want 10 (2 images x 3 compressed segments + 2 x 2 on disk)", bytes.Count(svg, []byte("<rect")))
+	}
+	sum, _ := os.ReadFile(summary)
+	if !strings.HasPrefix(string(sum), "earlier step\n## Image size") {
+		t.Errorf("GITHUB_STEP_SUMMARY = %q, want the report appended", sum)
+	}
+	var table strings.Builder
+	r.WriteTable(&table)
+	for _, want := range []string{"compressed (pull)", "1.0x smaller", "limit broken: MAX_SIZE", "ADD rootfs.tar /"} {
+		if !strings.Contains(table.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, table.String())
+		}
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string]int64{"20MB": 20e6, "20 mb": 20e6, "1KiB": 1024, "2GB": 2e9, "123": 123, "1.5MiB": 1572864, "7B": 7} {
+		if got, err := ParseSize(in); err != nil || got != want {
+			t.Errorf("ParseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "MB", "-1MB", "twenty"} {
+		if _, err := ParseSize(bad); err == nil {
+			t.Errorf("ParseSize(%q) = nil error", bad)
+		}
+	}
+}

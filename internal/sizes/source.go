@@ -1,0 +1,183 @@
+package sizes
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+)
+
+// Source is an image, or an index of images, named the way skopeo names
+// them: "oci:DIR[:TAG]", "docker-archive:FILE[:REF]", or a registry
+// reference, "docker://" optional.
+type Source struct {
+	Name   string
+	Origin string
+	index  v1.ImageIndex
+	image  v1.Image
+}
+
+// UnreachableError is a registry that could not be reached at all, as
+// against one that answered with a refusal.
+type UnreachableError struct{ Err error }
+
+func (e *UnreachableError) Error() string { return e.Err.Error() }
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
+// Open opens spec. Registry options (credentials, transport) go in opts.
+func Open(ctx context.Context, spec string, opts ...remote.Option) (*Source, error) {
+	s := &Source{Name: spec}
+	switch {
+	case strings.HasPrefix(spec, "oci:"):
+		s.Origin = "oci-layout"
+		return s, s.openLayout(strings.TrimPrefix(spec, "oci:"))
+	case strings.HasPrefix(spec, "docker-archive:"):
+		s.Origin = "docker-archive"
+		return s, s.openArchive(strings.TrimPrefix(spec, "docker-archive:"))
+	}
+	s.Origin = "registry"
+	refStr := strings.TrimPrefix(spec, "docker://")
+	ref, err := name.ParseReference(refStr)
+	if err != nil {
+		return nil, fmt.Errorf("%q is not an image: use a registry reference, oci:DIR[:TAG] or docker-archive:FILE (%v)", spec, err)
+	}
+	s.Name = ref.Name()
+	desc, err := remote.Get(ref, append([]remote.Option{remote.WithContext(ctx)}, opts...)...)
+	if err != nil {
+		var te *transport.Error
+		if !errors.As(err, &te) && ctx.Err() == nil {
+			return nil, &UnreachableError{fmt.Errorf("reaching %s: %w", ref.Context().RegistryStr(), err)}
+		}
+		return nil, fmt.Errorf("fetching %s: %w", ref.Name(), err)
+	}
+	if desc.MediaType.IsIndex() {
+		s.index, err = desc.ImageIndex()
+	} else {
+		s.image, err = desc.Image()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("fetching %s: %w", ref.Name(), err)
+	}
+	return s, nil
+}
+
+func (s *Source) openLayout(spec string) error {
+	dir, tag := spec, ""
+	if i := strings.LastIndex(spec, ":"); i > 0 {
+		dir, tag = spec[:i], spec[i+1:]
+	}
+	idx, err := layout.ImageIndexFromPath(dir)
+	if err != nil {
+		return fmt.Errorf("reading OCI layout %s: %w", dir, err)
+	}
+	im, err := idx.IndexManifest()
+	if err != nil {
+		return fmt.Errorf("reading OCI layout %s: %w", dir, err)
+	}
+	var found []v1.Descriptor
+	var names []string
+	for _, d := range im.Manifests {
+		ref := d.Annotations["org.opencontainers.image.ref.name"]
+		names = append(names, ref)
+		if tag == "" || ref == tag {
+			found = append(found, d)
+		}
+	}
+	if len(found) != 1 {
+		return fmt.Errorf("OCI layout %s: %d images match %q (it has %q); name one as oci:%s:TAG", dir, len(found), tag, names, dir)
+	}
+	if ref := found[0].Annotations["org.opencontainers.image.ref.name"]; ref != "" {
+		s.Name = "oci:" + dir + ":" + ref
+	}
+	if found[0].MediaType.IsIndex() {
+		s.index, err = idx.ImageIndex(found[0].Digest)
+	} else {
+		s.image, err = idx.Image(found[0].Digest)
+	}
+	if err != nil {
+		return fmt.Errorf("reading OCI layout %s: %w", dir, err)
+	}
+	return nil
+}
+
+func (s *Source) openArchive(spec string) error {
+	file, ref := spec, ""
+	if i := strings.Index(spec, ".tar:"); i > 0 {
+		file, ref = spec[:i+4], spec[i+5:]
+	}
+	if _, err := os.Stat(file); err != nil {
+		return fmt.Errorf("reading docker archive %s: %w", file, err)
+	}
+	var tag *name.Tag
+	if ref != "" {
+		t, err := name.NewTag(ref)
+		if err != nil {
+			return fmt.Errorf("docker archive %s: %q is not a tag: %w", file, ref, err)
+		}
+		tag = &t
+	}
+	img, err := tarball.ImageFromPath(file, tag)
+	if err != nil {
+		return fmt.Errorf("reading docker archive %s: %w", file, err)
+	}
+	if _, err := img.Manifest(); err != nil {
+		return fmt.Errorf("reading docker archive %s: %w", file, err)
+	}
+	s.image = img
+	return nil
+}
+
+// Platforms lists the platforms the source has images for.
+func (s *Source) Platforms() ([]string, error) {
+	if s.image != nil {
+		cf, err := s.image.ConfigFile()
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", s.Name, err)
+		}
+		return []string{cf.OS + "/" + cf.Architecture}, nil
+	}
+	im, err := s.index.IndexManifest()
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", s.Name, err)
+	}
+	var out []string
+	for _, d := range im.Manifests {
+		if d.Platform != nil && d.Platform.OS != "unknown" {
+			out = append(out, d.Platform.OS+"/"+d.Platform.Architecture)
+		}
+	}
+	return out, nil
+}
+
+// Image is the source's image for platform ("os/arch").
+func (s *Source) Image(platform string) (v1.Image, error) {
+	have, err := s.Platforms()
+	if err != nil {
+		return nil, err
+	}
+	if s.image != nil {
+		if have[0] != platform {
+			return nil, fmt.Errorf("%s has no %s image (it has: %s)", s.Name, platform, have[0])
+		}
+		return s.image, nil
+	}
+	im, _ := s.index.IndexManifest()
+	for _, d := range im.Manifests {
+		if d.Platform != nil && d.Platform.OS+"/"+d.Platform.Architecture == platform {
+			img, err := s.index.Image(d.Digest)
+			if err != nil {
+				return nil, fmt.Errorf("reading %s for %s: %w", s.Name, platform, err)
+			}
+			return img, nil
+		}
+	}
+	return nil, fmt.Errorf("%s has no %s image (it has: %s)", s.Name, platform, strings.Join(have, ", "))
+}

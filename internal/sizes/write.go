@@ -1,0 +1,68 @@
+package sizes
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// WriteFiles writes the report into dir as sizecompare.json, .md and .svg,
+// each under a temporary name first; with summary set (GITHUB_STEP_SUMMARY)
+// the Markdown is appended there too.
+func (r Report) WriteFiles(dir, summary string) error {
+	var js, md, svg bytes.Buffer
+	enc := json.NewEncoder(&js)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(r); err != nil {
+		return err
+	}
+	if err := r.WriteMarkdown(&md); err != nil {
+		return err
+	}
+	if err := r.WriteSVG(&svg); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("writing the report: %w", err)
+	}
+	for name, data := range map[string][]byte{"sizecompare.json": js.Bytes(), "sizecompare.md": md.Bytes(), "sizecompare.svg": svg.Bytes()} {
+		if err := writeAtomic(filepath.Join(dir, name), data); err != nil {
+			return err
+		}
+	}
+	if summary != "" {
+		f, err := os.OpenFile(summary, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err != nil {
+			return fmt.Errorf("appending to GITHUB_STEP_SUMMARY: %w", err)
+		}
+		_, err = f.Write(md.Bytes())
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("appending to GITHUB_STEP_SUMMARY: %w", err)
+		}
+	}
+	return nil
+}
+
+func writeAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return os.Rename(tmp.Name(), path)
+}

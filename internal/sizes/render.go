@@ -21,6 +21,9 @@ func bytesExact(n int64) string {
 }
 
 func onDisk(img Image) string {
+	if img.Uncompressed == nil && img.Origin == "recorded" {
+		return "not recorded"
+	}
 	if img.Uncompressed == nil {
 		return "not measured"
 	}

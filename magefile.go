@@ -51,6 +51,9 @@ func Build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := base.Check(cfg.OCIPlatforms()); err != nil {
+		return err
+	}
 	fmt.Fprintf(os.Stderr, "building %s (commit %.12s, %s)\n", cfg.Version.Version, cfg.Version.Commit, cfg.Version.Time.Format(time.RFC3339))
 	built, err := binary.Build(ctx, ".", cfg.Version, binary.WithPlatforms(cfg.Platforms...), binary.WithProgress(os.Stderr))
 	if err != nil {
@@ -130,9 +133,14 @@ func Sizecompare(ctx context.Context) error {
 	return nil
 }
 
-// hostImage is this machine's platform's image from dist/oci.
+// hostImage is this machine's platform's image from dist/oci, checked
+// blob by blob first.
 func hostImage() (v1.Image, error) {
-	idx, _, err := image.Read(filepath.Join("dist", "oci"))
+	dir := filepath.Join("dist", "oci")
+	if err := image.Verify(dir); err != nil {
+		return nil, err
+	}
+	idx, _, err := image.Read(dir)
 	if err != nil {
 		return nil, err
 	}

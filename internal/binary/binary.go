@@ -69,6 +69,10 @@ func Build(ctx context.Context, dir string, info version.Info, opts ...Option) (
 	if err != nil {
 		return nil, err
 	}
+	base, err := goEnv(ctx, dir, os.Environ())
+	if err != nil {
+		return nil, err
+	}
 	// One go build per platform, side by side: each spends much of its time
 	// in the single-threaded link.
 	out := make([]Artifact, len(o.platforms))
@@ -77,7 +81,7 @@ func Build(ctx context.Context, dir string, info version.Info, opts ...Option) (
 	for i, p := range o.platforms {
 		g.Go(func() error {
 			start := time.Now()
-			a, fresh, err := buildOne(ctx, dir, toolchain, info, o, p)
+			a, fresh, err := buildOne(ctx, dir, Env(base, toolchain, p), info, o, p)
 			if err != nil {
 				return err
 			}
@@ -95,9 +99,8 @@ func Build(ctx context.Context, dir string, info version.Info, opts ...Option) (
 	return out, g.Wait()
 }
 
-func buildOne(ctx context.Context, dir, toolchain string, info version.Info, o options, p Platform) (Artifact, bool, error) {
+func buildOne(ctx context.Context, dir string, env []string, info version.Info, o options, p Platform) (Artifact, bool, error) {
 	final := filepath.Join(o.output, p.Dir(), o.name)
-	env := Env(os.Environ(), toolchain, p)
 	flags := Flags(info)
 	fp, err := fingerprint(ctx, dir, o.pkg, flags, env)
 	if err != nil {
@@ -155,7 +158,10 @@ func Flags(info version.Info) []string {
 // Env is base with every variable that changes the compiler's output pinned:
 // a user's GOFLAGS, GOAMD64 or GOEXPERIMENT must not change the bytes, and
 // GOTOOLCHAIN names the exact Go release from go.mod, which the go command
-// fetches from the module proxy when it is not the one installed.
+// fetches from the module proxy when it is not the one installed. The go
+// env file and go.work are switched off too (they could set GOFLAGS or
+// godebug behind the environment's back); the settings the build needs
+// from them to fetch modules are passed on as plain variables (goEnv).
 func Env(base []string, toolchain string, p Platform) []string {
 	// exec.Cmd keeps the last of duplicate keys, so appending overrides.
 	return append(slices.Clone(base), pinned(p, toolchain)...)
@@ -163,7 +169,30 @@ func Env(base []string, toolchain string, p Platform) []string {
 
 func pinned(p Platform, toolchain string) []string {
 	return []string{"CGO_ENABLED=0", "GOOS=" + p.OS, "GOARCH=" + p.Arch, "GOFLAGS=", "GOEXPERIMENT=", "GOTOOLCHAIN=" + toolchain,
+		"GOENV=off", "GOWORK=off", "GOFIPS140=off",
 		"GOAMD64=v1", "GOARM64=v8.0", "GOARM=7", "GO386=sse2", "GOPPC64=power8", "GORISCV64=rva20u64"}
+}
+
+// fetchSettings are the go env settings that decide where modules come
+// from and where caches live, but not what the compiler makes.
+var fetchSettings = []string{"GOPROXY", "GONOPROXY", "GOPRIVATE", "GONOSUMDB", "GOSUMDB", "GOINSECURE", "GOMODCACHE", "GOCACHE", "GOPATH", "GOVCS", "GOAUTH"}
+
+// goEnv is base plus the fetch settings as the user's go env file has
+// them, so that switching the file off (GOENV=off) keeps them.
+func goEnv(ctx context.Context, dir string, base []string) ([]string, error) {
+	cmd := exec.CommandContext(ctx, "go", append([]string{"env"}, fetchSettings...)...)
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("reading go env: %w", err)
+	}
+	env := slices.Clone(base)
+	for i, v := range strings.Split(strings.TrimRight(string(out), "\n"), "\n") {
+		if i < len(fetchSettings) && v != "" {
+			env = append(env, fetchSettings[i]+"="+v)
+		}
+	}
+	return env, nil
 }
 
 // Toolchain is the exact Go release the module builds with: go.mod's

@@ -40,6 +40,14 @@ func TestBuildIsReproducible(t *testing.T) {
 	t.Setenv("GOCACHE", t.TempDir())
 	t.Setenv("GOFLAGS", "-buildvcs=true")
 	t.Setenv("GOAMD64", "v3")
+	t.Setenv("GOFIPS140", "latest")
+	// A go env file and a go.work above the module would change the build too.
+	envFile := filepath.Join(t.TempDir(), "go.env")
+	os.WriteFile(envFile, []byte("GOFLAGS=-gcflags=all=-N\n"), 0o644)
+	t.Setenv("GOENV", envFile)
+	work := filepath.Join(t.TempDir(), "go.work")
+	os.WriteFile(work, []byte("go 1.26.8\n\ngodebug panicnil=1\n\nuse "+root+"\n"), 0o644)
+	t.Setenv("GOWORK", work)
 	second, err := Build(t.Context(), root, testInfo, WithOutput(t.TempDir()), WithPlatforms(amd64))
 	if err != nil {
 		t.Fatal(err)

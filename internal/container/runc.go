@@ -191,7 +191,7 @@ func (c *Container) Remove() error {
 	select {
 	case <-c.done:
 	default:
-		c.Stop(5 * time.Second)
+		c.Stop(time.Second)
 	}
 	exec.Command("runc", "delete", "--force", c.ID).Run()
 	if err := os.RemoveAll(c.Bundle); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -38,7 +39,16 @@ var (
 	serviceOnce sync.Once
 	serviceImg  v1.Image
 	serviceErr  error
+	serviceDir  string
 )
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if serviceDir != "" {
+		os.RemoveAll(serviceDir)
+	}
+	os.Exit(code)
+}
 
 // serviceImage builds the real service for this machine and assembles its
 // image on the built-in static base, once per test run.
@@ -51,6 +61,7 @@ func serviceImage(t *testing.T) v1.Image {
 			serviceErr = err
 			return
 		}
+		serviceDir = out
 		info := version.Info{Version: "7.7.7", Commit: "test", Time: time.Unix(1700000000, 0).UTC()}
 		bins, err := binary.Build(context.Background(), root, info, binary.WithOutput(out),
 			binary.WithPlatforms(binary.Platform{OS: runtime.GOOS, Arch: runtime.GOARCH}))
@@ -132,6 +143,20 @@ func TestServeStopsAndRemoves(t *testing.T) {
 	go io.Copy(io.Discard, pr)
 	if err := <-done; err != nil {
 		t.Errorf("Serve() after cancel = %v, want nil", err)
+	}
+	assertNoContainersLeft(t)
+}
+
+// A port some other process holds is refused before anything starts: that
+// process would answer /health in the container's stead.
+func TestServeRefusesTakenPort(t *testing.T) {
+	needRunc(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	port := srv.Listener.Addr().(*net.TCPAddr).Port
+	err := Serve(t.Context(), serviceImage(t), port, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "is taken") {
+		t.Errorf("Serve(taken port) = %v, want a port-taken error", err)
 	}
 	assertNoContainersLeft(t)
 }

@@ -17,6 +17,13 @@ import (
 // answers, the URL goes to stdout; then SIGTERM, and the container and its
 // bundle are removed, whatever happened.
 func Serve(ctx context.Context, img v1.Image, port int, stdout, logs io.Writer) error {
+	// Another process on the port would answer /health in the container's
+	// stead: refuse, rather than report it healthy.
+	if ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port)); err != nil {
+		return fmt.Errorf("port %d on 127.0.0.1 is taken; set PORT to a free one: %w", port, err)
+	} else {
+		ln.Close()
+	}
 	c, err := Start(img, WithEnv("HOST=127.0.0.1", "PORT="+strconv.Itoa(port)), WithOutput(logs))
 	if err != nil {
 		return err
@@ -27,6 +34,11 @@ func Serve(ctx context.Context, img v1.Image, port int, stdout, logs io.Writer) 
 	if err != nil {
 		return err
 	}
+	select {
+	case <-c.Done():
+		return fmt.Errorf("container %s exited with status %d: %s", c.ID, c.ExitCode(), lastLine(c.Stderr()))
+	default:
+	}
 	fmt.Fprintf(logs, "container %s healthy %d ms after runc started; Ctrl-C stops it\n", c.ID, took.Milliseconds())
 	fmt.Fprintln(stdout, base)
 	select {
@@ -34,12 +46,17 @@ func Serve(ctx context.Context, img v1.Image, port int, stdout, logs io.Writer) 
 	case <-c.Done():
 		return fmt.Errorf("container %s exited with status %d", c.ID, c.ExitCode())
 	}
-	if _, err := c.Stop(10 * time.Second); err != nil {
+	// Mage gives a target 5 s to clean up after Ctrl-C before it exits and
+	// orphans whatever is left: SIGTERM, 3 s to drain, then SIGKILL.
+	if _, err := c.Stop(serveGrace); err != nil {
 		return err
 	}
 	fmt.Fprintf(logs, "container %s stopped with status %d and removed\n", c.ID, c.ExitCode())
 	return nil
 }
+
+// serveGrace is how long run lets the service drain after Ctrl-C.
+const serveGrace = 3 * time.Second
 
 // WaitHealthy polls base/health until it answers 200 and returns how long
 // that took after runc started.

@@ -88,13 +88,18 @@ func user(s, rootfs string) (uint32, uint32, error) {
 	if s == "" {
 		return 0, 0, nil
 	}
+	root, err := os.OpenRoot(rootfs)
+	if err != nil {
+		return 0, 0, fmt.Errorf("image user %q: %w", s, err)
+	}
+	defer root.Close()
 	u, g, hasGroup := strings.Cut(s, ":")
-	uid, gid, err := lookup(u, filepath.Join(rootfs, "etc", "passwd"))
+	uid, gid, err := lookup(u, root, "etc/passwd")
 	if err != nil {
 		return 0, 0, fmt.Errorf("image user %q: %w", s, err)
 	}
 	if hasGroup {
-		if gid, _, err = lookup(g, filepath.Join(rootfs, "etc", "group")); err != nil {
+		if gid, _, err = lookup(g, root, "etc/group"); err != nil {
 			return 0, 0, fmt.Errorf("image user %q: %w", s, err)
 		}
 	}
@@ -102,12 +107,14 @@ func user(s, rootfs string) (uint32, uint32, error) {
 }
 
 // lookup turns a name into its id (and, for passwd, primary group) from a
-// colon-separated database; a number is taken as it is.
-func lookup(name, db string) (id, group uint32, err error) {
+// colon-separated database in the image; a number is taken as it is. The
+// file is opened through root: an image's /etc/passwd that links to a host
+// file must not decide who the container runs as.
+func lookup(name string, root *os.Root, db string) (id, group uint32, err error) {
 	if n, err := strconv.ParseUint(name, 10, 32); err == nil {
 		return uint32(n), uint32(n), nil
 	}
-	f, err := os.Open(db)
+	f, err := root.Open(db)
 	if err != nil {
 		return 0, 0, fmt.Errorf("no %s to look %q up in", filepath.Base(db), name)
 	}

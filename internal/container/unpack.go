@@ -76,7 +76,11 @@ func unpackLayer(root *os.Root, l v1.Layer, st *UnpackStats) error {
 			}
 			continue
 		case strings.HasPrefix(base, ".wh."):
-			if err := root.RemoveAll(path.Join(dir, strings.TrimPrefix(base, ".wh."))); err != nil {
+			target := strings.TrimPrefix(base, ".wh.")
+			if target == "" || target == "." || target == ".." {
+				return fmt.Errorf("entry %s: a whiteout must name a file", hdr.Name)
+			}
+			if err := root.RemoveAll(path.Join(dir, target)); err != nil {
 				return fmt.Errorf("entry %s: %w", hdr.Name, err)
 			}
 			continue
@@ -89,7 +93,11 @@ func unpackLayer(root *os.Root, l v1.Layer, st *UnpackStats) error {
 			st.Skipped++
 			continue
 		}
-		added[name] = true
+		// The entry and the folders leading to it are this layer's: an
+		// opaque whiteout later in the layer keeps them.
+		for p := name; p != "."; p = path.Dir(p) {
+			added[p] = true
+		}
 		if os.Geteuid() == 0 {
 			if err := root.Lchown(name, hdr.Uid, hdr.Gid); err != nil {
 				return fmt.Errorf("entry %s: %w", hdr.Name, err)
@@ -161,7 +169,8 @@ func replace(root *os.Root, name string) error {
 	return nil
 }
 
-// emptyDir removes what lower layers put in dir, keeping this layer's entries.
+// emptyDir removes what lower layers put in dir, keeping this layer's
+// entries; in a folder this layer also wrote to, it keeps going down.
 func emptyDir(root *os.Root, dir string, keep map[string]bool) error {
 	f, err := root.Open(dir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -177,8 +186,13 @@ func emptyDir(root *os.Root, dir string, keep map[string]bool) error {
 	}
 	for _, e := range entries {
 		p := path.Join(dir, e.Name())
-		if !keep[p] {
+		switch {
+		case !keep[p]:
 			if err := root.RemoveAll(p); err != nil {
+				return err
+			}
+		case e.IsDir():
+			if err := emptyDir(root, p, keep); err != nil {
 				return err
 			}
 		}

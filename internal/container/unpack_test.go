@@ -127,6 +127,27 @@ func TestUnpackModes(t *testing.T) {
 	}
 }
 
+// An opaque whiteout that comes after this layer's own entries keeps them,
+// and still removes what lower layers put beside them.
+func TestUnpackOpaqueKeepsOwnEntries(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "rootfs")
+	_, err := Unpack(imageOf(t,
+		layerOf(t, entry{name: "opq/sub/old", typ: tar.TypeReg, mode: 0o644, data: "old"}, entry{name: "opq/gone", typ: tar.TypeReg, mode: 0o644, data: "x"}),
+		layerOf(t, entry{name: "opq/sub/new", typ: tar.TypeReg, mode: 0o644, data: "new"}, entry{name: "opq/.wh..wh..opq", typ: tar.TypeReg}),
+	), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(filepath.Join(dir, "opq/sub/new")); err != nil || string(got) != "new" {
+		t.Errorf("opq/sub/new = %q, %v; want the layer's own file kept", got, err)
+	}
+	for _, gone := range []string{"opq/sub/old", "opq/gone"} {
+		if _, err := os.Lstat(filepath.Join(dir, gone)); !os.IsNotExist(err) {
+			t.Errorf("%s survived the opaque whiteout", gone)
+		}
+	}
+}
+
 func TestUnpackRefusesEscapes(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -135,6 +156,7 @@ func TestUnpackRefusesEscapes(t *testing.T) {
 		{"through absolute symlink", []entry{{name: "evil", typ: tar.TypeSymlink, link: "/"}, {name: "evil/pwned", typ: tar.TypeReg, mode: 0o644, data: "x"}}},
 		{"through relative symlink", []entry{{name: "evil", typ: tar.TypeSymlink, link: "../../.."}, {name: "evil/pwned", typ: tar.TypeReg, mode: 0o644, data: "x"}}},
 		{"hard link to missing", []entry{{name: "h", typ: tar.TypeLink, link: "/etc/shadow"}}},
+		{"whiteout of a parent", []entry{{name: "etc/passwd", typ: tar.TypeReg, mode: 0o644, data: "x"}, {name: "etc/.wh..", typ: tar.TypeReg}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -202,5 +224,19 @@ func TestSpec(t *testing.T) {
 	}
 	if _, err := Spec(&v1.ConfigFile{}, rootfs, nil); err == nil {
 		t.Errorf("Spec(no entrypoint) = nil error")
+	}
+}
+
+// The user database is read inside the image: a symlink to a host file
+// cannot choose the container's user.
+func TestSpecUserLookupStaysInside(t *testing.T) {
+	host := filepath.Join(t.TempDir(), "hostsecret")
+	os.WriteFile(host, []byte("svc:x:4242:4343::/:/bin/sh\n"), 0o644)
+	rootfs := t.TempDir()
+	os.MkdirAll(filepath.Join(rootfs, "etc"), 0o755)
+	os.Symlink(host, filepath.Join(rootfs, "etc", "passwd"))
+	cf := &v1.ConfigFile{Config: v1.Config{User: "svc", Entrypoint: []string{"/x"}}}
+	if spec, err := Spec(cf, rootfs, nil); err == nil {
+		t.Errorf("Spec(passwd linked to a host file) ran as %d:%d, want an error", spec.Process.User.UID, spec.Process.User.GID)
 	}
 }

@@ -239,6 +239,17 @@ func (c *cache) find(digest, ref string) (v1.Descriptor, bool) {
 	return im.Manifests[i], true
 }
 
+// Check makes sure the base has an image for every platform, so that a
+// build fails before anything is compiled or written.
+func (b *Base) Check(ps []v1.Platform) error {
+	for _, p := range ps {
+		if _, err := b.Image(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Image is the base for platform p.
 func (b *Base) Image(p v1.Platform) (v1.Image, error) {
 	switch {

@@ -426,3 +426,112 @@ func TestCABundleSkipsConstrainedRoots(t *testing.T) {
 		t.Errorf("caBundle() has %d PEM blocks, says %d; want the same, over 100", count, n)
 	}
 }
+
+func TestReuseNoticesCompression(t *testing.T) {
+	dir := t.TempDir()
+	bins := fakeBinaries(t, amd64)
+	if _, _, err := Build(t.Context(), resolve(t, "scratch"), bins, meta, outputs(dir), io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	zstdBase, err := ResolveBase(t.Context(), "scratch", Zstd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, reused, err := Build(t.Context(), zstdBase, bins, meta, outputs(dir), io.Discard); reused || err != nil {
+		t.Errorf("Build() after a compression change: reused %v, %v; want a rebuild", reused, err)
+	}
+}
+
+// Verify finds every kind of damage, and a damaged layout is not reused.
+func TestVerify(t *testing.T) {
+	bins := fakeBinaries(t, amd64)
+	tests := []struct {
+		name   string
+		damage func(t *testing.T, dir string, img v1.Image)
+	}{
+		{"layer truncated", func(t *testing.T, dir string, img v1.Image) {
+			layers, _ := img.Layers()
+			h, _ := layers[len(layers)-1].Digest()
+			p := filepath.Join(dir, "blobs", h.Algorithm, h.Hex)
+			fi, _ := os.Stat(p)
+			os.Truncate(p, fi.Size()/2)
+		}},
+		{"layer edited", func(t *testing.T, dir string, img v1.Image) {
+			layers, _ := img.Layers()
+			h, _ := layers[len(layers)-1].Digest()
+			f, _ := os.OpenFile(filepath.Join(dir, "blobs", h.Algorithm, h.Hex), os.O_RDWR, 0)
+			f.WriteAt([]byte("evil"), 100)
+			f.Close()
+		}},
+		{"config edited", func(t *testing.T, dir string, img v1.Image) {
+			h, _ := img.ConfigName()
+			p := filepath.Join(dir, "blobs", h.Algorithm, h.Hex)
+			data, _ := os.ReadFile(p)
+			os.WriteFile(p, bytes.Replace(data, []byte("65532"), []byte("00000"), 1), 0o644)
+		}},
+		{"config gone", func(t *testing.T, dir string, img v1.Image) {
+			h, _ := img.ConfigName()
+			os.Remove(filepath.Join(dir, "blobs", h.Algorithm, h.Hex))
+		}},
+		{"index.json garbage", func(t *testing.T, dir string, img v1.Image) {
+			os.WriteFile(filepath.Join(dir, "index.json"), []byte("{"), 0o644)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			out := outputs(dir)
+			if _, _, err := Build(t.Context(), resolve(t, "static"), bins, meta, out, io.Discard); err != nil {
+				t.Fatal(err)
+			}
+			if err := Verify(out.Layout); err != nil {
+				t.Fatalf("Verify(fresh layout) = %v", err)
+			}
+			idx, _, _ := Read(out.Layout)
+			img, _ := PlatformImage(idx, OCIPlatform(amd64))
+			tt.damage(t, out.Layout, img)
+			if err := Verify(out.Layout); err == nil || !strings.Contains(err.Error(), "is damaged") {
+				t.Errorf("Verify(%s) = %v, want a damage error", tt.name, err)
+			}
+			if _, ok := Reusable(out, Inputs(resolve(t, "static"), bins, meta, out)); ok {
+				t.Errorf("a layout with %s is reusable", tt.name)
+			}
+		})
+	}
+}
+
+func TestWriteOutputsAndStaleTarball(t *testing.T) {
+	dir := t.TempDir()
+	out := outputs(dir)
+	bins := fakeBinaries(t, amd64)
+	if _, _, err := Build(t.Context(), resolve(t, "scratch"), bins, meta, out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]os.FileMode{out.Layout: 0o755 | os.ModeDir, out.Tarball: 0o644} {
+		if fi, err := os.Stat(path); err != nil || fi.Mode() != want {
+			t.Errorf("%s mode %v, %v; want %v", path, fi.Mode(), err, want)
+		}
+	}
+	noTar := out
+	noTar.TarballTag = ""
+	if _, reused, err := Build(t.Context(), resolve(t, "scratch"), bins, meta, noTar, io.Discard); err != nil || reused {
+		t.Fatalf("Build(no tarball) = reused %v, %v; want a rebuild that drops the tarball", reused, err)
+	}
+	if _, err := os.Stat(out.Tarball); !os.IsNotExist(err) {
+		t.Errorf("stale %s kept when no tarball was asked for", out.Tarball)
+	}
+}
+
+func TestBaseCheck(t *testing.T) {
+	dir := t.TempDir()
+	img, _ := scratchBase(v1.Platform{OS: "linux", Architecture: "amd64"})
+	p, _ := layout.Write(filepath.Join(dir, "base"), empty.Index)
+	p.AppendImage(img)
+	base := resolve(t, "oci:"+filepath.Join(dir, "base"))
+	if err := base.Check([]v1.Platform{OCIPlatform(amd64)}); err != nil {
+		t.Errorf("Check(amd64) = %v", err)
+	}
+	if err := base.Check([]v1.Platform{OCIPlatform(amd64), OCIPlatform(arm64)}); err == nil || !strings.Contains(err.Error(), "no linux/arm64/v8 image") {
+		t.Errorf("Check(arm64) = %v, want a missing-platform error", err)
+	}
+}

@@ -34,25 +34,30 @@ type Outputs struct {
 	// RefName tags the index inside the layout (the version), so that
 	// `skopeo inspect oci:dist/oci:1.2.3` finds it.
 	RefName string
-	// Tarball, if set, gets a `docker load`-able tarball of the image for
-	// TarballPlatform, tagged TarballTag.
+	// Tarball gets a `docker load`-able tarball of the image for
+	// TarballPlatform, tagged TarballTag. With no TarballTag, a tarball
+	// left there by an earlier build is removed: it would be stale.
 	Tarball         string
 	TarballTag      string
 	TarballPlatform v1.Platform
 }
 
-// Write puts idx in the layout and, if asked, the tarball. Each is written
-// under a temporary name beside its final one and renamed into place, so a
-// failure leaves the previous output as it was.
+// Write puts idx in the layout and, if asked, the tarball. Both are
+// written under temporary names beside their final ones first and renamed
+// into place only when both are whole, so a failure leaves the previous
+// outputs as they were.
 func Write(idx v1.ImageIndex, out Outputs, inputs string) error {
-	if out.Tarball != "" {
-		if err := writeTarball(idx, out); err != nil {
-			return err
-		}
-	}
 	parent := filepath.Dir(out.Layout)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return fmt.Errorf("writing %s: %w", out.Layout, err)
+	}
+	var tarTmp string
+	if out.TarballTag != "" {
+		var err error
+		if tarTmp, err = writeTarball(idx, out); err != nil {
+			return err
+		}
+		defer os.Remove(tarTmp)
 	}
 	tmp, err := os.MkdirTemp(parent, ".oci-")
 	if err != nil {
@@ -66,7 +71,25 @@ func Write(idx v1.ImageIndex, out Outputs, inputs string) error {
 	if err := p.AppendIndex(idx, layout.WithAnnotations(map[string]string{refNameKey: out.RefName, inputsKey: inputs})); err != nil {
 		return fmt.Errorf("writing %s: %w", out.Layout, err)
 	}
-	return replaceDir(tmp, out.Layout)
+	if err := os.Chmod(tmp, 0o755); err != nil { // MkdirTemp makes it 0700
+		return fmt.Errorf("writing %s: %w", out.Layout, err)
+	}
+	if err := replaceDir(tmp, out.Layout); err != nil {
+		return err
+	}
+	if out.Tarball == "" {
+		return nil
+	}
+	if tarTmp == "" {
+		if err := os.Remove(out.Tarball); err != nil && !os.IsNotExist(err) {
+			return fmt.Errorf("removing the stale %s: %w", out.Tarball, err)
+		}
+		return nil
+	}
+	if err := os.Rename(tarTmp, out.Tarball); err != nil {
+		return fmt.Errorf("writing %s: %w", out.Tarball, err)
+	}
+	return nil
 }
 
 // replaceDir moves dir to dest, replacing what was there.
@@ -90,31 +113,36 @@ func replaceDir(dir, dest string) error {
 	return nil
 }
 
-func writeTarball(idx v1.ImageIndex, out Outputs) error {
+// writeTarball writes the tarball beside its final path and returns the
+// temporary file's name.
+func writeTarball(idx v1.ImageIndex, out Outputs) (string, error) {
 	tag, err := name.NewTag(out.TarballTag)
 	if err != nil {
-		return fmt.Errorf("tagging the tarball %q: %w", out.TarballTag, err)
+		return "", fmt.Errorf("tagging the tarball %q: %w", out.TarballTag, err)
 	}
 	img, err := PlatformImage(idx, out.TarballPlatform)
 	if err != nil {
-		return err
+		return "", err
 	}
 	f, err := os.CreateTemp(filepath.Dir(out.Tarball), ".image-*.tar")
 	if err != nil {
-		return fmt.Errorf("writing %s: %w", out.Tarball, err)
+		return "", fmt.Errorf("writing %s: %w", out.Tarball, err)
 	}
-	defer os.Remove(f.Name())
-	defer f.Close()
 	if err := tarball.Write(tag, img, f); err != nil {
-		return fmt.Errorf("writing %s: %w", out.Tarball, err)
+		f.Close()
+		os.Remove(f.Name())
+		return "", fmt.Errorf("writing %s: %w", out.Tarball, err)
+	}
+	if err := f.Chmod(0o644); err != nil { // CreateTemp makes it 0600
+		f.Close()
+		os.Remove(f.Name())
+		return "", fmt.Errorf("writing %s: %w", out.Tarball, err)
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", out.Tarball, err)
+		os.Remove(f.Name())
+		return "", fmt.Errorf("writing %s: %w", out.Tarball, err)
 	}
-	if err := os.Rename(f.Name(), out.Tarball); err != nil {
-		return fmt.Errorf("writing %s: %w", out.Tarball, err)
-	}
-	return nil
+	return f.Name(), nil
 }
 
 // PlatformImage is idx's image for p.
@@ -163,38 +191,17 @@ func Read(dir string) (v1.ImageIndex, v1.Descriptor, error) {
 // Reusable says whether the outputs already hold the image made from
 // inputs, whole: then the build has nothing to do.
 func Reusable(out Outputs, inputs string) (v1.Hash, bool) {
-	idx, desc, err := Read(out.Layout)
+	_, desc, err := Read(out.Layout)
 	if err != nil || desc.Annotations[inputsKey] != inputs || desc.Annotations[refNameKey] != out.RefName {
 		return v1.Hash{}, false
 	}
-	if out.Tarball != "" {
-		if _, err := os.Stat(out.Tarball); err != nil {
-			return v1.Hash{}, false
-		}
-	}
-	// Every blob the index names must be there, or the layout was damaged.
-	im, err := idx.IndexManifest()
-	if err != nil {
+	// The tarball must be there when one is wanted, and gone when not.
+	if _, err := os.Stat(out.Tarball); out.Tarball != "" && (err == nil) != (out.TarballTag != "") {
 		return v1.Hash{}, false
 	}
-	for _, d := range im.Manifests {
-		img, err := idx.Image(d.Digest)
-		if err != nil {
-			return v1.Hash{}, false
-		}
-		layers, err := img.Layers()
-		if err != nil {
-			return v1.Hash{}, false
-		}
-		for _, l := range layers {
-			h, err := l.Digest()
-			if err != nil {
-				return v1.Hash{}, false
-			}
-			if _, err := os.Stat(filepath.Join(out.Layout, "blobs", h.Algorithm, h.Hex)); err != nil {
-				return v1.Hash{}, false
-			}
-		}
+	// Every blob must be whole, or the layout was damaged: then rebuild.
+	if err := Verify(out.Layout); err != nil {
+		return v1.Hash{}, false
 	}
 	return desc.Digest, true
 }
@@ -204,7 +211,7 @@ func Reusable(out Outputs, inputs string) (v1.Hash, bool) {
 // doing the assembly (so a change to the pipeline itself rebuilds).
 func Inputs(base *Base, bins []binary.Artifact, meta Metadata, out Outputs) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "base %s\n", base.ID)
+	fmt.Fprintf(h, "base %s\ncompression %s\n", base.ID, base.compression)
 	for _, b := range bins {
 		fmt.Fprintf(h, "bin %s %s\n", b.Platform, b.SHA256)
 	}

@@ -11,6 +11,7 @@ import (
 	"slices"
 
 	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/lehus1/devops-info-service-go/internal/binary"
 	"github.com/lehus1/devops-info-service-go/internal/image"
@@ -74,15 +75,24 @@ func (s Settings) Metadata() image.Metadata {
 	}
 }
 
+// OCIPlatforms are the platforms as the image names them.
+func (s Settings) OCIPlatforms() []v1.Platform {
+	var out []v1.Platform
+	for _, p := range s.Platforms {
+		out = append(out, image.OCIPlatform(p))
+	}
+	return out
+}
+
 // HostPlatform is the platform of this machine.
 func HostPlatform() binary.Platform { return binary.Platform{OS: runtime.GOOS, Arch: runtime.GOARCH} }
 
 // Outputs are where build writes the image: dist/oci, and dist/image.tar
-// when this machine's platform is among those built.
+// when this machine's platform is among those built (else an old one is
+// removed).
 func (s Settings) Outputs() image.Outputs {
-	out := image.Outputs{Layout: filepath.Join(s.Dir, "dist", "oci"), RefName: s.Version.Version}
+	out := image.Outputs{Layout: filepath.Join(s.Dir, "dist", "oci"), RefName: s.Version.Version, Tarball: filepath.Join(s.Dir, "dist", "image.tar")}
 	if host := HostPlatform(); slices.Contains(s.Platforms, host) {
-		out.Tarball = filepath.Join(s.Dir, "dist", "image.tar")
 		out.TarballTag = s.TagName(s.Version.Version)
 		out.TarballPlatform = image.OCIPlatform(host)
 	}

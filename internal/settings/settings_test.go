@@ -80,7 +80,10 @@ func TestOutputs(t *testing.T) {
 		t.Errorf("TagName() for Docker Hub = %q, want lehus1/devops-info-service-go:1.0.0", got)
 	}
 	s.Platforms = []binary.Platform{{OS: "linux", Arch: "s390x"}}
-	if out := s.Outputs(); out.Tarball != "" && host.Arch != "s390x" {
+	if out := s.Outputs(); out.TarballTag != "" && host.Arch != "s390x" {
 		t.Errorf("Outputs() without the host platform still writes a tarball: %+v", out)
+	}
+	if ps := s.OCIPlatforms(); len(ps) != 1 || ps[0].Architecture != "s390x" {
+		t.Errorf("OCIPlatforms() = %v, want linux/s390x", ps)
 	}
 }

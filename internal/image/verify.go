@@ -1,0 +1,93 @@
+package image
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+// Verify checks every blob that the layout in dir names, from index.json
+// down to each layer, against its digest: a truncated, edited or missing
+// blob is an error. go-containerregistry reads layouts without checking,
+// so this runs before a layout is reused or run.
+func Verify(dir string) error {
+	data, err := os.ReadFile(filepath.Join(dir, "index.json"))
+	if err != nil {
+		return fmt.Errorf("%s is damaged: %w (run 'go tool mage build')", dir, err)
+	}
+	var top v1.IndexManifest
+	if err := json.Unmarshal(data, &top); err != nil {
+		return fmt.Errorf("%s is damaged: index.json: %w (run 'go tool mage build')", dir, err)
+	}
+	seen := map[v1.Hash]bool{}
+	for _, d := range top.Manifests {
+		if err := verifyBlob(dir, d, seen); err != nil {
+			return fmt.Errorf("%s is damaged: %w (run 'go tool mage build')", dir, err)
+		}
+	}
+	return nil
+}
+
+// verifyBlob checks d's blob and, for an index or a manifest, what it names.
+func verifyBlob(dir string, d v1.Descriptor, seen map[v1.Hash]bool) error {
+	if seen[d.Digest] {
+		return nil
+	}
+	seen[d.Digest] = true
+	if d.Digest.Algorithm != "sha256" {
+		return fmt.Errorf("blob %s: unsupported digest algorithm", d.Digest)
+	}
+	f, err := os.Open(filepath.Join(dir, "blobs", d.Digest.Algorithm, d.Digest.Hex))
+	if err != nil {
+		return fmt.Errorf("blob %s: %w", d.Digest, err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	var body []byte
+	var r io.Reader = f
+	if d.MediaType.IsIndex() || d.MediaType.IsImage() {
+		if body, err = io.ReadAll(io.LimitReader(f, 4<<20)); err != nil {
+			return fmt.Errorf("blob %s: %w", d.Digest, err)
+		}
+		h.Write(body)
+		r = nil
+	}
+	n := int64(len(body))
+	if r != nil {
+		if n, err = io.Copy(h, r); err != nil {
+			return fmt.Errorf("blob %s: %w", d.Digest, err)
+		}
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != d.Digest.Hex || n != d.Size {
+		return fmt.Errorf("blob %s does not match its digest or size (%d bytes, want %d)", d.Digest, n, d.Size)
+	}
+	switch {
+	case d.MediaType.IsIndex():
+		var im v1.IndexManifest
+		if err := json.Unmarshal(body, &im); err != nil {
+			return fmt.Errorf("index %s: %w", d.Digest, err)
+		}
+		for _, c := range im.Manifests {
+			if err := verifyBlob(dir, c, seen); err != nil {
+				return err
+			}
+		}
+	case d.MediaType.IsImage():
+		var m v1.Manifest
+		if err := json.Unmarshal(body, &m); err != nil {
+			return fmt.Errorf("manifest %s: %w", d.Digest, err)
+		}
+		for _, c := range append([]v1.Descriptor{m.Config}, m.Layers...) {
+			if err := verifyBlob(dir, c, seen); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

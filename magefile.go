@@ -23,6 +23,7 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/gotest"
 	"github.com/lehus1/devops-info-service-go/internal/image"
 	"github.com/lehus1/devops-info-service-go/internal/lint"
+	"github.com/lehus1/devops-info-service-go/internal/publish"
 	"github.com/lehus1/devops-info-service-go/internal/settings"
 	"github.com/lehus1/devops-info-service-go/internal/sizes"
 )
@@ -131,6 +132,15 @@ func Sizecompare(ctx context.Context) error {
 		return errors.New(strings.Join(breaches, "; "))
 	}
 	return nil
+}
+
+// Push pushes dist/oci to IMAGE, blobs first and tags last, and reads the tags back (env: IMAGE, TAGS, REGISTRY_USERNAME, REGISTRY_PASSWORD, INSECURE_REGISTRY, DRY_RUN).
+//
+// A release X.Y.Z is tagged X.Y.Z, X.Y, X and latest; a pre-release its
+// version and sha-<commit>. The digest reference and each tag go to
+// stdout; DRY_RUN=1 prints the plan and writes nothing.
+func Push(ctx context.Context) error {
+	return publish.FromEnv(ctx, filepath.Join("dist", "oci"), os.Getenv, os.Stdout, os.Stderr)
 }
 
 // hostImage is this machine's platform's image from dist/oci, checked

@@ -15,11 +15,12 @@ import (
 
 	"github.com/lehus1/devops-info-service-go/internal/binary"
 	"github.com/lehus1/devops-info-service-go/internal/image"
+	"github.com/lehus1/devops-info-service-go/internal/publish"
 	"github.com/lehus1/devops-info-service-go/internal/version"
 )
 
 // DefaultImage is where the image is published unless IMAGE says otherwise.
-const DefaultImage = "docker.io/lehus1/devops-info-service-go"
+const DefaultImage = publish.DefaultImage
 
 // Settings are the pipeline's inputs.
 type Settings struct {

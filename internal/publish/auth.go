@@ -1,0 +1,100 @@
+package publish
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+)
+
+// Keychain is where push finds credentials: REGISTRY_USERNAME and
+// REGISTRY_PASSWORD (a token works as the password) for the target
+// registry only, never handed to another; else the default keychain
+// (~/.docker/config.json, DOCKER_CONFIG, credential helpers).
+func Keychain(registry string, getenv func(string) string) authn.Keychain {
+	user, pass := getenv("REGISTRY_USERNAME"), getenv("REGISTRY_PASSWORD")
+	if user == "" && pass == "" {
+		return authn.DefaultKeychain
+	}
+	return authn.NewMultiKeychain(envKeychain{registry: registry, cfg: authn.AuthConfig{Username: user, Password: pass}}, authn.DefaultKeychain)
+}
+
+type envKeychain struct {
+	registry string
+	cfg      authn.AuthConfig
+}
+
+func (k envKeychain) Resolve(r authn.Resource) (authn.Authenticator, error) {
+	if r.RegistryStr() != k.registry {
+		return authn.Anonymous, nil
+	}
+	return authn.FromConfig(k.cfg), nil
+}
+
+// Preflight checks, in about a second, that the credentials may push to
+// repo: it starts an upload and cancels it. A refusal names the registry
+// and says what to set.
+func Preflight(repo name.Repository, opts ...Option) error {
+	o := newOptions(opts)
+	reg := repo.RegistryStr()
+	auth, err := o.keychain.Resolve(repo)
+	if err != nil {
+		return redact(fmt.Errorf("reading credentials for %s: %w", reg, err), o.secrets...)
+	}
+	// A flaky registry must not fail the check: retried like the push.
+	err = o.retry(context.Background(), func(int) error {
+		return remote.CheckPushPermission(repo.Tag("preflight"), o.keychain, o.transport)
+	})
+	if err == nil {
+		return nil
+	}
+	var te *transport.Error
+	if errors.As(err, &te) && (te.StatusCode == http.StatusUnauthorized || te.StatusCode == http.StatusForbidden) {
+		if auth == authn.Anonymous {
+			return fmt.Errorf("no credentials for %s: set REGISTRY_USERNAME and REGISTRY_PASSWORD (a token works as the password), or run 'docker login %s'", reg, reg)
+		}
+		return fmt.Errorf("%s refused the credentials for pushing to %s (%d): check REGISTRY_USERNAME and REGISTRY_PASSWORD, or 'docker login %s'", reg, repo.RepositoryStr(), te.StatusCode, reg)
+	}
+	return redact(fmt.Errorf("checking push access to %s: %w", repo.Name(), err), o.secrets...)
+}
+
+// Repository parses IMAGE; hosts in insecure may be reached over plain HTTP.
+func Repository(image string, insecure []string) (name.Repository, error) {
+	var opts []name.Option
+	for _, h := range insecure {
+		if r, err := name.NewRepository(image); err == nil && r.RegistryStr() == strings.TrimSpace(h) {
+			opts = append(opts, name.Insecure)
+		}
+	}
+	repo, err := name.NewRepository(image, opts...)
+	if err != nil {
+		return name.Repository{}, fmt.Errorf("IMAGE %q is not a repository such as docker.io/user/name or localhost:5000/name: %w", image, err)
+	}
+	return repo, nil
+}
+
+// redact removes secret from err's text: a registry or a library may echo
+// what it was sent.
+func redact(err error, secrets ...string) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	changed := false
+	for _, s := range secrets {
+		if s != "" && strings.Contains(msg, s) {
+			msg = strings.ReplaceAll(msg, s, "***")
+			changed = true
+		}
+	}
+	if !changed {
+		return err
+	}
+	return errors.New(msg)
+}

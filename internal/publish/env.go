@@ -1,0 +1,80 @@
+package publish
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/lehus1/devops-info-service-go/internal/image"
+)
+
+// DefaultImage is where the image is published unless IMAGE says otherwise.
+const DefaultImage = "docker.io/lehus1/devops-info-service-go"
+
+// FromEnv pushes the image in the layout dir as the environment says:
+// IMAGE, TAGS, REGISTRY_USERNAME, REGISTRY_PASSWORD, INSECURE_REGISTRY and
+// DRY_RUN. The digest reference and each tag (or, for a dry run, the plan)
+// go to stdout; progress to stderr.
+func FromEnv(ctx context.Context, dir string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if err := image.Verify(dir); err != nil {
+		return err
+	}
+	idx, _, err := image.Read(dir)
+	if err != nil {
+		return err
+	}
+	im, err := idx.IndexManifest()
+	if err != nil {
+		return err
+	}
+	tags, err := Tags(im.Annotations["org.opencontainers.image.version"], im.Annotations["org.opencontainers.image.revision"], getenv("TAGS"))
+	if err != nil {
+		return err
+	}
+	insecure := strings.Split(getenv("INSECURE_REGISTRY"), ",")
+	imageName := getenv("IMAGE")
+	if imageName == "" {
+		imageName = DefaultImage
+	}
+	repo, err := Repository(imageName, insecure)
+	if err != nil {
+		return err
+	}
+	opts := []Option{
+		WithKeychain(Keychain(repo.RegistryStr(), getenv)),
+		WithTransport(Transport(insecure)),
+		WithSecrets(getenv("REGISTRY_PASSWORD")),
+		WithProgress(stderr, isTerminal(stderr)),
+	}
+	if d := getenv("DRY_RUN"); d != "" && d != "0" && d != "false" {
+		plan, err := MakePlan(ctx, idx, repo, tags, opts...)
+		if err != nil {
+			return err
+		}
+		plan.Write(stdout)
+		return nil
+	}
+	if err := Preflight(repo, opts...); err != nil {
+		return err
+	}
+	res, err := Push(ctx, idx, repo, tags, opts...)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, res.Digest)
+	for _, t := range res.Tags {
+		fmt.Fprintln(stdout, t)
+	}
+	return nil
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,78 @@
+package publish
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+// progress shows an upload: on a terminal one line, redrawn, with bytes,
+// rate and time left; elsewhere a plain line every few seconds, so logs
+// stay readable.
+type progress struct {
+	w        io.Writer
+	terminal bool
+	interval time.Duration
+	start    time.Time
+	last     time.Time
+	drawn    bool
+	complete int64
+}
+
+func newProgress(w io.Writer, terminal bool, interval time.Duration) *progress {
+	return &progress{w: w, terminal: terminal, interval: interval, start: time.Now()}
+}
+
+// follow reads updates until the channel closes; the returned channel
+// closes after that.
+func (p *progress) follow(updates <-chan v1.Update) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for u := range updates {
+			if u.Error != nil {
+				continue
+			}
+			p.complete = u.Complete
+			p.show(u.Complete, u.Total, false)
+		}
+	}()
+	return done
+}
+
+func (p *progress) show(complete, total int64, final bool) {
+	now := time.Now()
+	every := p.interval
+	if p.terminal {
+		every = 100 * time.Millisecond
+	}
+	if !final && now.Sub(p.last) < every {
+		return
+	}
+	p.last = now
+	elapsed := now.Sub(p.start).Seconds()
+	rate := float64(complete) / max(elapsed, 0.001)
+	left := "-"
+	if complete > 0 && rate > 0 && total > complete {
+		left = time.Duration(float64(total-complete) / rate * float64(time.Second)).Round(time.Second).String()
+	}
+	line := fmt.Sprintf("pushing: %s of %s, %s/s, %s left", mb(complete), mb(total), mb(int64(rate)), left)
+	if p.terminal {
+		fmt.Fprintf(p.w, "\r\033[K%s", line)
+		p.drawn = true
+	} else {
+		fmt.Fprintln(p.w, line)
+	}
+}
+
+// finish ends a redrawn line, or says how the upload went.
+func (p *progress) finish(complete int64) {
+	if p.terminal && p.drawn {
+		fmt.Fprintln(p.w)
+	}
+	fmt.Fprintf(p.w, "uploaded %s in %.1fs\n", mb(complete), time.Since(p.start).Seconds())
+}
+
+func mb(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }

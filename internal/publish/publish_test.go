@@ -1,0 +1,335 @@
+package publish
+
+import (
+	"fmt"
+	"io"
+	"log"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+	"github.com/google/go-containerregistry/pkg/v1/validate"
+)
+
+func TestTags(t *testing.T) {
+	tests := []struct {
+		version, commit, override string
+		want                      []string
+		wantErr                   string
+	}{
+		{"1.2.3", "0123456789ab", "", []string{"1.2.3", "1.2", "1", "latest"}, ""},
+		{"0.4.0", "0123456789ab", "", []string{"0.4.0", "0.4", "0", "latest"}, ""},
+		{"1.2.4-dev.3.g0123456789ab", "0123456789abcdef", "", []string{"1.2.4-dev.3.g0123456789ab", "sha-0123456"}, ""},
+		{"2.0.0-rc.1", "fedcba9876543210", "", []string{"2.0.0-rc.1", "sha-fedcba9"}, ""},
+		{"0.0.0-dev", "unknown", "", []string{"0.0.0-dev"}, ""},
+		{"1.2.3", "x", "stable, 1.2.3,stable", []string{"stable", "1.2.3"}, ""},
+		{"1.2.3", "x", "ok,bad tag", nil, `tag "bad tag" is not a valid image tag`},
+		{"1.2.3", "x", "ok,", nil, `tag "" is not a valid image tag`},
+	}
+	for _, tt := range tests {
+		got, err := Tags(tt.version, tt.commit, tt.override)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("Tags(%q, %q, %q) error = %v, want %q", tt.version, tt.commit, tt.override, err, tt.wantErr)
+			}
+			continue
+		}
+		if diff := cmp.Diff(tt.want, got); err != nil || diff != "" {
+			t.Errorf("Tags(%q, %q, %q) = %v (-want +got):\n%s", tt.version, tt.commit, tt.override, err, diff)
+		}
+	}
+}
+
+// recorder counts what reaches the registry and can fail chosen requests.
+type recorder struct {
+	mu         sync.Mutex
+	uploads    int // blob uploads started (POST …/blobs/uploads/)
+	writes     int // any request that writes
+	failUpload int // the n-th blob upload commit fails (0: none)
+	commits    int
+	next       http.Handler
+}
+
+func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	r.mu.Lock()
+	if req.Method != http.MethodGet && req.Method != http.MethodHead {
+		r.writes++
+	}
+	if req.Method == http.MethodPost && strings.Contains(req.URL.Path, "/blobs/uploads/") {
+		r.uploads++
+	}
+	fail := false
+	if req.Method == http.MethodPut && strings.Contains(req.URL.Path, "/blobs/uploads/") {
+		r.commits++
+		fail = r.failUpload > 0 && r.commits >= r.failUpload
+	}
+	r.mu.Unlock()
+	if fail {
+		http.Error(w, `{"errors":[{"code":"BLOB_UPLOAD_INVALID","message":"refused by the test"}]}`, http.StatusBadRequest)
+		return
+	}
+	r.next.ServeHTTP(w, req)
+}
+
+func newRegistry(t *testing.T) (*recorder, string) {
+	t.Helper()
+	rec := &recorder{next: registry.New(registry.Logger(log.New(io.Discard, "", 0)))}
+	srv := httptest.NewServer(rec)
+	t.Cleanup(srv.Close)
+	return rec, strings.TrimPrefix(srv.URL, "http://")
+}
+
+// testIndex is a two-platform index with a shared base layer.
+func testIndex(t *testing.T) v1.ImageIndex {
+	t.Helper()
+	base, err := random.Layer(2000, types.OCILayer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
+	for _, arch := range []string{"amd64", "arm64"} {
+		own, _ := random.Layer(3000, types.OCILayer)
+		img, err := mutate.AppendLayers(mutate.MediaType(empty.Image, types.OCIManifestSchema1), base, own)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img = mutate.ConfigMediaType(img, types.OCIConfigJSON)
+		cf, _ := img.ConfigFile()
+		cf = cf.DeepCopy()
+		cf.OS, cf.Architecture = "linux", arch
+		img, _ = mutate.ConfigFile(img, cf)
+		p := v1.Platform{OS: "linux", Architecture: arch}
+		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &p}})
+	}
+	return idx
+}
+
+var fast = withBackoff(remote.Backoff{Duration: time.Millisecond, Factor: 2, Steps: 6})
+
+func listTags(t *testing.T, repo name.Repository) []string {
+	t.Helper()
+	tags, err := remote.List(repo)
+	if err != nil && !strings.Contains(err.Error(), "NAME_UNKNOWN") {
+		t.Fatal(err)
+	}
+	return tags
+}
+
+func TestPushTagsAndIdempotence(t *testing.T) {
+	rec, host := newRegistry(t)
+	repo, _ := Repository(host+"/lehus1/svc", nil)
+	idx := testIndex(t)
+	tags := []string{"1.2.3", "1.2", "1", "latest"}
+	res, err := Push(t.Context(), idx, repo, tags, fast)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := idx.Digest()
+	if res.Digest.DigestStr() != d.String() || len(res.Tags) != 4 {
+		t.Errorf("Push() = %v, want digest %s and 4 tags", res, d)
+	}
+	if got := listTags(t, repo); !cmp.Equal(got, []string{"1", "1.2", "1.2.3", "latest"}) {
+		t.Errorf("registry tags = %v", got)
+	}
+	// 5 blobs: a shared base layer, two own layers, two configs; each once,
+	// whatever the number of tags.
+	if rec.uploads != 5 {
+		t.Errorf("first push started %d blob uploads, want 5 (each blob once for all four tags)", rec.uploads)
+	}
+	pulled, err := remote.Index(repo.Tag("latest"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := validate.Index(pulled); err != nil {
+		t.Errorf("validate.Index(pushed) = %v", err)
+	}
+	rec.uploads = 0
+	if _, err := Push(t.Context(), idx, repo, tags, fast); err != nil {
+		t.Fatal(err)
+	}
+	if rec.uploads != 0 {
+		t.Errorf("second push of an unchanged image started %d blob uploads, want 0", rec.uploads)
+	}
+}
+
+// A registry that fails the third blob upload leaves no tag behind.
+func TestPushFailureLeavesNoTag(t *testing.T) {
+	rec, host := newRegistry(t)
+	rec.failUpload = 3
+	repo, _ := Repository(host+"/svc", nil)
+	_, err := Push(t.Context(), testIndex(t), repo, []string{"1.0.0", "latest"}, fast, WithAttempts(2))
+	if err == nil || !strings.Contains(err.Error(), "pushing "+host+"/svc@sha256:") {
+		t.Fatalf("Push() = %v, want a pushing error", err)
+	}
+	if got := listTags(t, repo); len(got) != 0 {
+		t.Errorf("tags after a failed push = %v, want none", got)
+	}
+}
+
+func TestDryRunWritesNothing(t *testing.T) {
+	rec, host := newRegistry(t)
+	repo, _ := Repository(host+"/svc", nil)
+	idx := testIndex(t)
+	plan, err := MakePlan(t.Context(), idx, repo, []string{"1.0.0"}, fast)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.writes != 0 {
+		t.Errorf("MakePlan made %d writing requests, want 0", rec.writes)
+	}
+	var out strings.Builder
+	plan.Write(&out)
+	if len(plan.Blobs) != 5 || !strings.Contains(out.String(), "5 of 5 blobs to upload") || !strings.Contains(out.String(), "would tag  "+host+"/svc:1.0.0") {
+		t.Errorf("plan = %s", out.String())
+	}
+	if _, err := Push(t.Context(), idx, repo, []string{"1.0.0"}, fast); err != nil {
+		t.Fatal(err)
+	}
+	plan, _ = MakePlan(t.Context(), idx, repo, []string{"1.0.0"}, fast)
+	out.Reset()
+	plan.Write(&out)
+	if !strings.Contains(out.String(), "0 of 5 blobs to upload, 0.0 MB") {
+		t.Errorf("plan after a push = %s, want nothing to upload", out.String())
+	}
+}
+
+// flaky answers a share of requests with 503 or by dropping the connection.
+type flaky struct {
+	mu     sync.Mutex
+	rng    *rand.Rand
+	share  float64
+	failed int
+	next   http.Handler
+}
+
+func (f *flaky) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	x := f.rng.Float64()
+	if x < f.share {
+		f.failed++
+	}
+	f.mu.Unlock()
+	switch {
+	case x < f.share/2:
+		w.Header().Set("Retry-After", "0")
+		http.Error(w, "overloaded", http.StatusServiceUnavailable)
+	case x < f.share:
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				conn.Close()
+				return
+			}
+		}
+		http.Error(w, "dropped", http.StatusBadGateway)
+	default:
+		f.next.ServeHTTP(w, r)
+	}
+}
+
+func TestPushThroughFlakyRegistry(t *testing.T) {
+	f := &flaky{rng: rand.New(rand.NewPCG(7, 11)), share: 0.15, next: registry.New(registry.Logger(log.New(io.Discard, "", 0)))}
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "http://")
+	idx := testIndex(t)
+	d, _ := idx.Digest()
+	for i := range 5 {
+		repo, _ := Repository(fmt.Sprintf("%s/svc%d", host, i), nil)
+		if err := Preflight(repo, fast); err != nil {
+			t.Fatalf("preflight %d through a registry failing 15%% of requests: %v", i, err)
+		}
+		if _, err := Push(t.Context(), idx, repo, []string{"1.0.0", "latest"}, fast); err != nil {
+			t.Fatalf("push %d through a registry failing 15%% of requests: %v", i, err)
+		}
+		// Read back past the faults: the content is intact.
+		var pulled v1.ImageIndex
+		var err error
+		for range 10 {
+			if pulled, err = remote.Index(repo.Tag("latest")); err == nil {
+				if err = validate.Index(pulled); err == nil {
+					break
+				}
+			}
+		}
+		if err != nil {
+			t.Fatalf("reading push %d back: %v", i, err)
+		}
+		if got, _ := pulled.Digest(); got != d {
+			t.Errorf("push %d reads back as %s, want %s", i, got, d)
+		}
+	}
+	if f.failed == 0 {
+		t.Errorf("the flaky registry failed no request; the test proves nothing")
+	}
+}
+
+func TestRetryAfter(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for in, want := range map[string]time.Duration{"": 0, "3": 3 * time.Second, "x": 0, now.Add(5 * time.Second).Format(http.TimeFormat): 5 * time.Second} {
+		if got := retryAfter(in, now); got != want {
+			t.Errorf("retryAfter(%q) = %v, want %v", in, got, want)
+		}
+	}
+}
+
+func TestPlainHTTPOnlyWhereAllowed(t *testing.T) {
+	tests := []struct {
+		url      string
+		insecure []string
+		allowed  bool
+	}{
+		{"http://127.0.0.1:5000/v2/", nil, true},
+		{"http://localhost:5000/v2/", nil, true},
+		{"http://[::1]:5000/v2/", nil, true},
+		{"http://10.0.0.5:5000/v2/", nil, false},
+		{"http://10.0.0.5:5000/v2/", []string{"10.0.0.5:5000"}, true},
+		{"http://registry.example.com/v2/", nil, false},
+	}
+	for _, tt := range tests {
+		g := Transport(tt.insecure).(*guard)
+		g.inner = roundTripFunc(func(*http.Request) (*http.Response, error) {
+			return &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader("")), Header: http.Header{}}, nil
+		})
+		req, _ := http.NewRequest("GET", tt.url, nil)
+		_, err := g.RoundTrip(req)
+		if (err == nil) != tt.allowed {
+			t.Errorf("GET %s (insecure %v) = %v, want allowed %v", tt.url, tt.insecure, err, tt.allowed)
+		}
+		if err != nil && (!strings.Contains(err.Error(), "INSECURE_REGISTRY") || retryable(err)) {
+			t.Errorf("refusal %v: want a message naming INSECURE_REGISTRY and no retry", err)
+		}
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func TestRetryAfterIsHeeded(t *testing.T) {
+	calls := 0
+	g := &guard{maxWait: 2 * time.Second, insecure: map[string]bool{}, inner: roundTripFunc(func(*http.Request) (*http.Response, error) {
+		calls++
+		h := http.Header{}
+		h.Set("Retry-After", "1")
+		return &http.Response{StatusCode: http.StatusTooManyRequests, Header: h, Body: io.NopCloser(strings.NewReader(""))}, nil
+	})}
+	req, _ := http.NewRequest("GET", "http://127.0.0.1:1/v2/", nil)
+	start := time.Now()
+	g.RoundTrip(req)
+	if took := time.Since(start); took < time.Second {
+		t.Errorf("a 429 with Retry-After: 1 returned after %v, want a wait of 1s", took)
+	}
+}

@@ -1,0 +1,203 @@
+// Package publish pushes the image that build made to a registry: every
+// blob, manifest and the index first, the tags last, so that a failure
+// part-way leaves no tag on an incomplete image; a flaky registry is
+// retried at the level that recovers.
+package publish
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+)
+
+type options struct {
+	keychain  authn.Keychain
+	transport http.RoundTripper
+	progress  io.Writer
+	attempts  int
+	backoff   remote.Backoff
+	secrets   []string
+	terminal  bool
+	interval  time.Duration
+}
+
+// Option changes how Push works.
+type Option func(*options)
+
+// WithKeychain sets the credentials. Default authn.DefaultKeychain.
+func WithKeychain(k authn.Keychain) Option { return func(o *options) { o.keychain = k } }
+
+// WithTransport sets the HTTP transport. Default Transport(nil).
+func WithTransport(t http.RoundTripper) Option { return func(o *options) { o.transport = t } }
+
+// WithProgress sets where progress goes, and whether it is a terminal (one
+// line redrawn) or not (a line every few seconds). Default nowhere.
+func WithProgress(w io.Writer, terminal bool) Option {
+	return func(o *options) { o.progress, o.terminal = w, terminal }
+}
+
+// WithAttempts sets how many times a whole push is tried when a registry
+// keeps failing after the per-request retries. Default 4.
+func WithAttempts(n int) Option { return func(o *options) { o.attempts = n } }
+
+// WithSecrets names strings that must never appear in an error. Default none.
+func WithSecrets(s ...string) Option { return func(o *options) { o.secrets = append(o.secrets, s...) } }
+
+// withBackoff is for tests that cannot wait for the real one.
+func withBackoff(b remote.Backoff) Option { return func(o *options) { o.backoff = b } }
+
+func newOptions(opts []Option) options {
+	o := options{
+		keychain: authn.DefaultKeychain, transport: Transport(nil), progress: io.Discard, attempts: 4, interval: 5 * time.Second,
+		// Per request: up to 6 tries, 0.5 s, 1 s, 2 s, 4 s, 8 s apart.
+		backoff: remote.Backoff{Duration: 500 * time.Millisecond, Factor: 2, Jitter: 0.2, Steps: 6},
+	}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
+}
+
+func (o options) remote(ctx context.Context) []remote.Option {
+	return []remote.Option{
+		remote.WithContext(ctx), remote.WithAuthFromKeychain(o.keychain), remote.WithTransport(o.transport),
+		remote.WithRetryBackoff(o.backoff), remote.WithRetryPredicate(retryable),
+		remote.WithRetryStatusCodes(http.StatusRequestTimeout, http.StatusTooManyRequests, http.StatusInternalServerError,
+			http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout),
+		remote.WithJobs(4),
+	}
+}
+
+// Result is what a push did.
+type Result struct {
+	// Digest is repo@sha256:…, the index as pushed.
+	Digest name.Digest
+	Tags   []name.Tag
+}
+
+// Push uploads idx to repo by digest, then sets each tag, then reads every
+// tag back to check it names the pushed digest. Blobs the registry has are
+// not sent again.
+func Push(ctx context.Context, idx v1.ImageIndex, repo name.Repository, tags []string, opts ...Option) (Result, error) {
+	o := newOptions(opts)
+	d, err := idx.Digest()
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{Digest: repo.Digest(d.String())}
+	// One pusher and one puller for the whole push: the registry is pinged
+	// and authenticated once, not once per tag.
+	pusher, err := remote.NewPusher(o.remote(ctx)...)
+	if err != nil {
+		return Result{}, err
+	}
+	puller, err := remote.NewPuller(o.remote(ctx)...)
+	if err != nil {
+		return Result{}, err
+	}
+	reuse := append(o.remote(ctx), remote.Reuse(pusher), remote.Reuse(puller))
+	progress := newProgress(o.progress, o.terminal, o.interval)
+	err = o.retry(ctx, func(attempt int) error {
+		updates := make(chan v1.Update, 64)
+		done := progress.follow(updates)
+		err := remote.WriteIndex(res.Digest, idx, append(reuse, remote.WithProgress(updates))...)
+		<-done
+		return err
+	})
+	progress.finish(progress.complete)
+	if err != nil {
+		return Result{}, redact(fmt.Errorf("pushing %s: %w", res.Digest, err), o.secrets...)
+	}
+	for _, t := range tags {
+		tag := repo.Tag(t)
+		if err := o.retry(ctx, func(int) error { return remote.Tag(tag, idx, reuse...) }); err != nil {
+			return Result{}, redact(fmt.Errorf("tagging %s: %w", tag, err), o.secrets...)
+		}
+		res.Tags = append(res.Tags, tag)
+	}
+	for _, tag := range res.Tags {
+		var desc *v1.Descriptor
+		err := o.retry(ctx, func(int) error {
+			var err error
+			desc, err = remote.Head(tag, reuse...)
+			return err
+		})
+		if err != nil {
+			return Result{}, redact(fmt.Errorf("reading %s back: %w", tag, err), o.secrets...)
+		}
+		if desc.Digest != d {
+			return Result{}, fmt.Errorf("%s names %s after the push, not the pushed %s", tag, desc.Digest, d)
+		}
+	}
+	return res, nil
+}
+
+// retry runs f up to o.attempts times while it fails in a way that another
+// try can mend; each try resumes where the last stopped, since the blobs
+// already uploaded are found and skipped.
+func (o options) retry(ctx context.Context, f func(attempt int) error) error {
+	var err error
+	wait := 2 * o.backoff.Duration
+	for attempt := 1; attempt <= o.attempts; attempt++ {
+		if err = f(attempt); err == nil || !retryable(err) || ctx.Err() != nil {
+			return err
+		}
+		if attempt < o.attempts {
+			fmt.Fprintf(o.progress, "registry trouble (%v); trying again in %s (%d of %d)\n", redact(err, o.secrets...), wait, attempt+1, o.attempts)
+			select {
+			case <-time.After(wait):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			wait *= 2
+		}
+	}
+	return err
+}
+
+// retryable says whether another try can mend err: network trouble, or a
+// registry that timed out, was overloaded or failed inside.
+func retryable(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var te *transport.Error
+	if errors.As(err, &te) {
+		switch te.StatusCode {
+		case http.StatusRequestTimeout, http.StatusTooManyRequests, http.StatusInternalServerError,
+			http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+			return true
+		}
+		return false
+	}
+	// A TLS or certificate failure is the same on every try (and a plain
+	// HTTP registry answering a TLS hello must fail fast, so the client
+	// falls back to HTTP at once).
+	var rhe tls.RecordHeaderError
+	var ua x509.UnknownAuthorityError
+	var hn x509.HostnameError
+	var ci x509.CertificateInvalidError
+	var refusal *httpRefusal
+	if errors.As(err, &rhe) || errors.As(err, &ua) || errors.As(err, &hn) || errors.As(err, &ci) || errors.As(err, &refusal) {
+		return false
+	}
+	// Everything else that reaches here is the network: resets, EOFs,
+	// timeouts, a body cut short.
+	return true
+}
+
+// httpRefusal is an error that no retry can mend.
+type httpRefusal struct{ msg string }
+
+func (e *httpRefusal) Error() string { return e.msg }

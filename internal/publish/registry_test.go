@@ -1,0 +1,199 @@
+package publish
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/lehus1/devops-info-service-go/internal/image"
+)
+
+// TestMain doubles as the push command for the real-registry tests, which
+// run it in a process of its own so that it reads SSL_CERT_FILE afresh, as
+// `go tool mage push` would.
+func TestMain(m *testing.M) {
+	if os.Getenv("PUBLISH_TEST_HELPER") == "1" {
+		if err := FromEnv(context.Background(), os.Getenv("PUBLISH_TEST_LAYOUT"), os.Getenv, os.Stdout, os.Stderr); err != nil {
+			fmt.Fprintln(os.Stderr, "Error:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+const (
+	testUser     = "ci-bot"
+	testPassword = "tok_9f8e7d6c5b4a-secret"
+)
+
+// realRegistry starts CNCF Distribution (Debian's docker-registry) on
+// 127.0.0.1 with htpasswd auth and TLS; it returns the address and the
+// certificate file a client should trust.
+func realRegistry(t *testing.T) (addr, caFile string) {
+	t.Helper()
+	bin, err := exec.LookPath("docker-registry")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("docker-registry is needed in CI (apt-get install docker-registry)")
+		}
+		t.Skip("SKIPPED LOUDLY: docker-registry is not installed (apt-get install docker-registry)")
+	}
+	dir := t.TempDir()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr = ln.Addr().String()
+	ln.Close()
+	caFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	writeCert(t, caFile, keyFile)
+	hash, err := bcrypt.GenerateFromPassword([]byte(testPassword), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "htpasswd"), []byte(testUser+":"+string(hash)+"\n"), 0o600)
+	config := fmt.Sprintf(`version: 0.1
+log:
+  level: error
+storage:
+  filesystem:
+    rootdirectory: %s/data
+auth:
+  htpasswd:
+    realm: test
+    path: %s/htpasswd
+http:
+  addr: %s
+  tls:
+    certificate: %s
+    key: %s
+`, dir, dir, addr, caFile, keyFile)
+	os.WriteFile(filepath.Join(dir, "config.yml"), []byte(config), 0o600)
+	cmd := exec.Command(bin, "serve", filepath.Join(dir, "config.yml"))
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	pool := x509.NewCertPool()
+	pem, _ := os.ReadFile(caFile)
+	pool.AppendCertsFromPEM(pem)
+	client := &http.Client{Timeout: time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	for range 100 {
+		if res, err := client.Get("https://" + addr + "/v2/"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusUnauthorized {
+				return addr, caFile
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("docker-registry did not come up on %s:\n%s", addr, logs.String())
+	return "", ""
+}
+
+func writeCert(t *testing.T, certFile, keyFile string) {
+	t.Helper()
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, _ := x509.MarshalECPrivateKey(key)
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600)
+}
+
+// layoutFor writes a layout the way build does, for version 1.2.3.
+func layoutFor(t *testing.T) string {
+	t.Helper()
+	idx := mutate.Annotations(testIndex(t), map[string]string{
+		"org.opencontainers.image.version":  "1.2.3",
+		"org.opencontainers.image.revision": "0123456789abcdef0123456789abcdef01234567",
+	}).(v1.ImageIndex)
+	dir := filepath.Join(t.TempDir(), "oci")
+	if err := image.Write(idx, image.Outputs{Layout: dir, RefName: "1.2.3"}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// runPush runs the push command in a process of its own.
+func runPush(t *testing.T, env ...string) (stdout, stderr string, took time.Duration, err error) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), append([]string{"PUBLISH_TEST_HELPER=1", "DOCKER_CONFIG=" + t.TempDir()}, env...)...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	start := time.Now()
+	err = cmd.Run()
+	return out.String(), errb.String(), time.Since(start), err
+}
+
+// Against a real registry with htpasswd and TLS: credentials work, missing
+// or wrong ones fail fast with a message that says what to set, and the
+// password appears nowhere.
+func TestRealRegistry(t *testing.T) {
+	addr, ca := realRegistry(t)
+	dir := layoutFor(t)
+	base := []string{"PUBLISH_TEST_LAYOUT=" + dir, "SSL_CERT_FILE=" + ca, "IMAGE=" + addr + "/lehus1/svc"}
+	tests := []struct {
+		name string
+		env  []string
+		ok   bool
+		want string
+	}{
+		{"no credentials", nil, false, "no credentials for " + addr + ": set REGISTRY_USERNAME and REGISTRY_PASSWORD"},
+		{"wrong password", []string{"REGISTRY_USERNAME=" + testUser, "REGISTRY_PASSWORD=" + testPassword + "-wrong"}, false, addr + " refused the credentials for pushing to lehus1/svc (401)"},
+		{"credentials", []string{"REGISTRY_USERNAME=" + testUser, "REGISTRY_PASSWORD=" + testPassword}, true, addr + "/lehus1/svc:latest"},
+		{"dry run", []string{"REGISTRY_USERNAME=" + testUser, "REGISTRY_PASSWORD=" + testPassword, "DRY_RUN=1"}, true, "0 of 5 blobs to upload"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stdout, stderr, took, err := runPush(t, append(base, tt.env...)...)
+			all := stdout + stderr
+			if tt.ok != (err == nil) || !strings.Contains(all, tt.want) {
+				t.Errorf("push = %v after %v, want ok %v and %q\nstdout: %s\nstderr: %s", err, took, tt.ok, tt.want, stdout, stderr)
+			}
+			if strings.Contains(all, testPassword) {
+				t.Errorf("the password appears in the output:\n%s", all)
+			}
+			if !tt.ok && took > 3*time.Second {
+				t.Errorf("a credentials failure took %v, want about a second", took)
+			}
+		})
+	}
+	// Without the certificate the push fails, fast, on TLS: nothing is retried.
+	_, stderr, took, err := runPush(t, "PUBLISH_TEST_LAYOUT="+dir, "IMAGE="+addr+"/lehus1/svc", "REGISTRY_USERNAME="+testUser, "REGISTRY_PASSWORD="+testPassword)
+	if err == nil || !strings.Contains(stderr, "certificate") || took > 5*time.Second {
+		t.Errorf("push without trusting the certificate = %v after %v: %s", err, took, stderr)
+	}
+}

@@ -111,7 +111,7 @@ func Push(ctx context.Context, idx v1.ImageIndex, repo name.Repository, tags []s
 	err = o.retry(ctx, func(attempt int) error {
 		updates := make(chan v1.Update, 64)
 		done := progress.follow(updates)
-		err := remote.WriteIndex(res.Digest, idx, append(reuse, remote.WithProgress(updates))...)
+		err := remote.WriteIndex(res.Digest, mountable(idx, repo), append(reuse, remote.WithProgress(updates))...)
 		<-done
 		return err
 	})

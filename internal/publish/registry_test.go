@@ -18,11 +18,18 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+	"github.com/google/go-containerregistry/pkg/v1/validate"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/lehus1/devops-info-service-go/internal/image"
@@ -195,5 +202,65 @@ func TestRealRegistry(t *testing.T) {
 	_, stderr, took, err := runPush(t, "PUBLISH_TEST_LAYOUT="+dir, "IMAGE="+addr+"/lehus1/svc", "REGISTRY_USERNAME="+testUser, "REGISTRY_PASSWORD="+testPassword)
 	if err == nil || !strings.Contains(stderr, "certificate") || took > 5*time.Second {
 		t.Errorf("push without trusting the certificate = %v after %v: %s", err, took, stderr)
+	}
+}
+
+// mountCounter counts blob mounts that the registry carried out.
+type mountCounter struct {
+	inner  http.RoundTripper
+	mounts atomic.Int32
+}
+
+func (m *mountCounter) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := m.inner.RoundTrip(r)
+	if err == nil && r.Method == http.MethodPost && r.URL.Query().Get("mount") != "" && r.URL.Query().Get("from") != "" && resp.StatusCode == http.StatusCreated {
+		m.mounts.Add(1)
+	}
+	return resp, err
+}
+
+// The base's layers are mounted from its repository on the same registry,
+// not sent again (the in-memory registry cannot mount; Distribution can).
+func TestPushMountsBaseLayers(t *testing.T) {
+	addr, ca := realRegistry(t)
+	pool := x509.NewCertPool()
+	pemBytes, _ := os.ReadFile(ca)
+	pool.AppendCertsFromPEM(pemBytes)
+	counter := &mountCounter{inner: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	kc := Keychain(addr, func(k string) string {
+		return map[string]string{"REGISTRY_USERNAME": testUser, "REGISTRY_PASSWORD": testPassword}[k]
+	})
+	opts := []Option{WithTransport(counter), WithKeychain(kc), fast}
+
+	baseLayer, _ := random.Layer(5000, types.OCILayer)
+	base, _ := mutate.AppendLayers(mutate.MediaType(empty.Image, types.OCIManifestSchema1), baseLayer)
+	baseRef, _ := name.ParseReference(addr + "/library/base:1")
+	if err := remote.Write(baseRef, base, remote.WithTransport(counter), remote.WithAuthFromKeychain(kc)); err != nil {
+		t.Fatal(err)
+	}
+	own, _ := random.Layer(3000, types.OCILayer)
+	img, _ := mutate.AppendLayers(base, own)
+	cf, _ := img.ConfigFile()
+	cf = cf.DeepCopy()
+	cf.OS, cf.Architecture = "linux", "amd64"
+	img, _ = mutate.ConfigFile(img, cf)
+	p := v1.Platform{OS: "linux", Architecture: "amd64"}
+	idx := mutate.AppendManifests(mutate.IndexMediaType(empty.Index, types.OCIImageIndex), mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &p}})
+	idx = mutate.Annotations(idx, map[string]string{baseAnnotation: baseRef.Name()}).(v1.ImageIndex)
+
+	counter.mounts.Store(0)
+	repo, _ := Repository(addr+"/lehus1/svc", nil)
+	if _, err := Push(t.Context(), idx, repo, []string{"1"}, opts...); err != nil {
+		t.Fatal(err)
+	}
+	if got := counter.mounts.Load(); got != 1 {
+		t.Errorf("push mounted %d blobs from the base's repository, want 1 (the base layer)", got)
+	}
+	pulled, err := remote.Index(repo.Tag("1"), remote.WithTransport(counter), remote.WithAuthFromKeychain(kc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := validate.Index(pulled); err != nil {
+		t.Errorf("validate.Index(pushed) = %v", err)
 	}
 }

@@ -1,6 +1,6 @@
 //go:build mage
 
-// Build, test and lint devops-info-service-go; no Docker engine needed.
+// Build, test, run, measure and publish devops-info-service-go; no Docker engine needed.
 package main
 
 // Each target is a few lines over a package in internal/ that does the work
@@ -19,6 +19,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/lehus1/devops-info-service-go/internal/binary"
+	"github.com/lehus1/devops-info-service-go/internal/ci"
 	"github.com/lehus1/devops-info-service-go/internal/container"
 	"github.com/lehus1/devops-info-service-go/internal/gotest"
 	"github.com/lehus1/devops-info-service-go/internal/image"
@@ -143,6 +144,28 @@ func Push(ctx context.Context) error {
 	return publish.FromEnv(ctx, filepath.Join("dist", "oci"), os.Getenv, os.Stdout, os.Stderr)
 }
 
+// Ci runs the pipeline as CI does: lint, test, build, smoke, sizecompare, then push when there are credentials for IMAGE.
+//
+// It stops at the first failure and closes with each step's result and
+// duration. Without credentials, push is skipped and the summary says why.
+func Ci(ctx context.Context) error {
+	_, err := ci.Run(ctx, os.Stdout, []ci.Step{
+		{Name: "lint", Run: Lint},
+		{Name: "test", Run: Test},
+		{Name: "build", Run: Build},
+		{Name: "smoke", Run: Smoke, Skip: func() string {
+			// In CI a missing runc is a failure of the step, not a skip.
+			if err := container.Available(); err != nil && os.Getenv("CI") != "true" {
+				return err.Error()
+			}
+			return ""
+		}},
+		{Name: "sizecompare", Run: Sizecompare},
+		{Name: "push", Run: Push, Skip: func() string { return publish.NoCredentials(os.Getenv) }},
+	})
+	return err
+}
+
 // hostImage is this machine's platform's image from dist/oci, checked
 // blob by blob first.
 func hostImage() (v1.Image, error) {
@@ -190,7 +213,7 @@ func Test(ctx context.Context) error {
 	return err
 }
 
-// Lint checks formatting (gofmt), correctness (go vet) and style (staticcheck), magefile included.
+// Lint checks formatting (gofmt), correctness (go vet), style (staticcheck) and the CI workflow (actionlint).
 func Lint(ctx context.Context) error {
 	return lint.Run(ctx, ".", lint.WithOutput(os.Stderr))
 }

@@ -15,9 +15,10 @@ import (
 )
 
 type options struct {
-	output   io.Writer
-	packages []string
-	tags     string
+	output    io.Writer
+	packages  []string
+	tags      string
+	workflows string
 }
 
 // Option changes how Run works.
@@ -28,6 +29,10 @@ func WithOutput(w io.Writer) Option { return func(o *options) { o.output = w } }
 
 // WithPackages sets the package patterns. Default "./...".
 func WithPackages(patterns ...string) Option { return func(o *options) { o.packages = patterns } }
+
+// WithWorkflows sets the glob of GitHub Actions workflows that actionlint
+// checks, relative to the module. Default ".github/workflows/*.y*ml".
+func WithWorkflows(glob string) Option { return func(o *options) { o.workflows = glob } }
 
 // WithTags sets the build tags, so that files behind them are checked too.
 // Default "mage", for the magefile.
@@ -42,11 +47,12 @@ var checks = []check{
 	{"gofmt", gofmtCheck},
 	{"go vet", goCheck("vet")},
 	{"staticcheck", goCheck("tool", "staticcheck")},
+	{"actionlint", actionlintCheck},
 }
 
 // Run runs every check on the module in dir and fails if any found anything.
 func Run(ctx context.Context, dir string, opts ...Option) error {
-	o := options{output: io.Discard, packages: []string{"./..."}, tags: "mage"}
+	o := options{output: io.Discard, packages: []string{"./..."}, tags: "mage", workflows: ".github/workflows/*.y*ml"}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -121,4 +127,27 @@ func gofmtCheck(ctx context.Context, dir string, o options) (string, error) {
 		}
 	}
 	return strings.Join(bad, "\n"), nil
+}
+
+// actionlintCheck checks the GitHub Actions workflows with actionlint,
+// pinned in go.mod; a module without workflows passes.
+func actionlintCheck(ctx context.Context, dir string, o options) (string, error) {
+	files, err := filepath.Glob(filepath.Join(dir, o.workflows))
+	if err != nil || len(files) == 0 {
+		return "", err
+	}
+	for i, f := range files {
+		if rel, err := filepath.Rel(dir, f); err == nil {
+			files[i] = rel
+		}
+	}
+	cmd := exec.CommandContext(ctx, "go", append([]string{"tool", "actionlint", "-no-color"}, files...)...)
+	cmd.Dir = dir
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err = cmd.Run()
+	if _, isExit := err.(*exec.ExitError); isExit {
+		return out.String(), nil
+	}
+	return "", err
 }

@@ -15,7 +15,7 @@ func TestRun(t *testing.T) {
 		wantErr  string
 		wantOut  []string
 	}{
-		{"clean", []string{"./internal/lint/testdata/clean"}, "", []string{"gofmt: ok", "go vet: ok", "staticcheck: ok"}},
+		{"clean", []string{"./internal/lint/testdata/clean"}, "", []string{"gofmt: ok", "go vet: ok", "staticcheck: ok", "actionlint: ok"}},
 		{"vet finding", []string{"./internal/lint/testdata/vet"}, "lint found problems: go vet, staticcheck",
 			[]string{"gofmt: ok", "format %d has arg"}},
 		{"staticcheck finding", []string{"./internal/lint/testdata/static"}, "lint found problems: staticcheck",
@@ -61,5 +61,14 @@ func TestGofmtCheck(t *testing.T) {
 	}
 	if strings.Contains(got, "ok.go") {
 		t.Errorf("gofmtCheck() = %q names a formatted file", got)
+	}
+}
+
+func TestActionlint(t *testing.T) {
+	root, _ := filepath.Abs("../..")
+	var out strings.Builder
+	err := Run(t.Context(), root, WithPackages("./internal/lint/testdata/clean"), WithWorkflows("internal/lint/testdata/workflows/*.yml"), WithOutput(&out))
+	if err == nil || err.Error() != "lint found problems: actionlint" || !strings.Contains(out.String(), "timeout-minutes") {
+		t.Errorf("Run(bad workflow) = %v, want an actionlint finding\n%s", err, out.String())
 	}
 }

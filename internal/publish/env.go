@@ -7,6 +7,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/google/go-containerregistry/pkg/authn"
+
 	"github.com/lehus1/devops-info-service-go/internal/image"
 )
 
@@ -77,4 +79,26 @@ func isTerminal(w io.Writer) bool {
 	}
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// NoCredentials says why push cannot run as the environment stands: no
+// credentials for IMAGE's registry, or IMAGE is malformed. "" means push
+// can be attempted.
+func NoCredentials(getenv func(string) string) string {
+	imageName := getenv("IMAGE")
+	if imageName == "" {
+		imageName = DefaultImage
+	}
+	repo, err := Repository(imageName, strings.Split(getenv("INSECURE_REGISTRY"), ","))
+	if err != nil {
+		return err.Error()
+	}
+	auth, err := Keychain(repo.RegistryStr(), getenv).Resolve(repo)
+	if err != nil {
+		return "reading credentials for " + repo.RegistryStr() + ": " + err.Error()
+	}
+	if auth == authn.Anonymous {
+		return "no credentials for " + repo.RegistryStr() + " (set REGISTRY_USERNAME and REGISTRY_PASSWORD, or docker login)"
+	}
+	return ""
 }

@@ -333,3 +333,22 @@ func TestRetryAfterIsHeeded(t *testing.T) {
 		t.Errorf("a 429 with Retry-After: 1 returned after %v, want a wait of 1s", took)
 	}
 }
+
+func TestNoCredentials(t *testing.T) {
+	t.Setenv("DOCKER_CONFIG", t.TempDir()) // no docker login here
+	tests := []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"IMAGE": "127.0.0.1:5000/x"}, "no credentials for 127.0.0.1:5000"},
+		{map[string]string{"IMAGE": "127.0.0.1:5000/x", "REGISTRY_USERNAME": "u", "REGISTRY_PASSWORD": "p"}, ""},
+		{map[string]string{"IMAGE": "Bad Name"}, `IMAGE "Bad Name" is not a repository`},
+		{nil, "no credentials for index.docker.io"},
+	}
+	for _, tt := range tests {
+		got := NoCredentials(func(k string) string { return tt.env[k] })
+		if tt.want == "" && got != "" || tt.want != "" && !strings.Contains(got, tt.want) {
+			t.Errorf("NoCredentials(%v) = %q, want %q", tt.env, got, tt.want)
+		}
+	}
+}

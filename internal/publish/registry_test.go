@@ -83,6 +83,8 @@ func realRegistry(t *testing.T) (addr, caFile string) {
 	config := fmt.Sprintf(`version: 0.1
 log:
   level: error
+  accesslog:
+    disabled: true
 storage:
   filesystem:
     rootdirectory: %s/data
@@ -157,7 +159,17 @@ func layoutFor(t *testing.T) string {
 func runPush(t *testing.T, env ...string) (stdout, stderr string, took time.Duration, err error) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), append([]string{"PUBLISH_TEST_HELPER=1", "DOCKER_CONFIG=" + t.TempDir()}, env...)...)
+	// Only what the test sets: not the credentials or target of whatever
+	// runs the tests (mage ci exports its own).
+	var base []string
+	for _, kv := range os.Environ() {
+		switch k, _, _ := strings.Cut(kv, "="); k {
+		case "REGISTRY_USERNAME", "REGISTRY_PASSWORD", "IMAGE", "TAGS", "DRY_RUN", "INSECURE_REGISTRY", "SSL_CERT_FILE", "SSL_CERT_DIR":
+		default:
+			base = append(base, kv)
+		}
+	}
+	cmd.Env = append(base, append([]string{"PUBLISH_TEST_HELPER=1", "DOCKER_CONFIG=" + t.TempDir()}, env...)...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()

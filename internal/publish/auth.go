@@ -56,10 +56,7 @@ func Preflight(repo name.Repository, opts ...Option) error {
 	}
 	var te *transport.Error
 	if errors.As(err, &te) && (te.StatusCode == http.StatusUnauthorized || te.StatusCode == http.StatusForbidden) {
-		if auth == authn.Anonymous {
-			return fmt.Errorf("no credentials for %s: set REGISTRY_USERNAME and REGISTRY_PASSWORD (a token works as the password), or run 'docker login %s'", reg, reg)
-		}
-		return fmt.Errorf("%s refused the credentials for pushing to %s (%d): check REGISTRY_USERNAME and REGISTRY_PASSWORD, or 'docker login %s'", reg, repo.RepositoryStr(), te.StatusCode, reg)
+		return credentialsError(repo, auth, te.StatusCode)
 	}
 	return redact(fmt.Errorf("checking push access to %s: %w", repo.Name(), err), o.secrets...)
 }
@@ -97,4 +94,14 @@ func redact(err error, secrets ...string) error {
 		return err
 	}
 	return errors.New(msg)
+}
+
+// credentialsError says, in one line, that the registry wants other
+// credentials and what to set.
+func credentialsError(repo name.Repository, auth authn.Authenticator, status int) error {
+	reg := repo.RegistryStr()
+	if auth == authn.Anonymous {
+		return fmt.Errorf("no credentials for %s: set REGISTRY_USERNAME and REGISTRY_PASSWORD (a token works as the password), or run 'docker login %s'", reg, reg)
+	}
+	return fmt.Errorf("%s refused the credentials for pushing to %s (%d): check REGISTRY_USERNAME and REGISTRY_PASSWORD, or 'docker login %s'", reg, repo.RepositoryStr(), status, reg)
 }

@@ -85,7 +85,16 @@ func MakePlan(ctx context.Context, idx v1.ImageIndex, repo name.Repository, tags
 			return Plan{}, redact(fmt.Errorf("asking %s what it has: %w", repo.RegistryStr(), err), o.secrets...)
 		}
 		resp.Body.Close()
-		p.Blobs[i].Present = resp.StatusCode == http.StatusOK
+		switch resp.StatusCode {
+		case http.StatusOK:
+			p.Blobs[i].Present = true
+		case http.StatusNotFound:
+		case http.StatusUnauthorized, http.StatusForbidden:
+			// The plan cannot be known, and the push would fail the same way.
+			return Plan{}, credentialsError(repo, auth, resp.StatusCode)
+		default:
+			return Plan{}, fmt.Errorf("asking %s for blob %s: status %d", repo.RegistryStr(), p.Blobs[i].Digest, resp.StatusCode)
+		}
 	}
 	return p, nil
 }

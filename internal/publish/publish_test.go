@@ -352,3 +352,58 @@ func TestNoCredentials(t *testing.T) {
 		}
 	}
 }
+
+func TestProgressShowsTheUpload(t *testing.T) {
+	_, host := newRegistry(t)
+	repo, _ := Repository(host+"/svc", nil)
+	big, _ := random.Layer(600_000, types.OCILayer)
+	img, _ := mutate.AppendLayers(mutate.MediaType(empty.Image, types.OCIManifestSchema1), big)
+	cf, _ := img.ConfigFile()
+	cf = cf.DeepCopy()
+	cf.OS, cf.Architecture = "linux", "amd64"
+	img, _ = mutate.ConfigFile(img, cf)
+	p := v1.Platform{OS: "linux", Architecture: "amd64"}
+	idx := mutate.AppendManifests(mutate.IndexMediaType(empty.Index, types.OCIImageIndex), mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &p}})
+	var out strings.Builder
+	if _, err := Push(t.Context(), idx, repo, []string{"1"}, fast, WithProgress(&out, false), withInterval(0)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "pushing: ") || !strings.Contains(out.String(), "uploaded 0.6 MB") {
+		t.Errorf("progress = %q, want pushing lines and the 0.6 MB uploaded", out.String())
+	}
+}
+
+// A request that times out is tried again, and the push goes through.
+func TestTimeoutIsRetried(t *testing.T) {
+	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
+	var once sync.Once
+	stall := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/blobs/uploads/") {
+			stalled := false
+			once.Do(func() { stalled = true })
+			if stalled {
+				time.Sleep(time.Second) // longer than the client waits for headers
+			}
+		}
+		reg.ServeHTTP(w, r)
+	})
+	srv := httptest.NewServer(stall)
+	defer srv.Close()
+	repo, _ := Repository(strings.TrimPrefix(srv.URL, "http://")+"/svc", nil)
+	impatient := &guard{inner: &http.Transport{ResponseHeaderTimeout: 200 * time.Millisecond}, insecure: map[string]bool{}, maxWait: time.Second}
+	var out strings.Builder
+	if _, err := Push(t.Context(), testIndex(t), repo, []string{"1"}, fast, WithTransport(impatient), WithProgress(&out, false)); err != nil {
+		t.Fatalf("Push() with one stalled request = %v\n%s", err, out.String())
+	}
+}
+
+func TestPlainHTTPAnswerToHTTPSIsARefusal(t *testing.T) {
+	g := &guard{insecure: map[string]bool{}, inner: roundTripFunc(func(*http.Request) (*http.Response, error) {
+		return nil, fmt.Errorf("http: server gave HTTP response to HTTPS client")
+	})}
+	req, _ := http.NewRequest("GET", "https://registry.test:5000/v2/", nil)
+	_, err := g.RoundTrip(req)
+	if err == nil || !strings.Contains(err.Error(), "registry.test:5000 speaks plain HTTP") || !strings.Contains(err.Error(), "INSECURE_REGISTRY") || retryable(err) {
+		t.Errorf("RoundTrip = %v, want a refusal naming INSECURE_REGISTRY that is not retried", err)
+	}
+}

@@ -54,6 +54,9 @@ func WithAttempts(n int) Option { return func(o *options) { o.attempts = n } }
 // WithSecrets names strings that must never appear in an error. Default none.
 func WithSecrets(s ...string) Option { return func(o *options) { o.secrets = append(o.secrets, s...) } }
 
+// withInterval is for tests that want every progress line.
+func withInterval(d time.Duration) Option { return func(o *options) { o.interval = d } }
+
 // withBackoff is for tests that cannot wait for the real one.
 func withBackoff(b remote.Backoff) Option { return func(o *options) { o.backoff = b } }
 
@@ -96,8 +99,22 @@ func Push(ctx context.Context, idx v1.ImageIndex, repo name.Repository, tags []s
 		return Result{}, err
 	}
 	res := Result{Digest: repo.Digest(d.String())}
-	// One pusher and one puller for the whole push: the registry is pinged
-	// and authenticated once, not once per tag.
+	progress := newProgress(o.progress, o.terminal, o.interval)
+	err = o.retry(ctx, func(attempt int) error {
+		// A pusher of its own per attempt: a reused pusher keeps the
+		// options it was made with, and would drop this attempt's progress.
+		updates := make(chan v1.Update, 64)
+		done := progress.follow(updates)
+		err := remote.WriteIndex(res.Digest, mountable(idx, repo), append(o.remote(ctx), remote.WithProgress(updates))...)
+		<-done
+		return err
+	})
+	progress.finish(progress.complete)
+	if err != nil {
+		return Result{}, redact(fmt.Errorf("pushing %s: %w", res.Digest, err), o.secrets...)
+	}
+	// One pusher and one puller for the tags and the read-back: the
+	// registry is pinged and authenticated once, not once per tag.
 	pusher, err := remote.NewPusher(o.remote(ctx)...)
 	if err != nil {
 		return Result{}, err
@@ -107,18 +124,6 @@ func Push(ctx context.Context, idx v1.ImageIndex, repo name.Repository, tags []s
 		return Result{}, err
 	}
 	reuse := append(o.remote(ctx), remote.Reuse(pusher), remote.Reuse(puller))
-	progress := newProgress(o.progress, o.terminal, o.interval)
-	err = o.retry(ctx, func(attempt int) error {
-		updates := make(chan v1.Update, 64)
-		done := progress.follow(updates)
-		err := remote.WriteIndex(res.Digest, mountable(idx, repo), append(reuse, remote.WithProgress(updates))...)
-		<-done
-		return err
-	})
-	progress.finish(progress.complete)
-	if err != nil {
-		return Result{}, redact(fmt.Errorf("pushing %s: %w", res.Digest, err), o.secrets...)
-	}
 	for _, t := range tags {
 		tag := repo.Tag(t)
 		if err := o.retry(ctx, func(int) error { return remote.Tag(tag, idx, reuse...) }); err != nil {
@@ -169,7 +174,9 @@ func (o options) retry(ctx context.Context, f func(attempt int) error) error {
 // retryable says whether another try can mend err: network trouble, or a
 // registry that timed out, was overloaded or failed inside.
 func retryable(err error) bool {
-	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	// Only the user's cancel is final: a request that timed out (which
+	// net/http also reports as DeadlineExceeded) deserves another try.
+	if err == nil || errors.Is(err, context.Canceled) {
 		return false
 	}
 	var te *transport.Error

@@ -194,6 +194,8 @@ func TestRealRegistry(t *testing.T) {
 		{"wrong password", []string{"REGISTRY_USERNAME=" + testUser, "REGISTRY_PASSWORD=" + testPassword + "-wrong"}, false, addr + " refused the credentials for pushing to lehus1/svc (401)"},
 		{"credentials", []string{"REGISTRY_USERNAME=" + testUser, "REGISTRY_PASSWORD=" + testPassword}, true, addr + "/lehus1/svc:latest"},
 		{"dry run", []string{"REGISTRY_USERNAME=" + testUser, "REGISTRY_PASSWORD=" + testPassword, "DRY_RUN=1"}, true, "0 of 5 blobs to upload"},
+		{"dry run without credentials", []string{"DRY_RUN=1"}, false, "no credentials for " + addr},
+		{"dry run with a wrong password", []string{"DRY_RUN=1", "REGISTRY_USERNAME=" + testUser, "REGISTRY_PASSWORD=nope"}, false, "refused the credentials"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

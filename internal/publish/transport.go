@@ -39,6 +39,10 @@ func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, &httpRefusal{fmt.Sprintf("refusing plain HTTP to %s: name it in INSECURE_REGISTRY to allow that", req.URL.Host)}
 	}
 	resp, err := g.inner.RoundTrip(req)
+	if err != nil && strings.Contains(err.Error(), "server gave HTTP response to HTTPS client") {
+		// The same on every try; say how to allow it.
+		return nil, &httpRefusal{fmt.Sprintf("%s speaks plain HTTP, not HTTPS: name it in INSECURE_REGISTRY to allow that", req.URL.Host)}
+	}
 	if err != nil || (resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusServiceUnavailable) {
 		return resp, err
 	}

@@ -149,6 +149,10 @@ func measureSource(ctx context.Context, s *Source, platform string, o options) (
 		return Image{}, fmt.Errorf("measuring %s %s: %w", s.Name, platform, err)
 	}
 	m.Name, m.Platform, m.Origin = s.Name, platform, s.Origin
+	if s.estimated {
+		m.CompressedEstimated = true
+		m.Note = "the archive holds its layers uncompressed (as docker save writes them): the compressed sizes are estimates, a gzip of each layer"
+	}
 	return m, nil
 }
 

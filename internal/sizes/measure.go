@@ -28,11 +28,17 @@ type Image struct {
 	// Compressed is what a pull transfers: config and layers, as the
 	// manifest gives them (layers only where the config's size is unknown).
 	Compressed int64 `json:"compressed_bytes"`
+	// CompressedEstimated is true where the compressed sizes were computed
+	// rather than read (an archive with uncompressed layers).
+	CompressedEstimated bool `json:"compressed_estimated"`
 	// ConfigBytes is the config blob's size; nil where it is unknown.
 	ConfigBytes *int64 `json:"config_bytes"`
-	// Uncompressed is the unpacked layers, what `docker images` shows; nil
-	// where it was not measured.
+	// Uncompressed is the bytes of the files the layers unpack to, the way
+	// `docker images` counts; nil where it was not measured.
 	Uncompressed *int64 `json:"uncompressed_bytes"`
+	// TarBytes is the length of the layers' tar streams, headers and
+	// padding included; nil where it was not measured.
+	TarBytes *int64 `json:"tar_bytes"`
 	// UncompressedApproximate is true where Uncompressed was published
 	// rounded, not measured.
 	UncompressedApproximate bool `json:"uncompressed_approximate"`
@@ -47,6 +53,7 @@ type Layer struct {
 	Digest       string `json:"digest"`
 	Compressed   int64  `json:"compressed_bytes"`
 	Uncompressed *int64 `json:"uncompressed_bytes"`
+	TarBytes     *int64 `json:"tar_bytes"`
 	// Wasted is the bytes of this layer's files that later layers
 	// overwrite or delete.
 	Wasted *int64 `json:"wasted_bytes"`
@@ -98,19 +105,20 @@ func Measure(ctx context.Context, img v1.Image, depth Depth, progress func(n int
 		return Image{}, fmt.Errorf("the manifest lists %d layers, the image has %d", len(out.Layers), len(layers))
 	}
 	w := newWasteTracker(len(layers))
-	var total int64
+	var files, tars int64
 	for i, l := range layers {
 		if i < len(history) {
 			out.Layers[i].CreatedBy = history[i]
 		}
-		n, err := scanLayer(ctx, l, i, w, progress)
+		f, n, err := scanLayer(ctx, l, i, w, progress)
 		if err != nil {
 			return Image{}, fmt.Errorf("reading layer %d (%s): %w", i+1, out.Layers[i].Digest, err)
 		}
-		out.Layers[i].Uncompressed = &n
-		total += n
+		out.Layers[i].Uncompressed, out.Layers[i].TarBytes = &f, &n
+		files += f
+		tars += n
 	}
-	out.Uncompressed = &total
+	out.Uncompressed, out.TarBytes = &files, &tars
 	var wasted int64
 	for i := range out.Layers {
 		lw := w.wasted[i]
@@ -134,11 +142,12 @@ func layerHistory(h []v1.History) []string {
 }
 
 // scanLayer streams one layer's tar through a counter and the waste
-// tracker; it returns the tar stream's length.
-func scanLayer(ctx context.Context, l v1.Layer, index int, w *wasteTracker, progress func(int64)) (int64, error) {
+// tracker; it returns the bytes of its regular files and the tar stream's
+// length.
+func scanLayer(ctx context.Context, l v1.Layer, index int, w *wasteTracker, progress func(int64)) (files, stream int64, err error) {
 	rc, err := l.Uncompressed()
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer rc.Close()
 	cr := &countingReader{r: rc, ctx: ctx, progress: progress}
@@ -149,15 +158,18 @@ func scanLayer(ctx context.Context, l v1.Layer, index int, w *wasteTracker, prog
 			break
 		}
 		if err != nil {
-			return 0, err
+			return 0, 0, err
+		}
+		if h.Typeflag == tar.TypeReg {
+			files += h.Size
 		}
 		w.entry(index, h)
 	}
-	// Whatever follows the end-of-archive marker is on disk too.
+	// Whatever follows the end-of-archive marker is part of the stream.
 	if _, err := io.Copy(io.Discard, cr); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	return cr.n, nil
+	return files, cr.n, nil
 }
 
 type countingReader struct {

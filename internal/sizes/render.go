@@ -40,11 +40,25 @@ func wasted(img Image) string {
 	return MB(*img.Wasted) + " (" + bytesExact(*img.Wasted) + " B)"
 }
 
-func ratio(r *float64) string {
+// ratio writes how many times smaller; approx marks a figure that rests on
+// an approximate or estimated size.
+func ratio(r *float64, approx bool) string {
 	if r == nil {
 		return "-"
 	}
-	return fmt.Sprintf("%.1fx smaller", *r)
+	s := fmt.Sprintf("%.1fx smaller", *r)
+	if approx {
+		s = "~" + s
+	}
+	return s
+}
+
+func compressed(img Image) string {
+	s := MB(img.Compressed) + " (" + bytesExact(img.Compressed) + " B)"
+	if img.CompressedEstimated {
+		s = "~" + s + " (estimated)"
+	}
+	return s
 }
 
 func label(img Image) string {
@@ -63,9 +77,10 @@ func (r Report) WriteTable(w io.Writer) error {
 		}
 		cr := c.CompressedRatio
 		fmt.Fprintf(tw, "%s\timage: %s\tbaseline: %s\tthe image is\n", c.Platform, label(c.Image), label(c.Baseline))
-		fmt.Fprintf(tw, "compressed (pull)\t%s (%s B)\t%s (%s B)\t%s\n", MB(c.Image.Compressed), bytesExact(c.Image.Compressed),
-			MB(c.Baseline.Compressed), bytesExact(c.Baseline.Compressed), ratio(&cr))
-		fmt.Fprintf(tw, "on disk\t%s\t%s\t%s\n", onDisk(c.Image), onDisk(c.Baseline), ratio(c.UncompressedRatio))
+		fmt.Fprintf(tw, "compressed (pull)\t%s\t%s\t%s\n", compressed(c.Image), compressed(c.Baseline),
+			ratio(&cr, c.Image.CompressedEstimated || c.Baseline.CompressedEstimated))
+		fmt.Fprintf(tw, "on disk\t%s\t%s\t%s\n", onDisk(c.Image), onDisk(c.Baseline),
+			ratio(c.UncompressedRatio, c.Image.UncompressedApproximate || c.Baseline.UncompressedApproximate))
 		fmt.Fprintf(tw, "layers\t%d\t%d\t\n", len(c.Image.Layers), len(c.Baseline.Layers))
 		fmt.Fprintf(tw, "wasted by later layers\t%s\t%s\t\n", wasted(c.Image), wasted(c.Baseline))
 	}
@@ -118,8 +133,10 @@ func (r Report) WriteMarkdown(w io.Writer) error {
 		cr := c.CompressedRatio
 		fmt.Fprintf(w, "\n### %s\n\n", c.Platform)
 		fmt.Fprintf(w, "| | image: `%s` | baseline: `%s` | the image is |\n|---|---:|---:|---|\n", label(c.Image), label(c.Baseline))
-		fmt.Fprintf(w, "| compressed (pull) | %s | %s | **%s** |\n", MB(c.Image.Compressed), MB(c.Baseline.Compressed), ratio(&cr))
-		fmt.Fprintf(w, "| on disk | %s | %s | %s |\n", onDisk(c.Image), onDisk(c.Baseline), ratio(c.UncompressedRatio))
+		fmt.Fprintf(w, "| compressed (pull) | %s | %s | **%s** |\n", compressed(c.Image), compressed(c.Baseline),
+			ratio(&cr, c.Image.CompressedEstimated || c.Baseline.CompressedEstimated))
+		fmt.Fprintf(w, "| on disk | %s | %s | %s |\n", onDisk(c.Image), onDisk(c.Baseline),
+			ratio(c.UncompressedRatio, c.Image.UncompressedApproximate || c.Baseline.UncompressedApproximate))
 		fmt.Fprintf(w, "| layers | %d | %d | |\n", len(c.Image.Layers), len(c.Baseline.Layers))
 		fmt.Fprintf(w, "| wasted by later layers | %s | %s | |\n", wasted(c.Image), wasted(c.Baseline))
 		for _, img := range []Image{c.Image, c.Baseline} {

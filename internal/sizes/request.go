@@ -2,6 +2,8 @@ package sizes
 
 import (
 	"fmt"
+	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -36,8 +38,8 @@ func RequestFromEnv(getenv func(string) string, host string) (Request, error) {
 	default:
 		for _, s := range strings.Split(p, ",") {
 			s = strings.TrimSpace(s)
-			if os, arch, ok := strings.Cut(s, "/"); !ok || os == "" || arch == "" || strings.Contains(arch, "/") {
-				return Request{}, fmt.Errorf("PLATFORM %q is not os/arch (such as linux/arm64), a list of them, or all", s)
+			if parts := strings.Split(s, "/"); len(parts) < 2 || len(parts) > 3 || slices.Contains(parts, "") {
+				return Request{}, fmt.Errorf("PLATFORM %q is not os/arch[/variant] (such as linux/arm64 or linux/arm/v7), a list of them, or all", s)
 			}
 			r.Platforms = append(r.Platforms, s)
 		}
@@ -55,7 +57,7 @@ func RequestFromEnv(getenv func(string) string, host string) (Request, error) {
 		return Request{}, fmt.Errorf("MAX_SIZE: %w", err)
 	}
 	if s := getenv("MIN_RATIO"); s != "" {
-		if r.Limits.MinRatio, err = strconv.ParseFloat(strings.TrimSuffix(s, "x"), 64); err != nil || r.Limits.MinRatio < 0 {
+		if r.Limits.MinRatio, err = strconv.ParseFloat(strings.TrimSuffix(s, "x"), 64); err != nil || r.Limits.MinRatio < 0 || math.IsNaN(r.Limits.MinRatio) || math.IsInf(r.Limits.MinRatio, 0) {
 			return Request{}, fmt.Errorf("MIN_RATIO %q is not a number such as 10", s)
 		}
 	}

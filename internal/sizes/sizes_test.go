@@ -3,6 +3,7 @@ package sizes
 import (
 	"archive/tar"
 	"bytes"
+	"fmt"
 	"io"
 	"log"
 	"net/http"
@@ -90,11 +91,12 @@ func TestMeasureKnownImage(t *testing.T) {
 		Digest:       d.String(),
 		Compressed:   m.Config.Size + m.Layers[0].Size + m.Layers[1].Size,
 		ConfigBytes:  ptr(m.Config.Size),
-		Uncompressed: ptr(tarSizes[0] + tarSizes[1]),
+		Uncompressed: ptr(100 + 200 + 50 + 7 + 120 + 10), // the files' bytes
+		TarBytes:     ptr(tarSizes[0] + tarSizes[1]),
 		Wasted:       ptr(100 + 200 + 50), // a overwritten, b deleted, d/x under an opaque folder
 		Layers: []Layer{
-			{Digest: m.Layers[0].Digest.String(), Compressed: m.Layers[0].Size, Uncompressed: ptr(tarSizes[0]), Wasted: ptr(350), CreatedBy: "ADD rootfs.tar /"},
-			{Digest: m.Layers[1].Digest.String(), Compressed: m.Layers[1].Size, Uncompressed: ptr(tarSizes[1]), Wasted: ptr(0), CreatedBy: "RUN rewrite"},
+			{Digest: m.Layers[0].Digest.String(), Compressed: m.Layers[0].Size, Uncompressed: ptr(357), TarBytes: ptr(tarSizes[0]), Wasted: ptr(350), CreatedBy: "ADD rootfs.tar /"},
+			{Digest: m.Layers[1].Digest.String(), Compressed: m.Layers[1].Size, Uncompressed: ptr(130), TarBytes: ptr(tarSizes[1]), Wasted: ptr(0), CreatedBy: "RUN rewrite"},
 		},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -118,6 +120,9 @@ func TestWasteCases(t *testing.T) {
 		{"file replaces folder", [][]entry{{{"d/a", 0, 3}}, {{"d", tar.TypeSymlink, 0}}}, []int64{3, 0}},
 		{"opaque keeps own layer", [][]entry{{{"d/a", 0, 3}}, {{"d/b", 0, 4}, {"d/.wh..wh..opq", 0, 0}}}, []int64{3, 0}},
 		{"same layer twice", [][]entry{{{"a", 0, 5}, {"a", 0, 6}}}, []int64{5}},
+		{"hard link keeps the bytes", [][]entry{{{"a", 0, 100}, {"b", tar.TypeLink, 0}}, {{".wh.a", 0, 0}}}, []int64{0, 0}},
+		{"both names gone", [][]entry{{{"a", 0, 100}, {"b", tar.TypeLink, 0}}, {{".wh.a", 0, 0}, {".wh.b", 0, 0}}}, []int64{100, 0}},
+		{"whiteout spares its own layer", [][]entry{{{"a", 0, 100}}, {{"a", 0, 7}, {".wh.a", 0, 0}}}, []int64{100, 0}},
 	}
 	for _, tt := range tests {
 		w := newWasteTracker(len(tt.layers))
@@ -127,7 +132,11 @@ func TestWasteCases(t *testing.T) {
 				if typ == 0 {
 					typ = tar.TypeReg
 				}
-				w.entry(i, &tar.Header{Name: e.name, Typeflag: typ, Size: int64(e.size)})
+				h := &tar.Header{Name: e.name, Typeflag: typ, Size: int64(e.size)}
+				if typ == tar.TypeLink {
+					h.Linkname = "a"
+				}
+				w.entry(i, h)
 			}
 		}
 		if diff := cmp.Diff(tt.want, w.wasted); diff != "" {
@@ -360,6 +369,10 @@ func TestRequestFromEnv(t *testing.T) {
 		{map[string]string{"MEASURE": "some"}, Request{}, `MEASURE "some"`},
 		{map[string]string{"MAX_SIZE": "big"}, Request{}, `MAX_SIZE: "big" is not a size`},
 		{map[string]string{"MIN_RATIO": "-1"}, Request{}, `MIN_RATIO "-1"`},
+		{map[string]string{"MIN_RATIO": "NaN"}, Request{}, `MIN_RATIO "NaN"`},
+		{map[string]string{"MIN_RATIO": "Inf"}, Request{}, `MIN_RATIO "Inf"`},
+		{map[string]string{"PLATFORM": "linux/arm/v7"}, Request{Image: "oci:dist/oci", Baseline: "python:3.13-slim", Platforms: []string{"linux/arm/v7"}, Depth: Full, Limits: Limits{MaxCompressed: 20_000_000}}, ""},
+		{map[string]string{"PLATFORM": "linux/arm/v7/x"}, Request{}, `PLATFORM "linux/arm/v7/x"`},
 	}
 	for _, tt := range tests {
 		got, err := RequestFromEnv(func(k string) string { return tt.env[k] }, "linux/amd64")
@@ -422,5 +435,85 @@ func TestParseSize(t *testing.T) {
 		if _, err := ParseSize(bad); err == nil {
 			t.Errorf("ParseSize(%q) = nil error", bad)
 		}
+	}
+}
+
+func TestPlatformVariants(t *testing.T) {
+	v6, _ := knownImage(t, "arm")
+	v7, _ := knownImage(t, "arm")
+	extra, _ := layerOf(t, entry{"v7only", 0, 1})
+	v7, _ = mutate.AppendLayers(v7, extra)
+	arm64, _ := knownImage(t, "arm64")
+	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
+	for _, x := range []struct {
+		img     v1.Image
+		arch, v string
+	}{{v6, "arm", "v6"}, {v7, "arm", "v7"}, {arm64, "arm64", "v8"}} {
+		p := v1.Platform{OS: "linux", Architecture: x.arch, Variant: x.v}
+		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: x.img, Descriptor: v1.Descriptor{Platform: &p}})
+	}
+	dir := filepath.Join(t.TempDir(), "oci")
+	lp, _ := layout.Write(dir, empty.Index)
+	lp.AppendIndex(idx)
+	r, err := Compare(t.Context(), "oci:"+dir, "oci:"+dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	digests := map[string]bool{}
+	for _, c := range r.Comparisons {
+		got = append(got, c.Platform)
+		digests[c.Image.Digest] = true
+	}
+	if diff := cmp.Diff([]string{"linux/arm/v6", "linux/arm/v7", "linux/arm64"}, got); diff != "" || len(digests) != 3 {
+		t.Errorf("platforms (-want +got):\n%s (distinct images: %d, want 3)", diff, len(digests))
+	}
+	if _, err := Compare(t.Context(), "oci:"+dir, "oci:"+dir, []string{"linux/arm/v7"}); err != nil {
+		t.Errorf("Compare(linux/arm/v7) = %v", err)
+	}
+}
+
+// A docker save archive holds its layers uncompressed: its compressed
+// sizes are estimates, and said to be.
+func TestDockerSaveArchiveIsEstimated(t *testing.T) {
+	img, _ := knownImage(t, "amd64")
+	file := filepath.Join(t.TempDir(), "save.tar")
+	f, _ := os.Create(file)
+	tw := tar.NewWriter(f)
+	add := func(name string, data []byte) {
+		tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(data)), Typeflag: tar.TypeReg})
+		tw.Write(data)
+	}
+	cfg, _ := img.RawConfigFile()
+	add("config.json", cfg)
+	layers, _ := img.Layers()
+	var names []string
+	for i, l := range layers {
+		rc, _ := l.Uncompressed()
+		data, _ := io.ReadAll(rc)
+		name := fmt.Sprintf("layer%d.tar", i)
+		add(name, data)
+		names = append(names, name)
+	}
+	manifest := fmt.Sprintf(`[{"Config":"config.json","RepoTags":["x:1"],"Layers":["%s"]}]`, strings.Join(names, `","`))
+	add("manifest.json", []byte(manifest))
+	tw.Close()
+	f.Close()
+	r, err := Compare(t.Context(), "docker-archive:"+file, "docker-archive:"+file, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := r.Comparisons[0]
+	var table strings.Builder
+	r.WriteTable(&table)
+	if !c.Image.CompressedEstimated || !strings.Contains(c.Image.Note, "estimates") || !strings.Contains(table.String(), "(estimated)") || !strings.Contains(table.String(), "~1.0x smaller") {
+		t.Errorf("docker save archive: estimated %v, note %q\n%s", c.Image.CompressedEstimated, c.Image.Note, table.String())
+	}
+}
+
+func TestMissingLayoutSaysBuild(t *testing.T) {
+	_, err := Compare(t.Context(), "oci:"+filepath.Join(t.TempDir(), "dist", "oci"), "python:3.13-slim", nil, WithRemote(remote.WithTransport(unreachable{})))
+	if err == nil || !strings.Contains(err.Error(), "run 'go tool mage build' first") {
+		t.Errorf("Compare(missing layout) = %v, want the build hint", err)
 	}
 }

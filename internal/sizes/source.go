@@ -1,10 +1,13 @@
 package sizes
 
 import (
+	"archive/tar"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"path"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -21,6 +24,9 @@ import (
 type Source struct {
 	Name   string
 	Origin string
+	// estimated marks compressed sizes that the source does not hold but
+	// that were computed by compressing its layers.
+	estimated bool
 	index  v1.ImageIndex
 	image  v1.Image
 }
@@ -76,6 +82,9 @@ func (s *Source) openLayout(spec string) error {
 	}
 	idx, err := layout.ImageIndexFromPath(dir)
 	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("reading OCI layout %s: %w (for the pipeline's image, run 'go tool mage build' first)", dir, err)
+		}
 		return fmt.Errorf("reading OCI layout %s: %w", dir, err)
 	}
 	im, err := idx.IndexManifest()
@@ -132,7 +141,57 @@ func (s *Source) openArchive(spec string) error {
 		return fmt.Errorf("reading docker archive %s: %w", file, err)
 	}
 	s.image = img
+	if s.estimated, err = uncompressedLayers(file); err != nil {
+		return fmt.Errorf("reading docker archive %s: %w", file, err)
+	}
 	return nil
+}
+
+// uncompressedLayers says whether a docker archive holds any layer
+// uncompressed, as `docker save` writes them: its "compressed" sizes are
+// then go-containerregistry's own gzip of them, an estimate of a pull.
+func uncompressedLayers(file string) (bool, error) {
+	m, err := tarball.LoadManifest(func() (io.ReadCloser, error) { return os.Open(file) })
+	if err != nil {
+		return false, err
+	}
+	layers := map[string]bool{}
+	for _, d := range m {
+		for _, l := range d.Layers {
+			layers[path.Clean(l)] = true
+		}
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	tr := tar.NewReader(f)
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		if !layers[path.Clean(h.Name)] {
+			continue
+		}
+		magic := make([]byte, 2)
+		if _, err := io.ReadFull(tr, magic); err != nil || magic[0] != 0x1f || magic[1] != 0x8b {
+			return true, nil
+		}
+	}
+}
+
+// platformKey names a platform os/arch[/variant]; arm64's v8 is the only
+// arm64 there is, so it is left out, as docker does.
+func platformKey(os, arch, variant string) string {
+	if variant == "" || arch == "arm64" && variant == "v8" {
+		return os + "/" + arch
+	}
+	return os + "/" + arch + "/" + variant
 }
 
 // Platforms lists the platforms the source has images for.
@@ -142,7 +201,7 @@ func (s *Source) Platforms() ([]string, error) {
 		if err != nil {
 			return nil, fmt.Errorf("reading %s: %w", s.Name, err)
 		}
-		return []string{cf.OS + "/" + cf.Architecture}, nil
+		return []string{platformKey(cf.OS, cf.Architecture, cf.Variant)}, nil
 	}
 	im, err := s.index.IndexManifest()
 	if err != nil {
@@ -151,7 +210,7 @@ func (s *Source) Platforms() ([]string, error) {
 	var out []string
 	for _, d := range im.Manifests {
 		if d.Platform != nil && d.Platform.OS != "unknown" {
-			out = append(out, d.Platform.OS+"/"+d.Platform.Architecture)
+			out = append(out, platformKey(d.Platform.OS, d.Platform.Architecture, d.Platform.Variant))
 		}
 	}
 	return out, nil
@@ -171,7 +230,7 @@ func (s *Source) Image(platform string) (v1.Image, error) {
 	}
 	im, _ := s.index.IndexManifest()
 	for _, d := range im.Manifests {
-		if d.Platform != nil && d.Platform.OS+"/"+d.Platform.Architecture == platform {
+		if d.Platform != nil && platformKey(d.Platform.OS, d.Platform.Architecture, d.Platform.Variant) == platform {
 			img, err := s.index.Image(d.Digest)
 			if err != nil {
 				return nil, fmt.Errorf("reading %s for %s: %w", s.Name, platform, err)

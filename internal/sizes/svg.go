@@ -24,6 +24,7 @@ type bar struct {
 	label    string
 	total    string
 	segments []int64
+	names    []string // what each segment is, for its tooltip
 	approx   bool
 }
 
@@ -40,25 +41,34 @@ func (r Report) WriteSVG(w io.Writer) error {
 		disk := group{title: c.Platform + ": on disk, unpacked"}
 		for _, img := range []Image{c.Image, c.Baseline} {
 			var cs, ds []int64
-			for _, l := range img.Layers {
-				cs = append(cs, l.Compressed)
+			var cn, dn []string
+			for i, l := range img.Layers {
+				name := fmt.Sprintf("layer %d", i+1)
+				if l.CreatedBy != "" {
+					name += ": " + shorten(l.CreatedBy, 80)
+				}
+				cs, cn = append(cs, l.Compressed), append(cn, name)
 				if l.Uncompressed != nil {
-					ds = append(ds, *l.Uncompressed)
+					ds, dn = append(ds, *l.Uncompressed), append(dn, name)
 				}
 			}
 			if img.ConfigBytes != nil {
-				cs = append(cs, *img.ConfigBytes)
+				cs, cn = append(cs, *img.ConfigBytes), append(cn, "config")
 			}
-			comp.bars = append(comp.bars, bar{label: label(img), total: MB(img.Compressed), segments: cs})
+			total := MB(img.Compressed)
+			if img.CompressedEstimated {
+				total = "~" + total + " (estimated)"
+			}
+			comp.bars = append(comp.bars, bar{label: label(img), total: total, segments: cs, names: cn, approx: img.CompressedEstimated})
 			if img.Uncompressed != nil {
 				if len(ds) != len(img.Layers) { // only a published total
-					ds = []int64{*img.Uncompressed}
+					ds, dn = []int64{*img.Uncompressed}, []string{"all layers (recorded total)"}
 				}
 				total := MB(*img.Uncompressed)
 				if img.UncompressedApproximate {
 					total = "~" + total + " (recorded)"
 				}
-				disk.bars = append(disk.bars, bar{label: label(img), total: total, segments: ds, approx: img.UncompressedApproximate})
+				disk.bars = append(disk.bars, bar{label: label(img), total: total, segments: ds, names: dn, approx: img.UncompressedApproximate})
 			}
 		}
 		groups = append(groups, comp)
@@ -93,12 +103,14 @@ func (r Report) WriteSVG(w io.Writer) error {
 			x := float64(labelWidth)
 			for i, s := range br.segments {
 				wpx := float64(barWidth) * float64(s) / float64(max)
+				// An approximate bar is hatched by a dashed outline; its
+				// colour stays full, so the label on it keeps its contrast.
 				dash := ""
 				if br.approx {
-					dash = ` stroke-dasharray="4 3" fill-opacity="0.55"`
+					dash = ` stroke-dasharray="5 3" stroke-width="2"`
 				}
-				fmt.Fprintf(&b, `<rect class="seg" x="%.1f" y="%d" width="%.1f" height="%d" fill="%s"%s><title>layer %d: %s B</title></rect>`+"\n",
-					x, y, wpx, barHeight, segmentColors[i%len(segmentColors)], dash, i+1, bytesExact(s))
+				fmt.Fprintf(&b, `<rect class="seg" x="%.1f" y="%d" width="%.1f" height="%d" fill="%s"%s><title>%s: %s B</title></rect>`+"\n",
+					x, y, wpx, barHeight, segmentColors[i%len(segmentColors)], dash, html.EscapeString(br.names[i]), bytesExact(s))
 				if wpx > 64 {
 					fmt.Fprintf(&b, `<text class="in" x="%.1f" y="%d">%s</text>`+"\n", x+5, y+barHeight/2+4, MB(s))
 				}

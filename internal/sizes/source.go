@@ -27,8 +27,8 @@ type Source struct {
 	// estimated marks compressed sizes that the source does not hold but
 	// that were computed by compressing its layers.
 	estimated bool
-	index  v1.ImageIndex
-	image  v1.Image
+	index     v1.ImageIndex
+	image     v1.Image
 }
 
 // UnreachableError is a registry that could not be reached at all, as

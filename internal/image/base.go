@@ -97,32 +97,12 @@ func ResolveBase(ctx context.Context, nameArg string, c Compression, opts ...Bas
 }
 
 func (b *Base) fromLayout(spec string) error {
-	dir, tag := spec, ""
-	if i := strings.LastIndex(spec, ":"); i > 0 {
-		dir, tag = spec[:i], spec[i+1:]
-	}
-	idx, err := layout.ImageIndexFromPath(dir)
+	e, err := FindInLayout(spec)
 	if err != nil {
-		return fmt.Errorf("reading base layout %s: %w", dir, err)
+		return fmt.Errorf("base: %w", err)
 	}
-	im, err := idx.IndexManifest()
-	if err != nil {
-		return fmt.Errorf("reading base layout %s: %w", dir, err)
-	}
-	var found []v1.Descriptor
-	var names []string
-	for _, d := range im.Manifests {
-		ref := d.Annotations["org.opencontainers.image.ref.name"]
-		names = append(names, ref)
-		if tag == "" || ref == tag {
-			found = append(found, d)
-		}
-	}
-	if len(found) != 1 {
-		return fmt.Errorf("base layout %s: %d images match %q (it has %q); name one as oci:%s:TAG", dir, len(found), tag, names, dir)
-	}
-	b.ID = "oci " + found[0].Digest.String()
-	return b.set(idx, found[0])
+	b.ID = "oci " + e.Digest.String()
+	return b.set(e.Index, e.Descriptor)
 }
 
 // set takes the descriptor d of idx as the base.

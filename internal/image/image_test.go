@@ -352,7 +352,7 @@ func TestResolveBaseErrors(t *testing.T) {
 	}
 	tests := []struct{ base, want string }{
 		{"Not A Reference!", "is not static, scratch, oci:DIR[:TAG] or an image reference"},
-		{"oci:" + filepath.Join(dir, "missing"), "reading base layout"},
+		{"oci:" + filepath.Join(dir, "missing"), "base: reading OCI layout"},
 		{"oci:" + filepath.Join(dir, "two"), `2 images match ""`},
 		{"oci:" + filepath.Join(dir, "two") + ":c", `0 images match "c"`},
 		{"127.0.0.1:1/nothing:here", "pulling base 127.0.0.1:1/nothing:here"},

@@ -12,10 +12,11 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/lehus1/devops-info-service-go/internal/image"
 )
 
 // Source is an image, or an index of images, named the way skopeo names
@@ -76,43 +77,23 @@ func Open(ctx context.Context, spec string, opts ...remote.Option) (*Source, err
 }
 
 func (s *Source) openLayout(spec string) error {
-	dir, tag := spec, ""
-	if i := strings.LastIndex(spec, ":"); i > 0 {
-		dir, tag = spec[:i], spec[i+1:]
+	e, err := image.FindInLayout(spec)
+	if errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("%w (for the pipeline's image, run 'go tool mage build' first)", err)
 	}
-	idx, err := layout.ImageIndexFromPath(dir)
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("reading OCI layout %s: %w (for the pipeline's image, run 'go tool mage build' first)", dir, err)
-		}
-		return fmt.Errorf("reading OCI layout %s: %w", dir, err)
+		return err
 	}
-	im, err := idx.IndexManifest()
-	if err != nil {
-		return fmt.Errorf("reading OCI layout %s: %w", dir, err)
+	if e.Ref != "" {
+		s.Name = "oci:" + e.Dir + ":" + e.Ref
 	}
-	var found []v1.Descriptor
-	var names []string
-	for _, d := range im.Manifests {
-		ref := d.Annotations["org.opencontainers.image.ref.name"]
-		names = append(names, ref)
-		if tag == "" || ref == tag {
-			found = append(found, d)
-		}
-	}
-	if len(found) != 1 {
-		return fmt.Errorf("OCI layout %s: %d images match %q (it has %q); name one as oci:%s:TAG", dir, len(found), tag, names, dir)
-	}
-	if ref := found[0].Annotations["org.opencontainers.image.ref.name"]; ref != "" {
-		s.Name = "oci:" + dir + ":" + ref
-	}
-	if found[0].MediaType.IsIndex() {
-		s.index, err = idx.ImageIndex(found[0].Digest)
+	if e.MediaType.IsIndex() {
+		s.index, err = e.Index.ImageIndex(e.Digest)
 	} else {
-		s.image, err = idx.Image(found[0].Digest)
+		s.image, err = e.Index.Image(e.Digest)
 	}
 	if err != nil {
-		return fmt.Errorf("reading OCI layout %s: %w", dir, err)
+		return fmt.Errorf("reading OCI layout %s: %w", e.Dir, err)
 	}
 	return nil
 }

@@ -14,28 +14,18 @@
 package main
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
 	"io"
 	"log"
-	"math/big"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"golang.org/x/crypto/bcrypt"
 
+	"github.com/lehus1/devops-info-service-go/internal/distribution"
 	"github.com/lehus1/devops-info-service-go/internal/image"
 )
 
@@ -60,72 +50,13 @@ func serve(dir string) {
 	if user == "" || pass == "" {
 		log.Fatal("set REGISTRY_USERNAME and REGISTRY_PASSWORD")
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	s, err := distribution.Start(dir, user, pass)
 	if err != nil {
 		log.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	cert, key := filepath.Join(dir, "ca.pem"), filepath.Join(dir, "key.pem")
-	if err := writeCert(cert, key); err != nil {
-		log.Fatal(err)
-	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(pass), bcrypt.DefaultCost)
-	if err != nil {
-		log.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "htpasswd"), []byte(user+":"+string(hash)+"\n"), 0o600); err != nil {
-		log.Fatal(err)
-	}
-	config := fmt.Sprintf("version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: %s/data\n"+
-		"auth:\n  htpasswd:\n    realm: ci\n    path: %s/htpasswd\nhttp:\n  addr: %s\n  tls:\n    certificate: %s\n    key: %s\n",
-		dir, dir, addr, cert, key)
-	if err := os.WriteFile(filepath.Join(dir, "config.yml"), []byte(config), 0o600); err != nil {
-		log.Fatal(err)
-	}
-	cmd := exec.Command("docker-registry", "serve", filepath.Join(dir, "config.yml"))
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Start(); err != nil {
-		log.Fatalf("starting docker-registry (apt-get install docker-registry): %v", err)
-	}
-	defer cmd.Process.Kill()
-	for i := 0; ; i++ {
-		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-			c.Close()
-			break
-		}
-		if i == 100 {
-			log.Fatalf("docker-registry did not come up on %s", addr)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	fmt.Println(addr, cert)
+	defer s.Close()
+	fmt.Println(s.Addr, s.CAFile)
 	io.Copy(io.Discard, os.Stdin)
-}
-
-func writeCert(certFile, keyFile string) error {
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return err
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, IsCA: true, BasicConstraintsValid: true,
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
-	if err != nil {
-		return err
-	}
-	kder, err := x509.MarshalECPrivateKey(k)
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
-		return err
-	}
-	return os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600)
 }
 
 func check(repository string) {

@@ -3,16 +3,9 @@ package publish
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -30,8 +23,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
-	"golang.org/x/crypto/bcrypt"
 
+	"github.com/lehus1/devops-info-service-go/internal/distribution"
 	"github.com/lehus1/devops-info-service-go/internal/image"
 )
 
@@ -59,86 +52,18 @@ const (
 // certificate file a client should trust.
 func realRegistry(t *testing.T) (addr, caFile string) {
 	t.Helper()
-	bin, err := exec.LookPath("docker-registry")
-	if err != nil {
+	if _, err := exec.LookPath(distribution.Binary); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatal("docker-registry is needed in CI (apt-get install docker-registry)")
 		}
 		t.Skip("SKIPPED LOUDLY: docker-registry is not installed (apt-get install docker-registry)")
 	}
-	dir := t.TempDir()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	s, err := distribution.Start(t.TempDir(), testUser, testPassword)
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr = ln.Addr().String()
-	ln.Close()
-	caFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	writeCert(t, caFile, keyFile)
-	hash, err := bcrypt.GenerateFromPassword([]byte(testPassword), bcrypt.MinCost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(filepath.Join(dir, "htpasswd"), []byte(testUser+":"+string(hash)+"\n"), 0o600)
-	config := fmt.Sprintf(`version: 0.1
-log:
-  level: error
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: %s/data
-auth:
-  htpasswd:
-    realm: test
-    path: %s/htpasswd
-http:
-  addr: %s
-  tls:
-    certificate: %s
-    key: %s
-`, dir, dir, addr, caFile, keyFile)
-	os.WriteFile(filepath.Join(dir, "config.yml"), []byte(config), 0o600)
-	cmd := exec.Command(bin, "serve", filepath.Join(dir, "config.yml"))
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	pool := x509.NewCertPool()
-	pem, _ := os.ReadFile(caFile)
-	pool.AppendCertsFromPEM(pem)
-	client := &http.Client{Timeout: time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
-	for range 100 {
-		if res, err := client.Get("https://" + addr + "/v2/"); err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusUnauthorized {
-				return addr, caFile
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("docker-registry did not come up on %s:\n%s", addr, logs.String())
-	return "", ""
-}
-
-func writeCert(t *testing.T, certFile, keyFile string) {
-	t.Helper()
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, IsCA: true, BasicConstraintsValid: true,
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, _ := x509.MarshalECPrivateKey(key)
-	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
-	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600)
+	t.Cleanup(func() { s.Close() })
+	return s.Addr, s.CAFile
 }
 
 // layoutFor writes a layout the way build does, for version 1.2.3.

@@ -1,0 +1,85 @@
+package distribution
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestStart(t *testing.T) {
+	if _, err := exec.LookPath(Binary); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is needed in CI: %v", Binary, err)
+		}
+		t.Skipf("SKIPPED LOUDLY: %s is not installed (apt-get install docker-registry)", Binary)
+	}
+	s, err := Start(t.TempDir(), "u", "secret-pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	pem, _ := os.ReadFile(s.CAFile)
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		t.Fatalf("%s holds no certificate", s.CAFile)
+	}
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	tests := []struct {
+		user, pass string
+		want       int
+	}{
+		{"", "", http.StatusUnauthorized},
+		{"u", "wrong", http.StatusUnauthorized},
+		{"u", "secret-pw", http.StatusOK},
+	}
+	for _, tt := range tests {
+		req, _ := http.NewRequest("GET", "https://"+s.Addr+"/v2/", nil)
+		if tt.user != "" {
+			req.SetBasicAuth(tt.user, tt.pass)
+		}
+		res, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != tt.want {
+			t.Errorf("GET /v2/ as %q/%q = %d, want %d", tt.user, tt.pass, res.StatusCode, tt.want)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.Get("https://" + s.Addr + "/v2/"); err == nil {
+		t.Errorf("the registry still answers after Close")
+	}
+}
+
+func TestStartWithoutBinary(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	if _, err := Start(t.TempDir(), "u", "p"); err == nil {
+		t.Errorf("Start() without %s = nil error", Binary)
+	}
+}
+
+func TestStartFailure(t *testing.T) {
+	bin := t.TempDir()
+	os.WriteFile(bin+"/"+Binary, []byte("#!/bin/sh\necho broken >&2\nexit 3\n"), 0o755)
+	t.Setenv("PATH", bin+":"+os.Getenv("PATH"))
+	if _, err := Start(t.TempDir(), "u", "p"); err == nil || !strings.Contains(err.Error(), "exited before serving") {
+		t.Errorf("Start(broken server) = %v, want an exit error", err)
+	}
+	notADir := t.TempDir() + "/file"
+	os.WriteFile(notADir, nil, 0o644)
+	if _, err := Start(notADir, "u", "p"); err == nil || !strings.Contains(err.Error(), "making the registry's certificate") {
+		t.Errorf("Start(no folder to write in) = %v, want a certificate error", err)
+	}
+	var zero Server
+	if err := zero.Close(); err != nil {
+		t.Errorf("Close() of a server never started = %v", err)
+	}
+}

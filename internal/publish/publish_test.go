@@ -99,19 +99,35 @@ func testIndex(t *testing.T) v1.ImageIndex {
 	if err != nil {
 		t.Fatal(err)
 	}
+	amd, _ := random.Layer(3000, types.OCILayer)
+	arm, _ := random.Layer(3000, types.OCILayer)
+	return indexOf(t, platformImage(t, "amd64", base, amd), platformImage(t, "arm64", base, arm))
+}
+
+// platformImage is an OCI image of the layers for linux/arch.
+func platformImage(t *testing.T, arch string, layers ...v1.Layer) v1.Image {
+	t.Helper()
+	img, err := mutate.AppendLayers(mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.OCIManifestSchema1), types.OCIConfigJSON), layers...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf, _ := img.ConfigFile()
+	cf = cf.DeepCopy()
+	cf.OS, cf.Architecture = "linux", arch
+	img, _ = mutate.ConfigFile(img, cf)
+	return img
+}
+
+// indexOf is an OCI index of the images, each under its platform.
+func indexOf(t *testing.T, imgs ...v1.Image) v1.ImageIndex {
+	t.Helper()
 	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
-	for _, arch := range []string{"amd64", "arm64"} {
-		own, _ := random.Layer(3000, types.OCILayer)
-		img, err := mutate.AppendLayers(mutate.MediaType(empty.Image, types.OCIManifestSchema1), base, own)
+	for _, img := range imgs {
+		cf, err := img.ConfigFile()
 		if err != nil {
 			t.Fatal(err)
 		}
-		img = mutate.ConfigMediaType(img, types.OCIConfigJSON)
-		cf, _ := img.ConfigFile()
-		cf = cf.DeepCopy()
-		cf.OS, cf.Architecture = "linux", arch
-		img, _ = mutate.ConfigFile(img, cf)
-		p := v1.Platform{OS: "linux", Architecture: arch}
+		p := v1.Platform{OS: cf.OS, Architecture: cf.Architecture}
 		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &p}})
 	}
 	return idx
@@ -357,13 +373,7 @@ func TestProgressShowsTheUpload(t *testing.T) {
 	_, host := newRegistry(t)
 	repo, _ := Repository(host+"/svc", nil)
 	big, _ := random.Layer(600_000, types.OCILayer)
-	img, _ := mutate.AppendLayers(mutate.MediaType(empty.Image, types.OCIManifestSchema1), big)
-	cf, _ := img.ConfigFile()
-	cf = cf.DeepCopy()
-	cf.OS, cf.Architecture = "linux", "amd64"
-	img, _ = mutate.ConfigFile(img, cf)
-	p := v1.Platform{OS: "linux", Architecture: "amd64"}
-	idx := mutate.AppendManifests(mutate.IndexMediaType(empty.Index, types.OCIImageIndex), mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &p}})
+	idx := indexOf(t, platformImage(t, "amd64", big))
 	var out strings.Builder
 	if _, err := Push(t.Context(), idx, repo, []string{"1"}, fast, WithProgress(&out, false), withInterval(0)); err != nil {
 		t.Fatal(err)

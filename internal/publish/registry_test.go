@@ -178,14 +178,7 @@ func TestPushMountsBaseLayers(t *testing.T) {
 		t.Fatal(err)
 	}
 	own, _ := random.Layer(3000, types.OCILayer)
-	img, _ := mutate.AppendLayers(base, own)
-	cf, _ := img.ConfigFile()
-	cf = cf.DeepCopy()
-	cf.OS, cf.Architecture = "linux", "amd64"
-	img, _ = mutate.ConfigFile(img, cf)
-	p := v1.Platform{OS: "linux", Architecture: "amd64"}
-	idx := mutate.AppendManifests(mutate.IndexMediaType(empty.Index, types.OCIImageIndex), mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &p}})
-	idx = mutate.Annotations(idx, map[string]string{baseAnnotation: baseRef.Name()}).(v1.ImageIndex)
+	idx := mutate.Annotations(indexOf(t, platformImage(t, "amd64", baseLayer, own)), map[string]string{baseAnnotation: baseRef.Name()}).(v1.ImageIndex)
 
 	counter.mounts.Store(0)
 	repo, _ := Repository(addr+"/lehus1/svc", nil)

@@ -25,6 +25,7 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/image"
 	"github.com/lehus1/devops-info-service-go/internal/lint"
 	"github.com/lehus1/devops-info-service-go/internal/publish"
+	"github.com/lehus1/devops-info-service-go/internal/sbom"
 	"github.com/lehus1/devops-info-service-go/internal/settings"
 	"github.com/lehus1/devops-info-service-go/internal/sizes"
 )
@@ -61,7 +62,9 @@ func Build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	digest, _, err := image.Build(ctx, base, built, cfg.Metadata(), cfg.Outputs(), os.Stderr)
+	sboms := sbom.Build{Dir: cfg.SBOMDir(), Binaries: built, Base: base, Version: cfg.Version.Version,
+		Commit: cfg.Version.Commit, Source: cfg.Source, Created: cfg.Version.Time}
+	digest, _, err := image.Build(ctx, base, built, cfg.Metadata(), cfg.Outputs(), os.Stderr, sboms.Attach)
 	if err != nil {
 		return err
 	}

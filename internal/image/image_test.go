@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"crypto/x509"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"log"
 	"net/http/httptest"
@@ -70,7 +71,7 @@ func TestBuildIsDeterministic(t *testing.T) {
 	bins := fakeBinaries(t, amd64, arm64)
 	var digests []v1.Hash
 	for range 2 {
-		d, reused, err := Build(t.Context(), resolve(t, "static"), bins, meta, outputs(t.TempDir()), io.Discard)
+		d, reused, err := Build(t.Context(), resolve(t, "static"), bins, meta, outputs(t.TempDir()), io.Discard, nil)
 		if err != nil || reused {
 			t.Fatalf("Build() = %v, reused %v", err, reused)
 		}
@@ -85,7 +86,7 @@ func TestBuildIsDeterministic(t *testing.T) {
 func TestLayoutContent(t *testing.T) {
 	dir := t.TempDir()
 	bins := fakeBinaries(t, amd64, arm64)
-	digest, _, err := Build(t.Context(), resolve(t, "static"), bins, meta, outputs(dir), io.Discard)
+	digest, _, err := Build(t.Context(), resolve(t, "static"), bins, meta, outputs(dir), io.Discard, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,18 +217,18 @@ func TestReuse(t *testing.T) {
 	dir := t.TempDir()
 	bins := fakeBinaries(t, amd64)
 	base := resolve(t, "scratch")
-	first, _, err := Build(t.Context(), base, bins, meta, outputs(dir), io.Discard)
+	first, _, err := Build(t.Context(), base, bins, meta, outputs(dir), io.Discard, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var log strings.Builder
-	second, reused, err := Build(t.Context(), base, bins, meta, outputs(dir), &log)
+	second, reused, err := Build(t.Context(), base, bins, meta, outputs(dir), &log, nil)
 	if err != nil || !reused || second != first || !strings.Contains(log.String(), "image unchanged") {
 		t.Errorf("second Build() = %s, reused %v, %v; want the first result reused", second, reused, err)
 	}
 	changed := meta
 	changed.Revision = "fedcba"
-	if _, reused, _ := Build(t.Context(), base, bins, changed, outputs(dir), io.Discard); reused {
+	if _, reused, _ := Build(t.Context(), base, bins, changed, outputs(dir), io.Discard, nil); reused {
 		t.Errorf("Build() with a new revision reused the old image")
 	}
 	// A damaged layout is rebuilt, not trusted.
@@ -241,7 +242,7 @@ func TestReuse(t *testing.T) {
 	if err := os.Remove(filepath.Join(dir, "oci", "blobs", h.Algorithm, h.Hex)); err != nil {
 		t.Fatal(err)
 	}
-	if _, reused, err := Build(t.Context(), base, bins, changed, outputs(dir), io.Discard); reused || err != nil {
+	if _, reused, err := Build(t.Context(), base, bins, changed, outputs(dir), io.Discard, nil); reused || err != nil {
 		t.Errorf("Build() over a damaged layout: reused %v, %v; want a rebuild", reused, err)
 	}
 }
@@ -258,7 +259,7 @@ func TestBaseMissingPlatform(t *testing.T) {
 	p.AppendImage(img, layout.WithAnnotations(map[string]string{refNameKey: "only-amd64"}))
 	base := resolve(t, "oci:"+filepath.Join(dir, "base")+":only-amd64")
 	out := outputs(dir)
-	_, _, err = Build(t.Context(), base, fakeBinaries(t, amd64, arm64), meta, out, io.Discard)
+	_, _, err = Build(t.Context(), base, fakeBinaries(t, amd64, arm64), meta, out, io.Discard, nil)
 	if err == nil || !strings.Contains(err.Error(), "has no linux/arm64/v8 image (it has: linux/amd64)") {
 		t.Errorf("Build(arm64 on amd64-only base) = %v, want a missing-platform error", err)
 	}
@@ -430,14 +431,14 @@ func TestCABundleSkipsConstrainedRoots(t *testing.T) {
 func TestReuseNoticesCompression(t *testing.T) {
 	dir := t.TempDir()
 	bins := fakeBinaries(t, amd64)
-	if _, _, err := Build(t.Context(), resolve(t, "scratch"), bins, meta, outputs(dir), io.Discard); err != nil {
+	if _, _, err := Build(t.Context(), resolve(t, "scratch"), bins, meta, outputs(dir), io.Discard, nil); err != nil {
 		t.Fatal(err)
 	}
 	zstdBase, err := ResolveBase(t.Context(), "scratch", Zstd)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, reused, err := Build(t.Context(), zstdBase, bins, meta, outputs(dir), io.Discard); reused || err != nil {
+	if _, reused, err := Build(t.Context(), zstdBase, bins, meta, outputs(dir), io.Discard, nil); reused || err != nil {
 		t.Errorf("Build() after a compression change: reused %v, %v; want a rebuild", reused, err)
 	}
 }
@@ -481,7 +482,7 @@ func TestVerify(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			out := outputs(dir)
-			if _, _, err := Build(t.Context(), resolve(t, "static"), bins, meta, out, io.Discard); err != nil {
+			if _, _, err := Build(t.Context(), resolve(t, "static"), bins, meta, out, io.Discard, nil); err != nil {
 				t.Fatal(err)
 			}
 			if err := Verify(out.Layout); err != nil {
@@ -504,7 +505,7 @@ func TestWriteOutputsAndStaleTarball(t *testing.T) {
 	dir := t.TempDir()
 	out := outputs(dir)
 	bins := fakeBinaries(t, amd64)
-	if _, _, err := Build(t.Context(), resolve(t, "scratch"), bins, meta, out, io.Discard); err != nil {
+	if _, _, err := Build(t.Context(), resolve(t, "scratch"), bins, meta, out, io.Discard, nil); err != nil {
 		t.Fatal(err)
 	}
 	for path, want := range map[string]os.FileMode{out.Layout: 0o755 | os.ModeDir, out.Tarball: 0o644} {
@@ -514,7 +515,7 @@ func TestWriteOutputsAndStaleTarball(t *testing.T) {
 	}
 	noTar := out
 	noTar.TarballTag = ""
-	if _, reused, err := Build(t.Context(), resolve(t, "scratch"), bins, meta, noTar, io.Discard); err != nil || reused {
+	if _, reused, err := Build(t.Context(), resolve(t, "scratch"), bins, meta, noTar, io.Discard, nil); err != nil || reused {
 		t.Fatalf("Build(no tarball) = reused %v, %v; want a rebuild that drops the tarball", reused, err)
 	}
 	if _, err := os.Stat(out.Tarball); !os.IsNotExist(err) {
@@ -533,5 +534,95 @@ func TestBaseCheck(t *testing.T) {
 	}
 	if err := base.Check([]v1.Platform{OCIPlatform(amd64), OCIPlatform(arm64)}); err == nil || !strings.Contains(err.Error(), "no linux/arm64/v8 image") {
 		t.Errorf("Check(arm64) = %v, want a missing-platform error", err)
+	}
+}
+
+// A base's declared packages are read from dpkg's status files.
+func TestContentsReadsDpkg(t *testing.T) {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for name, data := range map[string]string{
+		"var/lib/dpkg/status.d/base-files":         "Package: base-files\nVersion: 12.4\nArchitecture: amd64\nDescription: x\n continued: line\n",
+		"var/lib/dpkg/status.d/base-files.md5sums": "abc  etc/x\n",
+		"var/lib/dpkg/status":                      "Package: tzdata\nVersion: 2024a\nArchitecture: all\n\nPackage: netbase\nVersion: 6.4\nArchitecture: all\n",
+	} {
+		tw.WriteHeader(&tar.Header{Name: name, Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(data))})
+		tw.Write([]byte(data))
+	}
+	tw.Close()
+	l, _ := newLayer(buf.Bytes(), Gzip, types.OCILayer)
+	img, _ := mutate.AppendLayers(ociEmpty(), l)
+	cf, _ := img.ConfigFile()
+	cf = cf.DeepCopy()
+	cf.OS, cf.Architecture = "linux", "amd64"
+	img, _ = mutate.ConfigFile(img, cf)
+	dir := t.TempDir()
+	p, _ := layout.Write(filepath.Join(dir, "base"), empty.Index)
+	p.AppendImage(img)
+	base := resolve(t, "oci:"+filepath.Join(dir, "base"))
+	c, err := base.Contents(OCIPlatform(amd64))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Package{{"base-files", "12.4", "amd64"}, {"netbase", "6.4", "all"}, {"tzdata", "2024a", "all"}}
+	if diff := cmp.Diff(want, c.Packages); diff != "" {
+		t.Errorf("Contents().Packages (-want +got):\n%s", diff)
+	}
+	static, _ := resolve(t, "static").Contents(OCIPlatform(amd64))
+	if len(static.Files) != 4 || len(static.Modules) != 1 {
+		t.Errorf("static base contents = %d files, %d modules; want 4 and 1", len(static.Files), len(static.Modules))
+	}
+	if c, _ := resolve(t, "scratch").Contents(OCIPlatform(amd64)); len(c.Files)+len(c.Packages) != 0 {
+		t.Errorf("scratch contents = %+v, want nothing", c)
+	}
+}
+
+// Attachments land in the layout as artifacts whose subject is their
+// platform's manifest, read back whole, and leave the image as it was.
+func TestAttachments(t *testing.T) {
+	dir := t.TempDir()
+	out := outputs(dir)
+	bins := fakeBinaries(t, amd64, arm64)
+	attachFn := func(p v1.Platform, m v1.Descriptor) (Attachment, error) {
+		return Attachment{Subject: m, ArtifactType: "application/spdx+json", Data: []byte(`{"platform":"` + p.Architecture + `"}`)}, nil
+	}
+	d, _, err := Build(t.Context(), resolve(t, "static"), bins, meta, out, io.Discard, attachFn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, _, err := Build(t.Context(), resolve(t, "static"), bins, meta, outputs(t.TempDir()), io.Discard, nil)
+	if err != nil || plain != d {
+		t.Errorf("index digest with attachments %s, without %s (%v); want the same", d, plain, err)
+	}
+	if err := Verify(out.Layout); err != nil {
+		t.Errorf("Verify() = %v", err)
+	}
+	idx, _, err := Read(out.Layout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, err := FindInLayout(out.Layout); err != nil || e.Digest != d {
+		t.Errorf("FindInLayout() = %v, %v; want the index, not an attachment", e.Digest, err)
+	}
+	arts, err := Artifacts(out.Layout)
+	if err != nil || len(arts) != 2 {
+		t.Fatalf("Artifacts() = %d, %v; want 2", len(arts), err)
+	}
+	im, _ := idx.IndexManifest()
+	for i, a := range arts {
+		subject, err := a.Subject()
+		if err != nil || subject != im.Manifests[i].Digest {
+			t.Errorf("artifact %d subject = %s, %v; want %s", i, subject, err, im.Manifests[i].Digest)
+		}
+		if a.Descriptor.ArtifactType != "application/spdx+json" || len(a.Blobs) != 3 {
+			t.Errorf("artifact %d = %s with %d blobs, want an SPDX artifact with config, document and manifest", i, a.Descriptor.ArtifactType, len(a.Blobs))
+		}
+	}
+	broken := func(v1.Platform, v1.Descriptor) (Attachment, error) { return Attachment{}, fmt.Errorf("no SBOM today") }
+	if _, _, err := Build(t.Context(), resolve(t, "static"), bins, meta, outputs(t.TempDir()), io.Discard, broken); err == nil || !strings.Contains(err.Error(), "no SBOM today") {
+		t.Errorf("Build(failing attach) = %v, want its error", err)
+	}
+	if _, err := (Artifact{Manifest: []byte(`{}`)}).Subject(); err == nil {
+		t.Errorf("Subject() of an artifact without one = nil error")
 	}
 }

@@ -6,6 +6,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
 // Entry is one image or index named in an OCI layout's index.json.
@@ -36,6 +37,9 @@ func FindInLayout(spec string) (Entry, error) {
 	var found []v1.Descriptor
 	var names []string
 	for _, d := range im.Manifests {
+		if isAttachment(d) {
+			continue // an attachment (an SBOM), not an image
+		}
 		ref := d.Annotations[refNameKey]
 		names = append(names, ref)
 		if tag == "" || ref == tag {
@@ -46,4 +50,15 @@ func FindInLayout(spec string) (Entry, error) {
 		return Entry{}, fmt.Errorf("OCI layout %s: %d images match %q (it has %q); name one as oci:%s:TAG", dir, len(found), tag, names, dir)
 	}
 	return Entry{Dir: dir, Ref: found[0].Annotations[refNameKey], Index: idx, Descriptor: found[0]}, nil
+}
+
+// isAttachment says whether an index.json entry is an attached document
+// rather than an image: go-containerregistry writes images' entries with
+// their config's media type as the artifact type, so that alone is not it.
+func isAttachment(d v1.Descriptor) bool {
+	switch types.MediaType(d.ArtifactType) {
+	case "", types.OCIConfigJSON, types.DockerConfigJSON:
+		return false
+	}
+	return true
 }

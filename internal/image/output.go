@@ -40,13 +40,16 @@ type Outputs struct {
 	Tarball         string
 	TarballTag      string
 	TarballPlatform v1.Platform
+	// Also are files written beside the image (SBOMs) that must exist for
+	// the outputs to be reused.
+	Also []string
 }
 
 // Write puts idx in the layout and, if asked, the tarball. Both are
 // written under temporary names beside their final ones first and renamed
 // into place only when both are whole, so a failure leaves the previous
 // outputs as they were.
-func Write(idx v1.ImageIndex, out Outputs, inputs string) error {
+func Write(idx v1.ImageIndex, out Outputs, inputs string, arts ...Artifact) error {
 	parent := filepath.Dir(out.Layout)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return fmt.Errorf("writing %s: %w", out.Layout, err)
@@ -69,6 +72,9 @@ func Write(idx v1.ImageIndex, out Outputs, inputs string) error {
 		return fmt.Errorf("writing %s: %w", out.Layout, err)
 	}
 	if err := p.AppendIndex(idx, layout.WithAnnotations(map[string]string{refNameKey: out.RefName, inputsKey: inputs})); err != nil {
+		return fmt.Errorf("writing %s: %w", out.Layout, err)
+	}
+	if err := attach(p, arts); err != nil {
 		return fmt.Errorf("writing %s: %w", out.Layout, err)
 	}
 	if err := os.Chmod(tmp, 0o755); err != nil { // MkdirTemp makes it 0700
@@ -178,14 +184,21 @@ func Read(dir string) (v1.ImageIndex, v1.Descriptor, error) {
 	if err != nil {
 		return nil, v1.Descriptor{}, fmt.Errorf("reading %s: %w", dir, err)
 	}
-	if len(im.Manifests) != 1 || !im.Manifests[0].MediaType.IsIndex() {
-		return nil, v1.Descriptor{}, fmt.Errorf("reading %s: want one image index in index.json, found %d entries", dir, len(im.Manifests))
+	// index.json holds the image index, and the artifacts attached to it.
+	var found []v1.Descriptor
+	for _, d := range im.Manifests {
+		if d.MediaType.IsIndex() {
+			found = append(found, d)
+		}
 	}
-	idx, err := top.ImageIndex(im.Manifests[0].Digest)
+	if len(found) != 1 {
+		return nil, v1.Descriptor{}, fmt.Errorf("reading %s: want one image index in index.json, found %d", dir, len(found))
+	}
+	idx, err := top.ImageIndex(found[0].Digest)
 	if err != nil {
 		return nil, v1.Descriptor{}, fmt.Errorf("reading %s: %w", dir, err)
 	}
-	return idx, im.Manifests[0], nil
+	return idx, found[0], nil
 }
 
 // Reusable says whether the outputs already hold the image made from
@@ -198,6 +211,11 @@ func Reusable(out Outputs, inputs string) (v1.Hash, bool) {
 	// The tarball must be there when one is wanted, and gone when not.
 	if _, err := os.Stat(out.Tarball); out.Tarball != "" && (err == nil) != (out.TarballTag != "") {
 		return v1.Hash{}, false
+	}
+	for _, f := range out.Also {
+		if _, err := os.Stat(f); err != nil {
+			return v1.Hash{}, false
+		}
 	}
 	// Every blob must be whole, or the layout was damaged: then rebuild.
 	if err := Verify(out.Layout); err != nil {
@@ -237,7 +255,7 @@ func Inputs(base *Base, bins []binary.Artifact, meta Metadata, out Outputs) stri
 // Build makes the image from the binaries and writes the outputs, unless
 // they already hold the image made from the same inputs; it returns the
 // index digest and whether the previous result was reused.
-func Build(ctx context.Context, base *Base, bins []binary.Artifact, meta Metadata, out Outputs, log io.Writer) (v1.Hash, bool, error) {
+func Build(ctx context.Context, base *Base, bins []binary.Artifact, meta Metadata, out Outputs, log io.Writer, attachFn AttachFunc) (v1.Hash, bool, error) {
 	inputs := Inputs(base, bins, meta, out)
 	if d, ok := Reusable(out, inputs); ok {
 		fmt.Fprintf(log, "image unchanged: reusing %s\n", out.Layout)
@@ -248,7 +266,25 @@ func Build(ctx context.Context, base *Base, bins []binary.Artifact, meta Metadat
 	if err != nil {
 		return v1.Hash{}, false, err
 	}
-	if err := Write(idx, out, inputs); err != nil {
+	var arts []Artifact
+	if attachFn != nil {
+		im, err := idx.IndexManifest()
+		if err != nil {
+			return v1.Hash{}, false, err
+		}
+		for _, m := range im.Manifests {
+			a, err := attachFn(*m.Platform, m)
+			if err != nil {
+				return v1.Hash{}, false, err
+			}
+			art, err := NewArtifact(a)
+			if err != nil {
+				return v1.Hash{}, false, err
+			}
+			arts = append(arts, art)
+		}
+	}
+	if err := Write(idx, out, inputs, arts...); err != nil {
 		return v1.Hash{}, false, err
 	}
 	d, err := idx.Digest()

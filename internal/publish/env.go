@@ -44,7 +44,12 @@ func FromEnv(ctx context.Context, dir string, getenv func(string) string, stdout
 	if err != nil {
 		return err
 	}
+	arts, err := image.Artifacts(dir)
+	if err != nil {
+		return err
+	}
 	opts := []Option{
+		WithArtifacts(arts...),
 		WithKeychain(Keychain(repo.RegistryStr(), getenv)),
 		WithTransport(Transport(insecure)),
 		WithSecrets(getenv("REGISTRY_PASSWORD")),
@@ -64,6 +69,9 @@ func FromEnv(ctx context.Context, dir string, getenv func(string) string, stdout
 	res, err := Push(ctx, idx, repo, tags, opts...)
 	if err != nil {
 		return err
+	}
+	for _, a := range res.Attached {
+		fmt.Fprintf(stderr, "attached %s\n", a)
 	}
 	fmt.Fprintln(stdout, res.Digest)
 	for _, t := range res.Tags {

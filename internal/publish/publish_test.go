@@ -22,6 +22,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
+
+	"github.com/lehus1/devops-info-service-go/internal/image"
 )
 
 func TestTags(t *testing.T) {
@@ -415,5 +417,50 @@ func TestPlainHTTPAnswerToHTTPSIsARefusal(t *testing.T) {
 	_, err := g.RoundTrip(req)
 	if err == nil || !strings.Contains(err.Error(), "registry.test:5000 speaks plain HTTP") || !strings.Contains(err.Error(), "INSECURE_REGISTRY") || retryable(err) {
 		t.Errorf("RoundTrip = %v, want a refusal naming INSECURE_REGISTRY that is not retried", err)
+	}
+}
+
+// An attached SBOM is reachable from the image's digest, with or without
+// the registry's referrers API.
+func TestPushAttachesArtifacts(t *testing.T) {
+	for _, api := range []bool{true, false} {
+		t.Run(fmt.Sprintf("referrers API %v", api), func(t *testing.T) {
+			srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0)), registry.WithReferrersSupport(api)))
+			defer srv.Close()
+			repo, _ := Repository(strings.TrimPrefix(srv.URL, "http://")+"/svc", nil)
+			idx := testIndex(t)
+			im, _ := idx.IndexManifest()
+			subject := im.Manifests[0]
+			art, err := image.NewArtifact(image.Attachment{Subject: subject, ArtifactType: "application/spdx+json", Data: []byte(`{"spdxVersion":"SPDX-2.3"}`)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := Push(t.Context(), idx, repo, []string{"1"}, fast, WithArtifacts(art))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Attached) != 1 || res.Attached[0].DigestStr() != art.Descriptor.Digest.String() {
+				t.Errorf("Push().Attached = %v, want %s", res.Attached, art.Descriptor.Digest)
+			}
+			refs, err := remote.Referrers(repo.Digest(subject.Digest.String()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rm, _ := refs.IndexManifest()
+			// (The in-memory registry's referrers API reports the config's
+			// media type as the artifact type, which OCI 1.1 does not; the
+			// digest is what makes the SBOM reachable.)
+			if len(rm.Manifests) != 1 || rm.Manifests[0].Digest != art.Descriptor.Digest || !api && rm.Manifests[0].ArtifactType != "application/spdx+json" {
+				t.Errorf("referrers of %s = %+v, want the SBOM", subject.Digest, rm.Manifests)
+			}
+			cosign := repo.Tag(strings.Replace(subject.Digest.String(), ":", "-", 1) + ".sbom")
+			d, err := remote.Head(cosign)
+			if api && err == nil {
+				t.Errorf("%s exists on a registry with the referrers API; want no fallback tag", cosign)
+			}
+			if !api && (err != nil || d.Digest != art.Descriptor.Digest) {
+				t.Errorf("fallback tag %s = %v, %v; want the SBOM", cosign, d, err)
+			}
+		})
 	}
 }

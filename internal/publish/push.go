@@ -19,6 +19,8 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+
+	"github.com/lehus1/devops-info-service-go/internal/image"
 )
 
 type options struct {
@@ -28,6 +30,7 @@ type options struct {
 	attempts  int
 	backoff   remote.Backoff
 	secrets   []string
+	artifacts []image.Artifact
 	terminal  bool
 	interval  time.Duration
 }
@@ -87,6 +90,8 @@ type Result struct {
 	// Digest is repo@sha256:…, the index as pushed.
 	Digest name.Digest
 	Tags   []name.Tag
+	// Attached are the pushed attachments (SBOMs), by digest.
+	Attached []name.Digest
 }
 
 // Push uploads idx to repo by digest, then sets each tag, then reads every
@@ -124,6 +129,28 @@ func Push(ctx context.Context, idx v1.ImageIndex, repo name.Repository, tags []s
 		return Result{}, err
 	}
 	reuse := append(o.remote(ctx), remote.Reuse(pusher), remote.Reuse(puller))
+	// Attachments (SBOMs) go up before any tag, like the image itself.
+	type fallback struct {
+		tag name.Tag
+		art image.Artifact
+	}
+	var fallbacks []fallback
+	for _, a := range o.artifacts {
+		var tag name.Tag
+		var needTag bool
+		err := o.retry(ctx, func(int) error {
+			var err error
+			tag, needTag, err = pushArtifact(ctx, repo, a, reuse, o)
+			return err
+		})
+		if err != nil {
+			return Result{}, redact(err, o.secrets...)
+		}
+		if needTag {
+			fallbacks = append(fallbacks, fallback{tag, a})
+		}
+		res.Attached = append(res.Attached, repo.Digest(a.Descriptor.Digest.String()))
+	}
 	for _, t := range tags {
 		tag := repo.Tag(t)
 		if err := o.retry(ctx, func(int) error { return remote.Tag(tag, idx, reuse...) }); err != nil {
@@ -131,7 +158,17 @@ func Push(ctx context.Context, idx v1.ImageIndex, repo name.Repository, tags []s
 		}
 		res.Tags = append(res.Tags, tag)
 	}
-	for _, tag := range res.Tags {
+	// For registries without the referrers API, also the tag that cosign
+	// and friends look for: sha256-<image digest>.sbom.
+	for _, f := range fallbacks {
+		if err := o.retry(ctx, func(int) error {
+			return remote.Put(f.tag, rawManifest{f.art.Manifest, f.art.Descriptor.MediaType}, reuse...)
+		}); err != nil {
+			return Result{}, redact(fmt.Errorf("tagging %s: %w", f.tag, err), o.secrets...)
+		}
+		res.Tags = append(res.Tags, f.tag)
+	}
+	for _, tag := range res.Tags[:len(tags)] {
 		var desc *v1.Descriptor
 		err := o.retry(ctx, func(int) error {
 			var err error

@@ -85,6 +85,9 @@ func (s Settings) OCIPlatforms() []v1.Platform {
 	return out
 }
 
+// SBOMDir is where build writes each platform's SBOM.
+func (s Settings) SBOMDir() string { return filepath.Join(s.Dir, "dist", "sbom") }
+
 // HostPlatform is the platform of this machine.
 func HostPlatform() binary.Platform { return binary.Platform{OS: runtime.GOOS, Arch: runtime.GOARCH} }
 
@@ -93,6 +96,9 @@ func HostPlatform() binary.Platform { return binary.Platform{OS: runtime.GOOS, A
 // removed).
 func (s Settings) Outputs() image.Outputs {
 	out := image.Outputs{Layout: filepath.Join(s.Dir, "dist", "oci"), RefName: s.Version.Version, Tarball: filepath.Join(s.Dir, "dist", "image.tar")}
+	for _, p := range s.Platforms {
+		out.Also = append(out.Also, filepath.Join(s.SBOMDir(), p.Dir()+".spdx.json"))
+	}
 	if host := HostPlatform(); slices.Contains(s.Platforms, host) {
 		out.TarballTag = s.TagName(s.Version.Version)
 		out.TarballPlatform = image.OCIPlatform(host)

@@ -1,0 +1,62 @@
+package sbom
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/lehus1/devops-info-service-go/internal/binary"
+	"github.com/lehus1/devops-info-service-go/internal/image"
+)
+
+// Path is where the SBOM of platform p goes under dir.
+func Path(dir string, p binary.Platform) string {
+	return filepath.Join(dir, p.Dir()+".spdx.json")
+}
+
+// Build is what every platform's SBOM shares.
+type Build struct {
+	Dir             string // where the files go, such as dist/sbom
+	Binaries        []binary.Artifact
+	Base            *image.Base
+	Version, Commit string
+	Source          string
+	Created         time.Time
+}
+
+// Attach makes the SBOM of the platform image whose manifest is m, writes
+// it to its file, and returns it to be attached to the image.
+func (b Build) Attach(p v1.Platform, m v1.Descriptor) (image.Attachment, error) {
+	var bin *binary.Artifact
+	for i := range b.Binaries {
+		if b.Binaries[i].Platform.OS == p.OS && b.Binaries[i].Platform.Arch == p.Architecture {
+			bin = &b.Binaries[i]
+		}
+	}
+	if bin == nil {
+		return image.Attachment{}, fmt.Errorf("making the SBOM: no binary for %s/%s", p.OS, p.Architecture)
+	}
+	contents, err := b.Base.Contents(p)
+	if err != nil {
+		return image.Attachment{}, err
+	}
+	doc, err := Document(Input{Binary: *bin, Version: b.Version, Commit: b.Commit, Source: b.Source, Created: b.Created,
+		Base: contents, Platform: bin.Platform.String()})
+	if err != nil {
+		return image.Attachment{}, err
+	}
+	data, err := JSON(doc)
+	if err != nil {
+		return image.Attachment{}, err
+	}
+	if err := os.MkdirAll(b.Dir, 0o755); err != nil {
+		return image.Attachment{}, fmt.Errorf("writing the SBOM: %w", err)
+	}
+	if err := WriteFile(Path(b.Dir, bin.Platform), data); err != nil {
+		return image.Attachment{}, err
+	}
+	return image.Attachment{Subject: m, ArtifactType: MediaType, Data: data}, nil
+}

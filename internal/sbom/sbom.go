@@ -1,0 +1,242 @@
+// Package sbom writes an SPDX 2.3 software bill of materials for each
+// platform image: the service, the Go toolchain and every module compiled
+// into the binary (read from the binary's own build information, the way
+// `go version -m` does), and what the base puts in the image. The same
+// commit gives the same bytes.
+package sbom
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"debug/buildinfo"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	spdxjson "github.com/spdx/tools-golang/json"
+	"github.com/spdx/tools-golang/spdx/v2/common"
+	spdx "github.com/spdx/tools-golang/spdx/v2/v2_3"
+
+	"github.com/lehus1/devops-info-service-go/internal/binary"
+	"github.com/lehus1/devops-info-service-go/internal/image"
+)
+
+// MediaType is how an SPDX JSON document is named in a registry.
+const MediaType = "application/spdx+json"
+
+// Input is what one platform image's SBOM is made from.
+type Input struct {
+	Binary   binary.Artifact
+	Version  string
+	Commit   string
+	Source   string // the repository's public address; may be empty
+	Created  time.Time
+	Base     image.Contents
+	Platform string // os/arch
+}
+
+const noAssertion = "NOASSERTION"
+
+// Document makes the SBOM.
+func Document(in Input) (*spdx.Document, error) {
+	bi, err := buildinfo.ReadFile(in.Binary.Path)
+	if err != nil {
+		return nil, fmt.Errorf("reading the build information of %s: %w", in.Binary.Path, err)
+	}
+	source := in.Source
+	if source == "" {
+		source = "https://github.com/lehus1/devops-info-service-go"
+	}
+	download := in.Source
+	if download == "" {
+		download = noAssertion
+	}
+	osArch := strings.ReplaceAll(in.Platform, "/", "-")
+	doc := &spdx.Document{
+		SPDXVersion:    spdx.Version,
+		DataLicense:    spdx.DataLicense,
+		SPDXIdentifier: "DOCUMENT",
+		DocumentName:   "devops-info-service-" + in.Version + "-" + osArch,
+		// Names the content, not the moment: a rebuild of the same commit
+		// gives the same namespace.
+		DocumentNamespace: fmt.Sprintf("%s/spdx/%s/%s/%s", source, in.Version, osArch, in.Binary.SHA256),
+		CreationInfo: &spdx.CreationInfo{
+			Creators: []common.Creator{{Creator: "devops-info-service-go build", CreatorType: "Tool"}},
+			Created:  in.Created.UTC().Format(time.RFC3339),
+		},
+	}
+	img := pkg("image", "devops-info-service", in.Version, download)
+	img.PrimaryPackagePurpose = "CONTAINER"
+	img.PackageComment = "The container image for " + in.Platform + ": the base below plus /app/devops-info-service."
+	svc := pkg("service", "devops-info-service", in.Version, download)
+	svc.PrimaryPackagePurpose = "APPLICATION"
+	svc.PackageFileName = "/app/devops-info-service"
+	svc.PackageChecksums = []common.Checksum{{Algorithm: common.SHA256, Value: in.Binary.SHA256}}
+	if in.Commit != "" && in.Commit != "unknown" {
+		svc.PackageSourceInfo = "built from commit " + in.Commit + " of " + source
+	}
+	svc.PackageExternalReferences = []*spdx.PackageExternalReference{purl(fmt.Sprintf("pkg:golang/%s@v%s", bi.Main.Path, in.Version))}
+	goPkg := pkg("go", "go", strings.TrimPrefix(bi.GoVersion, "go"), "https://go.dev/dl/")
+	goPkg.PrimaryPackagePurpose = "LIBRARY"
+	goPkg.PackageComment = "The Go toolchain and standard library the service was compiled with."
+	goPkg.PackageExternalReferences = []*spdx.PackageExternalReference{purl("pkg:golang/stdlib@" + strings.TrimPrefix(bi.GoVersion, "go"))}
+	doc.Packages = []*spdx.Package{img, svc, goPkg}
+	rel := func(a, kind, b string) {
+		doc.Relationships = append(doc.Relationships, &spdx.Relationship{
+			RefA: common.MakeDocElementID("", a), RefB: common.MakeDocElementID("", b), Relationship: kind})
+	}
+	rel("DOCUMENT", "DESCRIBES", "Package-image")
+	rel("Package-image", "CONTAINS", "Package-service")
+	rel("Package-service", "STATIC_LINK", "Package-go")
+	for _, m := range Modules(bi) {
+		p := pkg("module-"+m.Path, m.Path, m.Version, "https://proxy.golang.org/"+m.Path+"/@v/"+m.Version+".zip")
+		p.PrimaryPackagePurpose = "LIBRARY"
+		if sum, ok := h1Hex(m.Sum); ok {
+			p.PackageChecksums = []common.Checksum{{Algorithm: common.SHA256, Value: sum}}
+			p.PackageComment = "Checksum: the module's go.sum hash " + m.Sum + ", in hex."
+		}
+		p.PackageExternalReferences = []*spdx.PackageExternalReference{purl("pkg:golang/" + m.Path + "@" + m.Version)}
+		doc.Packages = append(doc.Packages, p)
+		rel("Package-service", "STATIC_LINK", string(p.PackageSPDXIdentifier))
+	}
+	addBase(doc, in.Base, rel)
+	return doc, nil
+}
+
+// Module is a Go module compiled into a binary.
+type Module struct {
+	Path, Version string
+	// Sum is its go.sum hash ("h1:…"), where the build recorded one.
+	Sum string
+}
+
+// Modules are the modules compiled into the binary, as its build
+// information lists them (a replacement in place of what it replaces),
+// sorted by path.
+func Modules(bi *buildinfo.BuildInfo) []Module {
+	var out []Module
+	for _, d := range bi.Deps {
+		if d.Replace != nil {
+			d = d.Replace
+		}
+		out = append(out, Module{Path: d.Path, Version: d.Version, Sum: d.Sum})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
+// addBase records what the base puts in the image.
+func addBase(doc *spdx.Document, c image.Contents, rel func(a, kind, b string)) {
+	if c.Name == "scratch" {
+		return
+	}
+	base := pkg("base", c.Name, "", noAssertion)
+	base.PrimaryPackagePurpose = "CONTAINER"
+	base.PackageComment = "The base image."
+	if c.Name == "static" {
+		base.PackageComment = "The pipeline's built-in static base: its files are listed, and the module they come from."
+	}
+	if c.Digest != "" {
+		base.PackageChecksums = []common.Checksum{{Algorithm: common.SHA256, Value: strings.TrimPrefix(c.Digest, "sha256:")}}
+		name := c.Name
+		if i := strings.LastIndexAny(name, ":@"); i > strings.LastIndex(name, "/") {
+			name = name[:i]
+		}
+		base.PackageExternalReferences = []*spdx.PackageExternalReference{purl("pkg:oci/" + name[strings.LastIndex(name, "/")+1:] + "@" + strings.ReplaceAll(c.Digest, ":", "%3A") + "?repository_url=" + name)}
+	}
+	doc.Packages = append(doc.Packages, base)
+	rel("Package-image", "CONTAINS", "Package-base")
+	for _, f := range c.Files {
+		id := "File-base" + strings.NewReplacer("/", "-", ".", "-").Replace(f.Path)
+		doc.Files = append(doc.Files, &spdx.File{
+			FileName:           "." + f.Path,
+			FileSPDXIdentifier: common.ElementID(id),
+			Checksums:          []common.Checksum{{Algorithm: common.SHA256, Value: f.SHA256}},
+			LicenseConcluded:   noAssertion,
+			FileCopyrightText:  noAssertion,
+		})
+		rel("Package-base", "CONTAINS", id)
+	}
+	for _, m := range c.Modules {
+		p := pkg("base-module-"+m.Path, m.Path, m.Version, "https://proxy.golang.org/"+m.Path+"/@v/"+m.Version+".zip")
+		p.PrimaryPackagePurpose = "LIBRARY"
+		p.PackageExternalReferences = []*spdx.PackageExternalReference{purl("pkg:golang/" + m.Path + "@" + m.Version)}
+		doc.Packages = append(doc.Packages, p)
+		rel("Package-base", "GENERATED_FROM", string(p.PackageSPDXIdentifier))
+	}
+	for _, dp := range c.Packages {
+		p := pkg("deb-"+dp.Name+"-"+dp.Architecture, dp.Name, dp.Version, noAssertion)
+		p.PrimaryPackagePurpose = "OPERATING-SYSTEM"
+		p.PackageExternalReferences = []*spdx.PackageExternalReference{purl(fmt.Sprintf("pkg:deb/debian/%s@%s?arch=%s", dp.Name, dp.Version, dp.Architecture))}
+		doc.Packages = append(doc.Packages, p)
+		rel("Package-base", "CONTAINS", string(p.PackageSPDXIdentifier))
+	}
+}
+
+// pkg is a package whose licensing this SBOM makes no claim about.
+func pkg(id, name, version, download string) *spdx.Package {
+	return &spdx.Package{
+		PackageName:               name,
+		PackageSPDXIdentifier:     common.ElementID("Package-" + spdxID(id)),
+		PackageVersion:            version,
+		PackageDownloadLocation:   download,
+		FilesAnalyzed:             false,
+		IsFilesAnalyzedTagPresent: true,
+		PackageLicenseConcluded:   noAssertion,
+		PackageLicenseDeclared:    noAssertion,
+		PackageCopyrightText:      noAssertion,
+	}
+}
+
+// spdxID keeps what SPDX allows in an identifier: letters, digits, '.', '-'.
+func spdxID(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('-')
+		}
+	}
+	return b.String()
+}
+
+func purl(locator string) *spdx.PackageExternalReference {
+	return &spdx.PackageExternalReference{Category: "PACKAGE-MANAGER", RefType: "purl", Locator: locator}
+}
+
+// h1Hex turns a go.sum "h1:" hash (base64 SHA-256) into hex.
+func h1Hex(sum string) (string, bool) {
+	b, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(sum, "h1:"))
+	if !strings.HasPrefix(sum, "h1:") || err != nil || len(b) != sha256.Size {
+		return "", false
+	}
+	return hex.EncodeToString(b), true
+}
+
+// JSON is the document as SPDX JSON, indented, the same bytes for the
+// same document.
+func JSON(doc *spdx.Document) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := spdxjson.Write(doc, &buf, spdxjson.Indent("  ")); err != nil {
+		return nil, fmt.Errorf("writing the SBOM: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// WriteFile writes the document under a temporary name, then renames it.
+func WriteFile(path string, data []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,226 @@
+package sbom
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"debug/buildinfo"
+	"encoding/hex"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	spdxjson "github.com/spdx/tools-golang/json"
+	"github.com/spdx/tools-golang/spdxlib"
+
+	"github.com/lehus1/devops-info-service-go/internal/binary"
+	"github.com/lehus1/devops-info-service-go/internal/image"
+)
+
+// withDeps builds a small program that compiles in a module, offline from
+// the module cache, so that the SBOM has something to list.
+func withDeps(t *testing.T) binary.Artifact {
+	t.Helper()
+	dir := t.TempDir()
+	root, _ := filepath.Abs("../..")
+	modVersion := strings.TrimSpace(run(t, root, "go", "list", "-m", "-f", "{{.Version}}", "golang.org/x/mod"))
+	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/withdeps\n\ngo 1.26\n\nrequire golang.org/x/mod "+modVersion+"\n"), 0o644)
+	sum := run(t, root, "grep", "^golang.org/x/mod "+modVersion+" ", filepath.Join(root, "go.sum"))
+	os.WriteFile(filepath.Join(dir, "go.sum"), []byte(sum), 0o644)
+	os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main\n\nimport \"golang.org/x/mod/semver\"\n\nfunc main() { println(semver.IsValid(\"v1.0.0\")) }\n"), 0o644)
+	out := filepath.Join(dir, "withdeps")
+	cmd := exec.Command("go", "build", "-trimpath", "-o", out, ".")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building the test program: %v\n%s", err, b)
+	}
+	data, _ := os.ReadFile(out)
+	return binary.Artifact{Platform: binary.Platform{OS: "linux", Arch: "amd64"}, Path: out, SHA256: sha(data), Size: int64(len(data))}
+}
+
+func run(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s: %v", strings.Join(args, " "), err)
+	}
+	return string(out)
+}
+
+func sha(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+var staticContents = func() image.Contents {
+	b, _ := image.ResolveBase(context.Background(), "static", image.Gzip)
+	c, _ := b.Contents(image.OCIPlatform(binary.Platform{OS: "linux", Arch: "amd64"}))
+	return c
+}()
+
+func input(bin binary.Artifact) Input {
+	return Input{Binary: bin, Version: "1.2.3", Commit: "0123456789abcdef0123456789abcdef01234567", Source: "https://example.com/svc",
+		Created: time.Unix(1700000000, 0), Base: staticContents, Platform: "linux/amd64"}
+}
+
+// The SBOM lists exactly the modules that `go version -m` finds in the binary.
+func TestModulesAreExactlyTheBinarys(t *testing.T) {
+	bin := withDeps(t)
+	doc, err := Document(input(bin))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, line := range strings.Split(run(t, ".", "go", "version", "-m", bin.Path), "\n") {
+		if f := strings.Fields(line); len(f) >= 3 && f[0] == "dep" {
+			want = append(want, f[1]+"@"+f[2])
+		}
+	}
+	var got []string
+	for _, p := range doc.Packages {
+		if strings.HasPrefix(string(p.PackageSPDXIdentifier), "Package-module-") {
+			got = append(got, p.PackageName+"@"+p.PackageVersion)
+			if len(p.PackageChecksums) != 1 || len(p.PackageChecksums[0].Value) != 64 {
+				t.Errorf("module %s has checksums %v, want its go.sum hash as SHA256 hex", p.PackageName, p.PackageChecksums)
+			}
+		}
+	}
+	if len(want) == 0 {
+		t.Fatal("the test program has no dependencies; the test proves nothing")
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("modules (-go version -m +SBOM):\n%s", diff)
+	}
+	bi, _ := buildinfo.ReadFile(bin.Path)
+	for _, p := range doc.Packages {
+		if p.PackageName == "go" && "go"+p.PackageVersion != bi.GoVersion {
+			t.Errorf("go package version %q, binary built with %s", p.PackageVersion, bi.GoVersion)
+		}
+	}
+}
+
+// The document is valid SPDX 2.3, reads back, and is the same bytes twice.
+func TestDocumentIsValidAndDeterministic(t *testing.T) {
+	bin := withDeps(t)
+	var outs [][]byte
+	for range 2 {
+		doc, err := Document(input(bin))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := spdxlib.ValidateDocument(doc); err != nil {
+			t.Errorf("ValidateDocument: %v", err)
+		}
+		b, err := JSON(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs = append(outs, b)
+	}
+	if !bytes.Equal(outs[0], outs[1]) {
+		t.Errorf("two SBOMs of the same build differ")
+	}
+	back, err := spdxjson.Read(bytes.NewReader(outs[0]))
+	if err != nil {
+		t.Fatalf("reading the SBOM back: %v", err)
+	}
+	for _, want := range []string{`"spdxVersion": "SPDX-2.3"`, `"created": "2023-11-14T22:13:20Z"`, `"documentNamespace": "https://example.com/svc/spdx/1.2.3/linux-amd64/`,
+		`pkg:golang/example.com/withdeps@v1.2.3`, `"fileName": "./etc/ssl/certs/ca-certificates.crt"`, `pkg:golang/golang.org/x/crypto/x509roots/fallback@`} {
+		if !bytes.Contains(outs[0], []byte(want)) {
+			t.Errorf("SBOM lacks %s", want)
+		}
+	}
+	if back.DocumentName != "devops-info-service-1.2.3-linux-amd64" {
+		t.Errorf("read back name %q", back.DocumentName)
+	}
+}
+
+func TestBaseKinds(t *testing.T) {
+	bin := withDeps(t)
+	tests := []struct {
+		name string
+		base image.Contents
+		want []string
+		not  []string
+	}{
+		{"registry base with packages", image.Contents{Name: "gcr.io/distroless/static-debian12:nonroot", Digest: "sha256:" + strings.Repeat("ab", 32),
+			Packages: []image.Package{{Name: "base-files", Version: "12.4+deb12u5", Architecture: "amd64"}}},
+			[]string{"pkg:deb/debian/base-files@12.4+deb12u5?arch=amd64", "pkg:oci/static-debian12@sha256%3A" + strings.Repeat("ab", 32) + "?repository_url=gcr.io/distroless/static-debian12"},
+			[]string{"ca-certificates.crt"}},
+		{"scratch", image.Contents{Name: "scratch"}, nil, []string{"Package-base", "ca-certificates.crt"}},
+	}
+	for _, tt := range tests {
+		in := input(bin)
+		in.Base = tt.base
+		doc, err := Document(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := spdxlib.ValidateDocument(doc); err != nil {
+			t.Errorf("%s: ValidateDocument: %v", tt.name, err)
+		}
+		b, _ := JSON(doc)
+		for _, w := range tt.want {
+			if !bytes.Contains(b, []byte(w)) {
+				t.Errorf("%s: SBOM lacks %s", tt.name, w)
+			}
+		}
+		for _, n := range tt.not {
+			if bytes.Contains(b, []byte(n)) {
+				t.Errorf("%s: SBOM has %s", tt.name, n)
+			}
+		}
+	}
+}
+
+func TestDocumentErrors(t *testing.T) {
+	in := input(binary.Artifact{Path: filepath.Join(t.TempDir(), "missing")})
+	if _, err := Document(in); err == nil || !strings.Contains(err.Error(), "reading the build information") {
+		t.Errorf("Document(missing binary) = %v", err)
+	}
+	for _, bad := range []string{"", "h1:notbase64!", "h2:AAAA"} {
+		if _, ok := h1Hex(bad); ok {
+			t.Errorf("h1Hex(%q) accepted", bad)
+		}
+	}
+	dir := t.TempDir()
+	if err := WriteFile(filepath.Join(dir, "x.spdx.json"), []byte("{}")); err != nil {
+		t.Fatal(err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("WriteFile left %d entries, want 1", len(entries))
+	}
+	if err := WriteFile(filepath.Join(dir, "no", "such", "dir"), nil); err == nil {
+		t.Errorf("WriteFile into a missing folder = nil error")
+	}
+}
+
+func TestAttachWritesTheFile(t *testing.T) {
+	bin := withDeps(t)
+	base, err := image.ResolveBase(t.Context(), "static", image.Gzip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := Build{Dir: filepath.Join(t.TempDir(), "sbom"), Binaries: []binary.Artifact{bin}, Base: base, Version: "1.2.3", Commit: "abc", Created: time.Unix(0, 0)}
+	m := image.OCIPlatform(bin.Platform)
+	subject := v1.Descriptor{MediaType: "application/vnd.oci.image.manifest.v1+json", Size: 10, Digest: v1.Hash{Algorithm: "sha256", Hex: strings.Repeat("0", 64)}}
+	a, err := b.Attach(m, subject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, err := os.ReadFile(Path(b.Dir, bin.Platform))
+	if err != nil || !bytes.Equal(file, a.Data) || a.ArtifactType != MediaType || a.Subject.Digest != subject.Digest {
+		t.Errorf("Attach() = %s with %d bytes; file %d bytes, %v", a.ArtifactType, len(a.Data), len(file), err)
+	}
+	if _, err := b.Attach(v1.Platform{OS: "linux", Architecture: "s390x"}, subject); err == nil {
+		t.Errorf("Attach(a platform without a binary) = nil error")
+	}
+}

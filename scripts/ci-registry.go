@@ -20,6 +20,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -77,14 +79,35 @@ func check(repository string) {
 	if len(tags) == 0 {
 		log.Fatalf("%s has no tags", repo)
 	}
+	images, sboms := 0, 0
 	for _, t := range tags {
 		d, err := remote.Head(repo.Tag(t), opts...)
 		if err != nil {
 			log.Fatalf("reading %s back: %v", repo.Tag(t), err)
 		}
-		if d.Digest != desc.Digest {
-			log.Fatalf("%s names %s, dist/oci holds %s", repo.Tag(t), d.Digest, desc.Digest)
+		switch {
+		case referrerTag.MatchString(t) && strings.HasSuffix(t, ".sbom"):
+			// An SBOM for a registry without the referrers API.
+			raw, err := remote.Get(repo.Tag(t), opts...)
+			if err != nil || !strings.Contains(string(raw.Manifest), `"artifactType":"application/spdx+json"`) {
+				log.Fatalf("%s is not an SPDX SBOM: %v", repo.Tag(t), err)
+			}
+			sboms++
+			fmt.Printf("read back %s: an SBOM, %s\n", repo.Tag(t), d.Digest)
+		case referrerTag.MatchString(t):
+			fmt.Printf("read back %s: the referrers index, %s\n", repo.Tag(t), d.Digest)
+		default:
+			if d.Digest != desc.Digest {
+				log.Fatalf("%s names %s, dist/oci holds %s", repo.Tag(t), d.Digest, desc.Digest)
+			}
+			images++
+			fmt.Printf("read back %s: %s\n", repo.Tag(t), d.Digest)
 		}
-		fmt.Printf("read back %s: %s\n", repo.Tag(t), d.Digest)
+	}
+	if images == 0 || sboms == 0 {
+		log.Fatalf("%s has %d image tags and %d SBOM tags; want some of each", repo, images, sboms)
 	}
 }
+
+// referrerTag is the fallback tag of a registry without the referrers API.
+var referrerTag = regexp.MustCompile(`^sha256-[0-9a-f]{64}(\.[a-z]+)?$`)

@@ -42,9 +42,10 @@ var Default = Build
 // Build compiles the service and assembles its image into dist/oci (env: BASE_IMAGE, PLATFORMS, VERSION, IMAGE).
 //
 // Binaries go to dist/bin/<os>_<arch>/, the multi-platform OCI layout to
-// dist/oci (tagged with the version), a `docker load`-able tarball of the
-// host's platform to dist/image.tar. The index digest goes to stdout,
-// progress to stderr. An unchanged build reuses the last image.
+// dist/oci (tagged with the version, each platform's SBOM attached), the
+// SBOMs to dist/sbom/, a `docker load`-able tarball of the host's platform
+// to dist/image.tar. The index digest goes to stdout, progress to stderr.
+// An unchanged build reuses the last image.
 func Build(ctx context.Context) error {
 	cfg, err := settings.Load(ctx, ".", os.Getenv)
 	if err != nil {

@@ -16,6 +16,9 @@ type Plan struct {
 	Digest name.Digest
 	Tags   []name.Tag
 	Blobs  []Blob
+	// Attach are the documents (SBOMs) that would go along, by digest,
+	// each with its type and the manifest it is about.
+	Attach []string
 }
 
 // Blob is one blob of the image and whether the registry has it.
@@ -35,6 +38,13 @@ func MakePlan(ctx context.Context, idx v1.ImageIndex, repo name.Repository, tags
 		return Plan{}, err
 	}
 	p := Plan{Digest: repo.Digest(d.String())}
+	for _, a := range o.artifacts {
+		subject, err := a.Subject()
+		if err != nil {
+			return Plan{}, err
+		}
+		p.Attach = append(p.Attach, fmt.Sprintf("%s (%s) to %s", a.Descriptor.Digest, a.Descriptor.ArtifactType, subject))
+	}
 	for _, t := range tags {
 		p.Tags = append(p.Tags, repo.Tag(t))
 	}
@@ -105,6 +115,9 @@ func (p Plan) Write(w io.Writer) {
 	fmt.Fprintf(w, "would push %s\n", p.Digest)
 	for _, t := range p.Tags {
 		fmt.Fprintf(w, "would tag  %s\n", t)
+	}
+	for _, a := range p.Attach {
+		fmt.Fprintf(w, "would attach %s\n", a)
 	}
 	var up, upBytes int64
 	for _, b := range p.Blobs {

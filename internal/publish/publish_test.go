@@ -201,7 +201,9 @@ func TestDryRunWritesNothing(t *testing.T) {
 	rec, host := newRegistry(t)
 	repo, _ := Repository(host+"/svc", nil)
 	idx := testIndex(t)
-	plan, err := MakePlan(t.Context(), idx, repo, []string{"1.0.0"}, fast)
+	im, _ := idx.IndexManifest()
+	art, _ := image.NewArtifact(image.Attachment{Subject: im.Manifests[0], ArtifactType: "application/spdx+json", Data: []byte("{}")})
+	plan, err := MakePlan(t.Context(), idx, repo, []string{"1.0.0"}, fast, WithArtifacts(art))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +212,8 @@ func TestDryRunWritesNothing(t *testing.T) {
 	}
 	var out strings.Builder
 	plan.Write(&out)
-	if len(plan.Blobs) != 5 || !strings.Contains(out.String(), "5 of 5 blobs to upload") || !strings.Contains(out.String(), "would tag  "+host+"/svc:1.0.0") {
+	if len(plan.Blobs) != 5 || !strings.Contains(out.String(), "5 of 5 blobs to upload") || !strings.Contains(out.String(), "would tag  "+host+"/svc:1.0.0") ||
+		!strings.Contains(out.String(), "would attach "+art.Descriptor.Digest.String()+" (application/spdx+json) to "+im.Manifests[0].Digest.String()) {
 		t.Errorf("plan = %s", out.String())
 	}
 	if _, err := Push(t.Context(), idx, repo, []string{"1.0.0"}, fast); err != nil {

@@ -69,6 +69,9 @@ func Build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := sbom.Prune(cfg.SBOMDir(), cfg.Platforms); err != nil {
+		return err
+	}
 	fmt.Println(digest)
 	return nil
 }

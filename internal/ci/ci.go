@@ -65,7 +65,7 @@ func summarize(w io.Writer, results []Result) {
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "step\tresult\ttime\t")
-	var passed, failed, skipped int
+	var passed, failed, skipped, notRun int
 	var total time.Duration
 	for _, r := range results {
 		status := r.Status
@@ -83,10 +83,16 @@ func summarize(w io.Writer, results []Result) {
 			passed++
 		case "FAILED":
 			failed++
-		default:
+		case "skipped":
 			skipped++
+		default:
+			notRun++
 		}
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "total %.1fs\nci: %d passed, %d failed, %d skipped\n", total.Seconds(), passed, failed, skipped)
+	fmt.Fprintf(w, "total %.1fs\n", total.Seconds())
+	if notRun > 0 {
+		fmt.Fprintf(w, "%d not run after the failure\n", notRun)
+	}
+	fmt.Fprintf(w, "ci: %d passed, %d failed, %d skipped\n", passed, failed, skipped)
 }

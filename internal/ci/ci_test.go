@@ -35,7 +35,7 @@ func TestRun(t *testing.T) {
 			"", "ci: 2 passed, 0 failed, 1 skipped\n"},
 		{"failure stops the rest", []Step{step("lint", nil), step("test", errors.New("2 tests failed")), step("build", nil)}, []string{"lint", "test"},
 			[]Result{{Name: "lint", Status: "ok"}, {Name: "test", Status: "FAILED", Reason: "2 tests failed"}, {Name: "build", Status: "not run", Reason: "an earlier step failed"}},
-			"test: 2 tests failed", "ci: 1 passed, 1 failed, 1 skipped\n"},
+			"test: 2 tests failed", "1 not run after the failure\nci: 1 passed, 1 failed, 0 skipped\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

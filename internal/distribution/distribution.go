@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -65,8 +66,15 @@ func Start(dir, user, password string) (*Server, error) {
 	if err := os.WriteFile(filepath.Join(dir, "config.yml"), []byte(config), 0o600); err != nil {
 		return nil, err
 	}
+	// Its log goes to a file: even at level error it logs every 404 that a
+	// client's existence check gets, which is no news.
+	logFile, err := os.Create(filepath.Join(dir, "registry.log"))
+	if err != nil {
+		return nil, err
+	}
+	defer logFile.Close()
 	s.cmd = exec.Command(bin, "serve", filepath.Join(dir, "config.yml"))
-	s.cmd.Stdout, s.cmd.Stderr = os.Stderr, os.Stderr
+	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
 	if err := s.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting %s: %w", Binary, err)
 	}
@@ -80,7 +88,8 @@ func Start(dir, user, password string) (*Server, error) {
 		select {
 		case err := <-s.exited:
 			s.exited <- err
-			return nil, fmt.Errorf("%s exited before serving on %s: %v", Binary, s.Addr, err)
+			log, _ := os.ReadFile(filepath.Join(dir, "registry.log"))
+			return nil, fmt.Errorf("%s exited before serving on %s: %v: %s", Binary, s.Addr, err, strings.TrimSpace(string(log)))
 		case <-time.After(25 * time.Millisecond):
 		}
 	}

@@ -3,6 +3,7 @@ package image
 import (
 	"archive/tar"
 	"bufio"
+	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -31,9 +32,9 @@ type Contents struct {
 
 // File is one file of a base.
 type File struct {
-	Path   string
-	SHA256 string
-	Size   int64
+	Path         string
+	SHA1, SHA256 string // SPDX wants both
+	Size         int64
 }
 
 // Package is one package a base declares.
@@ -60,8 +61,8 @@ func (b *Base) Contents(p v1.Platform) (Contents, error) {
 			if f.typ != tar.TypeReg {
 				continue
 			}
-			sum := sha256.Sum256(f.data)
-			c.Files = append(c.Files, File{Path: "/" + f.name, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(f.data))})
+			s1, s256 := sha1.Sum(f.data), sha256.Sum256(f.data)
+			c.Files = append(c.Files, File{Path: "/" + f.name, SHA1: hex.EncodeToString(s1[:]), SHA256: hex.EncodeToString(s256[:]), Size: int64(len(f.data))})
 		}
 		c.Modules = []Module{{Path: caModule, Version: caVersion()}}
 		return c, nil

@@ -60,3 +60,24 @@ func (b Build) Attach(p v1.Platform, m v1.Descriptor) (image.Attachment, error) 
 	}
 	return image.Attachment{Subject: m, ArtifactType: MediaType, Data: data}, nil
 }
+
+// Prune removes the SBOMs in dir of platforms no longer built, so that
+// dist/sbom describes what dist/oci holds.
+func Prune(dir string, platforms []binary.Platform) error {
+	keep := map[string]bool{}
+	for _, p := range platforms {
+		keep[Path(dir, p)] = true
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "*.spdx.json"))
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		if !keep[f] {
+			if err := os.Remove(f); err != nil {
+				return fmt.Errorf("removing the stale SBOM %s: %w", f, err)
+			}
+		}
+	}
+	return nil
+}

@@ -7,9 +7,8 @@ package sbom
 
 import (
 	"bytes"
-	"crypto/sha256"
+	"crypto/sha1"
 	"debug/buildinfo"
-	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"os"
@@ -95,9 +94,10 @@ func Document(in Input) (*spdx.Document, error) {
 	for _, m := range Modules(bi) {
 		p := pkg("module-"+m.Path, m.Path, m.Version, "https://proxy.golang.org/"+m.Path+"/@v/"+m.Version+".zip")
 		p.PrimaryPackagePurpose = "LIBRARY"
-		if sum, ok := h1Hex(m.Sum); ok {
-			p.PackageChecksums = []common.Checksum{{Algorithm: common.SHA256, Value: sum}}
-			p.PackageComment = "Checksum: the module's go.sum hash " + m.Sum + ", in hex."
+		// go.sum's h1 hash is over the module's file tree, not over any
+		// one file, so it is no SPDX checksum: it goes in the comment.
+		if m.Sum != "" {
+			p.PackageComment = "go.sum hash: " + m.Sum
 		}
 		p.PackageExternalReferences = []*spdx.PackageExternalReference{purl("pkg:golang/" + m.Path + "@" + m.Version)}
 		doc.Packages = append(doc.Packages, p)
@@ -150,13 +150,27 @@ func addBase(doc *spdx.Document, c image.Contents, rel func(a, kind, b string)) 
 	}
 	doc.Packages = append(doc.Packages, base)
 	rel("Package-image", "CONTAINS", "Package-base")
+	if len(c.Files) > 0 {
+		// A package that contains files must say it analysed them, with
+		// the SPDX verification code over their SHA-1s.
+		base.FilesAnalyzed = true
+		var sums []string
+		for _, f := range c.Files {
+			sums = append(sums, f.SHA1)
+		}
+		sort.Strings(sums)
+		code := sha1.Sum([]byte(strings.Join(sums, "")))
+		base.PackageVerificationCode = &common.PackageVerificationCode{Value: hex.EncodeToString(code[:])}
+		base.PackageLicenseInfoFromFiles = []string{noAssertion}
+	}
 	for _, f := range c.Files {
 		id := "File-base" + strings.NewReplacer("/", "-", ".", "-").Replace(f.Path)
 		doc.Files = append(doc.Files, &spdx.File{
 			FileName:           "." + f.Path,
 			FileSPDXIdentifier: common.ElementID(id),
-			Checksums:          []common.Checksum{{Algorithm: common.SHA256, Value: f.SHA256}},
+			Checksums:          []common.Checksum{{Algorithm: common.SHA1, Value: f.SHA1}, {Algorithm: common.SHA256, Value: f.SHA256}},
 			LicenseConcluded:   noAssertion,
+			LicenseInfoInFiles: []string{noAssertion},
 			FileCopyrightText:  noAssertion,
 		})
 		rel("Package-base", "CONTAINS", id)
@@ -207,15 +221,6 @@ func spdxID(s string) string {
 
 func purl(locator string) *spdx.PackageExternalReference {
 	return &spdx.PackageExternalReference{Category: "PACKAGE-MANAGER", RefType: "purl", Locator: locator}
-}
-
-// h1Hex turns a go.sum "h1:" hash (base64 SHA-256) into hex.
-func h1Hex(sum string) (string, bool) {
-	b, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(sum, "h1:"))
-	if !strings.HasPrefix(sum, "h1:") || err != nil || len(b) != sha256.Size {
-		return "", false
-	}
-	return hex.EncodeToString(b), true
 }
 
 // JSON is the document as SPDX JSON, indented, the same bytes for the

@@ -517,3 +517,23 @@ func TestMissingLayoutSaysBuild(t *testing.T) {
 		t.Errorf("Compare(missing layout) = %v, want the build hint", err)
 	}
 }
+
+func TestRecordedBaselineOnPurpose(t *testing.T) {
+	img, _ := knownImage(t, "amd64")
+	dir := writeLayout(t, img)
+	// A transport that fails the test if it is used: no network at all.
+	r, err := Compare(t.Context(), "oci:"+dir, "recorded:python:3.13-slim", nil, WithRemote(remote.WithTransport(roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		t.Errorf("recorded: baseline made a request to %s", req.URL)
+		return nil, fmt.Errorf("no")
+	}))))
+	if err != nil || r.Comparisons[0].Baseline.Compressed != 42961458 {
+		t.Fatalf("Compare(recorded:) = %v, %v", r, err)
+	}
+	if _, err := Compare(t.Context(), "oci:"+dir, "recorded:alpine:3", nil); err == nil || !strings.Contains(err.Error(), `no figures are recorded for "alpine:3"`) {
+		t.Errorf("Compare(recorded:alpine:3) = %v", err)
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -81,7 +81,7 @@ func (r *Record) Image(platform string) (Image, error) {
 		Platform: platform,
 		Digest:   p.ManifestDigest,
 		Origin:   "recorded",
-		Note: fmt.Sprintf("recorded, not measured: the registry could not be reached; figures from %s; index %s, manifest %s; compressed size is the layers only (the config's size was not published)",
+		Note: fmt.Sprintf("recorded, not measured: figures from %s; index %s, manifest %s; compressed size is the layers only (the config's size was not published)",
 			r.Source, r.IndexDigest, p.ManifestDigest),
 	}
 	for _, l := range p.Layers {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -32,8 +33,9 @@ type Base struct {
 	ID string
 
 	compression Compression
-	index       v1.ImageIndex // nil for single-image and built-in bases
-	image       v1.Image      // a single-platform base
+	static      func() (v1.Layer, error) // the static base's layer, made once
+	index       v1.ImageIndex            // nil for single-image and built-in bases
+	image       v1.Image                 // a single-platform base
 }
 
 type baseOptions struct {
@@ -82,6 +84,7 @@ func ResolveBase(ctx context.Context, nameArg string, c Compression, opts ...Bas
 	switch {
 	case nameArg == "static":
 		b.ID = "static " + caVersion() + " " + string(c)
+		b.static = sync.OnceValues(func() (v1.Layer, error) { return staticLayer(c) })
 		return b, nil
 	case nameArg == "scratch":
 		b.ID = "scratch"
@@ -234,7 +237,11 @@ func (b *Base) Check(ps []v1.Platform) error {
 func (b *Base) Image(p v1.Platform) (v1.Image, error) {
 	switch {
 	case b.Name == "static":
-		return staticBase(p, b.compression)
+		l, err := b.static()
+		if err != nil {
+			return nil, err
+		}
+		return staticBase(p, l)
 	case b.Name == "scratch":
 		return scratchBase(p)
 	case b.image != nil:

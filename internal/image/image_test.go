@@ -324,7 +324,11 @@ func pushIndexBase(t *testing.T, ref string) {
 	t.Helper()
 	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
 	for _, p := range []binary.Platform{amd64, arm64} {
-		img, err := staticBase(OCIPlatform(p), Gzip)
+		l, err := staticLayer(Gzip)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := staticBase(OCIPlatform(p), l)
 		if err != nil {
 			t.Fatal(err)
 		}

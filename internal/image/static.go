@@ -84,17 +84,19 @@ func staticFiles() []file {
 // its layer has one digest across builds and registries store it once.
 var staticLayerTime = time.Unix(0, 0).UTC()
 
-// staticBase makes the built-in base for the platform: no shell, no package
-// manager, just what a static Go service needs.
-func staticBase(p v1.Platform, c Compression) (v1.Image, error) {
+// staticLayer is the built-in base's one layer, the same for every
+// platform: made and compressed once per build (Base keeps it).
+func staticLayer(c Compression) (v1.Layer, error) {
 	tb, err := makeTar(staticFiles(), staticLayerTime)
 	if err != nil {
 		return nil, err
 	}
-	l, err := newLayer(tb, c, layerMediaType(c, types.OCIManifestSchema1))
-	if err != nil {
-		return nil, err
-	}
+	return newLayer(tb, c, layerMediaType(c, types.OCIManifestSchema1))
+}
+
+// staticBase makes the built-in base for the platform from its layer: no
+// shell, no package manager, just what a static Go service needs.
+func staticBase(p v1.Platform, l v1.Layer) (v1.Image, error) {
 	_, certs := caBundle()
 	img, err := mutate.Append(ociEmpty(), mutate.Addendum{Layer: l, History: v1.History{
 		Created:   v1.Time{Time: staticLayerTime},
@@ -104,20 +106,17 @@ func staticBase(p v1.Platform, c Compression) (v1.Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	cf, err := img.ConfigFile()
-	if err != nil {
-		return nil, err
-	}
-	cf = cf.DeepCopy()
-	cf.OS, cf.Architecture, cf.Variant = p.OS, p.Architecture, p.Variant
-	cf.Created = v1.Time{Time: staticLayerTime}
-	cf.Config.Env = []string{"PATH=" + defaultPath, "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"}
-	return mutate.ConfigFile(img, cf)
+	return forPlatform(img, p, "PATH="+defaultPath, "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt")
 }
 
 // scratchBase is the empty base for the platform.
 func scratchBase(p v1.Platform) (v1.Image, error) {
-	img := ociEmpty()
+	return forPlatform(ociEmpty(), p)
+}
+
+// forPlatform sets a built-in base's platform, creation time and
+// environment.
+func forPlatform(img v1.Image, p v1.Platform, env ...string) (v1.Image, error) {
 	cf, err := img.ConfigFile()
 	if err != nil {
 		return nil, err
@@ -125,6 +124,9 @@ func scratchBase(p v1.Platform) (v1.Image, error) {
 	cf = cf.DeepCopy()
 	cf.OS, cf.Architecture, cf.Variant = p.OS, p.Architecture, p.Variant
 	cf.Created = v1.Time{Time: staticLayerTime}
+	if len(env) > 0 {
+		cf.Config.Env = env
+	}
 	return mutate.ConfigFile(img, cf)
 }
 

@@ -156,6 +156,10 @@ func Push(ctx context.Context) error {
 // It stops at the first failure and closes with each step's result and
 // duration. Without credentials, push is skipped and the summary says why.
 func Ci(ctx context.Context) error {
+	var opts []ci.Option
+	if os.Getenv("GITHUB_ACTIONS") == "true" {
+		opts = append(opts, ci.WithGitHubActions(os.Getenv("GITHUB_STEP_SUMMARY")))
+	}
 	_, err := ci.Run(ctx, os.Stdout, []ci.Step{
 		{Name: "lint", Run: Lint},
 		{Name: "test", Run: Test},
@@ -169,7 +173,7 @@ func Ci(ctx context.Context) error {
 		}},
 		{Name: "sizecompare", Run: Sizecompare},
 		{Name: "push", Run: Push, Skip: func() string { return publish.NoCredentials(os.Getenv) }},
-	})
+	}, opts...)
 	return err
 }
 
@@ -222,7 +226,7 @@ func Test(ctx context.Context) error {
 
 // Lint checks formatting (gofmt), correctness (go vet), style (staticcheck) and the CI workflow (actionlint).
 func Lint(ctx context.Context) error {
-	return lint.Run(ctx, ".", lint.WithOutput(os.Stderr))
+	return lint.Run(ctx, ".", lint.WithOutput(os.Stderr), lint.WithShellcheckRequired(os.Getenv("CI") == "true"))
 }
 
 // Clean removes dist/, everything the pipeline writes.

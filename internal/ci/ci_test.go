@@ -3,6 +3,9 @@ package ci
 import (
 	"context"
 	"errors"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -60,5 +63,51 @@ func TestRun(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// In GitHub Actions each step's log is folded, a failure is annotated and
+// the closing table lands in the job summary.
+func TestRunInGitHubActions(t *testing.T) {
+	summary := filepath.Join(t.TempDir(), "summary.md")
+	os.WriteFile(summary, []byte("before\n"), 0o644)
+	steps := []Step{
+		{Name: "lint", Run: func(context.Context) error { return nil }},
+		{Name: "test", Run: func(context.Context) error { return errors.New("2 failed: a, b\n100% sure") }},
+		{Name: "push", Run: func(context.Context) error { return nil }},
+	}
+	var out strings.Builder
+	if _, err := Run(t.Context(), &out, steps, WithGitHubActions(summary)); err == nil {
+		t.Fatal("Run() = nil, want the test step's failure")
+	}
+	for _, want := range []string{"::group::lint\n==> lint\n::endgroup::\n", "::group::test\n", "::error title=test::2 failed: a, b%0A100%25 sure\n"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("Run() output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "::group::push") {
+		t.Errorf("Run() output opens a group for a step that did not run:\n%s", out.String())
+	}
+	got, _ := os.ReadFile(summary)
+	want := "before\n### go tool mage ci\n\n| step | result | time |\n|---|---|---|\n| lint | ok |"
+	if !strings.HasPrefix(string(got), want) || !strings.Contains(string(got), "| test | FAILED: 2 failed: a, b 100% sure |") ||
+		!strings.Contains(string(got), "| push | not run: an earlier step failed | - |") {
+		t.Errorf("job summary = %q, want it to start %q and hold every step", got, want)
+	}
+}
+
+func TestRunSummaryUnwritable(t *testing.T) {
+	steps := []Step{{Name: "lint", Run: func(context.Context) error { return nil }}}
+	_, err := Run(t.Context(), io.Discard, steps, WithGitHubActions(filepath.Join(t.TempDir(), "no", "such", "dir")))
+	if err == nil || !strings.Contains(err.Error(), "writing the job summary") {
+		t.Errorf("Run(unwritable summary) = %v, want an error about the job summary", err)
+	}
+}
+
+func TestRunOutsideActionsHasNoCommands(t *testing.T) {
+	var out strings.Builder
+	Run(t.Context(), &out, []Step{{Name: "lint", Run: func(context.Context) error { return errors.New("x") }}})
+	if strings.Contains(out.String(), "::") {
+		t.Errorf("Run() without WithGitHubActions printed workflow commands:\n%s", out.String())
 	}
 }

@@ -12,12 +12,15 @@ import (
 type Contract struct {
 	Base        string // the FROM image
 	BuilderBase string // the FROM image of the stage the binary is copied from
-	User        string // must not be root
-	Workdir     string
-	Port        string   // as in EXPOSE, without /tcp
-	Entrypoint  []string // exec form
-	Healthcheck []string // exec form, without the leading "CMD"
-	Labels      []string // keys that must be set to something
+	// BuilderPlatform is that stage's FROM --platform: "$BUILDPLATFORM"
+	// makes it cross-compile natively rather than run under emulation.
+	BuilderPlatform string
+	User            string // must not be root
+	Workdir         string
+	Port            string   // as in EXPOSE, without /tcp
+	Entrypoint      []string // exec form
+	Healthcheck     []string // exec form, without the leading "CMD"
+	Labels          []string // keys that must be set to something
 }
 
 // Check lists how the Dockerfile, with its default build arguments, breaks c.
@@ -113,6 +116,8 @@ func (f *File) Check(c Contract) ([]string, error) {
 			got = stages[i].Base
 		}
 		bad("build stage %q: FROM %q, want %s", copiedFrom, got, c.BuilderBase)
+	} else if stages[i].Platform != c.BuilderPlatform {
+		bad("build stage %q: FROM --platform=%q, want --platform=%s (cross-compile natively, not under emulation)", copiedFrom, stages[i].Platform, c.BuilderPlatform)
 	}
 	return problems, nil
 }

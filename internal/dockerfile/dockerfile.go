@@ -41,8 +41,11 @@ func Parse(r io.Reader) (*File, error) {
 type Stage struct {
 	Name string
 	// Base is the FROM image or stage, expanded.
-	Base  string
-	Steps []Step
+	Base string
+	// Platform is FROM's --platform as written, such as "$BUILDPLATFORM";
+	// BuildKit fills in its automatic platform arguments.
+	Platform string
+	Steps    []Step
 }
 
 // Step is one instruction, expanded, with the ARG and ENV values in force
@@ -76,7 +79,7 @@ func (f *File) Stages(buildArgs map[string]string) ([]Stage, error) {
 		if err != nil {
 			return nil, fmt.Errorf("expanding FROM %s: %w", st.BaseName, err)
 		}
-		s := Stage{Name: st.Name, Base: base}
+		s := Stage{Name: st.Name, Base: base, Platform: st.Platform}
 		env := map[string]string{}
 		for _, cmd := range st.Commands {
 			expand := func(word string) (string, error) {

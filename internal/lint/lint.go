@@ -5,6 +5,7 @@ package lint
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"go/format"
 	"io"
@@ -15,10 +16,12 @@ import (
 )
 
 type options struct {
-	output    io.Writer
-	packages  []string
-	tags      string
-	workflows string
+	output io.Writer
+	// needShellcheck makes a missing shellcheck an error, not a warning.
+	needShellcheck bool
+	packages       []string
+	tags           string
+	workflows      string
 }
 
 // Option changes how Run works.
@@ -33,6 +36,13 @@ func WithPackages(patterns ...string) Option { return func(o *options) { o.packa
 // WithWorkflows sets the glob of GitHub Actions workflows that actionlint
 // checks, relative to the module. Default ".github/workflows/*.y*ml".
 func WithWorkflows(glob string) Option { return func(o *options) { o.workflows = glob } }
+
+// WithShellcheckRequired makes a missing shellcheck an error rather than a
+// warning: without it actionlint silently skips the workflows' run:
+// scripts. Default false (CI sets it).
+func WithShellcheckRequired(required bool) Option {
+	return func(o *options) { o.needShellcheck = required }
+}
 
 // WithTags sets the build tags, so that files behind them are checked too.
 // Default "mage", for the magefile.
@@ -130,11 +140,18 @@ func gofmtCheck(ctx context.Context, dir string, o options) (string, error) {
 }
 
 // actionlintCheck checks the GitHub Actions workflows with actionlint,
-// pinned in go.mod; a module without workflows passes.
+// pinned in go.mod, and their run: scripts with shellcheck when it is
+// installed; a module without workflows passes.
 func actionlintCheck(ctx context.Context, dir string, o options) (string, error) {
 	files, err := filepath.Glob(filepath.Join(dir, o.workflows))
 	if err != nil || len(files) == 0 {
 		return "", err
+	}
+	if _, err := exec.LookPath("shellcheck"); err != nil {
+		if o.needShellcheck {
+			return "", errors.New("shellcheck is not installed, so the workflows' run: scripts would go unchecked (on Debian: apt-get install shellcheck)")
+		}
+		fmt.Fprintln(o.output, "WARNING: shellcheck is not installed: actionlint checks the workflows without their run: scripts")
 	}
 	for i, f := range files {
 		if rel, err := filepath.Rel(dir, f); err == nil {

@@ -2,9 +2,12 @@ package lint
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 func TestRun(t *testing.T) {
@@ -71,4 +74,52 @@ func TestActionlint(t *testing.T) {
 	if err == nil || err.Error() != "lint found problems: actionlint" || !strings.Contains(out.String(), "timeout-minutes") {
 		t.Errorf("Run(bad workflow) = %v, want an actionlint finding\n%s", err, out.String())
 	}
+}
+
+// Without shellcheck, actionlint passes a workflow whose run: script is
+// wrong; so a missing shellcheck is an error when it is required (CI) and a
+// warning otherwise.
+func TestShellcheckRequired(t *testing.T) {
+	root, _ := filepath.Abs("../..")
+	goDir := filepath.Dir(mustLookPath(t, "go"))
+	t.Setenv("PATH", goDir) // go, but no shellcheck
+	tests := []struct {
+		required bool
+		wantErr  string
+		wantOut  string
+	}{
+		{true, "running actionlint: shellcheck is not installed", ""},
+		{false, "", "WARNING: shellcheck is not installed"},
+	}
+	for _, tt := range tests {
+		var out strings.Builder
+		err := Run(t.Context(), root, WithPackages("./internal/lint/testdata/clean"), WithWorkflows("internal/lint/testdata/shellcheck/*.yml"),
+			WithShellcheckRequired(tt.required), WithOutput(&out))
+		if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.HasPrefix(err.Error(), tt.wantErr)) {
+			t.Errorf("Run(required=%v) = %v, want %q\n%s", tt.required, err, tt.wantErr, out.String())
+		}
+		if !strings.Contains(out.String(), tt.wantOut) {
+			t.Errorf("Run(required=%v) output lacks %q:\n%s", tt.required, tt.wantOut, out.String())
+		}
+	}
+}
+
+// With shellcheck installed, a run: script's mistake is a finding.
+func TestShellcheckFinding(t *testing.T) {
+	testenv.MustHaveExec(t, "shellcheck", "apt-get install shellcheck")
+	root, _ := filepath.Abs("../..")
+	var out strings.Builder
+	err := Run(t.Context(), root, WithPackages("./internal/lint/testdata/clean"), WithWorkflows("internal/lint/testdata/shellcheck/*.yml"), WithOutput(&out))
+	if err == nil || !strings.Contains(out.String(), "SC2086") {
+		t.Errorf("Run(unquoted variable in run:) = %v, want a shellcheck SC2086 finding\n%s", err, out.String())
+	}
+}
+
+func mustLookPath(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -1,0 +1,36 @@
+// Package testenv is what tests ask of the machine they run on, as Go's own
+// internal/testenv is: a test that needs a tool calls MustHaveExec, and
+// gets the tool, a loud skip, or (in CI) a failure.
+package testenv
+
+import (
+	"os"
+	"os/exec"
+	"testing"
+)
+
+// InCI reports whether the tests run in CI (CI=true, as GitHub Actions and
+// .ci/run set it), where a missing tool is a failure rather than a skip.
+func InCI() bool { return os.Getenv("CI") == "true" }
+
+// MustHaveExec returns the path of the program name. When it is not
+// installed the test fails in CI and skips loudly elsewhere; install says
+// how to get it, such as "apt-get install runc".
+func MustHaveExec(t testing.TB, name, install string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		Need(t, name+" is not installed ("+install+")")
+	}
+	return path
+}
+
+// Need fails the test in CI and skips it loudly elsewhere, saying why: for
+// a requirement that is not a program on PATH (root, a kernel feature).
+func Need(t testing.TB, why string) {
+	t.Helper()
+	if InCI() {
+		t.Fatalf("CI needs this: %s", why)
+	}
+	t.Skipf("SKIPPED LOUDLY: %s", why)
+}

@@ -1,0 +1,59 @@
+package testenv
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// recorder stands in for a test: it records Fatalf and Skipf and stops the
+// goroutine, as the real ones do.
+type recorder struct {
+	testing.TB
+	fatal, skip string
+}
+
+func (r *recorder) Helper() {}
+func (r *recorder) Fatalf(format string, a ...any) {
+	r.fatal = fmt.Sprintf(format, a...)
+	runtime.Goexit()
+}
+func (r *recorder) Skipf(format string, a ...any) {
+	r.skip = fmt.Sprintf(format, a...)
+	runtime.Goexit()
+}
+
+func run(f func(t testing.TB)) *recorder {
+	r := &recorder{}
+	done := make(chan struct{})
+	go func() { defer close(done); f(r) }()
+	<-done
+	return r
+}
+
+func TestMustHaveExec(t *testing.T) {
+	tests := []struct {
+		name, program, ci   string
+		wantPath            bool
+		wantFatal, wantSkip string
+	}{
+		{"installed", "go", "true", true, "", ""},
+		{"missing in CI", "no-such-program-x", "true", false, "CI needs this: no-such-program-x is not installed (apt-get install x)", ""},
+		{"missing elsewhere", "no-such-program-x", "", false, "", "SKIPPED LOUDLY: no-such-program-x is not installed (apt-get install x)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("CI", tt.ci)
+			var path string
+			r := run(func(tb testing.TB) { path = MustHaveExec(tb, tt.program, "apt-get install x") })
+			if (path != "") != tt.wantPath || r.fatal != tt.wantFatal || r.skip != tt.wantSkip {
+				t.Errorf("MustHaveExec(%q) = %q, fatal %q, skip %q; want a path %v, fatal %q, skip %q",
+					tt.program, path, r.fatal, r.skip, tt.wantPath, tt.wantFatal, tt.wantSkip)
+			}
+			if tt.wantPath && !strings.HasSuffix(path, tt.program) {
+				t.Errorf("MustHaveExec(%q) = %q, want a path to it", tt.program, path)
+			}
+		})
+	}
+}

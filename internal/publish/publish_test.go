@@ -297,15 +297,6 @@ func TestPushThroughFlakyRegistry(t *testing.T) {
 	}
 }
 
-func TestRetryAfter(t *testing.T) {
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	for in, want := range map[string]time.Duration{"": 0, "3": 3 * time.Second, "x": 0, now.Add(5 * time.Second).Format(http.TimeFormat): 5 * time.Second} {
-		if got := retryAfter(in, now); got != want {
-			t.Errorf("retryAfter(%q) = %v, want %v", in, got, want)
-		}
-	}
-}
-
 func TestPlainHTTPOnlyWhereAllowed(t *testing.T) {
 	tests := []struct {
 		url      string

@@ -365,6 +365,38 @@ func TestNoCredentials(t *testing.T) {
 	}
 }
 
+// The credentials for IMAGE's registry reach that registry only.
+func TestKeychainFromEnv(t *testing.T) {
+	t.Setenv("DOCKER_CONFIG", t.TempDir()) // no docker login here
+	env := map[string]string{"IMAGE": "127.0.0.1:5000/svc", "REGISTRY_USERNAME": "u", "REGISTRY_PASSWORD": "p"}
+	k, err := KeychainFromEnv(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		ref      string
+		wantUser string
+	}{
+		{"127.0.0.1:5000/python:3.13-slim", "u"},
+		{"127.0.0.1:5001/python:3.13-slim", ""},
+		{"python:3.13-slim", ""},
+	}
+	for _, tt := range tests {
+		r, _ := name.ParseReference(tt.ref)
+		a, err := k.Resolve(r.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, _ := a.Authorization()
+		if cfg.Username != tt.wantUser {
+			t.Errorf("KeychainFromEnv().Resolve(%s) user = %q, want %q", tt.ref, cfg.Username, tt.wantUser)
+		}
+	}
+	if _, err := KeychainFromEnv(func(k string) string { return map[string]string{"IMAGE": "Bad Name"}[k] }); err == nil || !strings.Contains(err.Error(), `IMAGE "Bad Name"`) {
+		t.Errorf("KeychainFromEnv(IMAGE=Bad Name) = %v, want the IMAGE error", err)
+	}
+}
+
 func TestProgressShowsTheUpload(t *testing.T) {
 	_, host := newRegistry(t)
 	repo, _ := Repository(host+"/svc", nil)

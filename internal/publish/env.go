@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
 
 	"github.com/lehus1/devops-info-service-go/internal/image"
 )
@@ -36,11 +37,7 @@ func FromEnv(ctx context.Context, dir string, getenv func(string) string, stdout
 		return err
 	}
 	insecure := strings.Split(getenv("INSECURE_REGISTRY"), ",")
-	imageName := getenv("IMAGE")
-	if imageName == "" {
-		imageName = DefaultImage
-	}
-	repo, err := Repository(imageName, insecure)
+	repo, err := repositoryFromEnv(getenv)
 	if err != nil {
 		return err
 	}
@@ -93,11 +90,7 @@ func isTerminal(w io.Writer) bool {
 // credentials for IMAGE's registry, or IMAGE is malformed. "" means push
 // can be attempted.
 func NoCredentials(getenv func(string) string) string {
-	imageName := getenv("IMAGE")
-	if imageName == "" {
-		imageName = DefaultImage
-	}
-	repo, err := Repository(imageName, strings.Split(getenv("INSECURE_REGISTRY"), ","))
+	repo, err := repositoryFromEnv(getenv)
 	if err != nil {
 		return err.Error()
 	}
@@ -109,4 +102,26 @@ func NoCredentials(getenv func(string) string) string {
 		return "no credentials for " + repo.RegistryStr() + " (set REGISTRY_USERNAME and REGISTRY_PASSWORD, or docker login)"
 	}
 	return ""
+}
+
+// KeychainFromEnv is the keychain push would use, REGISTRY_USERNAME and
+// REGISTRY_PASSWORD for IMAGE's registry and the default keychain, for a
+// step that reads from registries: the credentials reach IMAGE's registry
+// and no other.
+func KeychainFromEnv(getenv func(string) string) (authn.Keychain, error) {
+	repo, err := repositoryFromEnv(getenv)
+	if err != nil {
+		return nil, err
+	}
+	return Keychain(repo.RegistryStr(), getenv), nil
+}
+
+// repositoryFromEnv is IMAGE (default DefaultImage), with
+// INSECURE_REGISTRY's hosts allowed plain HTTP.
+func repositoryFromEnv(getenv func(string) string) (name.Repository, error) {
+	image := getenv("IMAGE")
+	if image == "" {
+		image = DefaultImage
+	}
+	return Repository(image, strings.Split(getenv("INSECURE_REGISTRY"), ","))
 }

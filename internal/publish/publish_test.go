@@ -297,15 +297,6 @@ func TestPushThroughFlakyRegistry(t *testing.T) {
 	}
 }
 
-func TestRetryAfter(t *testing.T) {
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	for in, want := range map[string]time.Duration{"": 0, "3": 3 * time.Second, "x": 0, now.Add(5 * time.Second).Format(http.TimeFormat): 5 * time.Second} {
-		if got := retryAfter(in, now); got != want {
-			t.Errorf("retryAfter(%q) = %v, want %v", in, got, want)
-		}
-	}
-}
-
 func TestPlainHTTPOnlyWhereAllowed(t *testing.T) {
 	tests := []struct {
 		url      string
@@ -371,6 +362,38 @@ func TestNoCredentials(t *testing.T) {
 		if tt.want == "" && got != "" || tt.want != "" && !strings.Contains(got, tt.want) {
 			t.Errorf("NoCredentials(%v) = %q, want %q", tt.env, got, tt.want)
 		}
+	}
+}
+
+// The credentials for IMAGE's registry reach that registry only.
+func TestKeychainFromEnv(t *testing.T) {
+	t.Setenv("DOCKER_CONFIG", t.TempDir()) // no docker login here
+	env := map[string]string{"IMAGE": "127.0.0.1:5000/svc", "REGISTRY_USERNAME": "u", "REGISTRY_PASSWORD": "p"}
+	k, err := KeychainFromEnv(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		ref      string
+		wantUser string
+	}{
+		{"127.0.0.1:5000/python:3.13-slim", "u"},
+		{"127.0.0.1:5001/python:3.13-slim", ""},
+		{"python:3.13-slim", ""},
+	}
+	for _, tt := range tests {
+		r, _ := name.ParseReference(tt.ref)
+		a, err := k.Resolve(r.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, _ := a.Authorization()
+		if cfg.Username != tt.wantUser {
+			t.Errorf("KeychainFromEnv().Resolve(%s) user = %q, want %q", tt.ref, cfg.Username, tt.wantUser)
+		}
+	}
+	if _, err := KeychainFromEnv(func(k string) string { return map[string]string{"IMAGE": "Bad Name"}[k] }); err == nil || !strings.Contains(err.Error(), `IMAGE "Bad Name"`) {
+		t.Errorf("KeychainFromEnv(IMAGE=Bad Name) = %v, want the IMAGE error", err)
 	}
 }
 

@@ -4,9 +4,10 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/lehus1/devops-info-service-go/internal/ratelimit"
 )
 
 // Transport is the HTTP transport push uses: a timeout on every request,
@@ -48,7 +49,7 @@ func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	// The retry that follows would come too soon for a registry that said
 	// when to come back: wait here, as long as it asked (within reason).
-	if d := retryAfter(resp.Header.Get("Retry-After"), time.Now()); d > 0 {
+	if d := ratelimit.RetryAfter(resp.Header.Get("Retry-After"), time.Now()); d > 0 {
 		select {
 		case <-time.After(min(d, g.maxWait)):
 		case <-req.Context().Done():
@@ -68,18 +69,4 @@ func loopback(hostport string) bool {
 	}
 	ip := net.ParseIP(strings.Trim(host, "[]"))
 	return ip != nil && ip.IsLoopback()
-}
-
-// retryAfter reads a Retry-After header: seconds, or an HTTP date.
-func retryAfter(v string, now time.Time) time.Duration {
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
 }

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
 
@@ -40,7 +39,7 @@ func BenchmarkCompareLocal(b *testing.B) {
 	}
 	dir := writeLayout(b, img)
 	for b.Loop() {
-		if _, err := Compare(b.Context(), "oci:"+dir, "python:3.13-slim", []string{"linux/amd64"}, WithRemote(remote.WithTransport(unreachable{}))); err != nil {
+		if _, err := Compare(b.Context(), "oci:"+dir, "python:3.13-slim", []string{"linux/amd64"}, WithTransport(unreachable{})); err != nil {
 			b.Fatal(err)
 		}
 	}

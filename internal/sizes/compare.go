@@ -2,7 +2,6 @@ package sizes
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -14,6 +13,8 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/lehus1/devops-info-service-go/internal/ratelimit"
 )
 
 // Report is a comparison of an image with a baseline, per platform. Its
@@ -25,6 +26,10 @@ type Report struct {
 	Limits      Limits       `json:"limits"`
 	// Breaches says which limits the image breaks, one line each.
 	Breaches []string `json:"breaches"`
+	// Warnings says, one line each, what a reader must know before
+	// trusting the figures: that the baseline's are recorded ones because
+	// its registry refused or could not be reached, and why.
+	Warnings []string `json:"warnings"`
 }
 
 // Comparison is one platform's figures.
@@ -46,10 +51,15 @@ type Limits struct {
 }
 
 type options struct {
-	depth    Depth
-	log      io.Writer
-	remote   []remote.Option
-	interval time.Duration
+	depth     Depth
+	log       io.Writer
+	keychain  authn.Keychain
+	transport http.RoundTripper
+	strict    bool
+	interval  time.Duration
+	// recorded finds a baseline's recorded figures; tests point it at
+	// figures for a registry on 127.0.0.1.
+	recorded func(ref string) (*Record, bool)
 }
 
 // Option changes how Compare works.
@@ -58,61 +68,62 @@ type Option func(*options)
 // WithDepth sets how much of the images to read. Default Full.
 func WithDepth(d Depth) Option { return func(o *options) { o.depth = d } }
 
-// WithLog sets where notes and progress go. Default nowhere.
+// WithLog sets where notes, warnings and progress go. Default nowhere.
 func WithLog(w io.Writer) Option { return func(o *options) { o.log = w } }
 
-// WithRemote adds options for registry requests (credentials, transport).
-// Default: the default keychain and transport.
-func WithRemote(opts ...remote.Option) Option {
-	return func(o *options) { o.remote = append(o.remote, opts...) }
-}
+// WithKeychain sets where registry credentials come from. Default
+// authn.DefaultKeychain (docker login, credential helpers).
+func WithKeychain(k authn.Keychain) Option { return func(o *options) { o.keychain = k } }
+
+// WithTransport sets the HTTP transport for registry requests, under the
+// wait for a short Retry-After. Default: 10 s to connect, 30 s for an
+// answer's headers.
+func WithTransport(t http.RoundTripper) Option { return func(o *options) { o.transport = t } }
+
+// WithStrict makes a baseline registry that is unreachable or over its
+// rate limit an error rather than a fallback to the recorded figures.
+// Default false.
+func WithStrict(strict bool) Option { return func(o *options) { o.strict = strict } }
+
+// retryStatusCodes are go-containerregistry's retried statuses less 429:
+// its blind retries of a 429 would each count against the pull quota that
+// refused; ratelimit.Transport waits out a short Retry-After instead.
+var retryStatusCodes = []int{http.StatusRequestTimeout, http.StatusInternalServerError, http.StatusBadGateway,
+	http.StatusServiceUnavailable, http.StatusGatewayTimeout, 499, 522}
 
 // Compare measures the image and the baseline for each platform (all of
 // the image's when platforms is empty). A baseline registry that cannot be
-// reached falls back to recorded figures where the project has them.
+// reached, or that refuses for its rate limit, gives way to the figures
+// the project records for it, where it has them, with a warning in the
+// report, unless WithStrict.
 func Compare(ctx context.Context, imageSpec, baselineSpec string, platforms []string, opts ...Option) (Report, error) {
-	o := options{depth: Full, log: io.Discard, interval: 2 * time.Second,
-		remote: []remote.Option{remote.WithAuthFromKeychain(authn.DefaultKeychain), remote.WithTransport(boundedTransport())}}
+	o := options{depth: Full, log: io.Discard, interval: 2 * time.Second, keychain: authn.DefaultKeychain,
+		transport: boundedTransport(), recorded: Recorded}
 	for _, opt := range opts {
 		opt(&o)
 	}
-	img, err := Open(ctx, imageSpec, o.remote...)
+	limiter := ratelimit.NewTransport(o.transport)
+	remotes := []remote.Option{remote.WithAuthFromKeychain(o.keychain), remote.WithTransport(limiter), remote.WithRetryStatusCodes(retryStatusCodes...)}
+	img, err := Open(ctx, imageSpec, remotes...)
 	if err != nil {
 		return Report{}, fmt.Errorf("image: %w", err)
 	}
-	var rec *Record
-	var base *Source
-	if name, ok := strings.CutPrefix(baselineSpec, "recorded:"); ok {
-		// The recorded figures, on purpose: no network at all.
-		if rec, ok = Recorded(name); !ok {
-			return Report{}, fmt.Errorf("baseline: no figures are recorded for %q (the project records python:3.13-slim)", name)
-		}
-	} else if base, err = Open(ctx, baselineSpec, o.remote...); err != nil {
-		var ue *UnreachableError
-		r, ok := Recorded(baselineSpec)
-		if !errors.As(err, &ue) || !ok {
-			return Report{}, fmt.Errorf("baseline: %w", err)
-		}
-		fmt.Fprintf(o.log, "baseline %s: registry unreachable (%v); using the figures recorded in the project\n", baselineSpec, ue.Err)
-		rec = r
+	base, err := openBaseline(ctx, baselineSpec, o, limiter, remotes)
+	if err != nil {
+		return Report{}, fmt.Errorf("baseline: %w", err)
 	}
 	if len(platforms) == 0 {
 		if platforms, err = img.Platforms(); err != nil {
 			return Report{}, err
 		}
 	}
-	r := Report{Schema: 1, Breaches: []string{}}
+	r := Report{Schema: 1, Breaches: []string{}, Warnings: []string{}}
 	for _, p := range platforms {
 		c := Comparison{Platform: p}
 		if c.Image, err = measureSource(ctx, img, p, o); err != nil {
 			return Report{}, fmt.Errorf("image: %w", err)
 		}
-		if rec != nil {
-			c.Baseline, err = rec.Image(p)
-		} else {
-			c.Baseline, err = measureSource(ctx, base, p, o)
-		}
-		if err != nil {
+		if c.Baseline, err = base.measure(ctx, p); err != nil {
 			return Report{}, fmt.Errorf("baseline: %w", err)
 		}
 		if c.Image.Compressed > 0 {
@@ -123,6 +134,9 @@ func Compare(ctx context.Context, imageSpec, baselineSpec string, platforms []st
 			c.UncompressedRatio = &ratio
 		}
 		r.Comparisons = append(r.Comparisons, c)
+	}
+	if base.warning != "" {
+		r.Warnings = append(r.Warnings, base.warning)
 	}
 	return r, nil
 }

@@ -104,6 +104,9 @@ func (r Report) WriteTable(w io.Writer) error {
 	for _, b := range r.Breaches {
 		fmt.Fprintf(w, "\nlimit broken: %s\n", b)
 	}
+	for _, warning := range r.Warnings {
+		fmt.Fprintf(w, "\nwarning: %s\n", warning)
+	}
 	return nil
 }
 
@@ -129,6 +132,9 @@ func shorten(s string, n int) string {
 // summary or a pull request.
 func (r Report) WriteMarkdown(w io.Writer) error {
 	fmt.Fprintln(w, "## Image size")
+	for _, warning := range r.Warnings {
+		fmt.Fprintf(w, "\n> [!WARNING]\n> %s\n", warning)
+	}
 	for _, c := range r.Comparisons {
 		cr := c.CompressedRatio
 		fmt.Fprintf(w, "\n### %s\n\n", c.Platform)

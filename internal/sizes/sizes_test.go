@@ -272,13 +272,20 @@ func TestUnreachableBaselineFallsBack(t *testing.T) {
 	// 127.0.0.1:1 refuses connections: the registry cannot be reached. The
 	// recorded baseline is for python:3.13-slim only, so the test names that
 	// image at an unreachable registry through a mirror setting.
-	r, err := Compare(t.Context(), "oci:"+dir, "python:3.13-slim", []string{"linux/amd64"}, WithLog(&log), WithRemote(remote.WithTransport(unreachable{})))
+	r, err := Compare(t.Context(), "oci:"+dir, "python:3.13-slim", []string{"linux/amd64"}, WithLog(&log), WithTransport(unreachable{}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	b := r.Comparisons[0].Baseline
-	if b.Origin != "recorded" || b.Compressed != 42961458 || !strings.Contains(log.String(), "registry unreachable") {
-		t.Errorf("fallback baseline = %s %d, log %q; want the recorded figures and a note", b.Origin, b.Compressed, log.String())
+	if b.Origin != "recorded" || b.Compressed != 42961458 || !strings.Contains(log.String(), "warning: baseline python:3.13-slim: recorded figures, not measured: registry unreachable") {
+		t.Errorf("fallback baseline = %s %d, log %q; want the recorded figures and a warning", b.Origin, b.Compressed, log.String())
+	}
+	if len(r.Warnings) != 1 || !strings.Contains(r.Warnings[0], "registry unreachable") {
+		t.Errorf("Compare(unreachable).Warnings = %q, want the reason", r.Warnings)
+	}
+	// Strict: the baseline must be measured.
+	if _, err := Compare(t.Context(), "oci:"+dir, "python:3.13-slim", nil, WithStrict(true), WithTransport(unreachable{})); err == nil || !strings.Contains(err.Error(), "BASELINE_STRICT") {
+		t.Errorf("Compare(unreachable, strict) = %v, want an error naming BASELINE_STRICT", err)
 	}
 	// Any other unreachable baseline is an error.
 	if _, err := Compare(t.Context(), "oci:"+dir, "127.0.0.1:1/other:1", nil); err == nil || !strings.Contains(err.Error(), "baseline: reaching 127.0.0.1:1") {
@@ -373,6 +380,9 @@ func TestRequestFromEnv(t *testing.T) {
 		{map[string]string{"MIN_RATIO": "Inf"}, Request{}, `MIN_RATIO "Inf"`},
 		{map[string]string{"PLATFORM": "linux/arm/v7"}, Request{Image: "oci:dist/oci", Baseline: "python:3.13-slim", Platforms: []string{"linux/arm/v7"}, Depth: Full, Limits: Limits{MaxCompressed: 20_000_000}}, ""},
 		{map[string]string{"PLATFORM": "linux/arm/v7/x"}, Request{}, `PLATFORM "linux/arm/v7/x"`},
+		{map[string]string{"CI": "true", "BASELINE_STRICT": "1"}, Request{Image: "oci:dist/oci", Baseline: "python:3.13-slim", Platforms: []string{"linux/amd64"}, Depth: Manifests, Limits: Limits{MaxCompressed: 20_000_000}, Strict: true}, ""},
+		{map[string]string{"CI": "true", "MEASURE": "full", "BASELINE_STRICT": "0"}, Request{Image: "oci:dist/oci", Baseline: "python:3.13-slim", Platforms: []string{"linux/amd64"}, Depth: Full, Limits: Limits{MaxCompressed: 20_000_000}}, ""},
+		{map[string]string{"BASELINE_STRICT": "yes"}, Request{}, `BASELINE_STRICT "yes" is not 1 or 0`},
 	}
 	for _, tt := range tests {
 		got, err := RequestFromEnv(func(k string) string { return tt.env[k] }, "linux/amd64")
@@ -512,7 +522,7 @@ func TestDockerSaveArchiveIsEstimated(t *testing.T) {
 }
 
 func TestMissingLayoutSaysBuild(t *testing.T) {
-	_, err := Compare(t.Context(), "oci:"+filepath.Join(t.TempDir(), "dist", "oci"), "python:3.13-slim", nil, WithRemote(remote.WithTransport(unreachable{})))
+	_, err := Compare(t.Context(), "oci:"+filepath.Join(t.TempDir(), "dist", "oci"), "python:3.13-slim", nil, WithTransport(unreachable{}))
 	if err == nil || !strings.Contains(err.Error(), "run 'go tool mage build' first") {
 		t.Errorf("Compare(missing layout) = %v, want the build hint", err)
 	}
@@ -522,10 +532,10 @@ func TestRecordedBaselineOnPurpose(t *testing.T) {
 	img, _ := knownImage(t, "amd64")
 	dir := writeLayout(t, img)
 	// A transport that fails the test if it is used: no network at all.
-	r, err := Compare(t.Context(), "oci:"+dir, "recorded:python:3.13-slim", nil, WithRemote(remote.WithTransport(roundTripFunc(func(req *http.Request) (*http.Response, error) {
+	r, err := Compare(t.Context(), "oci:"+dir, "recorded:python:3.13-slim", nil, WithTransport(roundTripFunc(func(req *http.Request) (*http.Response, error) {
 		t.Errorf("recorded: baseline made a request to %s", req.URL)
 		return nil, fmt.Errorf("no")
-	}))))
+	})))
 	if err != nil || r.Comparisons[0].Baseline.Compressed != 42961458 {
 		t.Fatalf("Compare(recorded:) = %v, %v", r, err)
 	}

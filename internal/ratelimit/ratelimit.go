@@ -1,0 +1,60 @@
+// Package ratelimit recognises a registry's "not now": a 429, or Docker
+// Hub's pull-quota answers, with the Retry-After that may come with it; and
+// it provides a transport that waits out a short Retry-After once.
+package ratelimit
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+)
+
+// RetryAfter reads a Retry-After header, seconds or an HTTP date, as the
+// wait from now; 0 when it is absent, unreadable or past.
+func RetryAfter(v string, now time.Time) time.Duration {
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
+
+// Exceeded says whether err is a refusal to serve more for now from
+// registry (as name.Registry.RegistryStr gives it), and its HTTP status:
+// any 429; a 401 or 403 whose body carries the distribution spec's
+// TOOMANYREQUESTS code; and, from Docker Hub only, a 401 or 403 whose
+// message speaks of the pull rate limit, the way Docker Hub has answered
+// anonymous pulls over its quota. Any other refusal is not one: a wrong
+// password or a missing image must stay an error.
+func Exceeded(err error, registry string) (int, bool) {
+	var te *transport.Error
+	if !errors.As(err, &te) {
+		return 0, false
+	}
+	switch te.StatusCode {
+	case http.StatusTooManyRequests:
+		return te.StatusCode, true
+	case http.StatusUnauthorized, http.StatusForbidden:
+	default:
+		return 0, false
+	}
+	for _, d := range te.Errors {
+		if d.Code == transport.TooManyRequestsErrorCode {
+			return te.StatusCode, true
+		}
+		if registry == name.DefaultRegistry && strings.Contains(strings.ToLower(d.Message), "rate limit") {
+			return te.StatusCode, true
+		}
+	}
+	return 0, false
+}

@@ -250,7 +250,7 @@ func Test(ctx context.Context) error {
 	return err
 }
 
-// Lint checks formatting (gofmt), correctness (go vet), style (staticcheck) and the CI workflow (actionlint).
+// Lint checks formatting (gofmt), correctness (go vet), style (staticcheck), that the code compiles for macOS and Windows, and the CI workflow (actionlint).
 func Lint(ctx context.Context) error {
 	return lint.Run(ctx, ".", lint.WithOutput(os.Stderr))
 }

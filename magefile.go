@@ -43,8 +43,9 @@ var Default = Build
 //
 // Binaries go to dist/bin/<os>_<arch>/, the multi-platform OCI layout to
 // dist/oci (tagged with the version, each platform's SBOM attached), the
-// SBOMs to dist/sbom/, a `docker load`-able tarball of the host's platform
-// to dist/image.tar. The index digest goes to stdout, progress to stderr.
+// SBOMs to dist/sbom/, a `docker load`-able tarball of the local platform
+// (linux/<this machine's architecture>, on macOS and Windows too) to
+// dist/image.tar. The index digest goes to stdout, progress to stderr.
 // An unchanged build reuses the last image.
 func Build(ctx context.Context) error {
 	cfg, err := settings.Load(ctx, ".", os.Getenv)
@@ -80,7 +81,8 @@ func Build(ctx context.Context) error {
 //
 // The URL goes to stdout once /health answers; the service's logs to
 // stderr. Ctrl-C or SIGTERM stops the container and removes it and its
-// bundle. Needs root and runc (on Debian: apt-get install runc).
+// bundle. Needs Linux, root and runc (on Debian: apt-get install runc);
+// elsewhere it says how to do the same with Docker or Podman.
 func Run(ctx context.Context) error {
 	ctx, stop := container.StopOnSignal(ctx)
 	defer stop()
@@ -88,7 +90,10 @@ func Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	img, err := hostImage()
+	if err := notLinux(ctx, port); err != nil {
+		return err
+	}
+	img, err := localImage()
 	if err != nil {
 		return err
 	}
@@ -96,10 +101,15 @@ func Run(ctx context.Context) error {
 }
 
 // Smoke starts the image under runc, checks / and /health against the contract, the user and a clean SIGTERM exit, and removes it.
+//
+// Needs Linux; elsewhere it says how to do the same with Docker or Podman.
 func Smoke(ctx context.Context) error {
 	ctx, stop := container.StopOnSignal(ctx)
 	defer stop()
-	img, err := hostImage()
+	if err := notLinux(ctx, 8000); err != nil {
+		return err
+	}
+	img, err := localImage()
 	if err != nil {
 		return err
 	}
@@ -124,7 +134,7 @@ func Smoke(ctx context.Context) error {
 // recorded figures, with a warning, unless BASELINE_STRICT=1. Pulls use
 // the credentials push would for IMAGE's registry, and docker login's.
 func Sizecompare(ctx context.Context) error {
-	req, err := sizes.RequestFromEnv(os.Getenv, settings.HostPlatform().String())
+	req, err := sizes.RequestFromEnv(os.Getenv, settings.LocalPlatform().String())
 	if err != nil {
 		return err
 	}
@@ -173,8 +183,10 @@ func Ci(ctx context.Context) error {
 		{Name: "test", Run: Test},
 		{Name: "build", Run: Build},
 		{Name: "smoke", Run: Smoke, Skip: func() string {
-			// In CI a missing runc is a failure of the step, not a skip.
-			if err := container.Available(); err != nil && os.Getenv("CI") != "true" {
+			// In CI a missing runc is a failure of the step, not a skip;
+			// off Linux no runc can be installed.
+			err := container.Available()
+			if errors.Is(err, container.ErrNeedsLinux) || err != nil && os.Getenv("CI") != "true" {
 				return err.Error()
 			}
 			return ""
@@ -185,9 +197,9 @@ func Ci(ctx context.Context) error {
 	return err
 }
 
-// hostImage is this machine's platform's image from dist/oci, checked
-// blob by blob first.
-func hostImage() (v1.Image, error) {
+// localImage is the local platform's image from dist/oci, checked blob by
+// blob first.
+func localImage() (v1.Image, error) {
 	dir := filepath.Join("dist", "oci")
 	if err := image.Verify(dir); err != nil {
 		return nil, err
@@ -196,7 +208,20 @@ func hostImage() (v1.Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	return image.PlatformImage(idx, image.OCIPlatform(settings.HostPlatform()))
+	return image.PlatformImage(idx, image.OCIPlatform(settings.LocalPlatform()))
+}
+
+// notLinux is, off Linux, the one line that says run and smoke cannot work
+// here and gives the Docker or Podman commands that do the same.
+func notLinux(ctx context.Context, port int) error {
+	if !errors.Is(container.Available(), container.ErrNeedsLinux) {
+		return nil
+	}
+	cfg, err := settings.Load(ctx, ".", os.Getenv)
+	if err != nil {
+		return err
+	}
+	return container.Instead(cfg.Outputs().Tarball, cfg.TagName(cfg.Version.Version), port)
 }
 
 func portFromEnv() (int, error) {
@@ -224,15 +249,20 @@ func Test(ctx context.Context) error {
 		}
 		fmt.Fprintf(os.Stderr, "WARNING: testing WITHOUT the race detector: %s\n", why)
 	}
+	// Off Linux the container tests skip: their package is measured, not held to the floor.
+	var exempt []string
+	if errors.Is(container.Available(), container.ErrNeedsLinux) {
+		exempt = append(exempt, module+"/internal/container")
+	}
 	sum, err := gotest.Run(ctx, ".", gotest.WithRace(race), gotest.WithMinCoverage(minCoverage), gotest.WithFresh(os.Getenv("CI") == "true"),
-		gotest.WithCoverProfile("dist/coverage.out"), gotest.WithOutput(os.Stderr))
+		gotest.WithCoverProfile("dist/coverage.out"), gotest.WithOutput(os.Stderr), gotest.WithExempt("runc needs Linux", exempt...))
 	if werr := sum.WriteTable(os.Stdout, minCoverage, module); err == nil {
 		err = werr
 	}
 	return err
 }
 
-// Lint checks formatting (gofmt), correctness (go vet), style (staticcheck) and the CI workflow (actionlint).
+// Lint checks formatting (gofmt), correctness (go vet), style (staticcheck), that the code compiles for macOS and Windows, and the CI workflow (actionlint).
 func Lint(ctx context.Context) error {
 	return lint.Run(ctx, ".", lint.WithOutput(os.Stderr), lint.WithShellcheckRequired(os.Getenv("CI") == "true"))
 }

@@ -15,7 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"syscall"
+	"runtime"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -54,13 +54,22 @@ func WithOutput(w io.Writer) Option { return func(o *options) { o.output = w } }
 // WithBundleDir sets the folder the bundle is made in. Default os.TempDir().
 func WithBundleDir(dir string) Option { return func(o *options) { o.dir = dir } }
 
-// Available says whether runc can run containers here: it is installed
-// and this process is root.
-func Available() error {
-	if _, err := exec.LookPath("runc"); err != nil {
+// ErrNeedsLinux says this machine cannot run a container with runc at all:
+// runc needs a Linux kernel.
+var ErrNeedsLinux = errors.New("run and smoke need Linux and runc")
+
+// Available says whether runc can run containers here: this is Linux, runc
+// is installed and this process is root.
+func Available() error { return available(runtime.GOOS, exec.LookPath, os.Geteuid()) }
+
+func available(goos string, lookPath func(string) (string, error), euid int) error {
+	if goos != "linux" {
+		return ErrNeedsLinux
+	}
+	if _, err := lookPath("runc"); err != nil {
 		return ErrNoRunc
 	}
-	if os.Geteuid() != 0 {
+	if euid != 0 {
 		return errors.New("running a container with runc needs root (run as root, or with sudo)")
 	}
 	return nil
@@ -94,7 +103,7 @@ func Start(img v1.Image, opts ...Option) (*Container, error) {
 	c.cmd.Stderr = io.MultiWriter(o.output, c.stderr)
 	// Its own process group: a Ctrl-C at the terminal reaches us, and we
 	// stop the container in order, rather than runc being hit directly.
-	c.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	c.cmd.SysProcAttr = ownProcessGroup()
 	c.started = time.Now()
 	if err := c.cmd.Start(); err != nil {
 		os.RemoveAll(bundle)

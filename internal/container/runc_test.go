@@ -27,6 +27,7 @@ import (
 // needRunc fails in CI and skips, loudly, elsewhere when runc cannot run.
 func needRunc(t *testing.T) {
 	t.Helper()
+	needLinux(t)
 	if err := Available(); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("runc is needed in CI: %v", err)

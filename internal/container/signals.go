@@ -9,11 +9,11 @@ import (
 
 // StopOnSignal is ctx, cancelled on SIGINT or SIGTERM, also when the
 // signal was meant for a parent: `go tool mage` passes neither down to the
-// target, so the kernel is asked for SIGTERM when the parent exits. The
-// container is then still stopped and removed, not orphaned.
+// target, so on Linux the kernel is asked for SIGTERM when the parent
+// exits. The container is then still stopped and removed, not orphaned.
 func StopOnSignal(ctx context.Context) (context.Context, context.CancelFunc) {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_SET_PDEATHSIG, uintptr(syscall.SIGTERM), 0)
+	dieWithParent()
 	if os.Getppid() == 1 { // the parent is already gone
 		stop()
 	}

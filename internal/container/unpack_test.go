@@ -55,6 +55,7 @@ func imageOf(t *testing.T, layers ...v1.Layer) v1.Image {
 }
 
 func TestUnpack(t *testing.T) {
+	needLinux(t)
 	lower := layerOf(t,
 		entry{name: "etc/", typ: tar.TypeDir, mode: 0o755},
 		entry{name: "etc/keep", typ: tar.TypeReg, mode: 0o644, data: "keep"},
@@ -111,6 +112,7 @@ func TestUnpack(t *testing.T) {
 
 // A symlink that points out of the tree cannot be written through.
 func TestUnpackModes(t *testing.T) {
+	needLinux(t)
 	dir := filepath.Join(t.TempDir(), "rootfs")
 	_, err := Unpack(imageOf(t, layerOf(t,
 		entry{name: "bin/tool", typ: tar.TypeReg, mode: 0o4755, data: "setuid"},
@@ -130,6 +132,7 @@ func TestUnpackModes(t *testing.T) {
 // An opaque whiteout that comes after this layer's own entries keeps them,
 // and still removes what lower layers put beside them.
 func TestUnpackOpaqueKeepsOwnEntries(t *testing.T) {
+	needLinux(t)
 	dir := filepath.Join(t.TempDir(), "rootfs")
 	_, err := Unpack(imageOf(t,
 		layerOf(t, entry{name: "opq/sub/old", typ: tar.TypeReg, mode: 0o644, data: "old"}, entry{name: "opq/gone", typ: tar.TypeReg, mode: 0o644, data: "x"}),
@@ -149,6 +152,7 @@ func TestUnpackOpaqueKeepsOwnEntries(t *testing.T) {
 }
 
 func TestUnpackRefusesEscapes(t *testing.T) {
+	needLinux(t)
 	tests := []struct {
 		name    string
 		entries []entry

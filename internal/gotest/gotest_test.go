@@ -89,16 +89,25 @@ func TestRunCoverageFloor(t *testing.T) {
 	})
 	profile := filepath.Join(dir, "dist", "coverage.out")
 	tests := []struct {
-		floor   float64
-		wantErr string
+		floor     float64
+		exempt    string
+		wantErr   string
+		wantTable string
 	}{
-		{80, "coverage below 80%: example.com/m/half 50.0%"},
-		{50, ""},
+		{80, "", "coverage below 80%: example.com/m/half 50.0%", "50.0% < 80%"},
+		{50, "", "", "50.0% "},
+		{80, "example.com/m/half", "", "50.0% (no floor: needs Linux)"},
+		{80, "example.com/m/full", "coverage below 80%: example.com/m/half 50.0%", "100.0% (no floor: needs Linux)"},
 	}
 	for _, tt := range tests {
-		_, err := Run(t.Context(), dir, WithRace(false), WithMinCoverage(tt.floor), WithCoverProfile(profile))
+		sum, err := Run(t.Context(), dir, WithRace(false), WithMinCoverage(tt.floor), WithCoverProfile(profile), WithExempt("needs Linux", tt.exempt))
 		if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
-			t.Errorf("Run(floor %v) error = %v, want %q", tt.floor, err, tt.wantErr)
+			t.Errorf("Run(floor %v, exempt %q) error = %v, want %q", tt.floor, tt.exempt, err, tt.wantErr)
+		}
+		var table strings.Builder
+		sum.WriteTable(&table, tt.floor, "example.com/m")
+		if !strings.Contains(table.String(), tt.wantTable) {
+			t.Errorf("Run(floor %v, exempt %q) table = %q, want it to contain %q", tt.floor, tt.exempt, table.String(), tt.wantTable)
 		}
 	}
 	if data, err := os.ReadFile(profile); err != nil || !strings.HasPrefix(string(data), "mode: atomic") {

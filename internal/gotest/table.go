@@ -16,7 +16,10 @@ func (s Summary) WriteTable(w io.Writer, floor float64, module string) error {
 		cov := "-"
 		if p.Coverage >= 0 {
 			cov = fmt.Sprintf("%.1f%%", p.Coverage)
-			if p.Coverage < floor {
+			switch {
+			case p.Exempt != "":
+				cov += " (no floor: " + p.Exempt + ")"
+			case p.Coverage < floor:
 				cov += " < " + fmt.Sprintf("%.0f%%", floor)
 			}
 		}

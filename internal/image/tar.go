@@ -28,8 +28,10 @@ func makeTar(files []file, mtime time.Time) ([]byte, error) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	for _, f := range sorted {
-		if f.name == "" || strings.HasPrefix(f.name, "/") || strings.HasSuffix(f.name, "/") {
-			return nil, fmt.Errorf("tar entry %q: want a relative name without trailing slash", f.name)
+		// A name is written as given, slash-separated on every OS: one made
+		// with filepath on Windows would carry backslashes into the layer.
+		if f.name == "" || strings.HasPrefix(f.name, "/") || strings.HasSuffix(f.name, "/") || strings.Contains(f.name, `\`) {
+			return nil, fmt.Errorf("tar entry %q: want a relative, slash-separated name without trailing slash", f.name)
 		}
 		name := f.name
 		if f.typ == tar.TypeDir {

@@ -1,5 +1,7 @@
-// Package lint checks the module's code with gofmt, go vet and staticcheck.
-// Every check runs, so one run shows every finding.
+// Package lint checks the module's code with gofmt, go vet and staticcheck,
+// cross-compiles it for the other systems developers use, and checks the
+// CI workflows with actionlint. Every check runs, so one run shows every
+// finding.
 package lint
 
 import (
@@ -22,6 +24,7 @@ type options struct {
 	packages       []string
 	tags           string
 	workflows      string
+	targets        []string
 }
 
 // Option changes how Run works.
@@ -48,6 +51,15 @@ func WithShellcheckRequired(required bool) Option {
 // Default "mage", for the magefile.
 func WithTags(tags string) Option { return func(o *options) { o.tags = tags } }
 
+// DefaultTargets are the GOOS/GOARCH pairs, besides this machine's, that
+// the code must compile for: the macOS and Windows machines developers
+// run the pipeline on.
+var DefaultTargets = []string{"darwin/arm64", "darwin/amd64", "windows/amd64"}
+
+// WithTargets sets the GOOS/GOARCH pairs the cross-compile check builds
+// for. Default DefaultTargets.
+func WithTargets(targets ...string) Option { return func(o *options) { o.targets = targets } }
+
 type check struct {
 	name string
 	run  func(ctx context.Context, dir string, o options) (findings string, err error)
@@ -57,12 +69,13 @@ var checks = []check{
 	{"gofmt", gofmtCheck},
 	{"go vet", goCheck("vet")},
 	{"staticcheck", goCheck("tool", "staticcheck")},
+	{"cross-compile", crossCheck},
 	{"actionlint", actionlintCheck},
 }
 
 // Run runs every check on the module in dir and fails if any found anything.
 func Run(ctx context.Context, dir string, opts ...Option) error {
-	o := options{output: io.Discard, packages: []string{"./..."}, tags: "mage", workflows: ".github/workflows/*.y*ml"}
+	o := options{output: io.Discard, packages: []string{"./..."}, tags: "mage", workflows: ".github/workflows/*.y*ml", targets: DefaultTargets}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -89,16 +102,25 @@ func Run(ctx context.Context, dir string, opts ...Option) error {
 func goCheck(subcommand ...string) func(context.Context, string, options) (string, error) {
 	return func(ctx context.Context, dir string, o options) (string, error) {
 		args := append(append(append([]string{}, subcommand...), "-tags", o.tags), o.packages...)
-		cmd := exec.CommandContext(ctx, "go", args...)
-		cmd.Dir = dir
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		err := cmd.Run()
-		if _, isExit := err.(*exec.ExitError); isExit {
-			return out.String(), nil
-		}
-		return "", err
+		return runGo(ctx, dir, nil, args...)
 	}
+}
+
+// runGo runs the go command with env added to this process's; what it
+// says when it exits non-zero is the findings.
+func runGo(ctx context.Context, dir string, env []string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = dir
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	if _, isExit := err.(*exec.ExitError); isExit {
+		return out.String(), nil
+	}
+	return "", err
 }
 
 // gofmtCheck lists the files whose formatting gofmt would change, using the
@@ -158,13 +180,5 @@ func actionlintCheck(ctx context.Context, dir string, o options) (string, error)
 			files[i] = rel
 		}
 	}
-	cmd := exec.CommandContext(ctx, "go", append([]string{"tool", "actionlint", "-no-color"}, files...)...)
-	cmd.Dir = dir
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err = cmd.Run()
-	if _, isExit := err.(*exec.ExitError); isExit {
-		return out.String(), nil
-	}
-	return "", err
+	return runGo(ctx, dir, nil, append([]string{"tool", "actionlint", "-no-color"}, files...)...)
 }

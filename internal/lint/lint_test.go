@@ -17,13 +17,20 @@ func TestRun(t *testing.T) {
 		packages []string
 		wantErr  string
 		wantOut  []string
+		notOut   []string
 	}{
-		{"clean", []string{"./internal/lint/testdata/clean"}, "", []string{"gofmt: ok", "go vet: ok", "staticcheck: ok", "actionlint: ok"}},
+		{"clean", []string{"./internal/lint/testdata/clean"}, "", []string{"gofmt: ok", "go vet: ok", "staticcheck: ok", "cross-compile: ok", "actionlint: ok"}, nil},
+		{"linux-only call", []string{"./internal/lint/testdata/cross/linuxonly"}, "lint found problems: cross-compile",
+			[]string{"go vet: ok", "darwin/arm64:\n", "darwin/amd64:\n", "windows/amd64:\n", "linuxonly.go:8:", "undefined: syscall."}, nil},
+		{"linux-only call in a test", []string{"./internal/lint/testdata/cross/testonly"}, "lint found problems: cross-compile",
+			[]string{"go vet: ok", "windows/amd64:\n", "undefined: syscall.Kill"}, []string{"darwin"}},
+		{"linux-only call behind the mage tag", []string{"./internal/lint/testdata/cross/mageonly"}, "lint found problems: cross-compile",
+			[]string{"go vet: ok", "windows/amd64:\n", "unknown field Setpgid"}, []string{"darwin"}},
 		{"vet finding", []string{"./internal/lint/testdata/vet"}, "lint found problems: go vet, staticcheck",
-			[]string{"gofmt: ok", "format %d has arg"}},
+			[]string{"gofmt: ok", "format %d has arg"}, nil},
 		{"staticcheck finding", []string{"./internal/lint/testdata/static"}, "lint found problems: staticcheck",
-			[]string{"go vet: ok", "SA4017"}},
-		{"no such package", []string{"./internal/lint/testdata/missing"}, "running gofmt: listing files", nil},
+			[]string{"go vet: ok", "SA4017"}, nil},
+		{"no such package", []string{"./internal/lint/testdata/missing"}, "running gofmt: listing files", nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -35,6 +42,11 @@ func TestRun(t *testing.T) {
 			for _, want := range tt.wantOut {
 				if !strings.Contains(out.String(), want) {
 					t.Errorf("Run(%v) output lacks %q:\n%s", tt.packages, want, out.String())
+				}
+			}
+			for _, unwanted := range tt.notOut {
+				if strings.Contains(out.String(), unwanted) {
+					t.Errorf("Run(%v) output has %q, want it not to:\n%s", tt.packages, unwanted, out.String())
 				}
 			}
 		})

@@ -88,20 +88,26 @@ func (s Settings) OCIPlatforms() []v1.Platform {
 // SBOMDir is where build writes each platform's SBOM.
 func (s Settings) SBOMDir() string { return filepath.Join(s.Dir, "dist", "sbom") }
 
-// HostPlatform is the platform of this machine.
-func HostPlatform() binary.Platform { return binary.Platform{OS: runtime.GOOS, Arch: runtime.GOARCH} }
+// LocalPlatform is the platform of the image this machine runs: Linux on
+// this machine's architecture, whatever the OS. runc needs Linux, and
+// Docker Desktop and Podman on macOS and Windows run Linux images in a
+// Linux VM of the host's architecture, so an Apple-silicon Mac runs
+// linux/arm64, never darwin/arm64.
+func LocalPlatform() binary.Platform { return localPlatform(runtime.GOARCH) }
+
+func localPlatform(goarch string) binary.Platform { return binary.Platform{OS: "linux", Arch: goarch} }
 
 // Outputs are where build writes the image: dist/oci, and dist/image.tar
-// when this machine's platform is among those built (else an old one is
+// when the local platform is among those built (else an old one is
 // removed).
 func (s Settings) Outputs() image.Outputs {
 	out := image.Outputs{Layout: filepath.Join(s.Dir, "dist", "oci"), RefName: s.Version.Version, Tarball: filepath.Join(s.Dir, "dist", "image.tar")}
 	for _, p := range s.Platforms {
 		out.Also = append(out.Also, filepath.Join(s.SBOMDir(), p.Dir()+".spdx.json"))
 	}
-	if host := HostPlatform(); slices.Contains(s.Platforms, host) {
+	if local := LocalPlatform(); slices.Contains(s.Platforms, local) {
 		out.TarballTag = s.TagName(s.Version.Version)
-		out.TarballPlatform = image.OCIPlatform(host)
+		out.TarballPlatform = image.OCIPlatform(local)
 	}
 	return out
 }

@@ -2,6 +2,8 @@ package settings
 
 import (
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -66,9 +68,10 @@ func TestOutputs(t *testing.T) {
 	if out.Layout != filepath.Join(src, "dist", "oci") || out.RefName != "1.0.0" {
 		t.Errorf("Outputs() = %+v", out)
 	}
-	host := HostPlatform()
-	if host.OS == "linux" && (host.Arch == "amd64" || host.Arch == "arm64") {
-		if out.Tarball != filepath.Join(src, "dist", "image.tar") || out.TarballTag != "example.com/a/b:1.0.0" || out.TarballPlatform.Architecture != host.Arch {
+	host := LocalPlatform()
+	if host.Arch == "amd64" || host.Arch == "arm64" { // on every OS: macOS and Windows get the tarball too
+		if out.Tarball != filepath.Join(src, "dist", "image.tar") || out.TarballTag != "example.com/a/b:1.0.0" ||
+			out.TarballPlatform.OS != "linux" || out.TarballPlatform.Architecture != host.Arch {
 			t.Errorf("Outputs() tarball = %q %q %v, want dist/image.tar tagged example.com/a/b:1.0.0 for %s", out.Tarball, out.TarballTag, out.TarballPlatform, host)
 		}
 	}
@@ -85,5 +88,37 @@ func TestOutputs(t *testing.T) {
 	}
 	if ps := s.OCIPlatforms(); len(ps) != 1 || ps[0].Architecture != "s390x" {
 		t.Errorf("OCIPlatforms() = %v, want linux/s390x", ps)
+	}
+}
+
+// The local image platform is Linux on the machine's architecture on every
+// OS: Docker Desktop and Podman run Linux images on macOS and Windows.
+func TestLocalPlatform(t *testing.T) {
+	tests := []struct {
+		host string // GOOS/GOARCH of the machine
+		want binary.Platform
+	}{
+		{"linux/amd64", binary.Platform{OS: "linux", Arch: "amd64"}},
+		{"linux/arm64", binary.Platform{OS: "linux", Arch: "arm64"}},
+		{"darwin/arm64", binary.Platform{OS: "linux", Arch: "arm64"}},
+		{"darwin/amd64", binary.Platform{OS: "linux", Arch: "amd64"}},
+		{"windows/amd64", binary.Platform{OS: "linux", Arch: "amd64"}},
+		{"windows/arm64", binary.Platform{OS: "linux", Arch: "arm64"}},
+	}
+	for _, tt := range tests {
+		_, goarch, _ := strings.Cut(tt.host, "/")
+		if got := localPlatform(goarch); got != tt.want {
+			t.Errorf("localPlatform(%s) on %s = %s, want %s", goarch, tt.host, got, tt.want)
+		}
+	}
+	if got := LocalPlatform(); got.OS != "linux" || got.Arch != runtime.GOARCH {
+		t.Errorf("LocalPlatform() = %s, want linux/%s", got, runtime.GOARCH)
+	}
+	// It is among the default platforms on every machine people use, so
+	// build writes dist/image.tar for `docker load` there.
+	for _, goarch := range []string{"amd64", "arm64"} {
+		if p := localPlatform(goarch); !slices.Contains(binary.DefaultPlatforms, p) {
+			t.Errorf("localPlatform(%s) = %s, not among the default platforms %v", goarch, p, binary.DefaultPlatforms)
+		}
 	}
 }

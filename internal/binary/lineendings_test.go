@@ -1,0 +1,66 @@
+package binary
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// checkout copies the module's build inputs (go.mod, go.sum and app/'s
+// non-test sources) to a new folder, with each line ending in eol, as a
+// Windows checkout without .gitattributes would have them (eol "\r\n").
+func checkout(t *testing.T, root, eol string) string {
+	t.Helper()
+	dir := t.TempDir()
+	files, err := filepath.Glob(filepath.Join(root, "app", "*.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, filepath.Join(root, "go.mod"), filepath.Join(root, "go.sum"))
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data = bytes.ReplaceAll(bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n")), []byte("\n"), []byte(eol))
+		rel, _ := filepath.Rel(root, f)
+		dst := filepath.Join(dir, rel)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// A checkout whose sources end their lines in CRLF (Windows, without
+// .gitattributes) builds the same bytes as one with LF, in another folder:
+// the image digest does not depend on the host's line endings or paths.
+func TestBuildIgnoresLineEndingsAndFolder(t *testing.T) {
+	root := moduleRoot(t)
+	amd64 := Platform{"linux", "amd64"}
+	var sums []string
+	for _, eol := range []string{"\n", "\r\n"} {
+		dir := checkout(t, root, eol)
+		if eol == "\r\n" {
+			if data, _ := os.ReadFile(filepath.Join(dir, "app", "main.go")); !bytes.Contains(data, []byte("\r\n")) {
+				t.Fatalf("checkout(CRLF) wrote app/main.go without CRLF")
+			}
+		}
+		got, err := Build(t.Context(), dir, testInfo, WithOutput(t.TempDir()), WithPlatforms(amd64))
+		if err != nil {
+			t.Fatalf("Build(%q line endings) = %v", eol, err)
+		}
+		sums = append(sums, got[0].SHA256)
+	}
+	if sums[0] != sums[1] {
+		t.Errorf("Build() with LF = %s, with CRLF = %s, want the same bytes", sums[0], sums[1])
+	}
+}

@@ -1,0 +1,69 @@
+package container
+
+import (
+	"errors"
+	"os/exec"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// needLinux skips, loudly, off Linux, also in CI: runc and the root
+// filesystems it runs need a Linux kernel, so no tool can be installed to
+// make these tests run on macOS or Windows.
+func needLinux(t *testing.T) {
+	t.Helper()
+	if runtime.GOOS != "linux" {
+		t.Skipf("SKIPPED LOUDLY: %v (this is %s)", ErrNeedsLinux, runtime.GOOS)
+	}
+}
+
+func TestAvailable(t *testing.T) {
+	found := func(string) (string, error) { return "/usr/sbin/runc", nil }
+	missing := func(string) (string, error) { return "", exec.ErrNotFound }
+	tests := []struct {
+		goos     string
+		lookPath func(string) (string, error)
+		euid     int
+		want     error
+	}{
+		{"linux", found, 0, nil},
+		{"linux", missing, 0, ErrNoRunc},
+		{"darwin", found, 0, ErrNeedsLinux},
+		{"darwin", missing, 501, ErrNeedsLinux},
+		{"windows", missing, -1, ErrNeedsLinux},
+	}
+	for _, tt := range tests {
+		if got := available(tt.goos, tt.lookPath, tt.euid); !errors.Is(got, tt.want) {
+			t.Errorf("available(%s, euid %d) = %v, want %v", tt.goos, tt.euid, got, tt.want)
+		}
+	}
+	if err := available("linux", found, 1000); err == nil || !strings.Contains(err.Error(), "needs root") {
+		t.Errorf("available(linux, euid 1000) = %v, want an error that says it needs root", err)
+	}
+	if got := Available(); runtime.GOOS != "linux" && !errors.Is(got, ErrNeedsLinux) {
+		t.Errorf("Available() on %s = %v, want %v", runtime.GOOS, got, ErrNeedsLinux)
+	}
+}
+
+// Off Linux, run and smoke say in one line what to do instead.
+func TestInstead(t *testing.T) {
+	err := Instead("dist/image.tar", "lehus1/devops-info-service-go:1.2.3", 8080)
+	if !errors.Is(err, ErrNeedsLinux) {
+		t.Errorf("Instead() = %v, want it to wrap ErrNeedsLinux", err)
+	}
+	msg := err.Error()
+	for _, want := range []string{
+		"docker load -i dist/image.tar",
+		"docker run --rm -p 127.0.0.1:8080:8000 lehus1/devops-info-service-go:1.2.3",
+		"curl http://127.0.0.1:8080/health",
+		"Podman",
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("Instead() = %q, want it to contain %q", msg, want)
+		}
+	}
+	if strings.Contains(msg, "\n") {
+		t.Errorf("Instead() = %q, want one line", msg)
+	}
+}

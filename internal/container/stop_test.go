@@ -49,15 +49,12 @@ func TestStopKillsWhatIgnoresSIGTERM(t *testing.T) {
 	cf.Config.Entrypoint = []string{"/app/stubborn"}
 	img, _ = mutate.ConfigFile(img, cf)
 
-	bundles := t.TempDir()
-	c, err := Start(img, WithBundleDir(bundles))
+	sb := newSandbox(t)
+	c, err := Start(img, sb.options()...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Remove()
-	if !strings.HasPrefix(c.Bundle, bundles) {
-		t.Errorf("bundle %s not under WithBundleDir %s", c.Bundle, bundles)
-	}
 	time.Sleep(200 * time.Millisecond)
 	took, err := c.Stop(300 * time.Millisecond)
 	if err == nil || !strings.Contains(err.Error(), "did not exit within 300ms") || took < 300*time.Millisecond {
@@ -67,9 +64,7 @@ func TestStopKillsWhatIgnoresSIGTERM(t *testing.T) {
 		t.Errorf("ExitCode() = 0 after SIGKILL, want non-zero")
 	}
 	c.Remove()
-	if entries, _ := os.ReadDir(bundles); len(entries) != 0 {
-		t.Errorf("bundle folder left: %v", entries)
-	}
+	sb.assertEmpty(t)
 }
 
 func TestStopOnSignal(t *testing.T) {

@@ -14,7 +14,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 )
@@ -23,25 +22,11 @@ import (
 // of its own, so that each ref is a different image over shared layers.
 func pushLabelledBase(t *testing.T, ref, label string) {
 	t.Helper()
-	l, err := staticLayer(Gzip)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := staticBase(OCIPlatform(amd64), l)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cf, _ := img.ConfigFile()
-	cf = cf.DeepCopy()
-	cf.Config.Labels = map[string]string{"which": label}
-	if img, err = mutate.ConfigFile(img, cf); err != nil {
-		t.Fatal(err)
-	}
 	r, err := name.ParseReference(ref)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := remote.Write(r, img); err != nil {
+	if err := remote.Write(r, labelledBase(t, amd64, map[string]string{"which": label})); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -14,6 +14,7 @@ import (
 )
 
 // stubborn is a static program that ignores SIGTERM, built for the test.
+// It says when it does: a SIGTERM that comes before would still kill it.
 const stubborn = `package main
 
 import (
@@ -24,6 +25,7 @@ import (
 
 func main() {
 	signal.Ignore(syscall.SIGTERM)
+	println("ignoring SIGTERM")
 	time.Sleep(time.Hour)
 }
 `
@@ -50,12 +52,24 @@ func TestStopKillsWhatIgnoresSIGTERM(t *testing.T) {
 	img, _ = mutate.ConfigFile(img, cf)
 
 	sb := newSandbox(t)
-	c, err := Start(img, sb.options()...)
+	var out lockedBuffer
+	c, err := Start(img, append(sb.options(), WithOutput(&out))...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Remove()
-	time.Sleep(200 * time.Millisecond)
+	// Waiting for the program rather than for a while: on a loaded
+	// machine it may take longer than any fixed sleep to start.
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(out.String(), "ignoring SIGTERM"); {
+		select {
+		case <-c.Done():
+			t.Fatalf("the stubborn program exited with status %d before it ignored SIGTERM: %s", c.ExitCode(), out.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the stubborn program did not start within 10s: %q", out.String())
+		}
+	}
 	took, err := c.Stop(300 * time.Millisecond)
 	if err == nil || !strings.Contains(err.Error(), "did not exit within 300ms") || took < 300*time.Millisecond {
 		t.Errorf("Stop() = %v after %v, want a kill after 300ms", err, took)

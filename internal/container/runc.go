@@ -29,6 +29,7 @@ type Container struct {
 	ID     string
 	Bundle string
 
+	root    string // runc's state folder; "" for runc's default
 	cmd     *exec.Cmd
 	started time.Time
 	done    chan struct{}
@@ -40,6 +41,7 @@ type options struct {
 	env    []string
 	output io.Writer
 	dir    string
+	root   string
 }
 
 // Option changes how Start works.
@@ -53,6 +55,12 @@ func WithOutput(w io.Writer) Option { return func(o *options) { o.output = w } }
 
 // WithBundleDir sets the folder the bundle is made in. Default os.TempDir().
 func WithBundleDir(dir string) Option { return func(o *options) { o.dir = dir } }
+
+// WithRuncRoot sets the folder runc keeps the container's state in (runc
+// --root). Containers under their own root are listed, stopped and deleted
+// apart from everyone else's, as tests need. Default runc's own
+// (/run/runc), where `runc list` shows it.
+func WithRuncRoot(dir string) Option { return func(o *options) { o.root = dir } }
 
 // ErrNeedsLinux says this machine cannot run a container with runc at all:
 // runc needs a Linux kernel.
@@ -93,12 +101,12 @@ func Start(img v1.Image, opts ...Option) (*Container, error) {
 	if err != nil {
 		return nil, fmt.Errorf("making the bundle: %w", err)
 	}
-	c := &Container{ID: "devops-info-service-" + randomHex(6), Bundle: bundle, done: make(chan struct{}), stderr: &bytes.Buffer{}}
+	c := &Container{ID: "devops-info-service-" + randomHex(6), Bundle: bundle, root: o.root, done: make(chan struct{}), stderr: &bytes.Buffer{}}
 	if err := c.prepare(img, cf, o.env); err != nil {
 		os.RemoveAll(bundle)
 		return nil, err
 	}
-	c.cmd = exec.Command("runc", "run", "--bundle", bundle, c.ID)
+	c.cmd = exec.Command("runc", c.runc("run", "--bundle", bundle, c.ID)...)
 	c.cmd.Stdout = o.output
 	c.cmd.Stderr = io.MultiWriter(o.output, c.stderr)
 	// Its own process group: a Ctrl-C at the terminal reaches us, and we
@@ -156,7 +164,7 @@ func (c *Container) Stderr() string { return c.stderr.String() }
 
 // Pid is the container's first process as this machine sees it.
 func (c *Container) Pid(ctx context.Context) (int, error) {
-	out, err := exec.CommandContext(ctx, "runc", "state", c.ID).Output()
+	out, err := exec.CommandContext(ctx, "runc", c.runc("state", c.ID)...).Output()
 	if err != nil {
 		return 0, fmt.Errorf("asking runc for %s's state: %w", c.ID, err)
 	}
@@ -176,7 +184,7 @@ func (c *Container) Stop(grace time.Duration) (time.Duration, error) {
 		return 0, nil
 	default:
 	}
-	if out, err := exec.Command("runc", "kill", c.ID, "TERM").CombinedOutput(); err != nil {
+	if out, err := exec.Command("runc", c.runc("kill", c.ID, "TERM")...).CombinedOutput(); err != nil {
 		select {
 		case <-c.done: // it exited on its own meanwhile
 			return time.Since(start), nil
@@ -188,7 +196,7 @@ func (c *Container) Stop(grace time.Duration) (time.Duration, error) {
 	case <-c.done:
 		return time.Since(start), nil
 	case <-time.After(grace):
-		exec.Command("runc", "kill", c.ID, "KILL").Run()
+		exec.Command("runc", c.runc("kill", c.ID, "KILL")...).Run()
 		<-c.done
 		return time.Since(start), fmt.Errorf("container %s did not exit within %s of SIGTERM; killed it", c.ID, grace)
 	}
@@ -202,11 +210,19 @@ func (c *Container) Remove() error {
 	default:
 		c.Stop(time.Second)
 	}
-	exec.Command("runc", "delete", "--force", c.ID).Run()
+	exec.Command("runc", c.runc("delete", "--force", c.ID)...).Run()
 	if err := os.RemoveAll(c.Bundle); err != nil {
 		return fmt.Errorf("removing bundle %s: %w", c.Bundle, err)
 	}
 	return nil
+}
+
+// runc is args for runc, under the container's own root when it has one.
+func (c *Container) runc(args ...string) []string {
+	if c.root == "" {
+		return args
+	}
+	return append([]string{"--root", c.root}, args...)
 }
 
 func randomHex(n int) string {

@@ -2,13 +2,12 @@ package container
 
 import (
 	"context"
-	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -90,24 +89,26 @@ func serviceImage(t *testing.T) v1.Image {
 
 func TestSmokeUnderRunc(t *testing.T) {
 	needRunc(t)
+	sb := newSandbox(t)
 	port, err := FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
 	var log strings.Builder
-	report, err := Smoke(t.Context(), serviceImage(t), port, &log)
+	report, err := Smoke(t.Context(), serviceImage(t), port, &log, sb.options()...)
 	if err != nil {
 		t.Fatalf("Smoke() = %v\n%s", err, log.String())
 	}
 	if len(report.Checks) != 9 || report.Failed() != 0 || report.Healthy <= 0 {
 		t.Errorf("Smoke() = %d checks, %d failed, healthy after %v; want 9 passing and a start time\n%s", len(report.Checks), report.Failed(), report.Healthy, log.String())
 	}
-	assertNoContainersLeft(t)
+	sb.assertEmpty(t)
 }
 
 // A contract breach fails the smoke test: here the image runs as root.
 func TestSmokeCatchesRoot(t *testing.T) {
 	needRunc(t)
+	sb := newSandbox(t)
 	img := serviceImage(t)
 	cf, _ := img.ConfigFile()
 	cf = cf.DeepCopy()
@@ -118,20 +119,21 @@ func TestSmokeCatchesRoot(t *testing.T) {
 	}
 	port, _ := FreePort()
 	var log strings.Builder
-	_, err = Smoke(t.Context(), rootImg, port, &log)
+	_, err = Smoke(t.Context(), rootImg, port, &log, sb.options()...)
 	if err == nil || !strings.Contains(log.String(), "FAIL runs as uid and gid 65532") {
 		t.Errorf("Smoke(root image) = %v, want the uid check to fail\n%s", err, log.String())
 	}
-	assertNoContainersLeft(t)
+	sb.assertEmpty(t)
 }
 
 func TestServeStopsAndRemoves(t *testing.T) {
 	needRunc(t)
+	sb := newSandbox(t)
 	port, _ := FreePort()
 	ctx, cancel := context.WithCancel(t.Context())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
-	go func() { done <- Serve(ctx, serviceImage(t), port, pw, io.Discard); pw.Close() }()
+	go func() { done <- Serve(ctx, serviceImage(t), port, pw, io.Discard, sb.options()...); pw.Close() }()
 	buf := make([]byte, 64)
 	n, _ := pr.Read(buf)
 	url := strings.TrimSpace(string(buf[:n]))
@@ -145,31 +147,43 @@ func TestServeStopsAndRemoves(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Errorf("Serve() after cancel = %v, want nil", err)
 	}
-	assertNoContainersLeft(t)
+	sb.assertEmpty(t)
 }
 
 // A port some other process holds is refused before anything starts: that
-// process would answer /health in the container's stead.
-func TestServeRefusesTakenPort(t *testing.T) {
+// process (another checkout's container, say) would answer /health in the
+// container's stead.
+func TestRefusesTakenPort(t *testing.T) {
 	needRunc(t)
+	sb := newSandbox(t)
+	img := serviceImage(t)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	defer srv.Close()
 	port := srv.Listener.Addr().(*net.TCPAddr).Port
-	err := Serve(t.Context(), serviceImage(t), port, io.Discard, io.Discard)
-	if err == nil || !strings.Contains(err.Error(), "is taken") {
-		t.Errorf("Serve(taken port) = %v, want a port-taken error", err)
+	tests := []struct {
+		name string
+		run  func() error
+	}{
+		{"Serve", func() error { return Serve(t.Context(), img, port, io.Discard, io.Discard, sb.options()...) }},
+		{"Smoke", func() error { _, err := Smoke(t.Context(), img, port, io.Discard, sb.options()...); return err }},
 	}
-	assertNoContainersLeft(t)
+	for _, tt := range tests {
+		if err := tt.run(); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("port %d on 127.0.0.1 is taken", port)) {
+			t.Errorf("%s(taken port %d) = %v, want a port-taken error", tt.name, port, err)
+		}
+	}
+	sb.assertEmpty(t)
 }
 
 func TestStartFailureIsReported(t *testing.T) {
 	needRunc(t)
+	sb := newSandbox(t)
 	img := serviceImage(t)
 	cf, _ := img.ConfigFile()
 	cf = cf.DeepCopy()
 	cf.Config.Entrypoint = []string{"/app/no-such-binary"}
 	bad, _ := mutate.ConfigFile(img, cf)
-	c, err := Start(bad)
+	c, err := Start(bad, sb.options()...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,23 +193,7 @@ func TestStartFailureIsReported(t *testing.T) {
 		t.Errorf("WaitHealthy(broken entrypoint) = %v, want an exit error", err)
 	}
 	c.Remove()
-	assertNoContainersLeft(t)
-}
-
-func assertNoContainersLeft(t *testing.T) {
-	t.Helper()
-	out, _ := exec.Command("runc", "list", "--format", "json").Output()
-	var list []struct{ ID, Bundle string }
-	json.Unmarshal(out, &list)
-	for _, c := range list {
-		if strings.HasPrefix(c.ID, "devops-info-service-") {
-			t.Errorf("container %s left behind (bundle %s)", c.ID, c.Bundle)
-		}
-	}
-	bundles, _ := filepath.Glob(filepath.Join(os.TempDir(), "devops-info-service-bundle-*"))
-	if len(bundles) > 0 {
-		t.Errorf("bundles left behind: %v", bundles)
-	}
+	sb.assertEmpty(t)
 }
 
 func TestContractChecks(t *testing.T) {

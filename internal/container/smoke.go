@@ -9,6 +9,7 @@ import (
 	"os"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -50,14 +51,18 @@ const (
 
 // Smoke starts img on 127.0.0.1:port, holds it to the service contract
 // (answers, user, privileges, read-only root, a clean exit on SIGTERM), and
-// removes it whatever happens. Each check's result goes to log as it is made.
-func Smoke(ctx context.Context, img v1.Image, port int, log io.Writer) (Report, error) {
+// removes it whatever happens. Each check's result goes to log as it is
+// made. opts go to Start.
+func Smoke(ctx context.Context, img v1.Image, port int, log io.Writer, opts ...Option) (Report, error) {
 	var r Report
 	cf, err := img.ConfigFile()
 	if err != nil {
 		return r, fmt.Errorf("reading the image config: %w", err)
 	}
-	c, err := Start(img, WithEnv("HOST=127.0.0.1", "PORT="+strconv.Itoa(port)))
+	if err := portFree(port); err != nil {
+		return r, err
+	}
+	c, err := Start(img, slices.Concat(opts, []Option{WithEnv("HOST=127.0.0.1", "PORT="+strconv.Itoa(port))})...)
 	if err != nil {
 		return r, err
 	}

@@ -16,6 +16,7 @@ import (
 )
 
 // stubborn is a static program that ignores SIGTERM, built for the test.
+// It says when it does: a SIGTERM that comes before would still kill it.
 const stubborn = `package main
 
 import (
@@ -26,6 +27,7 @@ import (
 
 func main() {
 	signal.Ignore(syscall.SIGTERM)
+	println("ignoring SIGTERM")
 	time.Sleep(time.Hour)
 }
 `
@@ -51,16 +53,25 @@ func TestStopKillsWhatIgnoresSIGTERM(t *testing.T) {
 	cf.Config.Entrypoint = []string{"/app/stubborn"}
 	img, _ = mutate.ConfigFile(img, cf)
 
-	bundles := t.TempDir()
-	c, err := Start(img, WithBundleDir(bundles))
+	sb := newSandbox(t)
+	var out lockedBuffer
+	c, err := Start(img, append(sb.options(), WithOutput(&out))...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Remove()
-	if !strings.HasPrefix(c.Bundle, bundles) {
-		t.Errorf("bundle %s not under WithBundleDir %s", c.Bundle, bundles)
+	// Waiting for the program rather than for a while: on a loaded
+	// machine it may take longer than any fixed sleep to start.
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(out.String(), "ignoring SIGTERM"); {
+		select {
+		case <-c.Done():
+			t.Fatalf("the stubborn program exited with status %d before it ignored SIGTERM: %s", c.ExitCode(), out.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the stubborn program did not start within 10s: %q", out.String())
+		}
 	}
-	time.Sleep(200 * time.Millisecond)
 	took, err := c.Stop(300 * time.Millisecond)
 	if err == nil || !strings.Contains(err.Error(), "did not exit within 300ms") || took < 300*time.Millisecond {
 		t.Errorf("Stop() = %v after %v, want a kill after 300ms", err, took)
@@ -69,9 +80,7 @@ func TestStopKillsWhatIgnoresSIGTERM(t *testing.T) {
 		t.Errorf("ExitCode() = 0 after SIGKILL, want non-zero")
 	}
 	c.Remove()
-	if entries, _ := os.ReadDir(bundles); len(entries) != 0 {
-		t.Errorf("bundle folder left: %v", entries)
-	}
+	sb.assertEmpty(t)
 }
 
 func TestStopOnSignal(t *testing.T) {

@@ -2,12 +2,10 @@ package image
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -15,9 +13,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
-	"github.com/google/go-containerregistry/pkg/v1/match"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
 
@@ -146,29 +142,25 @@ func (b *Base) fromRegistry(ctx context.Context, ref name.Reference, o baseOptio
 		return fmt.Errorf("pulling base %s: %w (no cached copy in %s; BASE_IMAGE=static builds without a registry)", ref.Name(), err, o.cacheDir)
 	}
 	b.Digest, b.ID = desc.Digest.String(), "registry "+desc.Digest.String()
-	ann := layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": ref.Name()})
+	var pulled mutate.Appendable
 	if desc.MediaType.IsIndex() {
-		if b.index, err = desc.ImageIndex(); err != nil {
-			return fmt.Errorf("pulling base %s: %w", ref.Name(), err)
-		}
-		if cacheErr == nil {
-			cacheErr = cache.path.ReplaceIndex(b.index, match.Annotation("org.opencontainers.image.ref.name", ref.Name()), ann)
-		}
+		b.index, err = desc.ImageIndex()
+		pulled = b.index
 	} else {
-		if b.image, err = desc.Image(); err != nil {
-			return fmt.Errorf("pulling base %s: %w", ref.Name(), err)
-		}
-		if cacheErr == nil {
-			cacheErr = cache.path.ReplaceImage(b.image, match.Annotation("org.opencontainers.image.ref.name", ref.Name()), ann)
-		}
+		b.image, err = desc.Image()
+		pulled = b.image
+	}
+	if err != nil {
+		return fmt.Errorf("pulling base %s: %w", ref.Name(), err)
+	}
+	if cacheErr == nil {
+		cacheErr = cache.put(ref.Name(), pulled)
 	}
 	if cacheErr != nil {
 		fmt.Fprintf(o.log, "base %s: not cached for offline use: %v\n", ref.Name(), cacheErr)
-	} else if cache.index, err = cache.path.ImageIndex(); err == nil {
+	} else if cached, ok := cache.find(desc.Digest.String(), ""); ok {
 		// Read it back from the cache: the build then reads local files, not the network.
-		if cached, ok := cache.find(desc.Digest.String(), ""); ok {
-			return b.set(cache.index, cached)
-		}
+		return b.set(cache.index, cached)
 	}
 	return nil
 }
@@ -180,46 +172,6 @@ func shortErr(err error) string {
 		return s[i+2:]
 	}
 	return s
-}
-
-type cache struct {
-	path  layout.Path
-	index v1.ImageIndex
-}
-
-func openCache(dir string) (*cache, error) {
-	p, err := layout.FromPath(dir)
-	if err != nil {
-		if !errors.Is(err, os.ErrNotExist) {
-			return nil, err
-		}
-		if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-			return nil, err
-		}
-		if p, err = layout.Write(dir, empty.Index); err != nil {
-			return nil, err
-		}
-	}
-	idx, err := p.ImageIndex()
-	if err != nil {
-		return nil, err
-	}
-	return &cache{path: p, index: idx}, nil
-}
-
-// find looks a base up by digest or by reference name.
-func (c *cache) find(digest, ref string) (v1.Descriptor, bool) {
-	im, err := c.index.IndexManifest()
-	if err != nil {
-		return v1.Descriptor{}, false
-	}
-	i := slices.IndexFunc(im.Manifests, func(d v1.Descriptor) bool {
-		return digest != "" && d.Digest.String() == digest || ref != "" && d.Annotations["org.opencontainers.image.ref.name"] == ref
-	})
-	if i < 0 {
-		return v1.Descriptor{}, false
-	}
-	return im.Manifests[i], true
 }
 
 // Check makes sure the base has an image for every platform, so that a

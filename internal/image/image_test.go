@@ -319,25 +319,33 @@ func TestRegistryBaseCachedForOffline(t *testing.T) {
 	}
 }
 
+// labelledBase is the static base for p with labels of its own.
+func labelledBase(t *testing.T, p binary.Platform, labels map[string]string) v1.Image {
+	t.Helper()
+	l, err := staticLayer(Gzip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := staticBase(OCIPlatform(p), l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf, _ := img.ConfigFile()
+	cf = cf.DeepCopy()
+	cf.Config.Labels = labels
+	if img, err = mutate.ConfigFile(img, cf); err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
 // pushIndexBase pushes a two-platform base with a label that must not leak.
 func pushIndexBase(t *testing.T, ref string) {
 	t.Helper()
 	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
 	for _, p := range []binary.Platform{amd64, arm64} {
-		l, err := staticLayer(Gzip)
-		if err != nil {
-			t.Fatal(err)
-		}
-		img, err := staticBase(OCIPlatform(p), l)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cf, _ := img.ConfigFile()
-		cf = cf.DeepCopy()
-		cf.Config.Labels = map[string]string{"leak": "yes"}
-		img, _ = mutate.ConfigFile(img, cf)
 		pl := OCIPlatform(p)
-		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &pl}})
+		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: labelledBase(t, p, map[string]string{"leak": "yes"}), Descriptor: v1.Descriptor{Platform: &pl}})
 	}
 	r, err := name.ParseReference(ref)
 	if err != nil {

@@ -1,0 +1,101 @@
+package image
+
+import (
+	"fmt"
+	"io"
+	"log"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/validate"
+)
+
+// pushLabelledBase pushes the static base for linux/amd64 with one label
+// of its own, so that each ref is a different image over shared layers.
+func pushLabelledBase(t *testing.T, ref, label string) {
+	t.Helper()
+	r, err := name.ParseReference(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(r, labelledBase(t, amd64, map[string]string{"which": label})); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Builds on one machine share the base cache (two checkouts, CI jobs side
+// by side) and may pull into it at once. Each base pulled at once, into a
+// cache that does not exist yet, is kept: every one resolves from the
+// cache once the registry is gone, the layout is valid, and no staging
+// folder is left.
+func TestCacheTakesConcurrentPulls(t *testing.T) {
+	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	host := strings.TrimPrefix(srv.URL, "http://")
+	const n = 8
+	refs := make([]string, n)
+	for i := range refs {
+		refs[i] = fmt.Sprintf("%s/base%d:v1", host, i)
+		pushLabelledBase(t, refs[i], fmt.Sprint(i))
+	}
+	cacheDir := filepath.Join(t.TempDir(), "cache")
+
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i, ref := range refs {
+		wg.Go(func() {
+			_, errs[i] = ResolveBase(t.Context(), ref, Gzip, WithCacheDir(cacheDir), WithBaseLog(io.Discard))
+		})
+	}
+	wg.Wait()
+	srv.Close()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("ResolveBase(%s) online = %v", refs[i], err)
+		}
+	}
+
+	for i, ref := range refs {
+		var note strings.Builder
+		b, err := ResolveBase(t.Context(), ref, Gzip, WithCacheDir(cacheDir), WithBaseLog(&note), WithPullTimeout(5*time.Second))
+		if err != nil {
+			t.Errorf("ResolveBase(%s) offline = %v, want the cached copy", ref, err)
+			continue
+		}
+		img, err := b.Image(OCIPlatform(amd64))
+		if err != nil {
+			t.Errorf("cached %s: Image() = %v", ref, err)
+			continue
+		}
+		if cf, err := img.ConfigFile(); err != nil || cf.Config.Labels["which"] != fmt.Sprint(i) {
+			t.Errorf("cached %s has labels %v, %v; want which=%d", ref, cf.Config.Labels, err, i)
+		}
+		if !strings.Contains(note.String(), "using the cached copy") {
+			t.Errorf("ResolveBase(%s) offline said %q, want the cached copy used", ref, note.String())
+		}
+	}
+	idx, err := layout.ImageIndexFromPath(cacheDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, err := idx.IndexManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(im.Manifests) != n {
+		t.Errorf("cache index.json has %d entries, want %d", len(im.Manifests), n)
+	}
+	if err := validate.Index(idx); err != nil {
+		t.Errorf("validate.Index(cache) = %v", err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(cacheDir, ".staging-*")); len(left) > 0 {
+		t.Errorf("staging folders left in the cache: %v", left)
+	}
+}

@@ -21,6 +21,10 @@ type Attachment struct {
 	Subject      v1.Descriptor
 	ArtifactType string
 	Data         []byte
+	// Title is the document's file name (its layer's
+	// org.opencontainers.image.title), under which `oras pull` writes it:
+	// without one, oras skips the layer.
+	Title string
 }
 
 // AttachFunc makes the attachment for the platform image with manifest m.
@@ -31,6 +35,9 @@ type AttachFunc func(p v1.Platform, m v1.Descriptor) (Attachment, error)
 var emptyConfig = []byte("{}")
 
 const emptyMediaType types.MediaType = "application/vnd.oci.empty.v1+json"
+
+// titleKey names a layer's file, for clients that write layers to files.
+const titleKey = "org.opencontainers.image.title"
 
 // Artifact is an attachment as an OCI image manifest, with its blobs.
 type Artifact struct {
@@ -44,6 +51,9 @@ func NewArtifact(a Attachment) (Artifact, error) {
 	cfg := blobDescriptor(emptyMediaType, emptyConfig)
 	cfg.Data = emptyConfig
 	doc := blobDescriptor(types.MediaType(a.ArtifactType), a.Data)
+	if a.Title != "" {
+		doc.Annotations = map[string]string{titleKey: a.Title}
+	}
 	subject := v1.Descriptor{MediaType: a.Subject.MediaType, Digest: a.Subject.Digest, Size: a.Subject.Size}
 	m := struct {
 		SchemaVersion int             `json:"schemaVersion"`

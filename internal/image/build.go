@@ -91,10 +91,20 @@ func Assemble(ctx context.Context, base *Base, bins []binary.Artifact, meta Meta
 	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
 	for i, img := range imgs {
 		p := OCIPlatform(bins[i].Platform)
-		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &p}})
+		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: platformImage{img}, Descriptor: v1.Descriptor{Platform: &p}})
 	}
 	return mutate.Annotations(idx, meta.Annotations(base)).(v1.ImageIndex), nil
 }
+
+// platformImage is an image as the index lists it: without the
+// artifactType that go-containerregistry would copy from its config's media
+// type. Only artifacts carry one (image-spec 1.1), and tools that rewrite
+// the index by that spec (skopeo copy --all) drop it from an image's entry,
+// which changes the index digest and makes --preserve-digests refuse.
+type platformImage struct{ v1.Image }
+
+// ArtifactType is empty: this is an image, not an artifact.
+func (platformImage) ArtifactType() (string, error) { return "", nil }
 
 func assembleOne(ctx context.Context, base *Base, bin binary.Artifact, meta Metadata) (v1.Image, error) {
 	baseImg, err := base.Image(OCIPlatform(bin.Platform))

@@ -2,6 +2,9 @@ package image
 
 import (
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -34,11 +37,18 @@ func FindInLayout(spec string) (Entry, error) {
 	if err != nil {
 		return Entry{}, fmt.Errorf("reading OCI layout %s: %w", dir, err)
 	}
+	aliases, err := platformAliases(idx, im)
+	if err != nil {
+		return Entry{}, fmt.Errorf("reading OCI layout %s: %w", dir, err)
+	}
 	var found []v1.Descriptor
 	var names []string
 	for _, d := range im.Manifests {
 		if isAttachment(d) {
 			continue // an attachment (an SBOM), not an image
+		}
+		if tag == "" && aliases[d.Digest] {
+			continue // a platform image also named on its own: without a TAG, its index is meant
 		}
 		ref := d.Annotations[refNameKey]
 		names = append(names, ref)
@@ -61,4 +71,73 @@ func isAttachment(d v1.Descriptor) bool {
 		return false
 	}
 	return true
+}
+
+// PlatformRef is the ref name under which the layout lists the platform p
+// image of the index named ref, "1.2.3-linux-amd64": tools that need a
+// single manifest, such as umoci, address it as oci:dist/oci:1.2.3-linux-amd64.
+// The variant is left out: the pipeline builds one per OS and architecture.
+func PlatformRef(ref string, p v1.Platform) string {
+	return ref + "-" + p.OS + "-" + p.Architecture
+}
+
+// namePlatforms lists each platform image of idx in the layout's index.json
+// under its PlatformRef, beside the index itself. The blobs are already
+// there (the index's); only index.json grows.
+func namePlatforms(p layout.Path, idx v1.ImageIndex, ref string) error {
+	im, err := idx.IndexManifest()
+	if err != nil {
+		return err
+	}
+	for _, d := range im.Manifests {
+		if d.Platform == nil {
+			continue
+		}
+		d.Annotations = map[string]string{refNameKey: PlatformRef(ref, *d.Platform)}
+		if err := p.AppendDescriptor(d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// platformAliases are the entries of a layout's index.json that are also
+// listed inside an index there: platform images named on their own.
+func platformAliases(top v1.ImageIndex, im *v1.IndexManifest) (map[v1.Hash]bool, error) {
+	out := map[v1.Hash]bool{}
+	for _, d := range im.Manifests {
+		if !d.MediaType.IsIndex() {
+			continue
+		}
+		child, err := top.ImageIndex(d.Digest)
+		if err != nil {
+			return nil, err
+		}
+		cm, err := child.IndexManifest()
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range cm.Manifests {
+			out[c.Digest] = true
+		}
+	}
+	return out, nil
+}
+
+// shareable makes everything under dir readable by every user, directories
+// 0755 and files 0644, whatever the umask and the library chose
+// (go-containerregistry writes streamed layers 0600 and index.json 0755):
+// when root builds, as CI does, another user must be able to copy the
+// layout.
+func shareable(dir string) error {
+	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		mode := fs.FileMode(0o644)
+		if d.IsDir() {
+			mode = 0o755
+		}
+		return os.Chmod(path, mode)
+	})
 }

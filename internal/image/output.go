@@ -74,10 +74,13 @@ func Write(idx v1.ImageIndex, out Outputs, inputs string, arts ...Artifact) erro
 	if err := p.AppendIndex(idx, layout.WithAnnotations(map[string]string{refNameKey: out.RefName, inputsKey: inputs})); err != nil {
 		return fmt.Errorf("writing %s: %w", out.Layout, err)
 	}
+	if err := namePlatforms(p, idx, out.RefName); err != nil {
+		return fmt.Errorf("writing %s: %w", out.Layout, err)
+	}
 	if err := attach(p, arts); err != nil {
 		return fmt.Errorf("writing %s: %w", out.Layout, err)
 	}
-	if err := os.Chmod(tmp, 0o755); err != nil { // MkdirTemp makes it 0700
+	if err := shareable(tmp); err != nil {
 		return fmt.Errorf("writing %s: %w", out.Layout, err)
 	}
 	if err := replaceDir(tmp, out.Layout); err != nil {

@@ -55,10 +55,12 @@ func (b Build) Attach(p v1.Platform, m v1.Descriptor) (image.Attachment, error) 
 	if err := os.MkdirAll(b.Dir, 0o755); err != nil {
 		return image.Attachment{}, fmt.Errorf("writing the SBOM: %w", err)
 	}
-	if err := WriteFile(Path(b.Dir, bin.Platform), data); err != nil {
+	path := Path(b.Dir, bin.Platform)
+	if err := WriteFile(path, data); err != nil {
 		return image.Attachment{}, err
 	}
-	return image.Attachment{Subject: m, ArtifactType: MediaType, Data: data}, nil
+	// Pulled from a registry (oras pull), it gets the name it has in dist/sbom.
+	return image.Attachment{Subject: m, ArtifactType: MediaType, Data: data, Title: filepath.Base(path)}, nil
 }
 
 // Prune removes the SBOMs in dir of platforms no longer built, so that

@@ -46,23 +46,27 @@ func Document(in Input) (*spdx.Document, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the build information of %s: %w", in.Binary.Path, err)
 	}
-	source := in.Source
-	if source == "" {
-		source = "https://github.com/lehus1/devops-info-service-go"
-	}
+	// The source is the image's (IMAGE_SOURCE or the origin remote): where
+	// it has none, such as a fork with a local remote, neither does the SBOM.
 	download := in.Source
 	if download == "" {
 		download = noAssertion
 	}
 	osArch := strings.ReplaceAll(in.Platform, "/", "-")
+	name := "devops-info-service-" + in.Version + "-" + osArch
+	// Names the content, not the moment: a rebuild of the same commit gives
+	// the same namespace. Without a source, SPDX's own prefix for documents
+	// whose creator has no address of its own.
+	namespace := fmt.Sprintf("https://spdx.org/spdxdocs/%s-%s", name, in.Binary.SHA256)
+	if in.Source != "" {
+		namespace = fmt.Sprintf("%s/spdx/%s/%s/%s", in.Source, in.Version, osArch, in.Binary.SHA256)
+	}
 	doc := &spdx.Document{
-		SPDXVersion:    spdx.Version,
-		DataLicense:    spdx.DataLicense,
-		SPDXIdentifier: "DOCUMENT",
-		DocumentName:   "devops-info-service-" + in.Version + "-" + osArch,
-		// Names the content, not the moment: a rebuild of the same commit
-		// gives the same namespace.
-		DocumentNamespace: fmt.Sprintf("%s/spdx/%s/%s/%s", source, in.Version, osArch, in.Binary.SHA256),
+		SPDXVersion:       spdx.Version,
+		DataLicense:       spdx.DataLicense,
+		SPDXIdentifier:    "DOCUMENT",
+		DocumentName:      name,
+		DocumentNamespace: namespace,
 		CreationInfo: &spdx.CreationInfo{
 			Creators: []common.Creator{{Creator: "devops-info-service-go build", CreatorType: "Tool"}},
 			Created:  in.Created.UTC().Format(time.RFC3339),
@@ -76,7 +80,10 @@ func Document(in Input) (*spdx.Document, error) {
 	svc.PackageFileName = "/app/devops-info-service"
 	svc.PackageChecksums = []common.Checksum{{Algorithm: common.SHA256, Value: in.Binary.SHA256}}
 	if in.Commit != "" && in.Commit != "unknown" {
-		svc.PackageSourceInfo = "built from commit " + in.Commit + " of " + source
+		svc.PackageSourceInfo = "built from commit " + in.Commit
+		if in.Source != "" {
+			svc.PackageSourceInfo += " of " + in.Source
+		}
 	}
 	svc.PackageExternalReferences = []*spdx.PackageExternalReference{purl(fmt.Sprintf("pkg:golang/%s@v%s", bi.Main.Path, in.Version))}
 	goPkg := pkg("go", "go", strings.TrimPrefix(bi.GoVersion, "go"), "https://go.dev/dl/")
@@ -237,6 +244,11 @@ func JSON(doc *spdx.Document) ([]byte, error) {
 func WriteFile(path string, data []byte) error {
 	tmp := path + ".tmp"
 	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	// Readable by every user whatever the umask, like the rest of dist/.
+	if err := os.Chmod(tmp, 0o644); err != nil {
+		os.Remove(tmp)
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	if err := os.Rename(tmp, path); err != nil {

@@ -219,6 +219,10 @@ func TestAttachWritesTheFile(t *testing.T) {
 	if err != nil || !bytes.Equal(file, a.Data) || a.ArtifactType != MediaType || a.Subject.Digest != subject.Digest {
 		t.Errorf("Attach() = %s with %d bytes; file %d bytes, %v", a.ArtifactType, len(a.Data), len(file), err)
 	}
+	// oras pull writes a layer only under its title: the file's own name.
+	if want := bin.Platform.Dir() + ".spdx.json"; a.Title != want {
+		t.Errorf("Attach().Title = %q, want %q", a.Title, want)
+	}
 	if _, err := b.Attach(v1.Platform{OS: "linux", Architecture: "s390x"}, subject); err == nil {
 		t.Errorf("Attach(a platform without a binary) = nil error")
 	}
@@ -272,5 +276,51 @@ func TestPrune(t *testing.T) {
 		if _, err := os.Stat(keep); err != nil {
 			t.Errorf("Prune removed %s", keep)
 		}
+	}
+}
+
+// The SBOM says about the source what the image does, from the same
+// setting: where the image has no source (a fork, a local remote), the SBOM
+// names none either, and claims no one else's.
+func TestSource(t *testing.T) {
+	bin := withDeps(t)
+	tests := []struct {
+		source, download, namespace, sourceInfo string
+	}{
+		{"https://example.com/fork", "https://example.com/fork", "https://example.com/fork/spdx/1.2.3/linux-amd64/" + bin.SHA256,
+			"built from commit 0123456789abcdef0123456789abcdef01234567 of https://example.com/fork"},
+		{"", "NOASSERTION", "https://spdx.org/spdxdocs/devops-info-service-1.2.3-linux-amd64-" + bin.SHA256,
+			"built from commit 0123456789abcdef0123456789abcdef01234567"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.download, func(t *testing.T) {
+			in := input(bin)
+			in.Source = tt.source
+			doc, err := Document(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := spdxlib.ValidateDocument(doc); err != nil {
+				t.Errorf("ValidateDocument: %v", err)
+			}
+			if doc.DocumentNamespace != tt.namespace {
+				t.Errorf("Document(source %q).DocumentNamespace = %q, want %q", tt.source, doc.DocumentNamespace, tt.namespace)
+			}
+			for _, p := range doc.Packages[:2] { // the image and the service
+				if p.PackageDownloadLocation != tt.download {
+					t.Errorf("Document(source %q) package %s download location = %q, want %q", tt.source, p.PackageName, p.PackageDownloadLocation, tt.download)
+				}
+			}
+			if got := doc.Packages[1].PackageSourceInfo; got != tt.sourceInfo {
+				t.Errorf("Document(source %q) source info = %q, want %q", tt.source, got, tt.sourceInfo)
+			}
+			data, err := JSON(doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bytes.Contains(data, []byte("github.com/lehus1")) {
+				t.Errorf("Document(source %q) names github.com/lehus1, which the image does not", tt.source)
+			}
+		})
 	}
 }

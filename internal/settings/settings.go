@@ -112,12 +112,15 @@ func (s Settings) Outputs() image.Outputs {
 	return out
 }
 
-// TagName is IMAGE:tag as people write it: Docker Hub images without their
-// registry ("lehus1/devops-info-service-go:1.2.3"), so that `docker load`
-// names the image the way `docker pull` would.
+// TagName is IMAGE:tag with its registry always written out, Docker Hub's
+// as docker.io ("docker.io/lehus1/devops-info-service-go:1.2.3"), so that
+// both `docker load` and `podman load` name the image the way their pull
+// of IMAGE:tag would: docker reads docker.io/lehus1/x as lehus1/x (and
+// shows it so), while podman keeps a name as written and puts localhost/
+// before one without a registry.
 func (s Settings) TagName(tag string) string {
 	if s.Image.RegistryStr() == name.DefaultRegistry {
-		return s.Image.RepositoryStr() + ":" + tag
+		return "docker.io/" + s.Image.RepositoryStr() + ":" + tag
 	}
 	return s.Image.Name() + ":" + tag
 }

@@ -75,13 +75,6 @@ func TestOutputs(t *testing.T) {
 			t.Errorf("Outputs() tarball = %q %q %v, want dist/image.tar tagged example.com/a/b:1.0.0 for %s", out.Tarball, out.TarballTag, out.TarballPlatform, host)
 		}
 	}
-	if s.TagName("1") != "example.com/a/b:1" {
-		t.Errorf("TagName() = %q, want example.com/a/b:1", s.TagName("1"))
-	}
-	hub, _ := Load(t.Context(), src, getenv(map[string]string{"VERSION": "1.0.0"}))
-	if got := hub.TagName("1.0.0"); got != "lehus1/devops-info-service-go:1.0.0" {
-		t.Errorf("TagName() for Docker Hub = %q, want lehus1/devops-info-service-go:1.0.0", got)
-	}
 	s.Platforms = []binary.Platform{{OS: "linux", Arch: "s390x"}}
 	if out := s.Outputs(); out.TarballTag != "" && host.Arch != "s390x" {
 		t.Errorf("Outputs() without the host platform still writes a tarball: %+v", out)
@@ -120,5 +113,33 @@ func TestLocalPlatform(t *testing.T) {
 		if p := localPlatform(goarch); !slices.Contains(binary.DefaultPlatforms, p) {
 			t.Errorf("localPlatform(%s) = %s, not among the default platforms %v", goarch, p, binary.DefaultPlatforms)
 		}
+	}
+}
+
+// The tarball's name has its registry written out, so that docker (which
+// reads docker.io/x/y as x/y) and podman (which would put localhost/ before
+// x/y) both load it under the name their pull gives.
+func TestTagName(t *testing.T) {
+	tests := []struct {
+		image, want string
+	}{
+		{"", "docker.io/lehus1/devops-info-service-go:1.0.0"},
+		{"lehus1/svc", "docker.io/lehus1/svc:1.0.0"},
+		{"docker.io/lehus1/svc", "docker.io/lehus1/svc:1.0.0"},
+		{"index.docker.io/lehus1/svc", "docker.io/lehus1/svc:1.0.0"},
+		{"busybox", "docker.io/library/busybox:1.0.0"},
+		{"example.com/a/b", "example.com/a/b:1.0.0"},
+		{"localhost:5000/a", "localhost:5000/a:1.0.0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.image, func(t *testing.T) {
+			s, err := Load(t.Context(), t.TempDir(), getenv(map[string]string{"VERSION": "1.0.0", "IMAGE": tt.image}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := s.TagName("1.0.0"); got != tt.want {
+				t.Errorf("TagName(1.0.0) with IMAGE=%q = %q, want %q", tt.image, got, tt.want)
+			}
+		})
 	}
 }

@@ -1,0 +1,202 @@
+//go:build linux
+
+// The clients (skopeo, umoci, podman from Debian; crane and oras from Go
+// modules) are tested on Linux, where CI installs them; macOS and Windows
+// runners check the digest instead.
+
+package image_test
+
+// The tests in clients_*_test.go drive the tools users already have
+// (skopeo, umoci and podman from Debian; crane pinned in go.mod and oras in
+// testdata/oras.mod, both run with `go tool`) against the outputs that `go tool mage build` makes
+// and `go tool mage push` publishes, on 127.0.0.1 only. A missing Debian
+// client fails the test in CI and skips it loudly elsewhere.
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/lehus1/devops-info-service-go/internal/binary"
+	"github.com/lehus1/devops-info-service-go/internal/distribution"
+	"github.com/lehus1/devops-info-service-go/internal/image"
+	"github.com/lehus1/devops-info-service-go/internal/sbom"
+	"github.com/lehus1/devops-info-service-go/internal/settings"
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
+)
+
+const version = "1.2.3"
+
+// dist is what `go tool mage build` leaves in a checkout's dist/.
+type dist struct {
+	cfg    settings.Settings
+	out    image.Outputs
+	digest v1.Hash // the index, as build prints it
+	bin    []byte  // the service binary in each platform image
+}
+
+// buildDist builds the amd64 and arm64 image, its SBOMs, dist/oci and
+// dist/image.tar as the magefile's Build does, with IMAGE_SOURCE=source.
+// Both platforms carry one small Go program built for this machine: the
+// clients read images, they do not run them, and the SBOM needs a real Go
+// binary's build information.
+func buildDist(t *testing.T, source string) dist {
+	t.Helper()
+	env := map[string]string{"VERSION": version, "SOURCE_DATE_EPOCH": "1700000000", "PLATFORMS": "linux/amd64,linux/arm64", "IMAGE_SOURCE": source}
+	cfg, err := settings.Load(t.Context(), t.TempDir(), func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := goProgram(t)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	var bins []binary.Artifact
+	for _, p := range cfg.Platforms {
+		bins = append(bins, binary.Artifact{Platform: p, Path: path, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data))})
+	}
+	base, err := image.ResolveBase(t.Context(), cfg.BaseImage, cfg.Compression)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sboms := sbom.Build{Dir: cfg.SBOMDir(), Binaries: bins, Base: base, Version: cfg.Version.Version,
+		Commit: cfg.Version.Commit, Source: cfg.Source, Created: cfg.Version.Time}
+	d := dist{cfg: cfg, out: cfg.Outputs(), bin: data}
+	if d.digest, _, err = image.Build(t.Context(), base, bins, cfg.Metadata(), d.out, &bytes.Buffer{}, sboms.Attach); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// goProgram builds a tiny static Go program for this machine.
+func goProgram(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	files := map[string]string{"go.mod": "module example.com/svc\n\ngo 1.22\n", "main.go": "package main\n\nfunc main() { println(\"hello\") }\n"}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command("go", "build", "-trimpath", "-o", "svc", ".")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=", "GOWORK=off")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building the test program: %v\n%s", err, out)
+	}
+	return filepath.Join(dir, "svc")
+}
+
+// run runs a client and returns its stdout; a failure ends the test with
+// what the client said.
+func run(t *testing.T, env []string, name string, args ...string) string {
+	t.Helper()
+	out, err := try(env, name, args...)
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+// try runs a client and returns its stdout, or its stderr with the error.
+func try(env []string, name string, args ...string) (string, error) {
+	cmd := exec.Command(name, args...)
+	cmd.Env = append(os.Environ(), env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return stderr.String(), err
+	}
+	return stdout.String(), nil
+}
+
+// goTool runs a client pinned in go.mod, as a user would: go tool NAME.
+func goTool(t *testing.T, env []string, args ...string) string {
+	t.Helper()
+	return run(t, env, "go", append([]string{"tool"}, args...)...)
+}
+
+// oras runs oras, pinned in testdata/oras.mod rather than go.mod: it needs
+// a newer go.yaml.in/yaml/v4 (v4.0.0-rc.6) than actionlint builds with
+// (rc.3), and one module graph cannot hold both.
+func oras(t *testing.T, args ...string) string {
+	t.Helper()
+	return goTool(t, nil, append([]string{"-modfile=testdata/oras.mod", "oras"}, args...)...)
+}
+
+// skopeo runs skopeo with a policy that accepts any image, so that the
+// machine's /etc/containers/policy.json plays no part.
+func skopeo(t *testing.T, args ...string) string {
+	t.Helper()
+	testenv.MustHaveExec(t, "skopeo", "apt-get install skopeo")
+	policy := filepath.Join(t.TempDir(), "policy.json")
+	if err := os.WriteFile(policy, []byte(`{"default":[{"type":"insecureAcceptAnything"}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return run(t, nil, "skopeo", append([]string{"--policy", policy}, args...)...)
+}
+
+const (
+	registryUser     = "ci"
+	registryPassword = "clients-test-password"
+)
+
+// realRegistry is a CNCF Distribution server on 127.0.0.1 with TLS and
+// htpasswd, and what a client needs to reach it: a folder with its CA as
+// ca.crt (skopeo's --cert-dir), a Docker config.json with the credentials
+// (skopeo's --authfile, crane's DOCKER_CONFIG, oras' --registry-config).
+type realRegistry struct {
+	addr, caFile, certDir, config string
+}
+
+func startRegistry(t *testing.T) realRegistry {
+	t.Helper()
+	testenv.MustHaveExec(t, distribution.Binary, "apt-get install docker-registry")
+	s, err := distribution.Start(t.TempDir(), registryUser, registryPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	r := realRegistry{addr: s.Addr, caFile: s.CAFile, certDir: t.TempDir()}
+	ca, err := os.ReadFile(s.CAFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(r.certDir, "ca.crt"), ca, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	auth := base64.StdEncoding.EncodeToString([]byte(registryUser + ":" + registryPassword))
+	config, _ := json.Marshal(map[string]any{"auths": map[string]any{s.Addr: map[string]string{"auth": auth}}})
+	r.config = filepath.Join(t.TempDir(), "config.json")
+	if err := os.WriteFile(r.config, config, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// indexDigest is the digest of the index that the layout at dir names ref.
+func indexDigest(t *testing.T, dir, ref string) v1.Hash {
+	t.Helper()
+	e, err := image.FindInLayout(dir + ":" + ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e.Digest
+}
+
+// sha256Of is the digest of data, as a registry names a manifest.
+func sha256Of(data []byte) string {
+	sum := sha256.Sum256(data)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}

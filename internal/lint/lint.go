@@ -25,6 +25,7 @@ type options struct {
 	tags           string
 	workflows      string
 	targets        []string
+	scripts        []string
 }
 
 // Option changes how Run works.
@@ -35,6 +36,11 @@ func WithOutput(w io.Writer) Option { return func(o *options) { o.output = w } }
 
 // WithPackages sets the package patterns. Default "./...".
 func WithPackages(patterns ...string) Option { return func(o *options) { o.packages = patterns } }
+
+// WithScripts sets the folders, relative to the module, whose Go programs
+// are gofmt-ed and vetted one file at a time and whose shell scripts go
+// through shellcheck. Default "scripts" and ".ci".
+func WithScripts(dirs ...string) Option { return func(o *options) { o.scripts = dirs } }
 
 // WithWorkflows sets the glob of GitHub Actions workflows that actionlint
 // checks, relative to the module. Default ".github/workflows/*.y*ml".
@@ -71,11 +77,13 @@ var checks = []check{
 	{"staticcheck", goCheck("tool", "staticcheck")},
 	{"cross-compile", crossCheck},
 	{"actionlint", actionlintCheck},
+	{"scripts", scriptsCheck},
 }
 
 // Run runs every check on the module in dir and fails if any found anything.
 func Run(ctx context.Context, dir string, opts ...Option) error {
-	o := options{output: io.Discard, packages: []string{"./..."}, tags: "mage", workflows: ".github/workflows/*.y*ml", targets: DefaultTargets}
+	o := options{output: io.Discard, packages: []string{"./..."}, tags: "mage", workflows: ".github/workflows/*.y*ml", targets: DefaultTargets,
+		scripts: []string{"scripts", ".ci"}}
 	for _, opt := range opts {
 		opt(&o)
 	}

@@ -19,7 +19,7 @@ func TestRun(t *testing.T) {
 		wantOut  []string
 		notOut   []string
 	}{
-		{"clean", []string{"./internal/lint/testdata/clean"}, "", []string{"gofmt: ok", "go vet: ok", "staticcheck: ok", "cross-compile: ok", "actionlint: ok"}, nil},
+		{"clean", []string{"./internal/lint/testdata/clean"}, "", []string{"gofmt: ok", "go vet: ok", "staticcheck: ok", "cross-compile: ok", "actionlint: ok", "scripts: ok"}, nil},
 		{"linux-only call", []string{"./internal/lint/testdata/cross/linuxonly"}, "lint found problems: cross-compile",
 			[]string{"go vet: ok", "darwin/arm64:\n", "darwin/amd64:\n", "windows/amd64:\n", "linuxonly.go:8:", "undefined: syscall."}, nil},
 		{"linux-only call in a test", []string{"./internal/lint/testdata/cross/testonly"}, "lint found problems: cross-compile",
@@ -134,4 +134,37 @@ func mustLookPath(t *testing.T, name string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// Go programs under scripts/ are not in any package, so they get gofmt and
+// go vet one file at a time; shell scripts get shellcheck.
+func TestScripts(t *testing.T) {
+	testenv.MustHaveExec(t, "shellcheck", "apt-get install shellcheck")
+	root, _ := filepath.Abs("../..")
+	tests := []struct {
+		dir     string
+		wantErr bool
+		want    []string
+	}{
+		{"internal/lint/testdata/scripts/clean", false, []string{"scripts: ok"}},
+		{"internal/lint/testdata/scripts/bad", true, []string{"ugly.go: not gofmt-ed", "vet.go:7", "Printf format %d has arg", "unquoted:3:4: note: Double quote to prevent globbing"}},
+		{"internal/lint/testdata/scripts/missing", false, []string{"scripts: ok"}},
+	}
+	for _, tt := range tests {
+		t.Run(filepath.Base(tt.dir), func(t *testing.T) {
+			var out strings.Builder
+			err := Run(t.Context(), root, WithPackages("./internal/lint/testdata/clean"), WithTargets(), WithScripts(tt.dir), WithOutput(&out))
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("Run(scripts in %s) = %v, want error %v\n%s", tt.dir, err, tt.wantErr, out.String())
+			}
+			for _, want := range tt.want {
+				if !strings.Contains(out.String(), want) {
+					t.Errorf("Run(scripts in %s) output lacks %q:\n%s", tt.dir, want, out.String())
+				}
+			}
+			if strings.Contains(out.String(), "hello") || strings.Contains(out.String(), "notes.txt") {
+				t.Errorf("Run(scripts in %s) reports a clean file:\n%s", tt.dir, out.String())
+			}
+		})
+	}
 }

@@ -3,12 +3,12 @@
 // ci-registry runs a real registry for .ci/run, and checks what was pushed
 // to it.
 //
-//	go run scripts/ci-registry.go serve DIR
+//	go run scripts/ci/ci-registry.go serve DIR
 //	    starts CNCF Distribution (Debian's docker-registry) on 127.0.0.1
 //	    with TLS and htpasswd auth for REGISTRY_USERNAME and
 //	    REGISTRY_PASSWORD; prints "ADDRESS CA-FILE" and serves until its
 //	    standard input closes.
-//	go run scripts/ci-registry.go check REPOSITORY
+//	go run scripts/ci/ci-registry.go check REPOSITORY
 //	    reads every tag of REPOSITORY back (SSL_CERT_FILE trusts the CA) and
 //	    checks that each names the index in dist/oci.
 package main

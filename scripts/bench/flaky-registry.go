@@ -3,9 +3,9 @@
 // flaky-registry serves an in-memory registry on 127.0.0.1 that answers a
 // share of requests with 503 (half of them) or by dropping the connection
 // (the other half). It prints its address and serves until its standard
-// input closes. For scripts/compare-crane.
+// input closes. For scripts/bench/compare-crane.
 //
-//	go run scripts/flaky-registry.go [-share 0.15] [-seed 1]
+//	go run scripts/bench/flaky-registry.go [-share 0.15] [-seed 1]
 package main
 
 import (

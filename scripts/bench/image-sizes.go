@@ -4,7 +4,7 @@
 // size of each layer compressed (what a pull transfers) and uncompressed
 // (what it takes on disk), one layer a line, then the totals.
 //
-//	go run scripts/image-sizes.go LAYOUT [OS/ARCH]
+//	go run scripts/bench/image-sizes.go LAYOUT [OS/ARCH]
 package main
 
 import (
@@ -20,7 +20,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		log.Fatal("usage: go run scripts/image-sizes.go LAYOUT [OS/ARCH]")
+		log.Fatal("usage: go run scripts/bench/image-sizes.go LAYOUT [OS/ARCH]")
 	}
 	want := "linux/amd64"
 	if len(os.Args) > 2 {

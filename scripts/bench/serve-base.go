@@ -1,11 +1,11 @@
 //go:build ignore
 
 // serve-base serves the pipeline's built-in static base from an in-memory
-// registry on 127.0.0.1, so that another tool (ko, in scripts/compare-ko)
+// registry on 127.0.0.1, so that another tool (ko, in scripts/bench/compare-ko)
 // can build on exactly the same base. It prints the base's reference on
 // stdout and serves until its standard input closes.
 //
-//	go run scripts/serve-base.go
+//	go run scripts/bench/serve-base.go
 package main
 
 import (

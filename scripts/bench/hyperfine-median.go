@@ -3,7 +3,7 @@
 // hyperfine-median prints the median, in seconds, of one command's runs in
 // a hyperfine --export-json file.
 //
-//	go run scripts/hyperfine-median.go FILE INDEX
+//	go run scripts/bench/hyperfine-median.go FILE INDEX
 package main
 
 import (

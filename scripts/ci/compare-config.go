@@ -6,7 +6,7 @@
 // ports and healthcheck, is the one of the pipeline's image in the OCI
 // layout (linux/amd64). It prints both and exits 1 when they differ.
 //
-//	docker image inspect --format '{{json .Config}}' IMG | go run scripts/compare-config.go dist/oci
+//	docker image inspect --format '{{json .Config}}' IMG | go run scripts/ci/compare-config.go dist/oci
 package main
 
 import (
@@ -46,7 +46,7 @@ func of(c v1.Config) contract {
 
 func main() {
 	if len(os.Args) != 2 {
-		log.Fatal("usage: ... | go run scripts/compare-config.go LAYOUT")
+		log.Fatal("usage: ... | go run scripts/ci/compare-config.go LAYOUT")
 	}
 	var other v1.Config
 	if err := json.NewDecoder(os.Stdin).Decode(&other); err != nil {

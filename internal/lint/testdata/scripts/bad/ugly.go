@@ -1,0 +1,4 @@
+//go:build ignore
+
+package main
+func  main() {}

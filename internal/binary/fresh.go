@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/lehus1/devops-info-service-go/internal/atomicfile"
 )
 
 // Go's own up-to-date check reads the build ID inside the binary, which a
@@ -103,11 +105,7 @@ func upToDate(path, fp string, p Platform) (Artifact, bool) {
 	return Artifact{Platform: p, Path: path, SHA256: sum, Size: size}, true
 }
 
-// record writes the sidecar, under a temporary name first.
+// record writes the sidecar, whole or not at all.
 func record(a Artifact, fp string) error {
-	tmp := sidecar(a.Path) + ".tmp"
-	if err := os.WriteFile(tmp, []byte(fmt.Sprintf("%s %s %d\n", fp, a.SHA256, a.Size)), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, sidecar(a.Path))
+	return atomicfile.WriteFile(sidecar(a.Path), []byte(fmt.Sprintf("%s %s %d\n", fp, a.SHA256, a.Size)))
 }

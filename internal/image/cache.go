@@ -14,6 +14,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/partial"
+
+	"github.com/lehus1/devops-info-service-go/internal/atomicfile"
 )
 
 // cache is the OCI layout that keeps registry bases for offline builds.
@@ -130,11 +132,7 @@ func (c *cache) put(ref string, a mutate.Appendable) error {
 		if err != nil {
 			return err
 		}
-		tmp := filepath.Join(string(staging), "index.json")
-		if err := os.WriteFile(tmp, data, 0o644); err != nil {
-			return err
-		}
-		return os.Rename(tmp, filepath.Join(c.dir, "index.json"))
+		return atomicfile.WriteFile(filepath.Join(c.dir, "index.json"), data)
 	})
 	if err != nil {
 		return err

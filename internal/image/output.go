@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
+	"github.com/lehus1/devops-info-service-go/internal/atomicfile"
 	"github.com/lehus1/devops-info-service-go/internal/binary"
 )
 
@@ -54,13 +55,13 @@ func Write(idx v1.ImageIndex, out Outputs, inputs string, arts ...Artifact) erro
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return fmt.Errorf("writing %s: %w", out.Layout, err)
 	}
-	var tarTmp string
+	var tarFile *atomicfile.File
 	if out.TarballTag != "" {
 		var err error
-		if tarTmp, err = writeTarball(idx, out); err != nil {
+		if tarFile, err = writeTarball(idx, out); err != nil {
 			return err
 		}
-		defer os.Remove(tarTmp)
+		defer tarFile.Abort()
 	}
 	tmp, err := os.MkdirTemp(parent, ".oci-")
 	if err != nil {
@@ -89,16 +90,13 @@ func Write(idx v1.ImageIndex, out Outputs, inputs string, arts ...Artifact) erro
 	if out.Tarball == "" {
 		return nil
 	}
-	if tarTmp == "" {
+	if tarFile == nil {
 		if err := os.Remove(out.Tarball); err != nil && !os.IsNotExist(err) {
 			return fmt.Errorf("removing the stale %s: %w", out.Tarball, err)
 		}
 		return nil
 	}
-	if err := os.Rename(tarTmp, out.Tarball); err != nil {
-		return fmt.Errorf("writing %s: %w", out.Tarball, err)
-	}
-	return nil
+	return tarFile.Commit()
 }
 
 // replaceDir moves dir to dest, replacing what was there.
@@ -122,36 +120,26 @@ func replaceDir(dir, dest string) error {
 	return nil
 }
 
-// writeTarball writes the tarball beside its final path and returns the
-// temporary file's name.
-func writeTarball(idx v1.ImageIndex, out Outputs) (string, error) {
+// writeTarball writes the tarball beside its final path, to be committed
+// once the layout is in place too.
+func writeTarball(idx v1.ImageIndex, out Outputs) (*atomicfile.File, error) {
 	tag, err := name.NewTag(out.TarballTag)
 	if err != nil {
-		return "", fmt.Errorf("tagging the tarball %q: %w", out.TarballTag, err)
+		return nil, fmt.Errorf("tagging the tarball %q: %w", out.TarballTag, err)
 	}
 	img, err := PlatformImage(idx, out.TarballPlatform)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	f, err := os.CreateTemp(filepath.Dir(out.Tarball), ".image-*.tar")
+	f, err := atomicfile.Create(out.Tarball)
 	if err != nil {
-		return "", fmt.Errorf("writing %s: %w", out.Tarball, err)
+		return nil, err
 	}
 	if err := tarball.Write(tag, img, f); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return "", fmt.Errorf("writing %s: %w", out.Tarball, err)
+		f.Abort()
+		return nil, fmt.Errorf("writing %s: %w", out.Tarball, err)
 	}
-	if err := f.Chmod(0o644); err != nil { // CreateTemp makes it 0600
-		f.Close()
-		os.Remove(f.Name())
-		return "", fmt.Errorf("writing %s: %w", out.Tarball, err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
-		return "", fmt.Errorf("writing %s: %w", out.Tarball, err)
-	}
-	return f.Name(), nil
+	return f, nil
 }
 
 // PlatformImage is idx's image for p.

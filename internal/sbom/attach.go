@@ -8,6 +8,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/lehus1/devops-info-service-go/internal/atomicfile"
 	"github.com/lehus1/devops-info-service-go/internal/binary"
 	"github.com/lehus1/devops-info-service-go/internal/image"
 )
@@ -56,7 +57,7 @@ func (b Build) Attach(p v1.Platform, m v1.Descriptor) (image.Attachment, error) 
 		return image.Attachment{}, fmt.Errorf("writing the SBOM: %w", err)
 	}
 	path := Path(b.Dir, bin.Platform)
-	if err := WriteFile(path, data); err != nil {
+	if err := atomicfile.WriteFile(path, data); err != nil {
 		return image.Attachment{}, err
 	}
 	// Pulled from a registry (oras pull), it gets the name it has in dist/sbom.

@@ -11,7 +11,6 @@ import (
 	"debug/buildinfo"
 	"encoding/hex"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 	"time"
@@ -238,22 +237,4 @@ func JSON(doc *spdx.Document) ([]byte, error) {
 		return nil, fmt.Errorf("writing the SBOM: %w", err)
 	}
 	return buf.Bytes(), nil
-}
-
-// WriteFile writes the document under a temporary name, then renames it.
-func WriteFile(path string, data []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	// Readable by every user whatever the umask, like the rest of dist/.
-	if err := os.Chmod(tmp, 0o644); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
 }

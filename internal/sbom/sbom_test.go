@@ -190,16 +190,6 @@ func TestDocumentErrors(t *testing.T) {
 	if _, err := Document(in); err == nil || !strings.Contains(err.Error(), "reading the build information") {
 		t.Errorf("Document(missing binary) = %v", err)
 	}
-	dir := t.TempDir()
-	if err := WriteFile(filepath.Join(dir, "x.spdx.json"), []byte("{}")); err != nil {
-		t.Fatal(err)
-	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
-		t.Errorf("WriteFile left %d entries, want 1", len(entries))
-	}
-	if err := WriteFile(filepath.Join(dir, "no", "such", "dir"), nil); err == nil {
-		t.Errorf("WriteFile into a missing folder = nil error")
-	}
 }
 
 func TestAttachWritesTheFile(t *testing.T) {

@@ -134,7 +134,7 @@ func TestPodmanLoadsUnderThePullName(t *testing.T) {
 	testenv.MustHaveExec(t, "podman", "apt-get install podman")
 	d := buildDist(t, "")
 	if d.out.TarballTag == "" {
-		t.Skipf("SKIPPED LOUDLY: no dist/image.tar: this machine's platform is not linux/amd64 or linux/arm64")
+		testenv.SkipLoudly(t, "no dist/image.tar: this machine's platform is not linux/amd64 or linux/arm64")
 	}
 	// podman wants a run root under 50 characters: t.TempDir's are longer.
 	store, err := os.MkdirTemp("", "podman")
@@ -158,7 +158,7 @@ func TestPodmanLoadsUnderThePullName(t *testing.T) {
 func TestCraneValidatesTheTarball(t *testing.T) {
 	d := buildDist(t, "")
 	if d.out.TarballTag == "" {
-		t.Skipf("SKIPPED LOUDLY: no dist/image.tar: this machine's platform is not linux/amd64 or linux/arm64")
+		testenv.SkipLoudly(t, "no dist/image.tar: this machine's platform is not linux/amd64 or linux/arm64")
 	}
 	if out := goTool(t, nil, "crane", "validate", "--tarball", d.out.Tarball); !strings.Contains(out, "PASS") {
 		t.Errorf("crane validate --tarball: %s, want PASS", out)

@@ -26,6 +26,7 @@ import (
 
 	"github.com/lehus1/devops-info-service-go/internal/distribution"
 	"github.com/lehus1/devops-info-service-go/internal/image"
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 // TestMain doubles as the push command for the real-registry tests, which
@@ -52,12 +53,7 @@ const (
 // certificate file a client should trust.
 func realRegistry(t *testing.T) (addr, caFile string) {
 	t.Helper()
-	if _, err := exec.LookPath(distribution.Binary); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("docker-registry is needed in CI (apt-get install docker-registry)")
-		}
-		t.Skip("SKIPPED LOUDLY: docker-registry is not installed (apt-get install docker-registry)")
-	}
+	testenv.MustHaveExec(t, distribution.Binary, "apt-get install docker-registry")
 	s, err := distribution.Start(t.TempDir(), testUser, testPassword)
 	if err != nil {
 		t.Fatal(err)

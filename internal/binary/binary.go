@@ -16,9 +16,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/lehus1/devops-info-service-go/internal/version"
 	"golang.org/x/mod/modfile"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/lehus1/devops-info-service-go/internal/contract"
+	"github.com/lehus1/devops-info-service-go/internal/version"
 )
 
 // Artifact is one built executable.
@@ -61,7 +63,7 @@ func WithProgress(w io.Writer) Option { return func(o *options) { o.progress = w
 // written beside its final path and renamed into place, so an interrupted
 // build leaves the previous one whole.
 func Build(ctx context.Context, dir string, info version.Info, opts ...Option) ([]Artifact, error) {
-	o := options{pkg: "./app", name: "devops-info-service", output: filepath.Join(dir, "dist", "bin"), platforms: DefaultPlatforms, progress: io.Discard}
+	o := options{pkg: "./app", name: contract.Name, output: filepath.Join(dir, "dist", "bin"), platforms: DefaultPlatforms, progress: io.Discard}
 	for _, opt := range opts {
 		opt(&o)
 	}

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/lehus1/devops-info-service-go/internal/contract"
 )
 
 // Check is one smoke check and how it went.
@@ -45,7 +47,7 @@ func (r Report) Failed() int {
 
 // The service's contract, as the smoke test holds the running image to it.
 const (
-	wantUID   = 65532
+	wantUID   = contract.UID
 	stopGrace = 5 * time.Second
 )
 

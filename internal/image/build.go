@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,14 +20,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/lehus1/devops-info-service-go/internal/binary"
-)
-
-// Where the service lives in the image, and who it runs as.
-const (
-	BinaryPath = "/app/devops-info-service"
-	WorkDir    = "/app"
-	User       = "65532:65532"
-	Port       = "8000"
+	"github.com/lehus1/devops-info-service-go/internal/contract"
 )
 
 // Metadata describes the image, for its labels and annotations.
@@ -128,8 +122,8 @@ func assembleOne(ctx context.Context, base *Base, bin binary.Artifact, meta Meta
 	// Owned by root and not writable by the service's user: the service
 	// cannot replace its own code.
 	tb, err := makeTar([]file{
-		{name: strings.TrimPrefix(WorkDir, "/"), typ: tar.TypeDir, mode: 0o755},
-		{name: strings.TrimPrefix(BinaryPath, "/"), typ: tar.TypeReg, mode: 0o755, data: data},
+		{name: strings.TrimPrefix(contract.Dir, "/"), typ: tar.TypeDir, mode: 0o755},
+		{name: strings.TrimPrefix(contract.Binary, "/"), typ: tar.TypeReg, mode: 0o755, data: data},
 	}, meta.Created)
 	if err != nil {
 		return nil, err
@@ -140,8 +134,8 @@ func assembleOne(ctx context.Context, base *Base, bin binary.Artifact, meta Meta
 	}
 	img, err := mutate.Append(baseImg, mutate.Addendum{Layer: l, History: v1.History{
 		Created:   v1.Time{Time: meta.Created},
-		CreatedBy: "COPY dist/bin/" + bin.Platform.Dir() + "/devops-info-service " + BinaryPath + " # go tool mage build",
-		Comment:   "devops-info-service " + meta.Version + ", sha256:" + bin.SHA256,
+		CreatedBy: "COPY dist/bin/" + bin.Platform.Dir() + "/" + contract.Name + " " + contract.Binary + " # go tool mage build",
+		Comment:   contract.Name + " " + meta.Version + ", sha256:" + bin.SHA256,
 	}})
 	if err != nil {
 		return nil, err
@@ -171,14 +165,14 @@ func runConfig(base v1.Config, labels map[string]string) v1.Config {
 		}
 	}
 	return v1.Config{
-		Entrypoint:   []string{BinaryPath},
-		WorkingDir:   WorkDir,
-		User:         User,
-		ExposedPorts: map[string]struct{}{Port + "/tcp": {}},
-		Env:          append([]string{"PATH=" + defaultPath, "PORT=" + Port}, env...),
+		Entrypoint:   []string{contract.Binary},
+		WorkingDir:   contract.Dir,
+		User:         contract.User(),
+		ExposedPorts: map[string]struct{}{contract.ExposedPort(): {}},
+		Env:          append([]string{"PATH=" + defaultPath, "PORT=" + strconv.Itoa(contract.Port)}, env...),
 		Labels:       labels,
 		Healthcheck: &v1.HealthConfig{
-			Test:        []string{"CMD", BinaryPath, "healthcheck"},
+			Test:        []string{"CMD", contract.Binary, "healthcheck"},
 			Interval:    30 * time.Second,
 			Timeout:     5 * time.Second,
 			StartPeriod: 5 * time.Second,

@@ -16,6 +16,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/lehus1/devops-info-service-go/internal/contract"
 	"github.com/lehus1/devops-info-service-go/internal/image"
 	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
@@ -56,8 +57,8 @@ func TestUmociUnpacksAPlatformImage(t *testing.T) {
 	if err := json.Unmarshal(data, &spec); err != nil {
 		t.Fatal(err)
 	}
-	if len(spec.Process.Args) == 0 || spec.Process.Args[0] != image.BinaryPath || spec.Process.User.UID != 65532 {
-		t.Errorf("umoci unpack: process %+v, want %s as uid 65532", spec.Process, image.BinaryPath)
+	if len(spec.Process.Args) == 0 || spec.Process.Args[0] != contract.Binary || spec.Process.User.UID != contract.UID {
+		t.Errorf("umoci unpack: process %+v, want %s as uid %d", spec.Process, contract.Binary, contract.UID)
 	}
 }
 

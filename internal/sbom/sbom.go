@@ -20,6 +20,7 @@ import (
 	spdx "github.com/spdx/tools-golang/spdx/v2/v2_3"
 
 	"github.com/lehus1/devops-info-service-go/internal/binary"
+	"github.com/lehus1/devops-info-service-go/internal/contract"
 	"github.com/lehus1/devops-info-service-go/internal/image"
 )
 
@@ -52,7 +53,7 @@ func Document(in Input) (*spdx.Document, error) {
 		download = noAssertion
 	}
 	osArch := strings.ReplaceAll(in.Platform, "/", "-")
-	name := "devops-info-service-" + in.Version + "-" + osArch
+	name := contract.Name + "-" + in.Version + "-" + osArch
 	// Names the content, not the moment: a rebuild of the same commit gives
 	// the same namespace. Without a source, SPDX's own prefix for documents
 	// whose creator has no address of its own.
@@ -71,12 +72,12 @@ func Document(in Input) (*spdx.Document, error) {
 			Created:  in.Created.UTC().Format(time.RFC3339),
 		},
 	}
-	img := pkg("image", "devops-info-service", in.Version, download)
+	img := pkg("image", contract.Name, in.Version, download)
 	img.PrimaryPackagePurpose = "CONTAINER"
-	img.PackageComment = "The container image for " + in.Platform + ": the base below plus /app/devops-info-service."
-	svc := pkg("service", "devops-info-service", in.Version, download)
+	img.PackageComment = "The container image for " + in.Platform + ": the base below plus " + contract.Binary + "."
+	svc := pkg("service", contract.Name, in.Version, download)
 	svc.PrimaryPackagePurpose = "APPLICATION"
-	svc.PackageFileName = "/app/devops-info-service"
+	svc.PackageFileName = contract.Binary
 	svc.PackageChecksums = []common.Checksum{{Algorithm: common.SHA256, Value: in.Binary.SHA256}}
 	if in.Commit != "" && in.Commit != "unknown" {
 		svc.PackageSourceInfo = "built from commit " + in.Commit

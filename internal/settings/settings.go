@@ -14,6 +14,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/lehus1/devops-info-service-go/internal/binary"
+	"github.com/lehus1/devops-info-service-go/internal/contract"
 	"github.com/lehus1/devops-info-service-go/internal/image"
 	"github.com/lehus1/devops-info-service-go/internal/publish"
 	"github.com/lehus1/devops-info-service-go/internal/version"
@@ -66,7 +67,7 @@ func Load(ctx context.Context, dir string, getenv func(string) string) (Settings
 // Metadata is what the image says about itself.
 func (s Settings) Metadata() image.Metadata {
 	return image.Metadata{
-		Title:       "devops-info-service",
+		Title:       contract.Name,
 		Description: "DevOps course info service",
 		Version:     s.Version.Version,
 		Revision:    s.Version.Commit,

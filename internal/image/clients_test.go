@@ -27,11 +27,11 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/lehus1/devops-info-service-go/internal/binary"
-	"github.com/lehus1/devops-info-service-go/internal/distribution"
 	"github.com/lehus1/devops-info-service-go/internal/image"
 	"github.com/lehus1/devops-info-service-go/internal/sbom"
 	"github.com/lehus1/devops-info-service-go/internal/settings"
 	"github.com/lehus1/devops-info-service-go/internal/testenv"
+	"github.com/lehus1/devops-info-service-go/internal/testregistry"
 )
 
 const version = "1.2.3"
@@ -162,8 +162,8 @@ type realRegistry struct {
 
 func startRegistry(t *testing.T) realRegistry {
 	t.Helper()
-	testenv.MustHaveExec(t, distribution.Binary, "apt-get install docker-registry")
-	s, err := distribution.Start(t.TempDir(), registryUser, registryPassword)
+	testenv.MustHaveExec(t, testregistry.Binary, "apt-get install docker-registry")
+	s, err := testregistry.Start(t.TempDir(), registryUser, registryPassword)
 	if err != nil {
 		t.Fatal(err)
 	}

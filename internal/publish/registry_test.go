@@ -24,9 +24,9 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 
-	"github.com/lehus1/devops-info-service-go/internal/distribution"
 	"github.com/lehus1/devops-info-service-go/internal/image"
 	"github.com/lehus1/devops-info-service-go/internal/testenv"
+	"github.com/lehus1/devops-info-service-go/internal/testregistry"
 )
 
 // TestMain doubles as the push command for the real-registry tests, which
@@ -53,8 +53,8 @@ const (
 // certificate file a client should trust.
 func realRegistry(t *testing.T) (addr, caFile string) {
 	t.Helper()
-	testenv.MustHaveExec(t, distribution.Binary, "apt-get install docker-registry")
-	s, err := distribution.Start(t.TempDir(), testUser, testPassword)
+	testenv.MustHaveExec(t, testregistry.Binary, "apt-get install docker-registry")
+	s, err := testregistry.Start(t.TempDir(), testUser, testPassword)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package distribution
+package testregistry
 
 import (
 	"crypto/tls"

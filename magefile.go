@@ -24,6 +24,7 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/gotest"
 	"github.com/lehus1/devops-info-service-go/internal/image"
 	"github.com/lehus1/devops-info-service-go/internal/lint"
+	"github.com/lehus1/devops-info-service-go/internal/platform"
 	"github.com/lehus1/devops-info-service-go/internal/publish"
 	"github.com/lehus1/devops-info-service-go/internal/sbom"
 	"github.com/lehus1/devops-info-service-go/internal/settings"
@@ -56,7 +57,7 @@ func Build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := base.Check(cfg.OCIPlatforms()); err != nil {
+	if err := base.Check(cfg.Platforms); err != nil {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "building %s (commit %.12s, %s)\n", cfg.Version.Version, cfg.Version.Commit, cfg.Version.Time.Format(time.RFC3339))
@@ -134,7 +135,7 @@ func Smoke(ctx context.Context) error {
 // recorded figures, with a warning, unless BASELINE_STRICT=1. Pulls use
 // the credentials push would for IMAGE's registry, and docker login's.
 func Sizecompare(ctx context.Context) error {
-	req, err := sizes.RequestFromEnv(os.Getenv, settings.LocalPlatform().String())
+	req, err := sizes.RequestFromEnv(os.Getenv, platform.Name(platform.Local()))
 	if err != nil {
 		return err
 	}
@@ -208,7 +209,7 @@ func localImage() (v1.Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	return image.PlatformImage(idx, image.OCIPlatform(settings.LocalPlatform()))
+	return image.PlatformImage(idx, platform.Local())
 }
 
 // notLinux is, off Linux, the one line that says run and smoke cannot work

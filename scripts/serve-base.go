@@ -26,8 +26,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
-	"github.com/lehus1/devops-info-service-go/internal/binary"
 	"github.com/lehus1/devops-info-service-go/internal/image"
+	"github.com/lehus1/devops-info-service-go/internal/platform"
 )
 
 func main() {
@@ -45,8 +45,7 @@ func main() {
 		log.Fatal(err)
 	}
 	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
-	for _, p := range binary.DefaultPlatforms {
-		op := image.OCIPlatform(p)
+	for _, op := range platform.Default {
 		img, err := base.Image(op)
 		if err != nil {
 			log.Fatal(err)

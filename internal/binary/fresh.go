@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
 	"github.com/lehus1/devops-info-service-go/internal/atomicfile"
 )
 
@@ -44,7 +46,7 @@ func fingerprint(ctx context.Context, dir, pkg string, args, env []string) (stri
 	for _, a := range args {
 		fmt.Fprintf(h, "arg %q\n", a)
 	}
-	for _, kv := range env[len(env)-len(pinned(Platform{}, "")):] {
+	for _, kv := range env[len(env)-len(pinned(v1.Platform{}, "")):] {
 		fmt.Fprintf(h, "env %q\n", kv)
 	}
 	for _, name := range []string{"go.mod", "go.sum"} {
@@ -89,7 +91,7 @@ func sidecar(binary string) string {
 
 // upToDate returns the artifact at path if it was built from fp and has
 // not been touched since.
-func upToDate(path, fp string, p Platform) (Artifact, bool) {
+func upToDate(path, fp string, p v1.Platform) (Artifact, bool) {
 	data, err := os.ReadFile(sidecar(path))
 	if err != nil {
 		return Artifact{}, false

@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/lehus1/devops-info-service-go/internal/binary"
 	"github.com/lehus1/devops-info-service-go/internal/image"
+	"github.com/lehus1/devops-info-service-go/internal/platform"
 	"github.com/lehus1/devops-info-service-go/internal/testenv"
 	"github.com/lehus1/devops-info-service-go/internal/version"
 )
@@ -62,7 +62,7 @@ func serviceImage(t *testing.T) v1.Image {
 		serviceDir = out
 		info := version.Info{Version: "7.7.7", Commit: "test", Time: time.Unix(1700000000, 0).UTC()}
 		bins, err := binary.Build(context.Background(), root, info, binary.WithOutput(out),
-			binary.WithPlatforms(binary.Platform{OS: runtime.GOOS, Arch: runtime.GOARCH}))
+			binary.WithPlatforms(platform.Local()))
 		if err != nil {
 			serviceErr = err
 			return
@@ -77,7 +77,7 @@ func serviceImage(t *testing.T) v1.Image {
 			serviceErr = err
 			return
 		}
-		serviceImg, serviceErr = image.PlatformImage(idx, image.OCIPlatform(bins[0].Platform))
+		serviceImg, serviceErr = image.PlatformImage(idx, bins[0].Platform)
 	})
 	if serviceErr != nil {
 		t.Fatalf("building the service image: %v", serviceErr)

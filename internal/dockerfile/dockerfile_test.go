@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 
 	"github.com/lehus1/devops-info-service-go/internal/binary"
@@ -204,7 +205,7 @@ func TestBuilderStageMatchesPipeline(t *testing.T) {
 	}
 	fromDocker := sha256File(t, filepath.Join(fs, path.Clean(binPath)))
 
-	built, err := binary.Build(t.Context(), root, info, binary.WithOutput(t.TempDir()), binary.WithPlatforms(binary.Platform{OS: "linux", Arch: "amd64"}))
+	built, err := binary.Build(t.Context(), root, info, binary.WithOutput(t.TempDir()), binary.WithPlatforms(v1.Platform{OS: "linux", Architecture: "amd64"}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,8 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/lehus1/devops-info-service-go/internal/platform"
 )
 
 // Base is the image that the service's layer goes on top of.
@@ -202,35 +204,17 @@ func (b *Base) Image(p v1.Platform) (v1.Image, error) {
 			return nil, fmt.Errorf("reading base %s: %w", b.Name, err)
 		}
 		if cf.OS != p.OS || cf.Architecture != p.Architecture {
-			return nil, fmt.Errorf("base %s has no %s image (it has: %s/%s)", b.Name, platformString(p), cf.OS, cf.Architecture)
+			return nil, fmt.Errorf("base %s has no %s image (it has: %s/%s)", b.Name, p, cf.OS, cf.Architecture)
 		}
 		return b.image, nil
 	}
-	im, err := b.index.IndexManifest()
+	d, err := platform.Find(b.index, p)
 	if err != nil {
-		return nil, fmt.Errorf("reading base %s: %w", b.Name, err)
+		return nil, fmt.Errorf("base %s %w", b.Name, err)
 	}
-	var have []string
-	for _, d := range im.Manifests {
-		if d.Platform == nil {
-			continue
-		}
-		have = append(have, platformString(*d.Platform))
-		if d.Platform.OS == p.OS && d.Platform.Architecture == p.Architecture && (p.Variant == "" || d.Platform.Variant == "" || d.Platform.Variant == p.Variant) {
-			img, err := b.index.Image(d.Digest)
-			if err != nil {
-				return nil, fmt.Errorf("reading base %s for %s: %w", b.Name, platformString(p), err)
-			}
-			return img, nil
-		}
+	img, err := b.index.Image(d.Digest)
+	if err != nil {
+		return nil, fmt.Errorf("reading base %s for %s: %w", b.Name, p, err)
 	}
-	return nil, fmt.Errorf("base %s has no %s image (it has: %s)", b.Name, platformString(p), strings.Join(have, ", "))
-}
-
-func platformString(p v1.Platform) string {
-	s := p.OS + "/" + p.Architecture
-	if p.Variant != "" {
-		s += "/" + p.Variant
-	}
-	return s
+	return img, nil
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/lehus1/devops-info-service-go/internal/binary"
 	"github.com/lehus1/devops-info-service-go/internal/contract"
+	"github.com/lehus1/devops-info-service-go/internal/platform"
 )
 
 // Metadata describes the image, for its labels and annotations.
@@ -51,18 +52,6 @@ func (m Metadata) Annotations(b *Base) map[string]string {
 	return a
 }
 
-// OCIPlatform is p as an OCI platform, with the variant a runtime expects.
-func OCIPlatform(p binary.Platform) v1.Platform {
-	v := v1.Platform{OS: p.OS, Architecture: p.Arch}
-	switch p.Arch {
-	case "arm64":
-		v.Variant = "v8"
-	case "arm":
-		v.Variant = "v7"
-	}
-	return v
-}
-
 // Assemble makes the index: for each binary, its platform's base plus one
 // layer with the binary, configured to run it. Platforms are assembled in
 // parallel; each layer is compressed once.
@@ -73,7 +62,7 @@ func Assemble(ctx context.Context, base *Base, bins []binary.Artifact, meta Meta
 		g.Go(func() error {
 			img, err := assembleOne(ctx, base, bin, meta)
 			if err != nil {
-				return fmt.Errorf("assembling the %s image: %w", bin.Platform, err)
+				return fmt.Errorf("assembling the %s image: %w", platform.Name(bin.Platform), err)
 			}
 			imgs[i] = img
 			return nil
@@ -84,8 +73,7 @@ func Assemble(ctx context.Context, base *Base, bins []binary.Artifact, meta Meta
 	}
 	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
 	for i, img := range imgs {
-		p := OCIPlatform(bins[i].Platform)
-		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: platformImage{img}, Descriptor: v1.Descriptor{Platform: &p}})
+		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: platformImage{img}, Descriptor: v1.Descriptor{Platform: &bins[i].Platform}})
 	}
 	return mutate.Annotations(idx, meta.Annotations(base)).(v1.ImageIndex), nil
 }
@@ -101,7 +89,7 @@ type platformImage struct{ v1.Image }
 func (platformImage) ArtifactType() (string, error) { return "", nil }
 
 func assembleOne(ctx context.Context, base *Base, bin binary.Artifact, meta Metadata) (v1.Image, error) {
-	baseImg, err := base.Image(OCIPlatform(bin.Platform))
+	baseImg, err := base.Image(bin.Platform)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +122,7 @@ func assembleOne(ctx context.Context, base *Base, bin binary.Artifact, meta Meta
 	}
 	img, err := mutate.Append(baseImg, mutate.Addendum{Layer: l, History: v1.History{
 		Created:   v1.Time{Time: meta.Created},
-		CreatedBy: "COPY dist/bin/" + bin.Platform.Dir() + "/" + contract.Name + " " + contract.Binary + " # go tool mage build",
+		CreatedBy: "COPY dist/bin/" + platform.Dir(bin.Platform) + "/" + contract.Name + " " + contract.Binary + " # go tool mage build",
 		Comment:   contract.Name + " " + meta.Version + ", sha256:" + bin.SHA256,
 	}})
 	if err != nil {

@@ -69,7 +69,7 @@ func TestCacheTakesConcurrentPulls(t *testing.T) {
 			t.Errorf("ResolveBase(%s) offline = %v, want the cached copy", ref, err)
 			continue
 		}
-		img, err := b.Image(OCIPlatform(amd64))
+		img, err := b.Image(amd64)
 		if err != nil {
 			t.Errorf("cached %s: Image() = %v", ref, err)
 			continue

@@ -19,7 +19,7 @@ import (
 // binaryWithMode writes the same stand-in executable as fakeBinaries, in a
 // folder nested as deep as asked, with the file mode given: Windows has no
 // executable bit, so there a binary is 0666 whatever go build meant.
-func binaryWithMode(t *testing.T, p binary.Platform, mode os.FileMode, depth int) binary.Artifact {
+func binaryWithMode(t *testing.T, p v1.Platform, mode os.FileMode, depth int) binary.Artifact {
 	t.Helper()
 	dir := t.TempDir()
 	for i := range depth {

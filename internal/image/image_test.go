@@ -30,15 +30,15 @@ import (
 )
 
 var (
-	amd64 = binary.Platform{OS: "linux", Arch: "amd64"}
-	arm64 = binary.Platform{OS: "linux", Arch: "arm64"}
+	amd64 = v1.Platform{OS: "linux", Architecture: "amd64"}
+	arm64 = v1.Platform{OS: "linux", Architecture: "arm64", Variant: "v8"}
 	meta  = Metadata{Title: "devops-info-service", Description: "DevOps course info service", Version: "1.2.3",
 		Revision: "0123456789abcdef0123456789abcdef01234567", Source: "https://example.com/x", Licenses: "NOASSERTION",
 		Created: time.Unix(1700000000, 0).UTC()}
 )
 
 // fakeBinaries writes a small stand-in executable per platform.
-func fakeBinaries(t *testing.T, ps ...binary.Platform) []binary.Artifact {
+func fakeBinaries(t *testing.T, ps ...v1.Platform) []binary.Artifact {
 	t.Helper()
 	var out []binary.Artifact
 	for _, p := range ps {
@@ -106,7 +106,7 @@ func TestLayoutContent(t *testing.T) {
 		t.Errorf("index annotations (-want +got):\n%s", diff)
 	}
 	for _, bin := range bins {
-		img, err := PlatformImage(idx, OCIPlatform(bin.Platform))
+		img, err := PlatformImage(idx, bin.Platform)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -128,7 +128,7 @@ func TestLayoutContent(t *testing.T) {
 		if diff := cmp.Diff(want, cf.Config); diff != "" {
 			t.Errorf("%s: config (-want +got):\n%s", bin.Platform, diff)
 		}
-		if cf.Architecture != bin.Platform.Arch || cf.OS != "linux" || !cf.Created.Time.Equal(meta.Created) {
+		if cf.Architecture != bin.Platform.Architecture || cf.OS != "linux" || !cf.Created.Time.Equal(meta.Created) {
 			t.Errorf("%s: config platform %s/%s created %v", bin.Platform, cf.OS, cf.Architecture, cf.Created)
 		}
 		if len(cf.History) != 2 || !strings.Contains(cf.History[0].CreatedBy, "static base") || !strings.Contains(cf.History[1].CreatedBy, "/app/devops-info-service") {
@@ -236,7 +236,7 @@ func TestReuse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	img, _ := PlatformImage(idx, OCIPlatform(amd64))
+	img, _ := PlatformImage(idx, amd64)
 	layers, _ := img.Layers()
 	h, _ := layers[len(layers)-1].Digest()
 	if err := os.Remove(filepath.Join(dir, "oci", "blobs", h.Algorithm, h.Hex)); err != nil {
@@ -303,7 +303,7 @@ func TestRegistryBaseCachedForOffline(t *testing.T) {
 	if d1 != d2 {
 		t.Errorf("offline build %s differs from online build %s", d2, d1)
 	}
-	img, _ := PlatformImage(idx2, OCIPlatform(arm64))
+	img, _ := PlatformImage(idx2, arm64)
 	cf, _ := img.ConfigFile()
 	if cf.Config.Labels["leak"] != "" || cf.Config.Labels["org.opencontainers.image.base.name"] != ref ||
 		cf.Config.Labels["org.opencontainers.image.base.digest"] != online.Digest || online.Digest == "" {
@@ -320,13 +320,13 @@ func TestRegistryBaseCachedForOffline(t *testing.T) {
 }
 
 // labelledBase is the static base for p with labels of its own.
-func labelledBase(t *testing.T, p binary.Platform, labels map[string]string) v1.Image {
+func labelledBase(t *testing.T, p v1.Platform, labels map[string]string) v1.Image {
 	t.Helper()
 	l, err := staticLayer(Gzip)
 	if err != nil {
 		t.Fatal(err)
 	}
-	img, err := staticBase(OCIPlatform(p), l)
+	img, err := staticBase(p, l)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -343,8 +343,8 @@ func labelledBase(t *testing.T, p binary.Platform, labels map[string]string) v1.
 func pushIndexBase(t *testing.T, ref string) {
 	t.Helper()
 	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
-	for _, p := range []binary.Platform{amd64, arm64} {
-		pl := OCIPlatform(p)
+	for _, p := range []v1.Platform{amd64, arm64} {
+		pl := p
 		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: labelledBase(t, p, map[string]string{"leak": "yes"}), Descriptor: v1.Descriptor{Platform: &pl}})
 	}
 	r, err := name.ParseReference(ref)
@@ -387,7 +387,7 @@ func TestZstdLayers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	img, _ := PlatformImage(idx, OCIPlatform(amd64))
+	img, _ := PlatformImage(idx, amd64)
 	layers, _ := img.Layers()
 	for _, l := range layers {
 		if mt, _ := l.MediaType(); mt != types.OCILayerZStd {
@@ -501,7 +501,7 @@ func TestVerify(t *testing.T) {
 				t.Fatalf("Verify(fresh layout) = %v", err)
 			}
 			idx, _, _ := Read(out.Layout)
-			img, _ := PlatformImage(idx, OCIPlatform(amd64))
+			img, _ := PlatformImage(idx, amd64)
 			tt.damage(t, out.Layout, img)
 			if err := Verify(out.Layout); err == nil || !strings.Contains(err.Error(), "is damaged") {
 				t.Errorf("Verify(%s) = %v, want a damage error", tt.name, err)
@@ -541,10 +541,10 @@ func TestBaseCheck(t *testing.T) {
 	p, _ := layout.Write(filepath.Join(dir, "base"), empty.Index)
 	p.AppendImage(img)
 	base := resolve(t, "oci:"+filepath.Join(dir, "base"))
-	if err := base.Check([]v1.Platform{OCIPlatform(amd64)}); err != nil {
+	if err := base.Check([]v1.Platform{amd64}); err != nil {
 		t.Errorf("Check(amd64) = %v", err)
 	}
-	if err := base.Check([]v1.Platform{OCIPlatform(amd64), OCIPlatform(arm64)}); err == nil || !strings.Contains(err.Error(), "no linux/arm64/v8 image") {
+	if err := base.Check([]v1.Platform{amd64, arm64}); err == nil || !strings.Contains(err.Error(), "no linux/arm64/v8 image") {
 		t.Errorf("Check(arm64) = %v, want a missing-platform error", err)
 	}
 }
@@ -572,7 +572,7 @@ func TestContentsReadsDpkg(t *testing.T) {
 	p, _ := layout.Write(filepath.Join(dir, "base"), empty.Index)
 	p.AppendImage(img)
 	base := resolve(t, "oci:"+filepath.Join(dir, "base"))
-	c, err := base.Contents(OCIPlatform(amd64))
+	c, err := base.Contents(amd64)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -580,11 +580,11 @@ func TestContentsReadsDpkg(t *testing.T) {
 	if diff := cmp.Diff(want, c.Packages); diff != "" {
 		t.Errorf("Contents().Packages (-want +got):\n%s", diff)
 	}
-	static, _ := resolve(t, "static").Contents(OCIPlatform(amd64))
+	static, _ := resolve(t, "static").Contents(amd64)
 	if len(static.Files) != 4 || len(static.Modules) != 1 {
 		t.Errorf("static base contents = %d files, %d modules; want 4 and 1", len(static.Files), len(static.Modules))
 	}
-	if c, _ := resolve(t, "scratch").Contents(OCIPlatform(amd64)); len(c.Files)+len(c.Packages) != 0 {
+	if c, _ := resolve(t, "scratch").Contents(amd64); len(c.Files)+len(c.Packages) != 0 {
 		t.Errorf("scratch contents = %+v, want nothing", c)
 	}
 }

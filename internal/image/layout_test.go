@@ -51,7 +51,7 @@ func TestPlatformRefs(t *testing.T) {
 		t.Fatal(err)
 	}
 	digests := map[string]v1.Hash{"": d, "1.2.3": d}
-	for _, p := range []v1.Platform{OCIPlatform(amd64), OCIPlatform(arm64)} {
+	for _, p := range []v1.Platform{amd64, arm64} {
 		img, err := PlatformImage(idx, p)
 		if err != nil {
 			t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/lehus1/devops-info-service-go/internal/atomicfile"
 	"github.com/lehus1/devops-info-service-go/internal/binary"
+	"github.com/lehus1/devops-info-service-go/internal/platform"
 )
 
 const (
@@ -144,21 +145,11 @@ func writeTarball(idx v1.ImageIndex, out Outputs) (*atomicfile.File, error) {
 
 // PlatformImage is idx's image for p.
 func PlatformImage(idx v1.ImageIndex, p v1.Platform) (v1.Image, error) {
-	im, err := idx.IndexManifest()
+	img, err := platform.Image(idx, p)
 	if err != nil {
-		return nil, fmt.Errorf("reading the image index: %w", err)
+		return nil, fmt.Errorf("the image %w", err)
 	}
-	var have []string
-	for _, d := range im.Manifests {
-		if d.Platform == nil {
-			continue
-		}
-		if d.Platform.OS == p.OS && d.Platform.Architecture == p.Architecture {
-			return idx.Image(d.Digest)
-		}
-		have = append(have, platformString(*d.Platform))
-	}
-	return nil, fmt.Errorf("the image has no %s platform (it has: %v)", platformString(p), have)
+	return img, nil
 }
 
 // Read opens the index that Write put in the layout dir.
@@ -222,7 +213,7 @@ func Inputs(base *Base, bins []binary.Artifact, meta Metadata, out Outputs) stri
 	h := sha256.New()
 	fmt.Fprintf(h, "base %s\ncompression %s\n", base.ID, base.compression)
 	for _, b := range bins {
-		fmt.Fprintf(h, "bin %s %s\n", b.Platform, b.SHA256)
+		fmt.Fprintf(h, "bin %s %s\n", platform.Name(b.Platform), b.SHA256)
 	}
 	ann := meta.Annotations(base)
 	keys := make([]string, 0, len(ann))
@@ -233,7 +224,7 @@ func Inputs(base *Base, bins []binary.Artifact, meta Metadata, out Outputs) stri
 	for _, k := range keys {
 		fmt.Fprintf(h, "meta %s=%s\n", k, ann[k])
 	}
-	fmt.Fprintf(h, "out %s %s %s\n", out.RefName, out.TarballTag, platformString(out.TarballPlatform))
+	fmt.Fprintf(h, "out %s %s %s\n", out.RefName, out.TarballTag, out.TarballPlatform.String())
 	if exe, err := os.Executable(); err == nil {
 		if f, err := os.Open(exe); err == nil {
 			io.Copy(h, f)

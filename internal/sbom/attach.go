@@ -11,11 +11,12 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/atomicfile"
 	"github.com/lehus1/devops-info-service-go/internal/binary"
 	"github.com/lehus1/devops-info-service-go/internal/image"
+	"github.com/lehus1/devops-info-service-go/internal/platform"
 )
 
 // Path is where the SBOM of platform p goes under dir.
-func Path(dir string, p binary.Platform) string {
-	return filepath.Join(dir, p.Dir()+".spdx.json")
+func Path(dir string, p v1.Platform) string {
+	return filepath.Join(dir, platform.Dir(p)+".spdx.json")
 }
 
 // Build is what every platform's SBOM shares.
@@ -33,7 +34,7 @@ type Build struct {
 func (b Build) Attach(p v1.Platform, m v1.Descriptor) (image.Attachment, error) {
 	var bin *binary.Artifact
 	for i := range b.Binaries {
-		if b.Binaries[i].Platform.OS == p.OS && b.Binaries[i].Platform.Arch == p.Architecture {
+		if b.Binaries[i].Platform.Equals(p) {
 			bin = &b.Binaries[i]
 		}
 	}
@@ -45,7 +46,7 @@ func (b Build) Attach(p v1.Platform, m v1.Descriptor) (image.Attachment, error) 
 		return image.Attachment{}, err
 	}
 	doc, err := Document(Input{Binary: *bin, Version: b.Version, Commit: b.Commit, Source: b.Source, Created: b.Created,
-		Base: contents, Platform: bin.Platform.String()})
+		Base: contents, Platform: platform.Name(bin.Platform)})
 	if err != nil {
 		return image.Attachment{}, err
 	}
@@ -66,7 +67,7 @@ func (b Build) Attach(p v1.Platform, m v1.Descriptor) (image.Attachment, error) 
 
 // Prune removes the SBOMs in dir of platforms no longer built, so that
 // dist/sbom describes what dist/oci holds.
-func Prune(dir string, platforms []binary.Platform) error {
+func Prune(dir string, platforms []v1.Platform) error {
 	keep := map[string]bool{}
 	for _, p := range platforms {
 		keep[Path(dir, p)] = true

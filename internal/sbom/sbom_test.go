@@ -21,6 +21,7 @@ import (
 
 	"github.com/lehus1/devops-info-service-go/internal/binary"
 	"github.com/lehus1/devops-info-service-go/internal/image"
+	"github.com/lehus1/devops-info-service-go/internal/platform"
 )
 
 // withDeps builds a small program that compiles in a module, offline from
@@ -45,7 +46,7 @@ func withDeps(t *testing.T) binary.Artifact {
 		t.Fatalf("building the test program: %v\n%s", err, b)
 	}
 	data, _ := os.ReadFile(out)
-	return binary.Artifact{Platform: binary.Platform{OS: "linux", Arch: "amd64"}, Path: out, SHA256: sha(data), Size: int64(len(data))}
+	return binary.Artifact{Platform: v1.Platform{OS: "linux", Architecture: "amd64"}, Path: out, SHA256: sha(data), Size: int64(len(data))}
 }
 
 func run(t *testing.T, dir string, args ...string) string {
@@ -66,7 +67,7 @@ func sha(b []byte) string {
 
 var staticContents = func() image.Contents {
 	b, _ := image.ResolveBase(context.Background(), "static", image.Gzip)
-	c, _ := b.Contents(image.OCIPlatform(binary.Platform{OS: "linux", Arch: "amd64"}))
+	c, _ := b.Contents(v1.Platform{OS: "linux", Architecture: "amd64"})
 	return c
 }()
 
@@ -199,7 +200,7 @@ func TestAttachWritesTheFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := Build{Dir: filepath.Join(t.TempDir(), "sbom"), Binaries: []binary.Artifact{bin}, Base: base, Version: "1.2.3", Commit: "abc", Created: time.Unix(0, 0)}
-	m := image.OCIPlatform(bin.Platform)
+	m := bin.Platform
 	subject := v1.Descriptor{MediaType: "application/vnd.oci.image.manifest.v1+json", Size: 10, Digest: v1.Hash{Algorithm: "sha256", Hex: strings.Repeat("0", 64)}}
 	a, err := b.Attach(m, subject)
 	if err != nil {
@@ -210,7 +211,7 @@ func TestAttachWritesTheFile(t *testing.T) {
 		t.Errorf("Attach() = %s with %d bytes; file %d bytes, %v", a.ArtifactType, len(a.Data), len(file), err)
 	}
 	// oras pull writes a layer only under its title: the file's own name.
-	if want := bin.Platform.Dir() + ".spdx.json"; a.Title != want {
+	if want := platform.Dir(bin.Platform) + ".spdx.json"; a.Title != want {
 		t.Errorf("Attach().Title = %q, want %q", a.Title, want)
 	}
 	if _, err := b.Attach(v1.Platform{OS: "linux", Architecture: "s390x"}, subject); err == nil {
@@ -250,13 +251,13 @@ func TestBuildTwiceSameSBOM(t *testing.T) {
 
 func TestPrune(t *testing.T) {
 	dir := t.TempDir()
-	amd := binary.Platform{OS: "linux", Arch: "amd64"}
-	arm := binary.Platform{OS: "linux", Arch: "arm64"}
-	for _, p := range []binary.Platform{amd, arm} {
+	amd := v1.Platform{OS: "linux", Architecture: "amd64"}
+	arm := v1.Platform{OS: "linux", Architecture: "arm64", Variant: "v8"}
+	for _, p := range []v1.Platform{amd, arm} {
 		os.WriteFile(Path(dir, p), []byte("{}"), 0o644)
 	}
 	os.WriteFile(filepath.Join(dir, "notes.txt"), nil, 0o644)
-	if err := Prune(dir, []binary.Platform{amd}); err != nil {
+	if err := Prune(dir, []v1.Platform{amd}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(Path(dir, arm)); !os.IsNotExist(err) {

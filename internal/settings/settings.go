@@ -7,15 +7,14 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"runtime"
 	"slices"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/lehus1/devops-info-service-go/internal/binary"
 	"github.com/lehus1/devops-info-service-go/internal/contract"
 	"github.com/lehus1/devops-info-service-go/internal/image"
+	"github.com/lehus1/devops-info-service-go/internal/platform"
 	"github.com/lehus1/devops-info-service-go/internal/publish"
 	"github.com/lehus1/devops-info-service-go/internal/version"
 )
@@ -27,7 +26,7 @@ const DefaultImage = publish.DefaultImage
 type Settings struct {
 	Dir         string // the checkout
 	Version     version.Info
-	Platforms   []binary.Platform
+	Platforms   []v1.Platform
 	BaseImage   string
 	Compression image.Compression
 	Image       name.Repository
@@ -44,13 +43,13 @@ func Load(ctx context.Context, dir string, getenv func(string) string) (Settings
 		}
 		return def
 	}
-	s := Settings{Dir: dir, Platforms: binary.DefaultPlatforms, BaseImage: or("BASE_IMAGE", "static"), Licenses: or("IMAGE_LICENSES", "NOASSERTION")}
+	s := Settings{Dir: dir, Platforms: platform.Default, BaseImage: or("BASE_IMAGE", "static"), Licenses: or("IMAGE_LICENSES", "NOASSERTION")}
 	var err error
 	if s.Version, err = version.Detect(ctx, dir, getenv); err != nil {
 		return Settings{}, err
 	}
 	if p := getenv("PLATFORMS"); p != "" {
-		if s.Platforms, err = binary.ParsePlatforms(p); err != nil {
+		if s.Platforms, err = platform.ParseList(p, "PLATFORMS"); err != nil {
 			return Settings{}, err
 		}
 	}
@@ -77,26 +76,8 @@ func (s Settings) Metadata() image.Metadata {
 	}
 }
 
-// OCIPlatforms are the platforms as the image names them.
-func (s Settings) OCIPlatforms() []v1.Platform {
-	var out []v1.Platform
-	for _, p := range s.Platforms {
-		out = append(out, image.OCIPlatform(p))
-	}
-	return out
-}
-
 // SBOMDir is where build writes each platform's SBOM.
 func (s Settings) SBOMDir() string { return filepath.Join(s.Dir, "dist", "sbom") }
-
-// LocalPlatform is the platform of the image this machine runs: Linux on
-// this machine's architecture, whatever the OS. runc needs Linux, and
-// Docker Desktop and Podman on macOS and Windows run Linux images in a
-// Linux VM of the host's architecture, so an Apple-silicon Mac runs
-// linux/arm64, never darwin/arm64.
-func LocalPlatform() binary.Platform { return localPlatform(runtime.GOARCH) }
-
-func localPlatform(goarch string) binary.Platform { return binary.Platform{OS: "linux", Arch: goarch} }
 
 // Outputs are where build writes the image: dist/oci, and dist/image.tar
 // when the local platform is among those built (else an old one is
@@ -104,11 +85,11 @@ func localPlatform(goarch string) binary.Platform { return binary.Platform{OS: "
 func (s Settings) Outputs() image.Outputs {
 	out := image.Outputs{Layout: filepath.Join(s.Dir, "dist", "oci"), RefName: s.Version.Version, Tarball: filepath.Join(s.Dir, "dist", "image.tar")}
 	for _, p := range s.Platforms {
-		out.Also = append(out.Also, filepath.Join(s.SBOMDir(), p.Dir()+".spdx.json"))
+		out.Also = append(out.Also, filepath.Join(s.SBOMDir(), platform.Dir(p)+".spdx.json"))
 	}
-	if local := LocalPlatform(); slices.Contains(s.Platforms, local) {
+	if local := platform.Local(); slices.ContainsFunc(s.Platforms, local.Equals) {
 		out.TarballTag = s.TagName(s.Version.Version)
-		out.TarballPlatform = image.OCIPlatform(local)
+		out.TarballPlatform = local
 	}
 	return out
 }

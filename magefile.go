@@ -18,12 +18,14 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/lehus1/devops-info-service-go/internal/base"
 	"github.com/lehus1/devops-info-service-go/internal/binary"
 	"github.com/lehus1/devops-info-service-go/internal/ci"
 	"github.com/lehus1/devops-info-service-go/internal/container"
 	"github.com/lehus1/devops-info-service-go/internal/gotest"
 	"github.com/lehus1/devops-info-service-go/internal/image"
 	"github.com/lehus1/devops-info-service-go/internal/lint"
+	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
 	"github.com/lehus1/devops-info-service-go/internal/platform"
 	"github.com/lehus1/devops-info-service-go/internal/publish"
 	"github.com/lehus1/devops-info-service-go/internal/sbom"
@@ -53,11 +55,11 @@ func Build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	base, err := image.ResolveBase(ctx, cfg.BaseImage, cfg.Compression, image.WithBaseLog(os.Stderr))
+	b, err := base.Resolve(ctx, cfg.BaseImage, cfg.Compression, base.WithLog(os.Stderr))
 	if err != nil {
 		return err
 	}
-	if err := base.Check(cfg.Platforms); err != nil {
+	if err := b.Check(cfg.Platforms); err != nil {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "building %s (commit %.12s, %s)\n", cfg.Version.Version, cfg.Version.Commit, cfg.Version.Time.Format(time.RFC3339))
@@ -65,9 +67,7 @@ func Build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	sboms := sbom.Build{Dir: cfg.SBOMDir(), Binaries: built, Base: base, Version: cfg.Version.Version,
-		Commit: cfg.Version.Commit, Source: cfg.Source, Created: cfg.Version.Time}
-	digest, _, err := image.Build(ctx, base, built, cfg.Metadata(), cfg.Outputs(), os.Stderr, sboms.Attach)
+	digest, err := assemble(ctx, cfg, b, built)
 	if err != nil {
 		return err
 	}
@@ -76,6 +76,32 @@ func Build(ctx context.Context) error {
 	}
 	fmt.Println(digest)
 	return nil
+}
+
+// assemble is build's second half, binaries → image → SBOMs → layout, each
+// step handing its result to the next; the outputs are reused when they
+// already hold the image of the same inputs.
+func assemble(ctx context.Context, cfg settings.Settings, b *base.Base, built []binary.Artifact) (v1.Hash, error) {
+	out, meta := cfg.Outputs(), cfg.Metadata()
+	inputs := image.Inputs(b, built, meta, out)
+	if d, ok := ocilayout.Reusable(out, inputs); ok {
+		fmt.Fprintf(os.Stderr, "image unchanged: reusing %s\n", out.Layout)
+		return d, nil
+	}
+	start := time.Now()
+	idx, err := image.Assemble(ctx, b, built, meta)
+	if err != nil {
+		return v1.Hash{}, err
+	}
+	sboms, err := cfg.SBOMs(b, built).Attachments(idx)
+	if err != nil {
+		return v1.Hash{}, err
+	}
+	if err := ocilayout.Write(idx, out, inputs, sboms...); err != nil {
+		return v1.Hash{}, err
+	}
+	fmt.Fprintf(os.Stderr, "assembled %d platform(s) on base %s in %.2fs: %s\n", len(built), b.Name, time.Since(start).Seconds(), out)
+	return idx.Digest()
 }
 
 // Run starts the image from dist/oci as a real container with runc on 127.0.0.1:$PORT (default 8000) until Ctrl-C.
@@ -202,14 +228,18 @@ func Ci(ctx context.Context) error {
 // blob first.
 func localImage() (v1.Image, error) {
 	dir := filepath.Join("dist", "oci")
-	if err := image.Verify(dir); err != nil {
+	if err := ocilayout.Verify(dir); err != nil {
 		return nil, err
 	}
-	idx, _, err := image.Read(dir)
+	idx, _, err := ocilayout.Read(dir)
 	if err != nil {
 		return nil, err
 	}
-	return image.PlatformImage(idx, platform.Local())
+	img, err := platform.Image(idx, platform.Local())
+	if err != nil {
+		return nil, fmt.Errorf("the image %w", err)
+	}
+	return img, nil
 }
 
 // notLinux is, off Linux, the one line that says run and smoke cannot work

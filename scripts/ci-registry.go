@@ -27,7 +27,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
-	"github.com/lehus1/devops-info-service-go/internal/image"
+	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
 	"github.com/lehus1/devops-info-service-go/internal/testregistry"
 )
 
@@ -66,7 +66,7 @@ func check(repository string) {
 	if err != nil {
 		log.Fatal(err)
 	}
-	_, desc, err := image.Read(filepath.Join("dist", "oci"))
+	_, desc, err := ocilayout.Read(filepath.Join("dist", "oci"))
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -17,8 +17,10 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 
+	"github.com/lehus1/devops-info-service-go/internal/base"
 	"github.com/lehus1/devops-info-service-go/internal/binary"
 	"github.com/lehus1/devops-info-service-go/internal/image"
+	"github.com/lehus1/devops-info-service-go/internal/layer"
 	"github.com/lehus1/devops-info-service-go/internal/platform"
 	"github.com/lehus1/devops-info-service-go/internal/testenv"
 	"github.com/lehus1/devops-info-service-go/internal/version"
@@ -67,17 +69,17 @@ func serviceImage(t *testing.T) v1.Image {
 			serviceErr = err
 			return
 		}
-		base, err := image.ResolveBase(context.Background(), "static", image.Gzip)
+		b, err := base.Resolve(context.Background(), "static", layer.Gzip)
 		if err != nil {
 			serviceErr = err
 			return
 		}
-		idx, err := image.Assemble(context.Background(), base, bins, image.Metadata{Version: info.Version, Created: info.Time})
+		idx, err := image.Assemble(context.Background(), b, bins, image.Metadata{Version: info.Version, Created: info.Time})
 		if err != nil {
 			serviceErr = err
 			return
 		}
-		serviceImg, serviceErr = image.PlatformImage(idx, bins[0].Platform)
+		serviceImg, serviceErr = platform.Image(idx, bins[0].Platform)
 	})
 	if serviceErr != nil {
 		t.Fatalf("building the service image: %v", serviceErr)

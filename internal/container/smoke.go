@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/lehus1/devops-info-service-go/internal/contract"
@@ -82,7 +84,7 @@ func Smoke(ctx context.Context, img v1.Image, port int, log io.Writer, opts ...O
 		}
 	}
 	check(fmt.Sprintf("healthy %d ms after runc started", r.Healthy.Milliseconds()), nil)
-	check("GET / matches the contract", getJSON(base+"/", 200, infoContract(cf.Config.Labels["org.opencontainers.image.version"])))
+	check("GET / matches the contract", getJSON(base+"/", 200, infoContract(cf.Config.Labels[ocispec.AnnotationVersion])))
 	check("GET /health matches the contract", getJSON(base+"/health", 200, healthContract))
 	check("GET /nope is a JSON 404", getJSON(base+"/nope", 404, errorContract("Not Found")))
 	pid, err := c.Pid(ctx)

@@ -14,10 +14,12 @@ import (
 	"strings"
 	"testing"
 
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/lehus1/devops-info-service-go/internal/contract"
-	"github.com/lehus1/devops-info-service-go/internal/image"
+	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
 	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
@@ -69,12 +71,12 @@ func TestImageAndSBOMAgreeOnTheSource(t *testing.T) {
 	for _, source := range []string{"https://example.com/fork/svc", ""} {
 		t.Run(source, func(t *testing.T) {
 			d := buildDist(t, source)
-			ref := d.out.Layout + ":" + image.PlatformRef(version, v1.Platform{OS: "linux", Architecture: "amd64"})
+			ref := d.out.Layout + ":" + ocilayout.PlatformRef(version, v1.Platform{OS: "linux", Architecture: "amd64"})
 			var cfg v1.ConfigFile
 			if err := json.Unmarshal([]byte(skopeo(t, "inspect", "--config", "oci:"+ref)), &cfg); err != nil {
 				t.Fatal(err)
 			}
-			label, ok := cfg.Config.Labels["org.opencontainers.image.source"]
+			label, ok := cfg.Config.Labels[ocispec.AnnotationSource]
 			if want := source != ""; ok != want || label != source {
 				t.Errorf("skopeo inspect --config: source label %q (present %v), want %q", label, ok, source)
 			}

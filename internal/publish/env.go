@@ -7,10 +7,12 @@ import (
 	"os"
 	"strings"
 
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 
-	"github.com/lehus1/devops-info-service-go/internal/image"
+	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
 )
 
 // DefaultImage is where the image is published unless IMAGE says otherwise.
@@ -21,10 +23,10 @@ const DefaultImage = "docker.io/lehus1/devops-info-service-go"
 // DRY_RUN. The digest reference and each tag (or, for a dry run, the plan)
 // go to stdout; progress to stderr.
 func FromEnv(ctx context.Context, dir string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if err := image.Verify(dir); err != nil {
+	if err := ocilayout.Verify(dir); err != nil {
 		return err
 	}
-	idx, _, err := image.Read(dir)
+	idx, _, err := ocilayout.Read(dir)
 	if err != nil {
 		return err
 	}
@@ -32,7 +34,7 @@ func FromEnv(ctx context.Context, dir string, getenv func(string) string, stdout
 	if err != nil {
 		return err
 	}
-	tags, err := Tags(im.Annotations["org.opencontainers.image.version"], im.Annotations["org.opencontainers.image.revision"], getenv("TAGS"))
+	tags, err := Tags(im.Annotations[ocispec.AnnotationVersion], im.Annotations[ocispec.AnnotationRevision], getenv("TAGS"))
 	if err != nil {
 		return err
 	}
@@ -41,7 +43,7 @@ func FromEnv(ctx context.Context, dir string, getenv func(string) string, stdout
 	if err != nil {
 		return err
 	}
-	arts, err := image.Artifacts(dir)
+	arts, err := ocilayout.Artifacts(dir)
 	if err != nil {
 		return err
 	}

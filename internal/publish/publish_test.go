@@ -23,7 +23,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 
-	"github.com/lehus1/devops-info-service-go/internal/image"
+	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
 )
 
 func TestTags(t *testing.T) {
@@ -202,7 +202,7 @@ func TestDryRunWritesNothing(t *testing.T) {
 	repo, _ := Repository(host+"/svc", nil)
 	idx := testIndex(t)
 	im, _ := idx.IndexManifest()
-	art, _ := image.NewArtifact(image.Attachment{Subject: im.Manifests[0], ArtifactType: "application/spdx+json", Data: []byte("{}")})
+	art, _ := ocilayout.NewArtifact(ocilayout.Attachment{Subject: im.Manifests[0], ArtifactType: "application/spdx+json", Data: []byte("{}")})
 	plan, err := MakePlan(t.Context(), idx, repo, []string{"1.0.0"}, fast, WithArtifacts(art))
 	if err != nil {
 		t.Fatal(err)
@@ -457,7 +457,7 @@ func TestPushAttachesArtifacts(t *testing.T) {
 			idx := testIndex(t)
 			im, _ := idx.IndexManifest()
 			subject := im.Manifests[0]
-			art, err := image.NewArtifact(image.Attachment{Subject: subject, ArtifactType: "application/spdx+json", Data: []byte(`{"spdxVersion":"SPDX-2.3"}`)})
+			art, err := ocilayout.NewArtifact(ocilayout.Attachment{Subject: subject, ArtifactType: "application/spdx+json", Data: []byte(`{"spdxVersion":"SPDX-2.3"}`)})
 			if err != nil {
 				t.Fatal(err)
 			}

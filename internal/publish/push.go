@@ -20,7 +20,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 
-	"github.com/lehus1/devops-info-service-go/internal/image"
+	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
 )
 
 type options struct {
@@ -30,7 +30,7 @@ type options struct {
 	attempts  int
 	backoff   remote.Backoff
 	secrets   []string
-	artifacts []image.Artifact
+	artifacts []ocilayout.Artifact
 	terminal  bool
 	interval  time.Duration
 }
@@ -133,7 +133,7 @@ func Push(ctx context.Context, idx v1.ImageIndex, repo name.Repository, tags []s
 	// Attachments (SBOMs) go up before any tag, like the image itself.
 	type fallback struct {
 		tag name.Tag
-		art image.Artifact
+		art ocilayout.Artifact
 	}
 	var fallbacks []fallback
 	for _, a := range o.artifacts {

@@ -24,7 +24,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 
-	"github.com/lehus1/devops-info-service-go/internal/image"
+	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
 	"github.com/lehus1/devops-info-service-go/internal/testenv"
 	"github.com/lehus1/devops-info-service-go/internal/testregistry"
 )
@@ -70,7 +70,7 @@ func layoutFor(t *testing.T) string {
 		"org.opencontainers.image.revision": "0123456789abcdef0123456789abcdef01234567",
 	}).(v1.ImageIndex)
 	dir := filepath.Join(t.TempDir(), "oci")
-	if err := image.Write(idx, image.Outputs{Layout: dir, RefName: "1.2.3"}, "test"); err != nil {
+	if err := ocilayout.Write(idx, ocilayout.Outputs{Layout: dir, RefName: "1.2.3"}, "test"); err != nil {
 		t.Fatal(err)
 	}
 	return dir

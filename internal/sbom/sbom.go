@@ -19,9 +19,9 @@ import (
 	"github.com/spdx/tools-golang/spdx/v2/common"
 	spdx "github.com/spdx/tools-golang/spdx/v2/v2_3"
 
+	"github.com/lehus1/devops-info-service-go/internal/base"
 	"github.com/lehus1/devops-info-service-go/internal/binary"
 	"github.com/lehus1/devops-info-service-go/internal/contract"
-	"github.com/lehus1/devops-info-service-go/internal/image"
 )
 
 // MediaType is how an SPDX JSON document is named in a registry.
@@ -34,7 +34,7 @@ type Input struct {
 	Commit   string
 	Source   string // the repository's public address; may be empty
 	Created  time.Time
-	Base     image.Contents
+	Base     base.Contents
 	Platform string // os/arch
 }
 
@@ -137,7 +137,7 @@ func Modules(bi *buildinfo.BuildInfo) []Module {
 }
 
 // addBase records what the base puts in the image.
-func addBase(doc *spdx.Document, c image.Contents, rel func(a, kind, b string)) {
+func addBase(doc *spdx.Document, c base.Contents, rel func(a, kind, b string)) {
 	if c.Name == "scratch" {
 		return
 	}

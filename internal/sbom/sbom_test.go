@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"debug/buildinfo"
 	"encoding/hex"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,8 +18,11 @@ import (
 	spdxjson "github.com/spdx/tools-golang/json"
 	"github.com/spdx/tools-golang/spdxlib"
 
+	"github.com/lehus1/devops-info-service-go/internal/base"
 	"github.com/lehus1/devops-info-service-go/internal/binary"
 	"github.com/lehus1/devops-info-service-go/internal/image"
+	"github.com/lehus1/devops-info-service-go/internal/layer"
+	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
 	"github.com/lehus1/devops-info-service-go/internal/platform"
 )
 
@@ -65,8 +67,8 @@ func sha(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-var staticContents = func() image.Contents {
-	b, _ := image.ResolveBase(context.Background(), "static", image.Gzip)
+var staticContents = func() base.Contents {
+	b, _ := base.Resolve(context.Background(), "static", layer.Gzip)
 	c, _ := b.Contents(v1.Platform{OS: "linux", Architecture: "amd64"})
 	return c
 }()
@@ -152,15 +154,15 @@ func TestBaseKinds(t *testing.T) {
 	bin := withDeps(t)
 	tests := []struct {
 		name string
-		base image.Contents
+		base base.Contents
 		want []string
 		not  []string
 	}{
-		{"registry base with packages", image.Contents{Name: "gcr.io/distroless/static-debian12:nonroot", Digest: "sha256:" + strings.Repeat("ab", 32),
-			Packages: []image.Package{{Name: "base-files", Version: "12.4+deb12u5", Architecture: "amd64"}}},
+		{"registry base with packages", base.Contents{Name: "gcr.io/distroless/static-debian12:nonroot", Digest: "sha256:" + strings.Repeat("ab", 32),
+			Packages: []base.Package{{Name: "base-files", Version: "12.4+deb12u5", Architecture: "amd64"}}},
 			[]string{"pkg:deb/debian/base-files@12.4+deb12u5?arch=amd64", "pkg:oci/static-debian12@sha256%3A" + strings.Repeat("ab", 32) + "?repository_url=gcr.io/distroless/static-debian12"},
 			[]string{"ca-certificates.crt"}},
-		{"scratch", image.Contents{Name: "scratch"}, nil, []string{"Package-base", "ca-certificates.crt"}},
+		{"scratch", base.Contents{Name: "scratch"}, nil, []string{"Package-base", "ca-certificates.crt"}},
 	}
 	for _, tt := range tests {
 		in := input(bin)
@@ -195,11 +197,11 @@ func TestDocumentErrors(t *testing.T) {
 
 func TestAttachWritesTheFile(t *testing.T) {
 	bin := withDeps(t)
-	base, err := image.ResolveBase(t.Context(), "static", image.Gzip)
+	b0, err := base.Resolve(t.Context(), "static", layer.Gzip)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := Build{Dir: filepath.Join(t.TempDir(), "sbom"), Binaries: []binary.Artifact{bin}, Base: base, Version: "1.2.3", Commit: "abc", Created: time.Unix(0, 0)}
+	b := Build{Dir: filepath.Join(t.TempDir(), "sbom"), Binaries: []binary.Artifact{bin}, Base: b0, Version: "1.2.3", Commit: "abc", Created: time.Unix(0, 0)}
 	m := bin.Platform
 	subject := v1.Descriptor{MediaType: "application/vnd.oci.image.manifest.v1+json", Size: 10, Digest: v1.Hash{Algorithm: "sha256", Hex: strings.Repeat("0", 64)}}
 	a, err := b.Attach(m, subject)
@@ -223,14 +225,22 @@ func TestAttachWritesTheFile(t *testing.T) {
 // SBOM files and the same attached artifacts.
 func TestBuildTwiceSameSBOM(t *testing.T) {
 	bin := withDeps(t)
-	base, _ := image.ResolveBase(t.Context(), "static", image.Gzip)
+	b0, _ := base.Resolve(t.Context(), "static", layer.Gzip)
 	var files [][]byte
 	var arts []string
 	for range 2 {
 		dir := t.TempDir()
-		b := Build{Dir: filepath.Join(dir, "sbom"), Binaries: []binary.Artifact{bin}, Base: base, Version: "1.2.3", Commit: "abc", Created: time.Unix(1700000000, 0)}
-		out := image.Outputs{Layout: filepath.Join(dir, "oci"), RefName: "1.2.3"}
-		if _, _, err := image.Build(t.Context(), base, b.Binaries, image.Metadata{Version: "1.2.3", Created: b.Created}, out, io.Discard, b.Attach); err != nil {
+		b := Build{Dir: filepath.Join(dir, "sbom"), Binaries: []binary.Artifact{bin}, Base: b0, Version: "1.2.3", Commit: "abc", Created: time.Unix(1700000000, 0)}
+		out := ocilayout.Outputs{Layout: filepath.Join(dir, "oci"), RefName: "1.2.3"}
+		idx, err := image.Assemble(t.Context(), b0, b.Binaries, image.Metadata{Version: "1.2.3", Created: b.Created})
+		if err != nil {
+			t.Fatal(err)
+		}
+		atts, err := b.Attachments(idx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ocilayout.Write(idx, out, "test", atts...); err != nil {
 			t.Fatal(err)
 		}
 		data, err := os.ReadFile(Path(b.Dir, bin.Platform))
@@ -238,7 +248,7 @@ func TestBuildTwiceSameSBOM(t *testing.T) {
 			t.Fatal(err)
 		}
 		files = append(files, data)
-		a, err := image.Artifacts(out.Layout)
+		a, err := ocilayout.Artifacts(out.Layout)
 		if err != nil || len(a) != 1 {
 			t.Fatalf("Artifacts() = %d, %v", len(a), err)
 		}

@@ -12,10 +12,15 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/lehus1/devops-info-service-go/internal/base"
+	"github.com/lehus1/devops-info-service-go/internal/binary"
 	"github.com/lehus1/devops-info-service-go/internal/contract"
 	"github.com/lehus1/devops-info-service-go/internal/image"
+	"github.com/lehus1/devops-info-service-go/internal/layer"
+	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
 	"github.com/lehus1/devops-info-service-go/internal/platform"
 	"github.com/lehus1/devops-info-service-go/internal/publish"
+	"github.com/lehus1/devops-info-service-go/internal/sbom"
 	"github.com/lehus1/devops-info-service-go/internal/version"
 )
 
@@ -28,7 +33,7 @@ type Settings struct {
 	Version     version.Info
 	Platforms   []v1.Platform
 	BaseImage   string
-	Compression image.Compression
+	Compression layer.Compression
 	Image       name.Repository
 	Source      string
 	Licenses    string
@@ -53,7 +58,7 @@ func Load(ctx context.Context, dir string, getenv func(string) string) (Settings
 			return Settings{}, err
 		}
 	}
-	if s.Compression, err = image.ParseCompression(or("COMPRESSION", "gzip")); err != nil {
+	if s.Compression, err = layer.ParseCompression(or("COMPRESSION", "gzip")); err != nil {
 		return Settings{}, fmt.Errorf("COMPRESSION: %w", err)
 	}
 	if s.Image, err = name.NewRepository(or("IMAGE", DefaultImage)); err != nil {
@@ -76,14 +81,21 @@ func (s Settings) Metadata() image.Metadata {
 	}
 }
 
+// SBOMs is what build's SBOMs are made from: the base b and the binaries
+// built.
+func (s Settings) SBOMs(b *base.Base, built []binary.Artifact) sbom.Build {
+	return sbom.Build{Dir: s.SBOMDir(), Binaries: built, Base: b, Version: s.Version.Version,
+		Commit: s.Version.Commit, Source: s.Source, Created: s.Version.Time}
+}
+
 // SBOMDir is where build writes each platform's SBOM.
 func (s Settings) SBOMDir() string { return filepath.Join(s.Dir, "dist", "sbom") }
 
 // Outputs are where build writes the image: dist/oci, and dist/image.tar
 // when the local platform is among those built (else an old one is
 // removed).
-func (s Settings) Outputs() image.Outputs {
-	out := image.Outputs{Layout: filepath.Join(s.Dir, "dist", "oci"), RefName: s.Version.Version, Tarball: filepath.Join(s.Dir, "dist", "image.tar")}
+func (s Settings) Outputs() ocilayout.Outputs {
+	out := ocilayout.Outputs{Layout: filepath.Join(s.Dir, "dist", "oci"), RefName: s.Version.Version, Tarball: filepath.Join(s.Dir, "dist", "image.tar")}
 	for _, p := range s.Platforms {
 		out.Also = append(out.Also, filepath.Join(s.SBOMDir(), platform.Dir(p)+".spdx.json"))
 	}

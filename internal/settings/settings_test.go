@@ -7,7 +7,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/lehus1/devops-info-service-go/internal/image"
+	"github.com/lehus1/devops-info-service-go/internal/layer"
 	"github.com/lehus1/devops-info-service-go/internal/platform"
 )
 
@@ -22,7 +22,7 @@ func TestLoad(t *testing.T) {
 		wantErr string
 	}{
 		{name: "defaults", check: func(t *testing.T, s Settings) {
-			if s.BaseImage != "static" || s.Compression != image.Gzip || s.Image.Name() != "index.docker.io/lehus1/devops-info-service-go" ||
+			if s.BaseImage != "static" || s.Compression != layer.Gzip || s.Image.Name() != "index.docker.io/lehus1/devops-info-service-go" ||
 				len(s.Platforms) != 2 || s.Licenses != "NOASSERTION" || s.Version.Version != "0.0.0-dev" {
 				t.Errorf("Load() = %+v", s)
 			}
@@ -31,7 +31,7 @@ func TestLoad(t *testing.T) {
 			"PLATFORMS": "linux/arm64", "VERSION": "2.0.0", "IMAGE_SOURCE": "https://x.test/y", "IMAGE_LICENSES": "MIT"},
 			check: func(t *testing.T, s Settings) {
 				m := s.Metadata()
-				if s.BaseImage != "scratch" || s.Compression != image.Zstd || s.Image.Name() != "localhost:5000/svc" ||
+				if s.BaseImage != "scratch" || s.Compression != layer.Zstd || s.Image.Name() != "localhost:5000/svc" ||
 					!s.Platforms[0].Equals(v1.Platform{OS: "linux", Architecture: "arm64", Variant: "v8"}) || m.Version != "2.0.0" || m.Source != "https://x.test/y" || m.Licenses != "MIT" {
 					t.Errorf("Load() = %+v, metadata %+v", s, m)
 				}

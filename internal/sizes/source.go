@@ -16,7 +16,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
-	"github.com/lehus1/devops-info-service-go/internal/image"
+	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
 	"github.com/lehus1/devops-info-service-go/internal/platform"
 )
 
@@ -78,7 +78,7 @@ func Open(ctx context.Context, spec string, opts ...remote.Option) (*Source, err
 }
 
 func (s *Source) openLayout(spec string) error {
-	e, err := image.FindInLayout(spec)
+	e, err := ocilayout.Find(spec)
 	if errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("%w (for the pipeline's image, run 'go tool mage build' first)", err)
 	}

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -22,6 +21,7 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/binary"
 	"github.com/lehus1/devops-info-service-go/internal/ci"
 	"github.com/lehus1/devops-info-service-go/internal/container"
+	"github.com/lehus1/devops-info-service-go/internal/contract"
 	"github.com/lehus1/devops-info-service-go/internal/gotest"
 	"github.com/lehus1/devops-info-service-go/internal/image"
 	"github.com/lehus1/devops-info-service-go/internal/lint"
@@ -113,7 +113,7 @@ func assemble(ctx context.Context, cfg settings.Settings, b *base.Base, built []
 func Run(ctx context.Context) error {
 	ctx, stop := container.StopOnSignal(ctx)
 	defer stop()
-	port, err := portFromEnv()
+	port, err := settings.Port(os.Getenv)
 	if err != nil {
 		return err
 	}
@@ -133,7 +133,7 @@ func Run(ctx context.Context) error {
 func Smoke(ctx context.Context) error {
 	ctx, stop := container.StopOnSignal(ctx)
 	defer stop()
-	if err := notLinux(ctx, 8000); err != nil {
+	if err := notLinux(ctx, contract.Port); err != nil {
 		return err
 	}
 	img, err := localImage()
@@ -153,7 +153,7 @@ func Smoke(ctx context.Context) error {
 	return nil
 }
 
-// Sizecompare measures the image against the Python baseline: a table on stdout, dist/sizecompare.{json,md,svg} (env: BASELINE, IMAGE_REF, PLATFORM, MAX_SIZE, MIN_RATIO, MEASURE, BASELINE_STRICT).
+// Sizecompare measures the image against the Python baseline: a table on stdout, dist/sizecompare.{json,md,svg} (env: BASELINE, IMAGE_REF, SIZE_PLATFORMS, MAX_SIZE, MIN_RATIO, MEASURE, BASELINE_STRICT).
 //
 // It fails, with one line per broken limit, when the image is over
 // MAX_SIZE compressed (default 20MB) or less than MIN_RATIO times smaller.
@@ -161,21 +161,21 @@ func Smoke(ctx context.Context) error {
 // recorded figures, with a warning, unless BASELINE_STRICT=1. Pulls use
 // the credentials push would for IMAGE's registry, and docker login's.
 func Sizecompare(ctx context.Context) error {
-	req, err := sizes.RequestFromEnv(os.Getenv, platform.Name(platform.Local()))
+	req, err := settings.Sizes(os.Getenv, platform.Name(platform.Local()), os.Stderr)
 	if err != nil {
 		return err
 	}
-	keys, err := publish.KeychainFromEnv(os.Getenv)
+	push, err := settings.Publish(os.Getenv)
 	if err != nil {
 		return err
 	}
-	opts := append(req.Options(), sizes.WithKeychain(keys), sizes.WithLog(os.Stderr))
+	opts := append(req.Options(), sizes.WithKeychain(push.Keychain()), sizes.WithLog(os.Stderr))
 	report, err := sizes.Compare(ctx, req.Image, req.Baseline, req.Platforms, opts...)
 	if err != nil {
 		return err
 	}
 	breaches := report.Check(req.Limits)
-	if err := report.WriteFiles("dist", os.Getenv("GITHUB_STEP_SUMMARY")); err != nil {
+	if err := report.WriteFiles("dist", settings.ReadCI(os.Getenv).StepSummary); err != nil {
 		return err
 	}
 	if err := report.WriteTable(os.Stdout); err != nil {
@@ -193,7 +193,11 @@ func Sizecompare(ctx context.Context) error {
 // version and sha-<commit>. The digest reference and each tag go to
 // stdout; DRY_RUN=1 prints the plan and writes nothing.
 func Push(ctx context.Context) error {
-	return publish.FromEnv(ctx, filepath.Join("dist", "oci"), os.Getenv, os.Stdout, os.Stderr)
+	cfg, err := settings.Publish(os.Getenv)
+	if err != nil {
+		return err
+	}
+	return publish.Run(ctx, filepath.Join("dist", "oci"), cfg, os.Stdout, os.Stderr)
 }
 
 // Ci runs the pipeline as CI does: lint, test, build, smoke, sizecompare, then push when there are credentials for IMAGE.
@@ -201,9 +205,10 @@ func Push(ctx context.Context) error {
 // It stops at the first failure and closes with each step's result and
 // duration. Without credentials, push is skipped and the summary says why.
 func Ci(ctx context.Context) error {
+	host := settings.ReadCI(os.Getenv)
 	var opts []ci.Option
-	if os.Getenv("GITHUB_ACTIONS") == "true" {
-		opts = append(opts, ci.WithGitHubActions(os.Getenv("GITHUB_STEP_SUMMARY")))
+	if host.GitHubActions {
+		opts = append(opts, ci.WithGitHubActions(host.StepSummary))
 	}
 	_, err := ci.Run(ctx, os.Stdout, []ci.Step{
 		{Name: "lint", Run: Lint},
@@ -213,13 +218,13 @@ func Ci(ctx context.Context) error {
 			// In CI a missing runc is a failure of the step, not a skip;
 			// off Linux no runc can be installed.
 			err := container.Available()
-			if errors.Is(err, container.ErrNeedsLinux) || err != nil && os.Getenv("CI") != "true" {
+			if errors.Is(err, container.ErrNeedsLinux) || err != nil && !host.Enabled {
 				return err.Error()
 			}
 			return ""
 		}},
 		{Name: "sizecompare", Run: Sizecompare},
-		{Name: "push", Run: Push, Skip: func() string { return publish.NoCredentials(os.Getenv) }},
+		{Name: "push", Run: Push, Skip: noCredentials},
 	}, opts...)
 	return err
 }
@@ -255,16 +260,14 @@ func notLinux(ctx context.Context, port int) error {
 	return container.Instead(cfg.Outputs().Tarball, cfg.TagName(cfg.Version.Version), port)
 }
 
-func portFromEnv() (int, error) {
-	p := os.Getenv("PORT")
-	if p == "" {
-		return 8000, nil
+// noCredentials says why ci skips push: IMAGE is malformed, or there are
+// no credentials for its registry. "" means push runs.
+func noCredentials() string {
+	cfg, err := settings.Publish(os.Getenv)
+	if err != nil {
+		return err.Error()
 	}
-	n, err := strconv.Atoi(p)
-	if err != nil || n < 1 || n > 65535 {
-		return 0, fmt.Errorf("PORT must be a number from 1 to 65535, got %q", p)
-	}
-	return n, nil
+	return publish.NoCredentials(cfg)
 }
 
 // Test runs every test with the race detector and fails below 80% coverage in any package.
@@ -273,9 +276,10 @@ func portFromEnv() (int, error) {
 // per-package table and the closing count go to stdout; the merged profile
 // is dist/coverage.out.
 func Test(ctx context.Context) error {
+	inCI := settings.ReadCI(os.Getenv).Enabled
 	race, why := gotest.RaceSupported(ctx, ".")
 	if !race {
-		if os.Getenv("CI") == "true" {
+		if inCI {
 			return fmt.Errorf("the race detector cannot run: %s", why)
 		}
 		fmt.Fprintf(os.Stderr, "WARNING: testing WITHOUT the race detector: %s\n", why)
@@ -285,7 +289,7 @@ func Test(ctx context.Context) error {
 	if errors.Is(container.Available(), container.ErrNeedsLinux) {
 		exempt = append(exempt, module+"/internal/container")
 	}
-	sum, err := gotest.Run(ctx, ".", gotest.WithRace(race), gotest.WithMinCoverage(minCoverage), gotest.WithFresh(os.Getenv("CI") == "true"),
+	sum, err := gotest.Run(ctx, ".", gotest.WithRace(race), gotest.WithMinCoverage(minCoverage), gotest.WithFresh(inCI),
 		gotest.WithCoverProfile("dist/coverage.out"), gotest.WithOutput(os.Stderr), gotest.WithExempt("runc needs Linux", exempt...))
 	if werr := sum.WriteTable(os.Stdout, minCoverage, module); err == nil {
 		err = werr
@@ -295,7 +299,7 @@ func Test(ctx context.Context) error {
 
 // Lint checks formatting (gofmt), correctness (go vet), style (staticcheck), that the code compiles for macOS and Windows, and the CI workflow (actionlint).
 func Lint(ctx context.Context) error {
-	return lint.Run(ctx, ".", lint.WithOutput(os.Stderr), lint.WithShellcheckRequired(os.Getenv("CI") == "true"))
+	return lint.Run(ctx, ".", lint.WithOutput(os.Stderr), lint.WithShellcheckRequired(settings.ReadCI(os.Getenv).Enabled))
 }
 
 // Clean removes dist/, everything the pipeline writes.

@@ -62,11 +62,8 @@ func TestOrasFindsAndPullsThePushedSBOM(t *testing.T) {
 	}{
 		{"distribution, tag fallback", func(t *testing.T) target {
 			r := startRegistry(t)
-			getenv := func(k string) string {
-				return map[string]string{"REGISTRY_USERNAME": registryUser, "REGISTRY_PASSWORD": registryPassword}[k]
-			}
 			return target{repo: r.addr + "/lehus1/svc", oras: []string{"--ca-file", r.caFile, "--registry-config", r.config}, crane: r.craneEnv(),
-				push: []publish.Option{publish.WithTransport(trusting(t, r.caFile)), publish.WithKeychain(publish.Keychain(r.addr, getenv))}}
+				push: []publish.Option{publish.WithTransport(trusting(t, r.caFile)), publish.WithKeychain(publish.Keychain(r.addr, registryUser, registryPassword))}}
 		}},
 		{"in-memory, referrers API", func(t *testing.T) target {
 			s := httptest.NewServer(registry.New(registry.WithReferrersSupport(true), registry.Logger(log.New(io.Discard, "", 0))))

@@ -13,12 +13,11 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 )
 
-// Keychain is where push finds credentials: REGISTRY_USERNAME and
-// REGISTRY_PASSWORD (a token works as the password) for the target
-// registry only, never handed to another; else the default keychain
-// (~/.docker/config.json, DOCKER_CONFIG, credential helpers).
-func Keychain(registry string, getenv func(string) string) authn.Keychain {
-	user, pass := getenv("REGISTRY_USERNAME"), getenv("REGISTRY_PASSWORD")
+// Keychain is where push finds credentials: user and pass
+// (REGISTRY_USERNAME and REGISTRY_PASSWORD; a token works as the
+// password) for registry only, never handed to another; else the default
+// keychain (~/.docker/config.json, DOCKER_CONFIG, credential helpers).
+func Keychain(registry, user, pass string) authn.Keychain {
 	if user == "" && pass == "" {
 		return authn.DefaultKeychain
 	}

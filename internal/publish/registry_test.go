@@ -2,10 +2,8 @@ package publish
 
 import (
 	"bytes"
-	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -28,20 +26,6 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/testenv"
 	"github.com/lehus1/devops-info-service-go/internal/testregistry"
 )
-
-// TestMain doubles as the push command for the real-registry tests, which
-// run it in a process of its own so that it reads SSL_CERT_FILE afresh, as
-// `go tool mage push` would.
-func TestMain(m *testing.M) {
-	if os.Getenv("PUBLISH_TEST_HELPER") == "1" {
-		if err := FromEnv(context.Background(), os.Getenv("PUBLISH_TEST_LAYOUT"), os.Getenv, os.Stdout, os.Stderr); err != nil {
-			fmt.Fprintln(os.Stderr, "Error:", err)
-			os.Exit(1)
-		}
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
-}
 
 const (
 	testUser     = "ci-bot"
@@ -162,9 +146,7 @@ func TestPushMountsBaseLayers(t *testing.T) {
 	pemBytes, _ := os.ReadFile(ca)
 	pool.AppendCertsFromPEM(pemBytes)
 	counter := &mountCounter{inner: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
-	kc := Keychain(addr, func(k string) string {
-		return map[string]string{"REGISTRY_USERNAME": testUser, "REGISTRY_PASSWORD": testPassword}[k]
-	})
+	kc := Keychain(addr, testUser, testPassword)
 	opts := []Option{WithTransport(counter), WithKeychain(kc), fast}
 
 	baseLayer, _ := random.Layer(5000, types.OCILayer)

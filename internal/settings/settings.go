@@ -1,6 +1,8 @@
-// Package settings reads the pipeline's settings from the environment and
-// the checkout, once, checking each so a mistake is one clear line before
-// any work starts.
+// Package settings is the one place that reads the pipeline's environment:
+// each target's settings (Load for build, Port for run, Sizes for
+// sizecompare, Publish for push, ReadCI for test, lint and ci), read once,
+// checked so that a mistake is one clear line before any work starts, and
+// handed down typed. app/ reads the service's own variables itself.
 package settings
 
 import (
@@ -19,13 +21,9 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/layer"
 	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
 	"github.com/lehus1/devops-info-service-go/internal/platform"
-	"github.com/lehus1/devops-info-service-go/internal/publish"
 	"github.com/lehus1/devops-info-service-go/internal/sbom"
 	"github.com/lehus1/devops-info-service-go/internal/version"
 )
-
-// DefaultImage is where the image is published unless IMAGE says otherwise.
-const DefaultImage = publish.DefaultImage
 
 // Settings are the pipeline's inputs.
 type Settings struct {
@@ -42,12 +40,7 @@ type Settings struct {
 // Load reads VERSION, SOURCE_DATE_EPOCH, PLATFORMS, BASE_IMAGE, COMPRESSION,
 // IMAGE, IMAGE_SOURCE and IMAGE_LICENSES, with their defaults.
 func Load(ctx context.Context, dir string, getenv func(string) string) (Settings, error) {
-	or := func(k, def string) string {
-		if v := getenv(k); v != "" {
-			return v
-		}
-		return def
-	}
+	or := orDefault(getenv)
 	s := Settings{Dir: dir, Platforms: platform.Default, BaseImage: or("BASE_IMAGE", "static"), Licenses: or("IMAGE_LICENSES", "NOASSERTION")}
 	var err error
 	if s.Version, err = version.Detect(ctx, dir, getenv); err != nil {
@@ -61,8 +54,8 @@ func Load(ctx context.Context, dir string, getenv func(string) string) (Settings
 	if s.Compression, err = layer.ParseCompression(or("COMPRESSION", "gzip")); err != nil {
 		return Settings{}, fmt.Errorf("COMPRESSION: %w", err)
 	}
-	if s.Image, err = name.NewRepository(or("IMAGE", DefaultImage)); err != nil {
-		return Settings{}, fmt.Errorf("IMAGE %q is not a repository such as docker.io/user/name or localhost:5000/name: %w", getenv("IMAGE"), err)
+	if s.Image, err = repository(getenv); err != nil {
+		return Settings{}, err
 	}
 	s.Source = version.Source(ctx, dir, getenv)
 	return s, nil

@@ -1,14 +1,14 @@
 package sizes_test
 
-// An external test: publish, whose keychain this test hands to Compare,
-// imports sizes.
+// An external test: settings, whose keychain for IMAGE this test hands to
+// Compare, imports sizes.
 
 import (
 	"encoding/json"
 	"strings"
 	"testing"
 
-	"github.com/lehus1/devops-info-service-go/internal/publish"
+	"github.com/lehus1/devops-info-service-go/internal/settings"
 	"github.com/lehus1/devops-info-service-go/internal/sizes"
 )
 
@@ -32,10 +32,11 @@ func TestBaselineWithCredentials(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			keys, err := publish.KeychainFromEnv(func(k string) string { return tt.env[k] })
+			cfg, err := settings.Publish(func(k string) string { return tt.env[k] })
 			if err != nil {
 				t.Fatal(err)
 			}
+			keys := cfg.Keychain()
 			var stderr strings.Builder
 			r, err := sizes.Compare(t.Context(), "oci:"+dir, ref, []string{"linux/amd64"}, sizes.WithDepth(sizes.Manifests), sizes.WithKeychain(keys), sizes.WithLog(&stderr), sizes.RecordedFor(ref))
 			var written strings.Builder

@@ -12,18 +12,21 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/lehus1/devops-info-service-go/internal/base"
 	"github.com/lehus1/devops-info-service-go/internal/binary"
 	"github.com/lehus1/devops-info-service-go/internal/ci"
 	"github.com/lehus1/devops-info-service-go/internal/container"
+	"github.com/lehus1/devops-info-service-go/internal/contract"
 	"github.com/lehus1/devops-info-service-go/internal/gotest"
 	"github.com/lehus1/devops-info-service-go/internal/image"
 	"github.com/lehus1/devops-info-service-go/internal/lint"
+	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
+	"github.com/lehus1/devops-info-service-go/internal/platform"
 	"github.com/lehus1/devops-info-service-go/internal/publish"
 	"github.com/lehus1/devops-info-service-go/internal/sbom"
 	"github.com/lehus1/devops-info-service-go/internal/settings"
@@ -52,11 +55,11 @@ func Build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	base, err := image.ResolveBase(ctx, cfg.BaseImage, cfg.Compression, image.WithBaseLog(os.Stderr))
+	b, err := base.Resolve(ctx, cfg.BaseImage, cfg.Compression, base.WithLog(os.Stderr))
 	if err != nil {
 		return err
 	}
-	if err := base.Check(cfg.OCIPlatforms()); err != nil {
+	if err := b.Check(cfg.Platforms); err != nil {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "building %s (commit %.12s, %s)\n", cfg.Version.Version, cfg.Version.Commit, cfg.Version.Time.Format(time.RFC3339))
@@ -64,9 +67,7 @@ func Build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	sboms := sbom.Build{Dir: cfg.SBOMDir(), Binaries: built, Base: base, Version: cfg.Version.Version,
-		Commit: cfg.Version.Commit, Source: cfg.Source, Created: cfg.Version.Time}
-	digest, _, err := image.Build(ctx, base, built, cfg.Metadata(), cfg.Outputs(), os.Stderr, sboms.Attach)
+	digest, err := assemble(ctx, cfg, b, built)
 	if err != nil {
 		return err
 	}
@@ -75,6 +76,32 @@ func Build(ctx context.Context) error {
 	}
 	fmt.Println(digest)
 	return nil
+}
+
+// assemble is build's second half, binaries → image → SBOMs → layout, each
+// step handing its result to the next; the outputs are reused when they
+// already hold the image of the same inputs.
+func assemble(ctx context.Context, cfg settings.Settings, b *base.Base, built []binary.Artifact) (v1.Hash, error) {
+	out, meta := cfg.Outputs(), cfg.Metadata()
+	inputs := image.Inputs(b, built, meta, out)
+	if d, ok := ocilayout.Reusable(out, inputs); ok {
+		fmt.Fprintf(os.Stderr, "image unchanged: reusing %s\n", out.Layout)
+		return d, nil
+	}
+	start := time.Now()
+	idx, err := image.Assemble(ctx, b, built, meta)
+	if err != nil {
+		return v1.Hash{}, err
+	}
+	sboms, err := cfg.SBOMs(b, built).Attachments(idx)
+	if err != nil {
+		return v1.Hash{}, err
+	}
+	if err := ocilayout.Write(idx, out, inputs, sboms...); err != nil {
+		return v1.Hash{}, err
+	}
+	fmt.Fprintf(os.Stderr, "assembled %d platform(s) on base %s in %.2fs: %s\n", len(built), b.Name, time.Since(start).Seconds(), out)
+	return idx.Digest()
 }
 
 // Run starts the image from dist/oci as a real container with runc on 127.0.0.1:$PORT (default 8000) until Ctrl-C.
@@ -86,7 +113,7 @@ func Build(ctx context.Context) error {
 func Run(ctx context.Context) error {
 	ctx, stop := container.StopOnSignal(ctx)
 	defer stop()
-	port, err := portFromEnv()
+	port, err := settings.Port(os.Getenv)
 	if err != nil {
 		return err
 	}
@@ -106,7 +133,7 @@ func Run(ctx context.Context) error {
 func Smoke(ctx context.Context) error {
 	ctx, stop := container.StopOnSignal(ctx)
 	defer stop()
-	if err := notLinux(ctx, 8000); err != nil {
+	if err := notLinux(ctx, contract.Port); err != nil {
 		return err
 	}
 	img, err := localImage()
@@ -126,7 +153,7 @@ func Smoke(ctx context.Context) error {
 	return nil
 }
 
-// Sizecompare measures the image against the Python baseline: a table on stdout, dist/sizecompare.{json,md,svg} (env: BASELINE, IMAGE_REF, PLATFORM, MAX_SIZE, MIN_RATIO, MEASURE, BASELINE_STRICT).
+// Sizecompare measures the image against the Python baseline: a table on stdout, dist/sizecompare.{json,md,svg} (env: BASELINE, IMAGE_REF, SIZE_PLATFORMS, MAX_SIZE, MIN_RATIO, MEASURE, BASELINE_STRICT).
 //
 // It fails, with one line per broken limit, when the image is over
 // MAX_SIZE compressed (default 20MB) or less than MIN_RATIO times smaller.
@@ -134,21 +161,21 @@ func Smoke(ctx context.Context) error {
 // recorded figures, with a warning, unless BASELINE_STRICT=1. Pulls use
 // the credentials push would for IMAGE's registry, and docker login's.
 func Sizecompare(ctx context.Context) error {
-	req, err := sizes.RequestFromEnv(os.Getenv, settings.LocalPlatform().String())
+	req, err := settings.Sizes(os.Getenv, platform.Name(platform.Local()), os.Stderr)
 	if err != nil {
 		return err
 	}
-	keys, err := publish.KeychainFromEnv(os.Getenv)
+	push, err := settings.Publish(os.Getenv)
 	if err != nil {
 		return err
 	}
-	opts := append(req.Options(), sizes.WithKeychain(keys), sizes.WithLog(os.Stderr))
+	opts := append(req.Options(), sizes.WithKeychain(push.Keychain()), sizes.WithLog(os.Stderr))
 	report, err := sizes.Compare(ctx, req.Image, req.Baseline, req.Platforms, opts...)
 	if err != nil {
 		return err
 	}
 	breaches := report.Check(req.Limits)
-	if err := report.WriteFiles("dist", os.Getenv("GITHUB_STEP_SUMMARY")); err != nil {
+	if err := report.WriteFiles("dist", settings.ReadCI(os.Getenv).StepSummary); err != nil {
 		return err
 	}
 	if err := report.WriteTable(os.Stdout); err != nil {
@@ -166,7 +193,11 @@ func Sizecompare(ctx context.Context) error {
 // version and sha-<commit>. The digest reference and each tag go to
 // stdout; DRY_RUN=1 prints the plan and writes nothing.
 func Push(ctx context.Context) error {
-	return publish.FromEnv(ctx, filepath.Join("dist", "oci"), os.Getenv, os.Stdout, os.Stderr)
+	cfg, err := settings.Publish(os.Getenv)
+	if err != nil {
+		return err
+	}
+	return publish.Run(ctx, filepath.Join("dist", "oci"), cfg, os.Stdout, os.Stderr)
 }
 
 // Ci runs the pipeline as CI does: lint, test, build, smoke, sizecompare, then push when there are credentials for IMAGE.
@@ -174,9 +205,10 @@ func Push(ctx context.Context) error {
 // It stops at the first failure and closes with each step's result and
 // duration. Without credentials, push is skipped and the summary says why.
 func Ci(ctx context.Context) error {
+	host := settings.ReadCI(os.Getenv)
 	var opts []ci.Option
-	if os.Getenv("GITHUB_ACTIONS") == "true" {
-		opts = append(opts, ci.WithGitHubActions(os.Getenv("GITHUB_STEP_SUMMARY")))
+	if host.GitHubActions {
+		opts = append(opts, ci.WithGitHubActions(host.StepSummary))
 	}
 	_, err := ci.Run(ctx, os.Stdout, []ci.Step{
 		{Name: "lint", Run: Lint},
@@ -186,13 +218,13 @@ func Ci(ctx context.Context) error {
 			// In CI a missing runc is a failure of the step, not a skip;
 			// off Linux no runc can be installed.
 			err := container.Available()
-			if errors.Is(err, container.ErrNeedsLinux) || err != nil && os.Getenv("CI") != "true" {
+			if errors.Is(err, container.ErrNeedsLinux) || err != nil && !host.Enabled {
 				return err.Error()
 			}
 			return ""
 		}},
 		{Name: "sizecompare", Run: Sizecompare},
-		{Name: "push", Run: Push, Skip: func() string { return publish.NoCredentials(os.Getenv) }},
+		{Name: "push", Run: Push, Skip: noCredentials},
 	}, opts...)
 	return err
 }
@@ -201,14 +233,18 @@ func Ci(ctx context.Context) error {
 // blob first.
 func localImage() (v1.Image, error) {
 	dir := filepath.Join("dist", "oci")
-	if err := image.Verify(dir); err != nil {
+	if err := ocilayout.Verify(dir); err != nil {
 		return nil, err
 	}
-	idx, _, err := image.Read(dir)
+	idx, _, err := ocilayout.Read(dir)
 	if err != nil {
 		return nil, err
 	}
-	return image.PlatformImage(idx, image.OCIPlatform(settings.LocalPlatform()))
+	img, err := platform.Image(idx, platform.Local())
+	if err != nil {
+		return nil, fmt.Errorf("the image %w", err)
+	}
+	return img, nil
 }
 
 // notLinux is, off Linux, the one line that says run and smoke cannot work
@@ -224,16 +260,14 @@ func notLinux(ctx context.Context, port int) error {
 	return container.Instead(cfg.Outputs().Tarball, cfg.TagName(cfg.Version.Version), port)
 }
 
-func portFromEnv() (int, error) {
-	p := os.Getenv("PORT")
-	if p == "" {
-		return 8000, nil
+// noCredentials says why ci skips push: IMAGE is malformed, or there are
+// no credentials for its registry. "" means push runs.
+func noCredentials() string {
+	cfg, err := settings.Publish(os.Getenv)
+	if err != nil {
+		return err.Error()
 	}
-	n, err := strconv.Atoi(p)
-	if err != nil || n < 1 || n > 65535 {
-		return 0, fmt.Errorf("PORT must be a number from 1 to 65535, got %q", p)
-	}
-	return n, nil
+	return publish.NoCredentials(cfg)
 }
 
 // Test runs every test with the race detector and fails below 80% coverage in any package.
@@ -242,9 +276,10 @@ func portFromEnv() (int, error) {
 // per-package table and the closing count go to stdout; the merged profile
 // is dist/coverage.out.
 func Test(ctx context.Context) error {
+	inCI := settings.ReadCI(os.Getenv).Enabled
 	race, why := gotest.RaceSupported(ctx, ".")
 	if !race {
-		if os.Getenv("CI") == "true" {
+		if inCI {
 			return fmt.Errorf("the race detector cannot run: %s", why)
 		}
 		fmt.Fprintf(os.Stderr, "WARNING: testing WITHOUT the race detector: %s\n", why)
@@ -254,7 +289,7 @@ func Test(ctx context.Context) error {
 	if errors.Is(container.Available(), container.ErrNeedsLinux) {
 		exempt = append(exempt, module+"/internal/container")
 	}
-	sum, err := gotest.Run(ctx, ".", gotest.WithRace(race), gotest.WithMinCoverage(minCoverage), gotest.WithFresh(os.Getenv("CI") == "true"),
+	sum, err := gotest.Run(ctx, ".", gotest.WithRace(race), gotest.WithMinCoverage(minCoverage), gotest.WithFresh(inCI),
 		gotest.WithCoverProfile("dist/coverage.out"), gotest.WithOutput(os.Stderr), gotest.WithExempt("runc needs Linux", exempt...))
 	if werr := sum.WriteTable(os.Stdout, minCoverage, module); err == nil {
 		err = werr
@@ -264,7 +299,7 @@ func Test(ctx context.Context) error {
 
 // Lint checks formatting (gofmt), correctness (go vet), style (staticcheck), that the code compiles for macOS and Windows, and the CI workflow (actionlint).
 func Lint(ctx context.Context) error {
-	return lint.Run(ctx, ".", lint.WithOutput(os.Stderr), lint.WithShellcheckRequired(os.Getenv("CI") == "true"))
+	return lint.Run(ctx, ".", lint.WithOutput(os.Stderr), lint.WithShellcheckRequired(settings.ReadCI(os.Getenv).Enabled))
 }
 
 // Clean removes dist/, everything the pipeline writes.

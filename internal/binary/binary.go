@@ -16,14 +16,19 @@ import (
 	"sync"
 	"time"
 
-	"github.com/lehus1/devops-info-service-go/internal/version"
 	"golang.org/x/mod/modfile"
 	"golang.org/x/sync/errgroup"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/lehus1/devops-info-service-go/internal/contract"
+	"github.com/lehus1/devops-info-service-go/internal/platform"
+	"github.com/lehus1/devops-info-service-go/internal/version"
 )
 
 // Artifact is one built executable.
 type Artifact struct {
-	Platform Platform
+	Platform v1.Platform
 	Path     string
 	SHA256   string
 	Size     int64
@@ -33,7 +38,7 @@ type options struct {
 	pkg       string
 	name      string
 	output    string
-	platforms []Platform
+	platforms []v1.Platform
 	progress  io.Writer
 }
 
@@ -50,8 +55,8 @@ func WithName(name string) Option { return func(o *options) { o.name = name } }
 // Default "dist/bin" under the module.
 func WithOutput(dir string) Option { return func(o *options) { o.output = dir } }
 
-// WithPlatforms sets the targets. Default DefaultPlatforms.
-func WithPlatforms(ps ...Platform) Option { return func(o *options) { o.platforms = ps } }
+// WithPlatforms sets the targets. Default platform.Default.
+func WithPlatforms(ps ...v1.Platform) Option { return func(o *options) { o.platforms = ps } }
 
 // WithProgress sets where a line per platform goes as it is built.
 // Default nowhere.
@@ -61,7 +66,7 @@ func WithProgress(w io.Writer) Option { return func(o *options) { o.progress = w
 // written beside its final path and renamed into place, so an interrupted
 // build leaves the previous one whole.
 func Build(ctx context.Context, dir string, info version.Info, opts ...Option) ([]Artifact, error) {
-	o := options{pkg: "./app", name: "devops-info-service", output: filepath.Join(dir, "dist", "bin"), platforms: DefaultPlatforms, progress: io.Discard}
+	o := options{pkg: "./app", name: contract.Name, output: filepath.Join(dir, "dist", "bin"), platforms: platform.Default, progress: io.Discard}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -90,7 +95,7 @@ func Build(ctx context.Context, dir string, info version.Info, opts ...Option) (
 				what = "up to date"
 			}
 			mu.Lock()
-			fmt.Fprintf(o.progress, "%s %s in %.1fs: %s (%.1f MB)\n", what, p, time.Since(start).Seconds(), a.Path, float64(a.Size)/1e6)
+			fmt.Fprintf(o.progress, "%s %s in %.1fs: %s (%.1f MB)\n", what, platform.Name(p), time.Since(start).Seconds(), a.Path, float64(a.Size)/1e6)
 			mu.Unlock()
 			out[i] = a
 			return nil
@@ -99,22 +104,23 @@ func Build(ctx context.Context, dir string, info version.Info, opts ...Option) (
 	return out, g.Wait()
 }
 
-func buildOne(ctx context.Context, dir string, env []string, info version.Info, o options, p Platform) (Artifact, bool, error) {
-	final := filepath.Join(o.output, p.Dir(), o.name)
+func buildOne(ctx context.Context, dir string, env []string, info version.Info, o options, p v1.Platform) (Artifact, bool, error) {
+	final := filepath.Join(o.output, platform.Dir(p), o.name)
+	name := platform.Name(p)
 	flags := Flags(info)
 	fp, err := fingerprint(ctx, dir, o.pkg, flags, env)
 	if err != nil {
-		return Artifact{}, false, fmt.Errorf("building %s: %w", p, err)
+		return Artifact{}, false, fmt.Errorf("building %s: %w", name, err)
 	}
 	if a, ok := upToDate(final, fp, p); ok {
 		return a, true, nil
 	}
 	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
-		return Artifact{}, false, fmt.Errorf("building %s: %w", p, err)
+		return Artifact{}, false, fmt.Errorf("building %s: %w", name, err)
 	}
 	tmp, err := os.MkdirTemp(filepath.Dir(final), ".build-")
 	if err != nil {
-		return Artifact{}, false, fmt.Errorf("building %s: %w", p, err)
+		return Artifact{}, false, fmt.Errorf("building %s: %w", name, err)
 	}
 	defer os.RemoveAll(tmp)
 
@@ -123,18 +129,18 @@ func buildOne(ctx context.Context, dir string, env []string, info version.Info, 
 	cmd.Dir = dir
 	cmd.Env = env
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return Artifact{}, false, fmt.Errorf("building %s: go %s: %w\n%s", p, strings.Join(args, " "), err, out)
+		return Artifact{}, false, fmt.Errorf("building %s: go %s: %w\n%s", name, strings.Join(args, " "), err, out)
 	}
 	if err := os.Rename(filepath.Join(tmp, o.name), final); err != nil {
-		return Artifact{}, false, fmt.Errorf("building %s: %w", p, err)
+		return Artifact{}, false, fmt.Errorf("building %s: %w", name, err)
 	}
 	sum, size, err := hashFile(final)
 	if err != nil {
-		return Artifact{}, false, fmt.Errorf("building %s: %w", p, err)
+		return Artifact{}, false, fmt.Errorf("building %s: %w", name, err)
 	}
 	a := Artifact{Platform: p, Path: final, SHA256: sum, Size: size}
 	if err := record(a, fp); err != nil {
-		return Artifact{}, false, fmt.Errorf("building %s: %w", p, err)
+		return Artifact{}, false, fmt.Errorf("building %s: %w", name, err)
 	}
 	return a, false, nil
 }
@@ -162,13 +168,13 @@ func Flags(info version.Info) []string {
 // env file and go.work are switched off too (they could set GOFLAGS or
 // godebug behind the environment's back); the settings the build needs
 // from them to fetch modules are passed on as plain variables (goEnv).
-func Env(base []string, toolchain string, p Platform) []string {
+func Env(base []string, toolchain string, p v1.Platform) []string {
 	// exec.Cmd keeps the last of duplicate keys, so appending overrides.
 	return append(slices.Clone(base), pinned(p, toolchain)...)
 }
 
-func pinned(p Platform, toolchain string) []string {
-	return []string{"CGO_ENABLED=0", "GOOS=" + p.OS, "GOARCH=" + p.Arch, "GOFLAGS=", "GOEXPERIMENT=", "GOTOOLCHAIN=" + toolchain,
+func pinned(p v1.Platform, toolchain string) []string {
+	return []string{"CGO_ENABLED=0", "GOOS=" + p.OS, "GOARCH=" + p.Architecture, "GOFLAGS=", "GOEXPERIMENT=", "GOTOOLCHAIN=" + toolchain,
 		"GOENV=off", "GOWORK=off", "GOFIPS140=off",
 		"GOAMD64=v1", "GOARM64=v8.0", "GOARM=7", "GO386=sse2", "GOPPC64=power8", "GORISCV64=rva20u64"}
 }

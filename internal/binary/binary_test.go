@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/lehus1/devops-info-service-go/internal/platform"
 	"github.com/lehus1/devops-info-service-go/internal/version"
 )
 
@@ -32,7 +35,7 @@ func TestBuildIsReproducible(t *testing.T) {
 		t.Skip("cold-cache build takes ~30s; skipped with -short")
 	}
 	root := moduleRoot(t)
-	amd64 := Platform{"linux", "amd64"}
+	amd64 := v1.Platform{OS: "linux", Architecture: "amd64"}
 	first, err := Build(t.Context(), root, testInfo, WithOutput(t.TempDir()), WithPlatforms(amd64))
 	if err != nil {
 		t.Fatal(err)
@@ -68,12 +71,12 @@ func TestBuildStampsAndPlacesBinaries(t *testing.T) {
 	if len(got) != 2 {
 		t.Fatalf("Build() made %d binaries, want 2", len(got))
 	}
-	for i, p := range DefaultPlatforms {
-		want := filepath.Join(out, p.Dir(), "devops-info-service")
-		if got[i].Platform != p || got[i].Path != want || len(got[i].SHA256) != 64 || got[i].Size < 1e6 {
+	for i, p := range platform.Default {
+		want := filepath.Join(out, platform.Dir(p), "devops-info-service")
+		if !got[i].Platform.Equals(p) || got[i].Path != want || len(got[i].SHA256) != 64 || got[i].Size < 1e6 {
 			t.Errorf("Build()[%d] = %+v, want %s at %s", i, got[i], p, want)
 		}
-		if !strings.Contains(progress.String(), "built "+p.String()) {
+		if !strings.Contains(progress.String(), "built "+platform.Name(p)) {
 			t.Errorf("progress %q lacks a line for %s", progress.String(), p)
 		}
 	}
@@ -104,7 +107,7 @@ func TestBuildStampsAndPlacesBinaries(t *testing.T) {
 func TestBuildFailureKeepsPreviousBinary(t *testing.T) {
 	root := moduleRoot(t)
 	out := t.TempDir()
-	amd64 := Platform{"linux", "amd64"}
+	amd64 := v1.Platform{OS: "linux", Architecture: "amd64"}
 	prev := filepath.Join(out, "linux_amd64", "devops-info-service")
 	os.MkdirAll(filepath.Dir(prev), 0o755)
 	os.WriteFile(prev, []byte("previous build"), 0o755)
@@ -117,33 +120,6 @@ func TestBuildFailureKeepsPreviousBinary(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(filepath.Dir(prev)); len(entries) != 1 {
 		t.Errorf("failed build left %d entries, want the previous binary only", len(entries))
-	}
-}
-
-func TestParsePlatforms(t *testing.T) {
-	tests := []struct {
-		in      string
-		want    []Platform
-		wantErr string
-	}{
-		{"linux/amd64", []Platform{{"linux", "amd64"}}, ""},
-		{"linux/arm64, linux/amd64,linux/arm64", []Platform{{"linux", "arm64"}, {"linux", "amd64"}}, ""},
-		{"linux/mips", nil, `platform "linux/mips" is not one of linux/amd64, linux/arm64`},
-		{"windows/amd64", nil, `platform "windows/amd64"`},
-		{"amd64", nil, `platform "amd64"`},
-		{"", nil, `platform ""`},
-	}
-	for _, tt := range tests {
-		got, err := ParsePlatforms(tt.in)
-		if tt.wantErr != "" {
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Errorf("ParsePlatforms(%q) error = %v, want %q", tt.in, err, tt.wantErr)
-			}
-			continue
-		}
-		if diff := cmp.Diff(tt.want, got); err != nil || diff != "" {
-			t.Errorf("ParsePlatforms(%q) = %v (-want +got):\n%s", tt.in, err, diff)
-		}
 	}
 }
 
@@ -176,7 +152,7 @@ func TestToolchain(t *testing.T) {
 }
 
 func TestEnvOverridesUserSettings(t *testing.T) {
-	env := Env([]string{"HOME=/h", "GOFLAGS=-race", "CGO_ENABLED=1"}, "go1.26.8", Platform{"linux", "arm64"})
+	env := Env([]string{"HOME=/h", "GOFLAGS=-race", "CGO_ENABLED=1"}, "go1.26.8", v1.Platform{OS: "linux", Architecture: "arm64", Variant: "v8"})
 	last := map[string]string{}
 	for _, kv := range env {
 		k, v, _ := strings.Cut(kv, "=")
@@ -197,7 +173,7 @@ func TestBuildSkipsWhatIsUpToDate(t *testing.T) {
 	main := filepath.Join(mod, "main.go")
 	os.WriteFile(main, []byte("package main\n\nvar version string\n\nfunc main() { println(version) }\n"), 0o644)
 	out := t.TempDir()
-	amd64 := Platform{"linux", "amd64"}
+	amd64 := v1.Platform{OS: "linux", Architecture: "amd64"}
 	build := func(info version.Info) (Artifact, string) {
 		t.Helper()
 		var progress strings.Builder

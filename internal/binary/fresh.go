@@ -12,6 +12,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/lehus1/devops-info-service-go/internal/atomicfile"
 )
 
 // Go's own up-to-date check reads the build ID inside the binary, which a
@@ -42,7 +46,7 @@ func fingerprint(ctx context.Context, dir, pkg string, args, env []string) (stri
 	for _, a := range args {
 		fmt.Fprintf(h, "arg %q\n", a)
 	}
-	for _, kv := range env[len(env)-len(pinned(Platform{}, "")):] {
+	for _, kv := range env[len(env)-len(pinned(v1.Platform{}, "")):] {
 		fmt.Fprintf(h, "env %q\n", kv)
 	}
 	for _, name := range []string{"go.mod", "go.sum"} {
@@ -87,7 +91,7 @@ func sidecar(binary string) string {
 
 // upToDate returns the artifact at path if it was built from fp and has
 // not been touched since.
-func upToDate(path, fp string, p Platform) (Artifact, bool) {
+func upToDate(path, fp string, p v1.Platform) (Artifact, bool) {
 	data, err := os.ReadFile(sidecar(path))
 	if err != nil {
 		return Artifact{}, false
@@ -103,11 +107,7 @@ func upToDate(path, fp string, p Platform) (Artifact, bool) {
 	return Artifact{Platform: p, Path: path, SHA256: sum, Size: size}, true
 }
 
-// record writes the sidecar, under a temporary name first.
+// record writes the sidecar, whole or not at all.
 func record(a Artifact, fp string) error {
-	tmp := sidecar(a.Path) + ".tmp"
-	if err := os.WriteFile(tmp, []byte(fmt.Sprintf("%s %s %d\n", fp, a.SHA256, a.Size)), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, sidecar(a.Path))
+	return atomicfile.WriteFile(sidecar(a.Path), []byte(fmt.Sprintf("%s %s %d\n", fp, a.SHA256, a.Size)))
 }

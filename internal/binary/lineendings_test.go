@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
 // checkout copies the module's build inputs (go.mod, go.sum and app/'s
@@ -45,7 +47,7 @@ func checkout(t *testing.T, root, eol string) string {
 // the image digest does not depend on the host's line endings or paths.
 func TestBuildIgnoresLineEndingsAndFolder(t *testing.T) {
 	root := moduleRoot(t)
-	amd64 := Platform{"linux", "amd64"}
+	amd64 := v1.Platform{OS: "linux", Architecture: "amd64"}
 	var sums []string
 	for _, eol := range []string{"\n", "\r\n"} {
 		dir := checkout(t, root, eol)

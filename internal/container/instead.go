@@ -3,7 +3,7 @@ package container
 import (
 	"fmt"
 
-	"github.com/lehus1/devops-info-service-go/internal/image"
+	"github.com/lehus1/devops-info-service-go/internal/contract"
 )
 
 // Instead is ErrNeedsLinux with, on the same line, the commands that do
@@ -11,6 +11,6 @@ import (
 // load the tarball build wrote, publish the service on 127.0.0.1:port,
 // ask its /health. podman takes the same arguments as docker.
 func Instead(tarball, tag string, port int) error {
-	return fmt.Errorf("%w; with Docker or Podman instead: docker load -i %s, then docker run --rm -p 127.0.0.1:%d:%s %s, then curl http://127.0.0.1:%d/health",
-		ErrNeedsLinux, tarball, port, image.Port, tag, port)
+	return fmt.Errorf("%w; with Docker or Podman instead: docker load -i %s, then docker run --rm -p 127.0.0.1:%d:%d %s, then curl http://127.0.0.1:%d/health",
+		ErrNeedsLinux, tarball, port, contract.Port, tag, port)
 }

@@ -2,10 +2,13 @@ package container
 
 import (
 	"errors"
+	"fmt"
 	"os/exec"
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 // needLinux skips, loudly, off Linux, also in CI: runc and the root
@@ -14,7 +17,7 @@ import (
 func needLinux(t *testing.T) {
 	t.Helper()
 	if runtime.GOOS != "linux" {
-		t.Skipf("SKIPPED LOUDLY: %v (this is %s)", ErrNeedsLinux, runtime.GOOS)
+		testenv.SkipLoudly(t, fmt.Sprintf("%v (this is %s)", ErrNeedsLinux, runtime.GOOS))
 	}
 }
 

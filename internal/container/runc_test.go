@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -18,8 +17,12 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 
+	"github.com/lehus1/devops-info-service-go/internal/base"
 	"github.com/lehus1/devops-info-service-go/internal/binary"
 	"github.com/lehus1/devops-info-service-go/internal/image"
+	"github.com/lehus1/devops-info-service-go/internal/layer"
+	"github.com/lehus1/devops-info-service-go/internal/platform"
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 	"github.com/lehus1/devops-info-service-go/internal/version"
 )
 
@@ -28,10 +31,7 @@ func needRunc(t *testing.T) {
 	t.Helper()
 	needLinux(t)
 	if err := Available(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("runc is needed in CI: %v", err)
-		}
-		t.Skipf("SKIPPED LOUDLY: %v", err)
+		testenv.Need(t, err.Error())
 	}
 }
 
@@ -64,22 +64,22 @@ func serviceImage(t *testing.T) v1.Image {
 		serviceDir = out
 		info := version.Info{Version: "7.7.7", Commit: "test", Time: time.Unix(1700000000, 0).UTC()}
 		bins, err := binary.Build(context.Background(), root, info, binary.WithOutput(out),
-			binary.WithPlatforms(binary.Platform{OS: runtime.GOOS, Arch: runtime.GOARCH}))
+			binary.WithPlatforms(platform.Local()))
 		if err != nil {
 			serviceErr = err
 			return
 		}
-		base, err := image.ResolveBase(context.Background(), "static", image.Gzip)
+		b, err := base.Resolve(context.Background(), "static", layer.Gzip)
 		if err != nil {
 			serviceErr = err
 			return
 		}
-		idx, err := image.Assemble(context.Background(), base, bins, image.Metadata{Version: info.Version, Created: info.Time})
+		idx, err := image.Assemble(context.Background(), b, bins, image.Metadata{Version: info.Version, Created: info.Time})
 		if err != nil {
 			serviceErr = err
 			return
 		}
-		serviceImg, serviceErr = image.PlatformImage(idx, image.OCIPlatform(bins[0].Platform))
+		serviceImg, serviceErr = platform.Image(idx, bins[0].Platform)
 	})
 	if serviceErr != nil {
 		t.Fatalf("building the service image: %v", serviceErr)

@@ -15,7 +15,11 @@ import (
 	"strings"
 	"time"
 
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/lehus1/devops-info-service-go/internal/contract"
 )
 
 // Check is one smoke check and how it went.
@@ -45,7 +49,7 @@ func (r Report) Failed() int {
 
 // The service's contract, as the smoke test holds the running image to it.
 const (
-	wantUID   = 65532
+	wantUID   = contract.UID
 	stopGrace = 5 * time.Second
 )
 
@@ -80,7 +84,7 @@ func Smoke(ctx context.Context, img v1.Image, port int, log io.Writer, opts ...O
 		}
 	}
 	check(fmt.Sprintf("healthy %d ms after runc started", r.Healthy.Milliseconds()), nil)
-	check("GET / matches the contract", getJSON(base+"/", 200, infoContract(cf.Config.Labels["org.opencontainers.image.version"])))
+	check("GET / matches the contract", getJSON(base+"/", 200, infoContract(cf.Config.Labels[ocispec.AnnotationVersion])))
 	check("GET /health matches the contract", getJSON(base+"/health", 200, healthContract))
 	check("GET /nope is a JSON 404", getJSON(base+"/nope", 404, errorContract("Not Found")))
 	pid, err := c.Pid(ctx)

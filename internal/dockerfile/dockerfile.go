@@ -1,7 +1,12 @@
-// Package dockerfile reads a Dockerfile with BuildKit's own parser, works
-// out its stages with their build arguments in place, checks the runtime
-// stage against the image contract, and replays a build stage's COPY and RUN
-// steps on this machine, so the Dockerfile is proven without a Docker engine.
+// Package dockerfile is the harness that proves the repository's
+// Dockerfile without a Docker engine; only its tests use it, and the
+// pipeline never does. It reads a Dockerfile with BuildKit's own parser,
+// works out its stages with their build arguments in place, checks the
+// runtime stage against the runtime contract (internal/contract), and
+// replays a build stage's COPY and RUN steps on this machine.
+//
+// It stays a package, not test-only files, so that its code is held to
+// the coverage floor, vetted and cross-compiled like the pipeline's.
 package dockerfile
 
 import (

@@ -6,14 +6,18 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/lehus1/devops-info-service-go/internal/binary"
-	"github.com/lehus1/devops-info-service-go/internal/version"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+
+	"github.com/lehus1/devops-info-service-go/internal/binary"
+	"github.com/lehus1/devops-info-service-go/internal/contract"
+	"github.com/lehus1/devops-info-service-go/internal/version"
 )
 
 const root = "../.."
@@ -36,8 +40,8 @@ func parse(t *testing.T, src string) *File {
 	return f
 }
 
-// contract is the image the pipeline makes, as the Dockerfile must make it.
-func contract(t *testing.T) Contract {
+// want is the image the pipeline makes, as the Dockerfile must make it.
+func want(t *testing.T) Contract {
 	t.Helper()
 	toolchain, err := binary.Toolchain(root)
 	if err != nil {
@@ -47,18 +51,18 @@ func contract(t *testing.T) Contract {
 		Base:            "gcr.io/distroless/static-debian12:nonroot",
 		BuilderBase:     "golang:" + strings.TrimPrefix(toolchain, "go") + "-bookworm",
 		BuilderPlatform: "$BUILDPLATFORM",
-		User:            "65532:65532",
-		Workdir:         "/app",
-		Port:            "8000",
-		Entrypoint:      []string{"/app/devops-info-service"},
-		Healthcheck:     []string{"/app/devops-info-service", "healthcheck"},
+		User:            contract.User(),
+		Workdir:         contract.Dir,
+		Port:            strconv.Itoa(contract.Port),
+		Entrypoint:      []string{contract.Binary},
+		Healthcheck:     []string{contract.Binary, "healthcheck"},
 		Labels: []string{"org.opencontainers.image.version", "org.opencontainers.image.revision",
 			"org.opencontainers.image.source", "org.opencontainers.image.created"},
 	}
 }
 
 func TestRepoDockerfileKeepsContract(t *testing.T) {
-	problems, err := parse(t, repoDockerfile(t)).Check(contract(t))
+	problems, err := parse(t, repoDockerfile(t)).Check(want(t))
 	if err != nil || len(problems) > 0 {
 		t.Errorf("Dockerfile.Check() = %q, %v; want no problems", problems, err)
 	}
@@ -91,7 +95,7 @@ func TestCheckFindsBreaches(t *testing.T) {
 			if !strings.Contains(src, tt.old) {
 				t.Fatalf("Dockerfile lacks %q; the test needs updating", tt.old)
 			}
-			problems, err := parse(t, strings.Replace(src, tt.old, tt.new, 1)).Check(contract(t))
+			problems, err := parse(t, strings.Replace(src, tt.old, tt.new, 1)).Check(want(t))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -201,7 +205,7 @@ func TestBuilderStageMatchesPipeline(t *testing.T) {
 	}
 	fromDocker := sha256File(t, filepath.Join(fs, path.Clean(binPath)))
 
-	built, err := binary.Build(t.Context(), root, info, binary.WithOutput(t.TempDir()), binary.WithPlatforms(binary.Platform{OS: "linux", Arch: "amd64"}))
+	built, err := binary.Build(t.Context(), root, info, binary.WithOutput(t.TempDir()), binary.WithPlatforms(v1.Platform{OS: "linux", Architecture: "amd64"}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 // module writes a throwaway module of the given files and returns its folder.
@@ -121,10 +123,7 @@ func TestRunCoverageFloor(t *testing.T) {
 // The race detector really is on: a racy test passes without it and fails with it.
 func TestRunRace(t *testing.T) {
 	if ok, why := RaceSupported(t.Context(), "."); !ok {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("race detector unavailable in CI: %s", why)
-		}
-		t.Skipf("SKIPPED LOUDLY: race detector unavailable here: %s", why)
+		testenv.Need(t, "the race detector: "+why)
 	}
 	dir := module(t, map[string]string{
 		"r/r.go":      "package r\nfunc Racy() int {\n\tn := 0\n\tdone := make(chan bool)\n\tgo func() { n++; done <- true }()\n\tn++\n\t<-done\n\treturn n\n}\n",

@@ -2,6 +2,7 @@
 // go-containerregistry, as the Dockerfile's second stage would but without
 // a Docker engine: a base, one layer holding the binary, and an OCI index
 // over the platforms, the same digest from every clean clone of a commit.
+// It writes nothing: ocilayout puts the index on disk.
 package image
 
 import (
@@ -9,8 +10,11 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"time"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
@@ -18,15 +22,11 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/lehus1/devops-info-service-go/internal/base"
 	"github.com/lehus1/devops-info-service-go/internal/binary"
-)
-
-// Where the service lives in the image, and who it runs as.
-const (
-	BinaryPath = "/app/devops-info-service"
-	WorkDir    = "/app"
-	User       = "65532:65532"
-	Port       = "8000"
+	"github.com/lehus1/devops-info-service-go/internal/contract"
+	"github.com/lehus1/devops-info-service-go/internal/layer"
+	"github.com/lehus1/devops-info-service-go/internal/platform"
 )
 
 // Metadata describes the image, for its labels and annotations.
@@ -38,48 +38,36 @@ type Metadata struct {
 }
 
 // Annotations are the image's OCI annotations (also its labels).
-func (m Metadata) Annotations(b *Base) map[string]string {
+func (m Metadata) Annotations(b *base.Base) map[string]string {
 	a := map[string]string{
-		"org.opencontainers.image.title":       m.Title,
-		"org.opencontainers.image.description": m.Description,
-		"org.opencontainers.image.version":     m.Version,
-		"org.opencontainers.image.revision":    m.Revision,
-		"org.opencontainers.image.created":     m.Created.UTC().Format(time.RFC3339),
-		"org.opencontainers.image.licenses":    m.Licenses,
+		ocispec.AnnotationTitle:       m.Title,
+		ocispec.AnnotationDescription: m.Description,
+		ocispec.AnnotationVersion:     m.Version,
+		ocispec.AnnotationRevision:    m.Revision,
+		ocispec.AnnotationCreated:     m.Created.UTC().Format(time.RFC3339),
+		ocispec.AnnotationLicenses:    m.Licenses,
 	}
 	if m.Source != "" {
-		a["org.opencontainers.image.source"] = m.Source
+		a[ocispec.AnnotationSource] = m.Source
 	}
 	if b != nil && b.Ref != "" {
-		a["org.opencontainers.image.base.name"] = b.Ref
-		a["org.opencontainers.image.base.digest"] = b.Digest
+		a[ocispec.AnnotationBaseImageName] = b.Ref
+		a[ocispec.AnnotationBaseImageDigest] = b.Digest
 	}
 	return a
-}
-
-// OCIPlatform is p as an OCI platform, with the variant a runtime expects.
-func OCIPlatform(p binary.Platform) v1.Platform {
-	v := v1.Platform{OS: p.OS, Architecture: p.Arch}
-	switch p.Arch {
-	case "arm64":
-		v.Variant = "v8"
-	case "arm":
-		v.Variant = "v7"
-	}
-	return v
 }
 
 // Assemble makes the index: for each binary, its platform's base plus one
 // layer with the binary, configured to run it. Platforms are assembled in
 // parallel; each layer is compressed once.
-func Assemble(ctx context.Context, base *Base, bins []binary.Artifact, meta Metadata) (v1.ImageIndex, error) {
+func Assemble(ctx context.Context, b *base.Base, bins []binary.Artifact, meta Metadata) (v1.ImageIndex, error) {
 	imgs := make([]v1.Image, len(bins))
 	g, ctx := errgroup.WithContext(ctx)
 	for i, bin := range bins {
 		g.Go(func() error {
-			img, err := assembleOne(ctx, base, bin, meta)
+			img, err := assembleOne(ctx, b, bin, meta)
 			if err != nil {
-				return fmt.Errorf("assembling the %s image: %w", bin.Platform, err)
+				return fmt.Errorf("assembling the %s image: %w", platform.Name(bin.Platform), err)
 			}
 			imgs[i] = img
 			return nil
@@ -90,10 +78,9 @@ func Assemble(ctx context.Context, base *Base, bins []binary.Artifact, meta Meta
 	}
 	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
 	for i, img := range imgs {
-		p := OCIPlatform(bins[i].Platform)
-		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: platformImage{img}, Descriptor: v1.Descriptor{Platform: &p}})
+		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: platformImage{img}, Descriptor: v1.Descriptor{Platform: &bins[i].Platform}})
 	}
-	return mutate.Annotations(idx, meta.Annotations(base)).(v1.ImageIndex), nil
+	return mutate.Annotations(idx, meta.Annotations(b)).(v1.ImageIndex), nil
 }
 
 // platformImage is an image as the index lists it: without the
@@ -106,8 +93,8 @@ type platformImage struct{ v1.Image }
 // ArtifactType is empty: this is an image, not an artifact.
 func (platformImage) ArtifactType() (string, error) { return "", nil }
 
-func assembleOne(ctx context.Context, base *Base, bin binary.Artifact, meta Metadata) (v1.Image, error) {
-	baseImg, err := base.Image(OCIPlatform(bin.Platform))
+func assembleOne(ctx context.Context, b *base.Base, bin binary.Artifact, meta Metadata) (v1.Image, error) {
+	baseImg, err := b.Image(bin.Platform)
 	if err != nil {
 		return nil, err
 	}
@@ -127,21 +114,21 @@ func assembleOne(ctx context.Context, base *Base, bin binary.Artifact, meta Meta
 	}
 	// Owned by root and not writable by the service's user: the service
 	// cannot replace its own code.
-	tb, err := makeTar([]file{
-		{name: strings.TrimPrefix(WorkDir, "/"), typ: tar.TypeDir, mode: 0o755},
-		{name: strings.TrimPrefix(BinaryPath, "/"), typ: tar.TypeReg, mode: 0o755, data: data},
+	tb, err := layer.Tar([]layer.File{
+		{Name: strings.TrimPrefix(contract.Dir, "/"), Type: tar.TypeDir, Mode: 0o755},
+		{Name: strings.TrimPrefix(contract.Binary, "/"), Type: tar.TypeReg, Mode: 0o755, Data: data},
 	}, meta.Created)
 	if err != nil {
 		return nil, err
 	}
-	l, err := newLayer(tb, base.compression, layerMediaType(base.compression, mt))
+	l, err := layer.New(tb, b.Compression(), layer.MediaType(b.Compression(), mt))
 	if err != nil {
 		return nil, err
 	}
 	img, err := mutate.Append(baseImg, mutate.Addendum{Layer: l, History: v1.History{
 		Created:   v1.Time{Time: meta.Created},
-		CreatedBy: "COPY dist/bin/" + bin.Platform.Dir() + "/devops-info-service " + BinaryPath + " # go tool mage build",
-		Comment:   "devops-info-service " + meta.Version + ", sha256:" + bin.SHA256,
+		CreatedBy: "COPY dist/bin/" + platform.Dir(bin.Platform) + "/" + contract.Name + " " + contract.Binary + " # go tool mage build",
+		Comment:   contract.Name + " " + meta.Version + ", sha256:" + bin.SHA256,
 	}})
 	if err != nil {
 		return nil, err
@@ -153,32 +140,32 @@ func assembleOne(ctx context.Context, base *Base, bin binary.Artifact, meta Meta
 	cf = cf.DeepCopy()
 	cf.Created = v1.Time{Time: meta.Created}
 	cf.Author = ""
-	cf.Config = runConfig(cf.Config, meta.Annotations(base))
+	cf.Config = runConfig(cf.Config, meta.Annotations(b))
 	if img, err = mutate.ConfigFile(img, cf); err != nil {
 		return nil, err
 	}
-	return mutate.Annotations(img, meta.Annotations(base)).(v1.Image), nil
+	return mutate.Annotations(img, meta.Annotations(b)).(v1.Image), nil
 }
 
 // runConfig is how the image runs the service. Of the base's settings only
 // its environment stays (less PATH and PORT, which are ours); its labels,
 // entrypoint, command, user and the rest do not leak in.
-func runConfig(base v1.Config, labels map[string]string) v1.Config {
+func runConfig(from v1.Config, labels map[string]string) v1.Config {
 	var env []string
-	for _, kv := range base.Env {
+	for _, kv := range from.Env {
 		if k, _, _ := strings.Cut(kv, "="); k != "PATH" && k != "PORT" {
 			env = append(env, kv)
 		}
 	}
 	return v1.Config{
-		Entrypoint:   []string{BinaryPath},
-		WorkingDir:   WorkDir,
-		User:         User,
-		ExposedPorts: map[string]struct{}{Port + "/tcp": {}},
-		Env:          append([]string{"PATH=" + defaultPath, "PORT=" + Port}, env...),
+		Entrypoint:   []string{contract.Binary},
+		WorkingDir:   contract.Dir,
+		User:         contract.User(),
+		ExposedPorts: map[string]struct{}{contract.ExposedPort(): {}},
+		Env:          append([]string{"PATH=" + base.DefaultPath, "PORT=" + strconv.Itoa(contract.Port)}, env...),
 		Labels:       labels,
 		Healthcheck: &v1.HealthConfig{
-			Test:        []string{"CMD", BinaryPath, "healthcheck"},
+			Test:        []string{"CMD", contract.Binary, "healthcheck"},
 			Interval:    30 * time.Second,
 			Timeout:     5 * time.Second,
 			StartPeriod: 5 * time.Second,

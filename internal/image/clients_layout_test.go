@@ -14,9 +14,12 @@ import (
 	"strings"
 	"testing"
 
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/lehus1/devops-info-service-go/internal/image"
+	"github.com/lehus1/devops-info-service-go/internal/contract"
+	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
 	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
@@ -56,8 +59,8 @@ func TestUmociUnpacksAPlatformImage(t *testing.T) {
 	if err := json.Unmarshal(data, &spec); err != nil {
 		t.Fatal(err)
 	}
-	if len(spec.Process.Args) == 0 || spec.Process.Args[0] != image.BinaryPath || spec.Process.User.UID != 65532 {
-		t.Errorf("umoci unpack: process %+v, want %s as uid 65532", spec.Process, image.BinaryPath)
+	if len(spec.Process.Args) == 0 || spec.Process.Args[0] != contract.Binary || spec.Process.User.UID != contract.UID {
+		t.Errorf("umoci unpack: process %+v, want %s as uid %d", spec.Process, contract.Binary, contract.UID)
 	}
 }
 
@@ -68,12 +71,12 @@ func TestImageAndSBOMAgreeOnTheSource(t *testing.T) {
 	for _, source := range []string{"https://example.com/fork/svc", ""} {
 		t.Run(source, func(t *testing.T) {
 			d := buildDist(t, source)
-			ref := d.out.Layout + ":" + image.PlatformRef(version, v1.Platform{OS: "linux", Architecture: "amd64"})
+			ref := d.out.Layout + ":" + ocilayout.PlatformRef(version, v1.Platform{OS: "linux", Architecture: "amd64"})
 			var cfg v1.ConfigFile
 			if err := json.Unmarshal([]byte(skopeo(t, "inspect", "--config", "oci:"+ref)), &cfg); err != nil {
 				t.Fatal(err)
 			}
-			label, ok := cfg.Config.Labels["org.opencontainers.image.source"]
+			label, ok := cfg.Config.Labels[ocispec.AnnotationSource]
 			if want := source != ""; ok != want || label != source {
 				t.Errorf("skopeo inspect --config: source label %q (present %v), want %q", label, ok, source)
 			}
@@ -134,7 +137,7 @@ func TestPodmanLoadsUnderThePullName(t *testing.T) {
 	testenv.MustHaveExec(t, "podman", "apt-get install podman")
 	d := buildDist(t, "")
 	if d.out.TarballTag == "" {
-		t.Skipf("SKIPPED LOUDLY: no dist/image.tar: this machine's platform is not linux/amd64 or linux/arm64")
+		testenv.SkipLoudly(t, "no dist/image.tar: this machine's platform is not linux/amd64 or linux/arm64")
 	}
 	// podman wants a run root under 50 characters: t.TempDir's are longer.
 	store, err := os.MkdirTemp("", "podman")
@@ -158,7 +161,7 @@ func TestPodmanLoadsUnderThePullName(t *testing.T) {
 func TestCraneValidatesTheTarball(t *testing.T) {
 	d := buildDist(t, "")
 	if d.out.TarballTag == "" {
-		t.Skipf("SKIPPED LOUDLY: no dist/image.tar: this machine's platform is not linux/amd64 or linux/arm64")
+		testenv.SkipLoudly(t, "no dist/image.tar: this machine's platform is not linux/amd64 or linux/arm64")
 	}
 	if out := goTool(t, nil, "crane", "validate", "--tarball", d.out.Tarball); !strings.Contains(out, "PASS") {
 		t.Errorf("crane validate --tarball: %s, want PASS", out)

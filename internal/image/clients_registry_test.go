@@ -22,7 +22,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/registry"
 
-	"github.com/lehus1/devops-info-service-go/internal/image"
+	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
 	"github.com/lehus1/devops-info-service-go/internal/publish"
 )
 
@@ -62,11 +62,8 @@ func TestOrasFindsAndPullsThePushedSBOM(t *testing.T) {
 	}{
 		{"distribution, tag fallback", func(t *testing.T) target {
 			r := startRegistry(t)
-			getenv := func(k string) string {
-				return map[string]string{"REGISTRY_USERNAME": registryUser, "REGISTRY_PASSWORD": registryPassword}[k]
-			}
 			return target{repo: r.addr + "/lehus1/svc", oras: []string{"--ca-file", r.caFile, "--registry-config", r.config}, crane: r.craneEnv(),
-				push: []publish.Option{publish.WithTransport(trusting(t, r.caFile)), publish.WithKeychain(publish.Keychain(r.addr, getenv))}}
+				push: []publish.Option{publish.WithTransport(trusting(t, r.caFile)), publish.WithKeychain(publish.Keychain(r.addr, registryUser, registryPassword))}}
 		}},
 		{"in-memory, referrers API", func(t *testing.T) target {
 			s := httptest.NewServer(registry.New(registry.WithReferrersSupport(true), registry.Logger(log.New(io.Discard, "", 0))))
@@ -82,18 +79,18 @@ func TestOrasFindsAndPullsThePushedSBOM(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			idx, _, err := image.Read(d.out.Layout)
+			idx, _, err := ocilayout.Read(d.out.Layout)
 			if err != nil {
 				t.Fatal(err)
 			}
-			arts, err := image.Artifacts(d.out.Layout)
+			arts, err := ocilayout.Artifacts(d.out.Layout)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if _, err := publish.Push(t.Context(), idx, repo, []string{version}, append(to.push, publish.WithArtifacts(arts...), publish.WithAttempts(1))...); err != nil {
 				t.Fatal(err)
 			}
-			amd64, err := image.FindInLayout(d.out.Layout + ":" + version + "-linux-amd64")
+			amd64, err := ocilayout.Find(d.out.Layout + ":" + version + "-linux-amd64")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -26,12 +26,13 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/lehus1/devops-info-service-go/internal/base"
 	"github.com/lehus1/devops-info-service-go/internal/binary"
-	"github.com/lehus1/devops-info-service-go/internal/distribution"
 	"github.com/lehus1/devops-info-service-go/internal/image"
-	"github.com/lehus1/devops-info-service-go/internal/sbom"
+	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
 	"github.com/lehus1/devops-info-service-go/internal/settings"
 	"github.com/lehus1/devops-info-service-go/internal/testenv"
+	"github.com/lehus1/devops-info-service-go/internal/testregistry"
 )
 
 const version = "1.2.3"
@@ -39,7 +40,7 @@ const version = "1.2.3"
 // dist is what `go tool mage build` leaves in a checkout's dist/.
 type dist struct {
 	cfg    settings.Settings
-	out    image.Outputs
+	out    ocilayout.Outputs
 	digest v1.Hash // the index, as build prints it
 	bin    []byte  // the service binary in each platform image
 }
@@ -66,14 +67,13 @@ func buildDist(t *testing.T, source string) dist {
 	for _, p := range cfg.Platforms {
 		bins = append(bins, binary.Artifact{Platform: p, Path: path, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data))})
 	}
-	base, err := image.ResolveBase(t.Context(), cfg.BaseImage, cfg.Compression)
+	b, err := base.Resolve(t.Context(), cfg.BaseImage, cfg.Compression)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sboms := sbom.Build{Dir: cfg.SBOMDir(), Binaries: bins, Base: base, Version: cfg.Version.Version,
-		Commit: cfg.Version.Commit, Source: cfg.Source, Created: cfg.Version.Time}
+	sboms := cfg.SBOMs(b, bins)
 	d := dist{cfg: cfg, out: cfg.Outputs(), bin: data}
-	if d.digest, _, err = image.Build(t.Context(), base, bins, cfg.Metadata(), d.out, &bytes.Buffer{}, sboms.Attach); err != nil {
+	if d.digest, _, err = image.BuildForTest(t.Context(), b, bins, cfg.Metadata(), d.out, &bytes.Buffer{}, sboms.Attach); err != nil {
 		t.Fatal(err)
 	}
 	return d
@@ -162,8 +162,8 @@ type realRegistry struct {
 
 func startRegistry(t *testing.T) realRegistry {
 	t.Helper()
-	testenv.MustHaveExec(t, distribution.Binary, "apt-get install docker-registry")
-	s, err := distribution.Start(t.TempDir(), registryUser, registryPassword)
+	testenv.MustHaveExec(t, testregistry.Binary, "apt-get install docker-registry")
+	s, err := testregistry.Start(t.TempDir(), registryUser, registryPassword)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +188,7 @@ func startRegistry(t *testing.T) realRegistry {
 // indexDigest is the digest of the index that the layout at dir names ref.
 func indexDigest(t *testing.T, dir, ref string) v1.Hash {
 	t.Helper()
-	e, err := image.FindInLayout(dir + ":" + ref)
+	e, err := ocilayout.Find(dir + ":" + ref)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,8 +3,9 @@ package image
 import (
 	"archive/tar"
 	"bytes"
+	"crypto/sha256"
 	"crypto/x509"
-	"encoding/pem"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"log"
@@ -14,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -26,19 +29,23 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 
+	"github.com/lehus1/devops-info-service-go/internal/base"
 	"github.com/lehus1/devops-info-service-go/internal/binary"
+	"github.com/lehus1/devops-info-service-go/internal/layer"
+	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
+	"github.com/lehus1/devops-info-service-go/internal/platform"
 )
 
 var (
-	amd64 = binary.Platform{OS: "linux", Arch: "amd64"}
-	arm64 = binary.Platform{OS: "linux", Arch: "arm64"}
+	amd64 = v1.Platform{OS: "linux", Architecture: "amd64"}
+	arm64 = v1.Platform{OS: "linux", Architecture: "arm64", Variant: "v8"}
 	meta  = Metadata{Title: "devops-info-service", Description: "DevOps course info service", Version: "1.2.3",
 		Revision: "0123456789abcdef0123456789abcdef01234567", Source: "https://example.com/x", Licenses: "NOASSERTION",
 		Created: time.Unix(1700000000, 0).UTC()}
 )
 
 // fakeBinaries writes a small stand-in executable per platform.
-func fakeBinaries(t *testing.T, ps ...binary.Platform) []binary.Artifact {
+func fakeBinaries(t *testing.T, ps ...v1.Platform) []binary.Artifact {
 	t.Helper()
 	var out []binary.Artifact
 	for _, p := range ps {
@@ -47,22 +54,27 @@ func fakeBinaries(t *testing.T, ps ...binary.Platform) []binary.Artifact {
 		if err := os.WriteFile(path, data, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, binary.Artifact{Platform: p, Path: path, SHA256: sha256Hash(data).Hex, Size: int64(len(data))})
+		out = append(out, binary.Artifact{Platform: p, Path: path, SHA256: sha256Hex(data), Size: int64(len(data))})
 	}
 	return out
 }
 
-func resolve(t *testing.T, nameArg string, opts ...BaseOption) *Base {
+func resolve(t *testing.T, nameArg string, opts ...base.Option) *base.Base {
 	t.Helper()
-	b, err := ResolveBase(t.Context(), nameArg, Gzip, append([]BaseOption{WithCacheDir(filepath.Join(t.TempDir(), "cache"))}, opts...)...)
+	b, err := base.Resolve(t.Context(), nameArg, layer.Gzip, append([]base.Option{base.WithCacheDir(filepath.Join(t.TempDir(), "cache"))}, opts...)...)
 	if err != nil {
-		t.Fatalf("ResolveBase(%q): %v", nameArg, err)
+		t.Fatalf("base.Resolve(%q): %v", nameArg, err)
 	}
 	return b
 }
 
-func outputs(dir string) Outputs {
-	return Outputs{Layout: filepath.Join(dir, "oci"), RefName: "1.2.3", Tarball: filepath.Join(dir, "image.tar"),
+func sha256Hex(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+func outputs(dir string) ocilayout.Outputs {
+	return ocilayout.Outputs{Layout: filepath.Join(dir, "oci"), RefName: "1.2.3", Tarball: filepath.Join(dir, "image.tar"),
 		TarballTag: "example.com/svc:1.2.3", TarballPlatform: v1.Platform{OS: "linux", Architecture: "amd64"}}
 }
 
@@ -71,7 +83,7 @@ func TestBuildIsDeterministic(t *testing.T) {
 	bins := fakeBinaries(t, amd64, arm64)
 	var digests []v1.Hash
 	for range 2 {
-		d, reused, err := Build(t.Context(), resolve(t, "static"), bins, meta, outputs(t.TempDir()), io.Discard, nil)
+		d, reused, err := build(t.Context(), resolve(t, "static"), bins, meta, outputs(t.TempDir()), io.Discard, nil)
 		if err != nil || reused {
 			t.Fatalf("Build() = %v, reused %v", err, reused)
 		}
@@ -86,15 +98,15 @@ func TestBuildIsDeterministic(t *testing.T) {
 func TestLayoutContent(t *testing.T) {
 	dir := t.TempDir()
 	bins := fakeBinaries(t, amd64, arm64)
-	digest, _, err := Build(t.Context(), resolve(t, "static"), bins, meta, outputs(dir), io.Discard, nil)
+	digest, _, err := build(t.Context(), resolve(t, "static"), bins, meta, outputs(dir), io.Discard, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	idx, desc, err := Read(filepath.Join(dir, "oci"))
+	idx, desc, err := ocilayout.Read(filepath.Join(dir, "oci"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if desc.Digest != digest || desc.Annotations[refNameKey] != "1.2.3" {
+	if desc.Digest != digest || desc.Annotations[ocispec.AnnotationRefName] != "1.2.3" {
 		t.Errorf("layout index.json entry = %v %v, want digest %s named 1.2.3", desc.Digest, desc.Annotations, digest)
 	}
 	if err := validate.Index(idx); err != nil {
@@ -106,7 +118,7 @@ func TestLayoutContent(t *testing.T) {
 		t.Errorf("index annotations (-want +got):\n%s", diff)
 	}
 	for _, bin := range bins {
-		img, err := PlatformImage(idx, OCIPlatform(bin.Platform))
+		img, err := platform.Image(idx, bin.Platform)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -121,14 +133,14 @@ func TestLayoutContent(t *testing.T) {
 		want := v1.Config{
 			Entrypoint: []string{"/app/devops-info-service"}, WorkingDir: "/app", User: "65532:65532",
 			ExposedPorts: map[string]struct{}{"8000/tcp": {}},
-			Env:          []string{"PATH=" + defaultPath, "PORT=8000", "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"},
+			Env:          []string{"PATH=" + base.DefaultPath, "PORT=8000", "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"},
 			Labels:       wantAnn,
 			Healthcheck:  &v1.HealthConfig{Test: []string{"CMD", "/app/devops-info-service", "healthcheck"}, Interval: 30 * time.Second, Timeout: 5 * time.Second, StartPeriod: 5 * time.Second, Retries: 3},
 		}
 		if diff := cmp.Diff(want, cf.Config); diff != "" {
 			t.Errorf("%s: config (-want +got):\n%s", bin.Platform, diff)
 		}
-		if cf.Architecture != bin.Platform.Arch || cf.OS != "linux" || !cf.Created.Time.Equal(meta.Created) {
+		if cf.Architecture != bin.Platform.Architecture || cf.OS != "linux" || !cf.Created.Time.Equal(meta.Created) {
 			t.Errorf("%s: config platform %s/%s created %v", bin.Platform, cf.OS, cf.Architecture, cf.Created)
 		}
 		if len(cf.History) != 2 || !strings.Contains(cf.History[0].CreatedBy, "static base") || !strings.Contains(cf.History[1].CreatedBy, "/app/devops-info-service") {
@@ -146,9 +158,9 @@ func TestLayoutContent(t *testing.T) {
 		if diff := cmp.Diff(wantApp, readLayer(t, layers[1]), cmp.AllowUnexported(tarEntry{})); diff != "" {
 			t.Errorf("%s: app layer (-want +got):\n%s", bin.Platform, diff)
 		}
-		base := readLayer(t, layers[0])
+		baseFiles := readLayer(t, layers[0])
 		var names []string
-		for _, e := range base {
+		for _, e := range baseFiles {
 			names = append(names, e.name)
 			switch e.name {
 			case "tmp/":
@@ -216,33 +228,33 @@ func readLayer(t *testing.T, l v1.Layer) []tarEntry {
 func TestReuse(t *testing.T) {
 	dir := t.TempDir()
 	bins := fakeBinaries(t, amd64)
-	base := resolve(t, "scratch")
-	first, _, err := Build(t.Context(), base, bins, meta, outputs(dir), io.Discard, nil)
+	b := resolve(t, "scratch")
+	first, _, err := build(t.Context(), b, bins, meta, outputs(dir), io.Discard, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var log strings.Builder
-	second, reused, err := Build(t.Context(), base, bins, meta, outputs(dir), &log, nil)
+	second, reused, err := build(t.Context(), b, bins, meta, outputs(dir), &log, nil)
 	if err != nil || !reused || second != first || !strings.Contains(log.String(), "image unchanged") {
 		t.Errorf("second Build() = %s, reused %v, %v; want the first result reused", second, reused, err)
 	}
 	changed := meta
 	changed.Revision = "fedcba"
-	if _, reused, _ := Build(t.Context(), base, bins, changed, outputs(dir), io.Discard, nil); reused {
+	if _, reused, _ := build(t.Context(), b, bins, changed, outputs(dir), io.Discard, nil); reused {
 		t.Errorf("Build() with a new revision reused the old image")
 	}
 	// A damaged layout is rebuilt, not trusted.
-	idx, _, err := Read(filepath.Join(dir, "oci"))
+	idx, _, err := ocilayout.Read(filepath.Join(dir, "oci"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	img, _ := PlatformImage(idx, OCIPlatform(amd64))
+	img, _ := platform.Image(idx, amd64)
 	layers, _ := img.Layers()
 	h, _ := layers[len(layers)-1].Digest()
 	if err := os.Remove(filepath.Join(dir, "oci", "blobs", h.Algorithm, h.Hex)); err != nil {
 		t.Fatal(err)
 	}
-	if _, reused, err := Build(t.Context(), base, bins, changed, outputs(dir), io.Discard, nil); reused || err != nil {
+	if _, reused, err := build(t.Context(), b, bins, changed, outputs(dir), io.Discard, nil); reused || err != nil {
 		t.Errorf("Build() over a damaged layout: reused %v, %v; want a rebuild", reused, err)
 	}
 }
@@ -251,15 +263,15 @@ func TestReuse(t *testing.T) {
 // the outputs stay as they were.
 func TestBaseMissingPlatform(t *testing.T) {
 	dir := t.TempDir()
-	img, err := scratchBase(v1.Platform{OS: "linux", Architecture: "amd64"})
+	img, err := resolve(t, "scratch").Image(v1.Platform{OS: "linux", Architecture: "amd64"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	p, _ := layout.Write(filepath.Join(dir, "base"), empty.Index)
-	p.AppendImage(img, layout.WithAnnotations(map[string]string{refNameKey: "only-amd64"}))
-	base := resolve(t, "oci:"+filepath.Join(dir, "base")+":only-amd64")
+	p.AppendImage(img, layout.WithAnnotations(map[string]string{ocispec.AnnotationRefName: "only-amd64"}))
+	b := resolve(t, "oci:"+filepath.Join(dir, "base")+":only-amd64")
 	out := outputs(dir)
-	_, _, err = Build(t.Context(), base, fakeBinaries(t, amd64, arm64), meta, out, io.Discard, nil)
+	_, _, err = build(t.Context(), b, fakeBinaries(t, amd64, arm64), meta, out, io.Discard, nil)
 	if err == nil || !strings.Contains(err.Error(), "has no linux/arm64/v8 image (it has: linux/amd64)") {
 		t.Errorf("Build(arm64 on amd64-only base) = %v, want a missing-platform error", err)
 	}
@@ -276,7 +288,7 @@ func TestRegistryBaseCachedForOffline(t *testing.T) {
 	cacheDir := filepath.Join(t.TempDir(), "cache")
 	bins := fakeBinaries(t, amd64, arm64)
 
-	online, err := ResolveBase(t.Context(), ref, Gzip, WithCacheDir(cacheDir))
+	online, err := base.Resolve(t.Context(), ref, layer.Gzip, base.WithCacheDir(cacheDir))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,9 +299,9 @@ func TestRegistryBaseCachedForOffline(t *testing.T) {
 	srv.Close()
 
 	var log strings.Builder
-	offline, err := ResolveBase(t.Context(), ref, Gzip, WithCacheDir(cacheDir), WithBaseLog(&log), WithPullTimeout(5*time.Second))
+	offline, err := base.Resolve(t.Context(), ref, layer.Gzip, base.WithCacheDir(cacheDir), base.WithLog(&log), base.WithPullTimeout(5*time.Second))
 	if err != nil {
-		t.Fatalf("ResolveBase(offline): %v", err)
+		t.Fatalf("base.Resolve(offline): %v", err)
 	}
 	if !strings.Contains(log.String(), "using the cached copy") {
 		t.Errorf("offline resolve said %q, want a note that the cache was used", log.String())
@@ -303,7 +315,7 @@ func TestRegistryBaseCachedForOffline(t *testing.T) {
 	if d1 != d2 {
 		t.Errorf("offline build %s differs from online build %s", d2, d1)
 	}
-	img, _ := PlatformImage(idx2, OCIPlatform(arm64))
+	img, _ := platform.Image(idx2, arm64)
 	cf, _ := img.ConfigFile()
 	if cf.Config.Labels["leak"] != "" || cf.Config.Labels["org.opencontainers.image.base.name"] != ref ||
 		cf.Config.Labels["org.opencontainers.image.base.digest"] != online.Digest || online.Digest == "" {
@@ -313,20 +325,16 @@ func TestRegistryBaseCachedForOffline(t *testing.T) {
 		t.Errorf("validate.Index: %v", err)
 	}
 	// Without a cache, an unreachable registry is a clear error.
-	if _, err := ResolveBase(t.Context(), ref, Gzip, WithCacheDir(filepath.Join(t.TempDir(), "empty")), WithPullTimeout(5*time.Second)); err == nil ||
+	if _, err := base.Resolve(t.Context(), ref, layer.Gzip, base.WithCacheDir(filepath.Join(t.TempDir(), "empty")), base.WithPullTimeout(5*time.Second)); err == nil ||
 		!strings.Contains(err.Error(), "pulling base "+ref) || !strings.Contains(err.Error(), "no cached copy") {
-		t.Errorf("ResolveBase(unreachable, no cache) = %v, want a pulling error naming the cache", err)
+		t.Errorf("base.Resolve(unreachable, no cache) = %v, want a pulling error naming the cache", err)
 	}
 }
 
 // labelledBase is the static base for p with labels of its own.
-func labelledBase(t *testing.T, p binary.Platform, labels map[string]string) v1.Image {
+func labelledBase(t *testing.T, p v1.Platform, labels map[string]string) v1.Image {
 	t.Helper()
-	l, err := staticLayer(Gzip)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := staticBase(OCIPlatform(p), l)
+	img, err := resolve(t, "static").Image(p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -343,8 +351,8 @@ func labelledBase(t *testing.T, p binary.Platform, labels map[string]string) v1.
 func pushIndexBase(t *testing.T, ref string) {
 	t.Helper()
 	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
-	for _, p := range []binary.Platform{amd64, arm64} {
-		pl := OCIPlatform(p)
+	for _, p := range []v1.Platform{amd64, arm64} {
+		pl := p
 		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: labelledBase(t, p, map[string]string{"leak": "yes"}), Descriptor: v1.Descriptor{Platform: &pl}})
 	}
 	r, err := name.ParseReference(ref)
@@ -356,38 +364,16 @@ func pushIndexBase(t *testing.T, ref string) {
 	}
 }
 
-func TestResolveBaseErrors(t *testing.T) {
-	dir := t.TempDir()
-	two, _ := layout.Write(filepath.Join(dir, "two"), empty.Index)
-	for _, tag := range []string{"a", "b"} {
-		img, _ := scratchBase(v1.Platform{OS: "linux", Architecture: "amd64"})
-		two.AppendImage(img, layout.WithAnnotations(map[string]string{refNameKey: tag}))
-	}
-	tests := []struct{ base, want string }{
-		{"Not A Reference!", "is not static, scratch, oci:DIR[:TAG] or an image reference"},
-		{"oci:" + filepath.Join(dir, "missing"), "base: reading OCI layout"},
-		{"oci:" + filepath.Join(dir, "two"), `2 images match ""`},
-		{"oci:" + filepath.Join(dir, "two") + ":c", `0 images match "c"`},
-		{"127.0.0.1:1/nothing:here", "pulling base 127.0.0.1:1/nothing:here"},
-	}
-	for _, tt := range tests {
-		_, err := ResolveBase(t.Context(), tt.base, Gzip, WithCacheDir(filepath.Join(dir, "cache")), WithPullTimeout(5*time.Second))
-		if err == nil || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("ResolveBase(%q) = %v, want %q", tt.base, err, tt.want)
-		}
-	}
-}
-
 func TestZstdLayers(t *testing.T) {
-	base, err := ResolveBase(t.Context(), "static", Zstd)
+	b, err := base.Resolve(t.Context(), "static", layer.Zstd)
 	if err != nil {
 		t.Fatal(err)
 	}
-	idx, err := Assemble(t.Context(), base, fakeBinaries(t, amd64), meta)
+	idx, err := Assemble(t.Context(), b, fakeBinaries(t, amd64), meta)
 	if err != nil {
 		t.Fatal(err)
 	}
-	img, _ := PlatformImage(idx, OCIPlatform(amd64))
+	img, _ := platform.Image(idx, amd64)
 	layers, _ := img.Layers()
 	for _, l := range layers {
 		if mt, _ := l.MediaType(); mt != types.OCILayerZStd {
@@ -402,55 +388,22 @@ func TestZstdLayers(t *testing.T) {
 	if err := validate.Index(idx, validate.Fast); err != nil {
 		t.Errorf("validate.Index: %v", err)
 	}
-	if _, err := ParseCompression("brotli"); err == nil {
-		t.Errorf("ParseCompression(brotli) = nil error")
-	}
-}
-
-func TestMakeTarIsOrderIndependent(t *testing.T) {
-	files := []file{{name: "b", typ: tar.TypeReg, mode: 0o644, data: []byte("b")}, {name: "a", typ: tar.TypeDir, mode: 0o755}}
-	x, err1 := makeTar(files, time.Unix(5, 0))
-	y, err2 := makeTar([]file{files[1], files[0]}, time.Unix(5, 0))
-	if err1 != nil || err2 != nil || !bytes.Equal(x, y) {
-		t.Errorf("makeTar in two orders differs (%v, %v)", err1, err2)
-	}
-	for _, bad := range []string{"", "/abs", "dir/"} {
-		if _, err := makeTar([]file{{name: bad, typ: tar.TypeDir}}, time.Unix(0, 0)); err == nil {
-			t.Errorf("makeTar(%q) = nil error", bad)
-		}
-	}
-}
-
-func TestCABundleSkipsConstrainedRoots(t *testing.T) {
-	data, n := caBundle()
-	count := 0
-	for rest := data; ; {
-		var b *pem.Block
-		b, rest = pem.Decode(rest)
-		if b == nil {
-			break
-		}
-		if _, err := x509.ParseCertificate(b.Bytes); err != nil {
-			t.Errorf("bundle certificate %d: %v", count, err)
-		}
-		count++
-	}
-	if count != n || n < 100 {
-		t.Errorf("caBundle() has %d PEM blocks, says %d; want the same, over 100", count, n)
+	if _, err := layer.ParseCompression("brotli"); err == nil {
+		t.Errorf("layer.ParseCompression(brotli) = nil error")
 	}
 }
 
 func TestReuseNoticesCompression(t *testing.T) {
 	dir := t.TempDir()
 	bins := fakeBinaries(t, amd64)
-	if _, _, err := Build(t.Context(), resolve(t, "scratch"), bins, meta, outputs(dir), io.Discard, nil); err != nil {
+	if _, _, err := build(t.Context(), resolve(t, "scratch"), bins, meta, outputs(dir), io.Discard, nil); err != nil {
 		t.Fatal(err)
 	}
-	zstdBase, err := ResolveBase(t.Context(), "scratch", Zstd)
+	zstdBase, err := base.Resolve(t.Context(), "scratch", layer.Zstd)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, reused, err := Build(t.Context(), zstdBase, bins, meta, outputs(dir), io.Discard, nil); reused || err != nil {
+	if _, reused, err := build(t.Context(), zstdBase, bins, meta, outputs(dir), io.Discard, nil); reused || err != nil {
 		t.Errorf("Build() after a compression change: reused %v, %v; want a rebuild", reused, err)
 	}
 }
@@ -494,19 +447,19 @@ func TestVerify(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			out := outputs(dir)
-			if _, _, err := Build(t.Context(), resolve(t, "static"), bins, meta, out, io.Discard, nil); err != nil {
+			if _, _, err := build(t.Context(), resolve(t, "static"), bins, meta, out, io.Discard, nil); err != nil {
 				t.Fatal(err)
 			}
-			if err := Verify(out.Layout); err != nil {
-				t.Fatalf("Verify(fresh layout) = %v", err)
+			if err := ocilayout.Verify(out.Layout); err != nil {
+				t.Fatalf("ocilayout.Verify(fresh layout) = %v", err)
 			}
-			idx, _, _ := Read(out.Layout)
-			img, _ := PlatformImage(idx, OCIPlatform(amd64))
+			idx, _, _ := ocilayout.Read(out.Layout)
+			img, _ := platform.Image(idx, amd64)
 			tt.damage(t, out.Layout, img)
-			if err := Verify(out.Layout); err == nil || !strings.Contains(err.Error(), "is damaged") {
-				t.Errorf("Verify(%s) = %v, want a damage error", tt.name, err)
+			if err := ocilayout.Verify(out.Layout); err == nil || !strings.Contains(err.Error(), "is damaged") {
+				t.Errorf("ocilayout.Verify(%s) = %v, want a damage error", tt.name, err)
 			}
-			if _, ok := Reusable(out, Inputs(resolve(t, "static"), bins, meta, out)); ok {
+			if _, ok := ocilayout.Reusable(out, Inputs(resolve(t, "static"), bins, meta, out)); ok {
 				t.Errorf("a layout with %s is reusable", tt.name)
 			}
 		})
@@ -517,7 +470,7 @@ func TestWriteOutputsAndStaleTarball(t *testing.T) {
 	dir := t.TempDir()
 	out := outputs(dir)
 	bins := fakeBinaries(t, amd64)
-	if _, _, err := Build(t.Context(), resolve(t, "scratch"), bins, meta, out, io.Discard, nil); err != nil {
+	if _, _, err := build(t.Context(), resolve(t, "scratch"), bins, meta, out, io.Discard, nil); err != nil {
 		t.Fatal(err)
 	}
 	for path, want := range map[string]os.FileMode{out.Layout: 0o755 | os.ModeDir, out.Tarball: 0o644} {
@@ -527,7 +480,7 @@ func TestWriteOutputsAndStaleTarball(t *testing.T) {
 	}
 	noTar := out
 	noTar.TarballTag = ""
-	if _, reused, err := Build(t.Context(), resolve(t, "scratch"), bins, meta, noTar, io.Discard, nil); err != nil || reused {
+	if _, reused, err := build(t.Context(), resolve(t, "scratch"), bins, meta, noTar, io.Discard, nil); err != nil || reused {
 		t.Fatalf("Build(no tarball) = reused %v, %v; want a rebuild that drops the tarball", reused, err)
 	}
 	if _, err := os.Stat(out.Tarball); !os.IsNotExist(err) {
@@ -537,55 +490,15 @@ func TestWriteOutputsAndStaleTarball(t *testing.T) {
 
 func TestBaseCheck(t *testing.T) {
 	dir := t.TempDir()
-	img, _ := scratchBase(v1.Platform{OS: "linux", Architecture: "amd64"})
+	img, _ := resolve(t, "scratch").Image(v1.Platform{OS: "linux", Architecture: "amd64"})
 	p, _ := layout.Write(filepath.Join(dir, "base"), empty.Index)
 	p.AppendImage(img)
-	base := resolve(t, "oci:"+filepath.Join(dir, "base"))
-	if err := base.Check([]v1.Platform{OCIPlatform(amd64)}); err != nil {
+	b := resolve(t, "oci:"+filepath.Join(dir, "base"))
+	if err := b.Check([]v1.Platform{amd64}); err != nil {
 		t.Errorf("Check(amd64) = %v", err)
 	}
-	if err := base.Check([]v1.Platform{OCIPlatform(amd64), OCIPlatform(arm64)}); err == nil || !strings.Contains(err.Error(), "no linux/arm64/v8 image") {
+	if err := b.Check([]v1.Platform{amd64, arm64}); err == nil || !strings.Contains(err.Error(), "no linux/arm64/v8 image") {
 		t.Errorf("Check(arm64) = %v, want a missing-platform error", err)
-	}
-}
-
-// A base's declared packages are read from dpkg's status files.
-func TestContentsReadsDpkg(t *testing.T) {
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	for name, data := range map[string]string{
-		"var/lib/dpkg/status.d/base-files":         "Package: base-files\nVersion: 12.4\nArchitecture: amd64\nDescription: x\n continued: line\n",
-		"var/lib/dpkg/status.d/base-files.md5sums": "abc  etc/x\n",
-		"var/lib/dpkg/status":                      "Package: tzdata\nVersion: 2024a\nArchitecture: all\n\nPackage: netbase\nVersion: 6.4\nArchitecture: all\n",
-	} {
-		tw.WriteHeader(&tar.Header{Name: name, Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(data))})
-		tw.Write([]byte(data))
-	}
-	tw.Close()
-	l, _ := newLayer(buf.Bytes(), Gzip, types.OCILayer)
-	img, _ := mutate.AppendLayers(ociEmpty(), l)
-	cf, _ := img.ConfigFile()
-	cf = cf.DeepCopy()
-	cf.OS, cf.Architecture = "linux", "amd64"
-	img, _ = mutate.ConfigFile(img, cf)
-	dir := t.TempDir()
-	p, _ := layout.Write(filepath.Join(dir, "base"), empty.Index)
-	p.AppendImage(img)
-	base := resolve(t, "oci:"+filepath.Join(dir, "base"))
-	c, err := base.Contents(OCIPlatform(amd64))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []Package{{"base-files", "12.4", "amd64"}, {"netbase", "6.4", "all"}, {"tzdata", "2024a", "all"}}
-	if diff := cmp.Diff(want, c.Packages); diff != "" {
-		t.Errorf("Contents().Packages (-want +got):\n%s", diff)
-	}
-	static, _ := resolve(t, "static").Contents(OCIPlatform(amd64))
-	if len(static.Files) != 4 || len(static.Modules) != 1 {
-		t.Errorf("static base contents = %d files, %d modules; want 4 and 1", len(static.Files), len(static.Modules))
-	}
-	if c, _ := resolve(t, "scratch").Contents(OCIPlatform(amd64)); len(c.Files)+len(c.Packages) != 0 {
-		t.Errorf("scratch contents = %+v, want nothing", c)
 	}
 }
 
@@ -595,30 +508,30 @@ func TestAttachments(t *testing.T) {
 	dir := t.TempDir()
 	out := outputs(dir)
 	bins := fakeBinaries(t, amd64, arm64)
-	attachFn := func(p v1.Platform, m v1.Descriptor) (Attachment, error) {
-		return Attachment{Subject: m, ArtifactType: "application/spdx+json", Data: []byte(`{"platform":"` + p.Architecture + `"}`)}, nil
+	attachFn := func(p v1.Platform, m v1.Descriptor) (ocilayout.Attachment, error) {
+		return ocilayout.Attachment{Subject: m, ArtifactType: "application/spdx+json", Data: []byte(`{"platform":"` + p.Architecture + `"}`)}, nil
 	}
-	d, _, err := Build(t.Context(), resolve(t, "static"), bins, meta, out, io.Discard, attachFn)
+	d, _, err := build(t.Context(), resolve(t, "static"), bins, meta, out, io.Discard, attachFn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	plain, _, err := Build(t.Context(), resolve(t, "static"), bins, meta, outputs(t.TempDir()), io.Discard, nil)
+	plain, _, err := build(t.Context(), resolve(t, "static"), bins, meta, outputs(t.TempDir()), io.Discard, nil)
 	if err != nil || plain != d {
 		t.Errorf("index digest with attachments %s, without %s (%v); want the same", d, plain, err)
 	}
-	if err := Verify(out.Layout); err != nil {
-		t.Errorf("Verify() = %v", err)
+	if err := ocilayout.Verify(out.Layout); err != nil {
+		t.Errorf("ocilayout.Verify() = %v", err)
 	}
-	idx, _, err := Read(out.Layout)
+	idx, _, err := ocilayout.Read(out.Layout)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e, err := FindInLayout(out.Layout); err != nil || e.Digest != d {
-		t.Errorf("FindInLayout() = %v, %v; want the index, not an attachment", e.Digest, err)
+	if e, err := ocilayout.Find(out.Layout); err != nil || e.Digest != d {
+		t.Errorf("ocilayout.Find() = %v, %v; want the index, not an attachment", e.Digest, err)
 	}
-	arts, err := Artifacts(out.Layout)
+	arts, err := ocilayout.Artifacts(out.Layout)
 	if err != nil || len(arts) != 2 {
-		t.Fatalf("Artifacts() = %d, %v; want 2", len(arts), err)
+		t.Fatalf("ocilayout.Artifacts() = %d, %v; want 2", len(arts), err)
 	}
 	im, _ := idx.IndexManifest()
 	for i, a := range arts {
@@ -630,11 +543,13 @@ func TestAttachments(t *testing.T) {
 			t.Errorf("artifact %d = %s with %d blobs, want an SPDX artifact with config, document and manifest", i, a.Descriptor.ArtifactType, len(a.Blobs))
 		}
 	}
-	broken := func(v1.Platform, v1.Descriptor) (Attachment, error) { return Attachment{}, fmt.Errorf("no SBOM today") }
-	if _, _, err := Build(t.Context(), resolve(t, "static"), bins, meta, outputs(t.TempDir()), io.Discard, broken); err == nil || !strings.Contains(err.Error(), "no SBOM today") {
+	broken := func(v1.Platform, v1.Descriptor) (ocilayout.Attachment, error) {
+		return ocilayout.Attachment{}, fmt.Errorf("no SBOM today")
+	}
+	if _, _, err := build(t.Context(), resolve(t, "static"), bins, meta, outputs(t.TempDir()), io.Discard, broken); err == nil || !strings.Contains(err.Error(), "no SBOM today") {
 		t.Errorf("Build(failing attach) = %v, want its error", err)
 	}
-	if _, err := (Artifact{Manifest: []byte(`{}`)}).Subject(); err == nil {
+	if _, err := (ocilayout.Artifact{Manifest: []byte(`{}`)}).Subject(); err == nil {
 		t.Errorf("Subject() of an artifact without one = nil error")
 	}
 }

@@ -1,12 +1,16 @@
 package image
 
 import (
-	"encoding/json"
 	"io"
 	"io/fs"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
+	"github.com/lehus1/devops-info-service-go/internal/platform"
 
 	"github.com/google/go-cmp/cmp"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -15,10 +19,10 @@ import (
 
 // buildLayout builds the amd64 and arm64 image into a layout under a new
 // temporary folder and returns the outputs and the index digest.
-func buildLayout(t *testing.T, attachFn AttachFunc) (Outputs, v1.Hash) {
+func buildLayout(t *testing.T, attachFn attachFunc) (ocilayout.Outputs, v1.Hash) {
 	t.Helper()
 	out := outputs(t.TempDir())
-	d, _, err := Build(t.Context(), resolve(t, "static"), fakeBinaries(t, amd64, arm64), meta, out, io.Discard, attachFn)
+	d, _, err := build(t.Context(), resolve(t, "static"), fakeBinaries(t, amd64, arm64), meta, out, io.Discard, attachFn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +33,7 @@ func buildLayout(t *testing.T, attachFn AttachFunc) (Outputs, v1.Hash) {
 // platform images do not (skopeo drops it, which changes the digest).
 func TestIndexEntriesHaveNoArtifactType(t *testing.T) {
 	out, _ := buildLayout(t, nil)
-	idx, _, err := Read(out.Layout)
+	idx, _, err := ocilayout.Read(out.Layout)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,17 +50,17 @@ func TestIndexEntriesHaveNoArtifactType(t *testing.T) {
 // index's; a ref finds its entry, and no ref still finds the index.
 func TestPlatformRefs(t *testing.T) {
 	out, d := buildLayout(t, nil)
-	idx, _, err := Read(out.Layout)
+	idx, _, err := ocilayout.Read(out.Layout)
 	if err != nil {
 		t.Fatal(err)
 	}
 	digests := map[string]v1.Hash{"": d, "1.2.3": d}
-	for _, p := range []v1.Platform{OCIPlatform(amd64), OCIPlatform(arm64)} {
-		img, err := PlatformImage(idx, p)
+	for _, p := range []v1.Platform{amd64, arm64} {
+		img, err := platform.Image(idx, p)
 		if err != nil {
 			t.Fatal(err)
 		}
-		digests[PlatformRef("1.2.3", p)], _ = img.Digest()
+		digests[ocilayout.PlatformRef("1.2.3", p)], _ = img.Digest()
 	}
 	top, err := layout.ImageIndexFromPath(out.Layout)
 	if err != nil {
@@ -65,7 +69,7 @@ func TestPlatformRefs(t *testing.T) {
 	im, _ := top.IndexManifest()
 	var refs []string
 	for _, e := range im.Manifests {
-		refs = append(refs, e.Annotations[refNameKey])
+		refs = append(refs, e.Annotations[ocispec.AnnotationRefName])
 	}
 	if diff := cmp.Diff([]string{"1.2.3", "1.2.3-linux-amd64", "1.2.3-linux-arm64"}, refs); diff != "" {
 		t.Errorf("index.json ref names (-want +got):\n%s", diff)
@@ -76,13 +80,13 @@ func TestPlatformRefs(t *testing.T) {
 			if ref != "" {
 				spec += ":" + ref
 			}
-			if e, err := FindInLayout(spec); err != nil || e.Digest != want {
-				t.Errorf("FindInLayout(%q) = %v, %v; want %s", spec, e.Digest, err, want)
+			if e, err := ocilayout.Find(spec); err != nil || e.Digest != want {
+				t.Errorf("ocilayout.Find(%q) = %v, %v; want %s", spec, e.Digest, err, want)
 			}
 		})
 	}
-	if _, err := FindInLayout(out.Layout + ":1.2.3-linux-s390x"); err == nil {
-		t.Errorf("FindInLayout(a platform not built) = nil error")
+	if _, err := ocilayout.Find(out.Layout + ":1.2.3-linux-s390x"); err == nil {
+		t.Errorf("ocilayout.Find(a platform not built) = nil error")
 	}
 }
 
@@ -111,30 +115,5 @@ func TestLayoutIsReadableByAll(t *testing.T) {
 	})
 	if err != nil || n < 10 {
 		t.Errorf("walking %s: %d entries, %v", out.Layout, n, err)
-	}
-}
-
-// The attached document's layer is titled, so `oras pull` writes it to a
-// file of that name; without a title there is no annotation at all.
-func TestArtifactTitle(t *testing.T) {
-	for _, title := range []string{"linux_amd64.spdx.json", ""} {
-		t.Run(title, func(t *testing.T) {
-			subject := blobDescriptor("application/vnd.oci.image.manifest.v1+json", []byte("{}"))
-			a, err := NewArtifact(Attachment{Subject: subject, ArtifactType: "application/spdx+json", Data: []byte("{}"), Title: title})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var m v1.Manifest
-			if err := json.Unmarshal(a.Manifest, &m); err != nil {
-				t.Fatal(err)
-			}
-			var want map[string]string
-			if title != "" {
-				want = map[string]string{"org.opencontainers.image.title": title}
-			}
-			if diff := cmp.Diff(want, m.Layers[0].Annotations); diff != "" {
-				t.Errorf("NewArtifact(title %q) layer annotations (-want +got):\n%s", title, diff)
-			}
-		})
 	}
 }

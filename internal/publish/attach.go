@@ -12,12 +12,12 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
-	"github.com/lehus1/devops-info-service-go/internal/image"
+	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
 )
 
 // WithArtifacts adds documents attached to the image (its SBOMs) to the
 // push. Default none.
-func WithArtifacts(a ...image.Artifact) Option {
+func WithArtifacts(a ...ocilayout.Artifact) Option {
 	return func(o *options) { o.artifacts = append(o.artifacts, a...) }
 }
 
@@ -35,7 +35,7 @@ func (r rawManifest) MediaType() (types.MediaType, error) { return r.mt, nil }
 // the referrers API gets go-containerregistry's sha256-<digest> index tag.
 // It returns the cosign-style tag (sha256-<digest>.sbom) that such a
 // registry should also get once the image's own tags are set, or nothing.
-func pushArtifact(ctx context.Context, repo name.Repository, a image.Artifact, opts []remote.Option, o options) (name.Tag, bool, error) {
+func pushArtifact(ctx context.Context, repo name.Repository, a ocilayout.Artifact, opts []remote.Option, o options) (name.Tag, bool, error) {
 	for h, data := range a.Blobs {
 		if h == a.Descriptor.Digest {
 			continue

@@ -13,12 +13,11 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 )
 
-// Keychain is where push finds credentials: REGISTRY_USERNAME and
-// REGISTRY_PASSWORD (a token works as the password) for the target
-// registry only, never handed to another; else the default keychain
-// (~/.docker/config.json, DOCKER_CONFIG, credential helpers).
-func Keychain(registry string, getenv func(string) string) authn.Keychain {
-	user, pass := getenv("REGISTRY_USERNAME"), getenv("REGISTRY_PASSWORD")
+// Keychain is where push finds credentials: user and pass
+// (REGISTRY_USERNAME and REGISTRY_PASSWORD; a token works as the
+// password) for registry only, never handed to another; else the default
+// keychain (~/.docker/config.json, DOCKER_CONFIG, credential helpers).
+func Keychain(registry, user, pass string) authn.Keychain {
 	if user == "" && pass == "" {
 		return authn.DefaultKeychain
 	}
@@ -40,12 +39,13 @@ func (k envKeychain) Resolve(r authn.Resource) (authn.Authenticator, error) {
 // Preflight checks, in about a second, that the credentials may push to
 // repo: it starts an upload and cancels it. A refusal names the registry
 // and says what to set.
-func Preflight(repo name.Repository, opts ...Option) error {
+func Preflight(repo name.Repository, opts ...Option) (err error) {
 	o := newOptions(opts)
+	defer o.redactErr(&err)
 	reg := repo.RegistryStr()
 	auth, err := o.keychain.Resolve(repo)
 	if err != nil {
-		return redact(fmt.Errorf("reading credentials for %s: %w", reg, err), o.secrets...)
+		return fmt.Errorf("reading credentials for %s: %w", reg, err)
 	}
 	// A flaky registry must not fail the check: retried like the push.
 	err = o.retry(context.Background(), func(int) error {
@@ -58,7 +58,7 @@ func Preflight(repo name.Repository, opts ...Option) error {
 	if errors.As(err, &te) && (te.StatusCode == http.StatusUnauthorized || te.StatusCode == http.StatusForbidden) {
 		return credentialsError(repo, auth, te.StatusCode)
 	}
-	return redact(fmt.Errorf("checking push access to %s: %w", repo.Name(), err), o.secrets...)
+	return fmt.Errorf("checking push access to %s: %w", repo.Name(), err)
 }
 
 // Repository parses IMAGE; hosts in insecure may be reached over plain HTTP.
@@ -76,15 +76,19 @@ func Repository(image string, insecure []string) (name.Repository, error) {
 	return repo, nil
 }
 
-// redact removes secret from err's text: a registry or a library may echo
-// what it was sent.
-func redact(err error, secrets ...string) error {
+// redactErr removes the secrets from *err. Push, MakePlan and Preflight,
+// the ways out of the package for a registry's error, defer it: a registry
+// or a library may echo what it was sent.
+func (o options) redactErr(err *error) { *err = o.redact(*err) }
+
+// redact is err with every secret replaced by "***".
+func (o options) redact(err error) error {
 	if err == nil {
 		return nil
 	}
 	msg := err.Error()
 	changed := false
-	for _, s := range secrets {
+	for _, s := range o.secrets {
 		if s != "" && strings.Contains(msg, s) {
 			msg = strings.ReplaceAll(msg, s, "***")
 			changed = true

@@ -5,10 +5,11 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // baseAnnotation names the registry image the build started from.
-const baseAnnotation = "org.opencontainers.image.base.name"
+const baseAnnotation = ocispec.AnnotationBaseImageName
 
 // mountable marks idx's layers as mountable from its base's repository
 // when that base lives on the registry being pushed to: the registry then

@@ -9,6 +9,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+
+	"github.com/lehus1/devops-info-service-go/internal/sizes"
 )
 
 // Plan is what a push would do, found out with reads only.
@@ -31,8 +33,9 @@ type Blob struct {
 
 // MakePlan lists the tags and every blob of idx, asking the registry (HEAD
 // requests, nothing written) which it has already.
-func MakePlan(ctx context.Context, idx v1.ImageIndex, repo name.Repository, tags []string, opts ...Option) (Plan, error) {
+func MakePlan(ctx context.Context, idx v1.ImageIndex, repo name.Repository, tags []string, opts ...Option) (_ Plan, err error) {
 	o := newOptions(opts)
+	defer o.redactErr(&err)
 	d, err := idx.Digest()
 	if err != nil {
 		return Plan{}, err
@@ -84,7 +87,7 @@ func MakePlan(ctx context.Context, idx v1.ImageIndex, repo name.Repository, tags
 	}
 	rt, err := transport.NewWithContext(ctx, repo.Registry, auth, o.transport, []string{repo.Scope(transport.PullScope)})
 	if err != nil {
-		return Plan{}, redact(fmt.Errorf("asking %s what it has: %w", repo.RegistryStr(), err), o.secrets...)
+		return Plan{}, fmt.Errorf("asking %s what it has: %w", repo.RegistryStr(), err)
 	}
 	client := &http.Client{Transport: rt}
 	for i := range p.Blobs {
@@ -92,7 +95,7 @@ func MakePlan(ctx context.Context, idx v1.ImageIndex, repo name.Repository, tags
 		req, _ := http.NewRequestWithContext(ctx, http.MethodHead, u, nil)
 		resp, err := client.Do(req)
 		if err != nil {
-			return Plan{}, redact(fmt.Errorf("asking %s what it has: %w", repo.RegistryStr(), err), o.secrets...)
+			return Plan{}, fmt.Errorf("asking %s what it has: %w", repo.RegistryStr(), err)
 		}
 		resp.Body.Close()
 		switch resp.StatusCode {
@@ -130,5 +133,5 @@ func (p Plan) Write(w io.Writer) {
 		}
 		fmt.Fprintf(w, "  %-7s %12d B  %s  %s\n", action, b.Size, b.Digest, b.What)
 	}
-	fmt.Fprintf(w, "%d of %d blobs to upload, %s\n", up, len(p.Blobs), mb(upBytes))
+	fmt.Fprintf(w, "%d of %d blobs to upload, %s\n", up, len(p.Blobs), sizes.MB(upBytes))
 }

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/lehus1/devops-info-service-go/internal/sizes"
 )
 
 // progress shows an upload: on a terminal one line, redrawn, with bytes,
@@ -58,7 +60,7 @@ func (p *progress) show(complete, total int64, final bool) {
 	if complete > 0 && rate > 0 && total > complete {
 		left = time.Duration(float64(total-complete) / rate * float64(time.Second)).Round(time.Second).String()
 	}
-	line := fmt.Sprintf("pushing: %s of %s, %s/s, %s left", mb(complete), mb(total), mb(int64(rate)), left)
+	line := fmt.Sprintf("pushing: %s of %s, %s/s, %s left", sizes.MB(complete), sizes.MB(total), sizes.MB(int64(rate)), left)
 	if p.terminal {
 		fmt.Fprintf(p.w, "\r\033[K%s", line)
 		p.drawn = true
@@ -72,7 +74,5 @@ func (p *progress) finish(complete int64) {
 	if p.terminal && p.drawn {
 		fmt.Fprintln(p.w)
 	}
-	fmt.Fprintf(p.w, "uploaded %s in %.1fs\n", mb(complete), time.Since(p.start).Seconds())
+	fmt.Fprintf(p.w, "uploaded %s in %.1fs\n", sizes.MB(complete), time.Since(p.start).Seconds())
 }
-
-func mb(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }

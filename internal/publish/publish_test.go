@@ -23,7 +23,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 
-	"github.com/lehus1/devops-info-service-go/internal/image"
+	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
 )
 
 func TestTags(t *testing.T) {
@@ -202,7 +202,7 @@ func TestDryRunWritesNothing(t *testing.T) {
 	repo, _ := Repository(host+"/svc", nil)
 	idx := testIndex(t)
 	im, _ := idx.IndexManifest()
-	art, _ := image.NewArtifact(image.Attachment{Subject: im.Manifests[0], ArtifactType: "application/spdx+json", Data: []byte("{}")})
+	art, _ := ocilayout.NewArtifact(ocilayout.Attachment{Subject: im.Manifests[0], ArtifactType: "application/spdx+json", Data: []byte("{}")})
 	plan, err := MakePlan(t.Context(), idx, repo, []string{"1.0.0"}, fast, WithArtifacts(art))
 	if err != nil {
 		t.Fatal(err)
@@ -346,33 +346,14 @@ func TestRetryAfterIsHeeded(t *testing.T) {
 	}
 }
 
-func TestNoCredentials(t *testing.T) {
-	t.Setenv("DOCKER_CONFIG", t.TempDir()) // no docker login here
-	tests := []struct {
-		env  map[string]string
-		want string
-	}{
-		{map[string]string{"IMAGE": "127.0.0.1:5000/x"}, "no credentials for 127.0.0.1:5000"},
-		{map[string]string{"IMAGE": "127.0.0.1:5000/x", "REGISTRY_USERNAME": "u", "REGISTRY_PASSWORD": "p"}, ""},
-		{map[string]string{"IMAGE": "Bad Name"}, `IMAGE "Bad Name" is not a repository`},
-		{nil, "no credentials for index.docker.io"},
-	}
-	for _, tt := range tests {
-		got := NoCredentials(func(k string) string { return tt.env[k] })
-		if tt.want == "" && got != "" || tt.want != "" && !strings.Contains(got, tt.want) {
-			t.Errorf("NoCredentials(%v) = %q, want %q", tt.env, got, tt.want)
-		}
-	}
-}
-
 // The credentials for IMAGE's registry reach that registry only.
-func TestKeychainFromEnv(t *testing.T) {
+func TestConfigKeychain(t *testing.T) {
 	t.Setenv("DOCKER_CONFIG", t.TempDir()) // no docker login here
-	env := map[string]string{"IMAGE": "127.0.0.1:5000/svc", "REGISTRY_USERNAME": "u", "REGISTRY_PASSWORD": "p"}
-	k, err := KeychainFromEnv(func(k string) string { return env[k] })
+	repo, err := name.NewRepository("127.0.0.1:5000/svc")
 	if err != nil {
 		t.Fatal(err)
 	}
+	k := Config{Repo: repo, Username: "u", Password: "p"}.Keychain()
 	tests := []struct {
 		ref      string
 		wantUser string
@@ -389,11 +370,8 @@ func TestKeychainFromEnv(t *testing.T) {
 		}
 		cfg, _ := a.Authorization()
 		if cfg.Username != tt.wantUser {
-			t.Errorf("KeychainFromEnv().Resolve(%s) user = %q, want %q", tt.ref, cfg.Username, tt.wantUser)
+			t.Errorf("Config.Keychain().Resolve(%s) user = %q, want %q", tt.ref, cfg.Username, tt.wantUser)
 		}
-	}
-	if _, err := KeychainFromEnv(func(k string) string { return map[string]string{"IMAGE": "Bad Name"}[k] }); err == nil || !strings.Contains(err.Error(), `IMAGE "Bad Name"`) {
-		t.Errorf("KeychainFromEnv(IMAGE=Bad Name) = %v, want the IMAGE error", err)
 	}
 }
 
@@ -457,7 +435,7 @@ func TestPushAttachesArtifacts(t *testing.T) {
 			idx := testIndex(t)
 			im, _ := idx.IndexManifest()
 			subject := im.Manifests[0]
-			art, err := image.NewArtifact(image.Attachment{Subject: subject, ArtifactType: "application/spdx+json", Data: []byte(`{"spdxVersion":"SPDX-2.3"}`)})
+			art, err := ocilayout.NewArtifact(ocilayout.Attachment{Subject: subject, ArtifactType: "application/spdx+json", Data: []byte(`{"spdxVersion":"SPDX-2.3"}`)})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -20,7 +20,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 
-	"github.com/lehus1/devops-info-service-go/internal/image"
+	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
 )
 
 type options struct {
@@ -30,7 +30,7 @@ type options struct {
 	attempts  int
 	backoff   remote.Backoff
 	secrets   []string
-	artifacts []image.Artifact
+	artifacts []ocilayout.Artifact
 	terminal  bool
 	interval  time.Duration
 }
@@ -97,8 +97,9 @@ type Result struct {
 // Push uploads idx to repo by digest, then sets each tag, then reads every
 // tag back to check it names the pushed digest. Blobs the registry has are
 // not sent again.
-func Push(ctx context.Context, idx v1.ImageIndex, repo name.Repository, tags []string, opts ...Option) (Result, error) {
+func Push(ctx context.Context, idx v1.ImageIndex, repo name.Repository, tags []string, opts ...Option) (_ Result, err error) {
 	o := newOptions(opts)
+	defer o.redactErr(&err)
 	d, err := idx.Digest()
 	if err != nil {
 		return Result{}, err
@@ -116,7 +117,7 @@ func Push(ctx context.Context, idx v1.ImageIndex, repo name.Repository, tags []s
 	})
 	progress.finish(progress.complete)
 	if err != nil {
-		return Result{}, redact(fmt.Errorf("pushing %s: %w", res.Digest, err), o.secrets...)
+		return Result{}, fmt.Errorf("pushing %s: %w", res.Digest, err)
 	}
 	// One pusher and one puller for the tags and the read-back: the
 	// registry is pinged and authenticated once, not once per tag.
@@ -132,7 +133,7 @@ func Push(ctx context.Context, idx v1.ImageIndex, repo name.Repository, tags []s
 	// Attachments (SBOMs) go up before any tag, like the image itself.
 	type fallback struct {
 		tag name.Tag
-		art image.Artifact
+		art ocilayout.Artifact
 	}
 	var fallbacks []fallback
 	for _, a := range o.artifacts {
@@ -144,7 +145,7 @@ func Push(ctx context.Context, idx v1.ImageIndex, repo name.Repository, tags []s
 			return err
 		})
 		if err != nil {
-			return Result{}, redact(err, o.secrets...)
+			return Result{}, err
 		}
 		if needTag {
 			fallbacks = append(fallbacks, fallback{tag, a})
@@ -154,7 +155,7 @@ func Push(ctx context.Context, idx v1.ImageIndex, repo name.Repository, tags []s
 	for _, t := range tags {
 		tag := repo.Tag(t)
 		if err := o.retry(ctx, func(int) error { return remote.Tag(tag, idx, reuse...) }); err != nil {
-			return Result{}, redact(fmt.Errorf("tagging %s: %w", tag, err), o.secrets...)
+			return Result{}, fmt.Errorf("tagging %s: %w", tag, err)
 		}
 		res.Tags = append(res.Tags, tag)
 	}
@@ -164,7 +165,7 @@ func Push(ctx context.Context, idx v1.ImageIndex, repo name.Repository, tags []s
 		if err := o.retry(ctx, func(int) error {
 			return remote.Put(f.tag, rawManifest{f.art.Manifest, f.art.Descriptor.MediaType}, reuse...)
 		}); err != nil {
-			return Result{}, redact(fmt.Errorf("tagging %s: %w", f.tag, err), o.secrets...)
+			return Result{}, fmt.Errorf("tagging %s: %w", f.tag, err)
 		}
 		res.Tags = append(res.Tags, f.tag)
 	}
@@ -176,7 +177,7 @@ func Push(ctx context.Context, idx v1.ImageIndex, repo name.Repository, tags []s
 			return err
 		})
 		if err != nil {
-			return Result{}, redact(fmt.Errorf("reading %s back: %w", tag, err), o.secrets...)
+			return Result{}, fmt.Errorf("reading %s back: %w", tag, err)
 		}
 		if desc.Digest != d {
 			return Result{}, fmt.Errorf("%s names %s after the push, not the pushed %s", tag, desc.Digest, d)
@@ -196,7 +197,7 @@ func (o options) retry(ctx context.Context, f func(attempt int) error) error {
 			return err
 		}
 		if attempt < o.attempts {
-			fmt.Fprintf(o.progress, "registry trouble (%v); trying again in %s (%d of %d)\n", redact(err, o.secrets...), wait, attempt+1, o.attempts)
+			fmt.Fprintf(o.progress, "registry trouble (%v); trying again in %s (%d of %d)\n", o.redact(err), wait, attempt+1, o.attempts)
 			select {
 			case <-time.After(wait):
 			case <-ctx.Done():

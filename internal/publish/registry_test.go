@@ -2,10 +2,8 @@ package publish
 
 import (
 	"bytes"
-	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -24,23 +22,10 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 
-	"github.com/lehus1/devops-info-service-go/internal/distribution"
-	"github.com/lehus1/devops-info-service-go/internal/image"
+	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
+	"github.com/lehus1/devops-info-service-go/internal/testregistry"
 )
-
-// TestMain doubles as the push command for the real-registry tests, which
-// run it in a process of its own so that it reads SSL_CERT_FILE afresh, as
-// `go tool mage push` would.
-func TestMain(m *testing.M) {
-	if os.Getenv("PUBLISH_TEST_HELPER") == "1" {
-		if err := FromEnv(context.Background(), os.Getenv("PUBLISH_TEST_LAYOUT"), os.Getenv, os.Stdout, os.Stderr); err != nil {
-			fmt.Fprintln(os.Stderr, "Error:", err)
-			os.Exit(1)
-		}
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
-}
 
 const (
 	testUser     = "ci-bot"
@@ -52,13 +37,8 @@ const (
 // certificate file a client should trust.
 func realRegistry(t *testing.T) (addr, caFile string) {
 	t.Helper()
-	if _, err := exec.LookPath(distribution.Binary); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("docker-registry is needed in CI (apt-get install docker-registry)")
-		}
-		t.Skip("SKIPPED LOUDLY: docker-registry is not installed (apt-get install docker-registry)")
-	}
-	s, err := distribution.Start(t.TempDir(), testUser, testPassword)
+	testenv.MustHaveExec(t, testregistry.Binary, "apt-get install docker-registry")
+	s, err := testregistry.Start(t.TempDir(), testUser, testPassword)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +54,7 @@ func layoutFor(t *testing.T) string {
 		"org.opencontainers.image.revision": "0123456789abcdef0123456789abcdef01234567",
 	}).(v1.ImageIndex)
 	dir := filepath.Join(t.TempDir(), "oci")
-	if err := image.Write(idx, image.Outputs{Layout: dir, RefName: "1.2.3"}, "test"); err != nil {
+	if err := ocilayout.Write(idx, ocilayout.Outputs{Layout: dir, RefName: "1.2.3"}, "test"); err != nil {
 		t.Fatal(err)
 	}
 	return dir
@@ -166,9 +146,7 @@ func TestPushMountsBaseLayers(t *testing.T) {
 	pemBytes, _ := os.ReadFile(ca)
 	pool.AppendCertsFromPEM(pemBytes)
 	counter := &mountCounter{inner: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
-	kc := Keychain(addr, func(k string) string {
-		return map[string]string{"REGISTRY_USERNAME": testUser, "REGISTRY_PASSWORD": testPassword}[k]
-	})
+	kc := Keychain(addr, testUser, testPassword)
 	opts := []Option{WithTransport(counter), WithKeychain(kc), fast}
 
 	baseLayer, _ := random.Layer(5000, types.OCILayer)

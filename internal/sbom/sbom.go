@@ -11,7 +11,6 @@ import (
 	"debug/buildinfo"
 	"encoding/hex"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 	"time"
@@ -20,8 +19,9 @@ import (
 	"github.com/spdx/tools-golang/spdx/v2/common"
 	spdx "github.com/spdx/tools-golang/spdx/v2/v2_3"
 
+	"github.com/lehus1/devops-info-service-go/internal/base"
 	"github.com/lehus1/devops-info-service-go/internal/binary"
-	"github.com/lehus1/devops-info-service-go/internal/image"
+	"github.com/lehus1/devops-info-service-go/internal/contract"
 )
 
 // MediaType is how an SPDX JSON document is named in a registry.
@@ -34,7 +34,7 @@ type Input struct {
 	Commit   string
 	Source   string // the repository's public address; may be empty
 	Created  time.Time
-	Base     image.Contents
+	Base     base.Contents
 	Platform string // os/arch
 }
 
@@ -53,7 +53,7 @@ func Document(in Input) (*spdx.Document, error) {
 		download = noAssertion
 	}
 	osArch := strings.ReplaceAll(in.Platform, "/", "-")
-	name := "devops-info-service-" + in.Version + "-" + osArch
+	name := contract.Name + "-" + in.Version + "-" + osArch
 	// Names the content, not the moment: a rebuild of the same commit gives
 	// the same namespace. Without a source, SPDX's own prefix for documents
 	// whose creator has no address of its own.
@@ -72,12 +72,12 @@ func Document(in Input) (*spdx.Document, error) {
 			Created:  in.Created.UTC().Format(time.RFC3339),
 		},
 	}
-	img := pkg("image", "devops-info-service", in.Version, download)
+	img := pkg("image", contract.Name, in.Version, download)
 	img.PrimaryPackagePurpose = "CONTAINER"
-	img.PackageComment = "The container image for " + in.Platform + ": the base below plus /app/devops-info-service."
-	svc := pkg("service", "devops-info-service", in.Version, download)
+	img.PackageComment = "The container image for " + in.Platform + ": the base below plus " + contract.Binary + "."
+	svc := pkg("service", contract.Name, in.Version, download)
 	svc.PrimaryPackagePurpose = "APPLICATION"
-	svc.PackageFileName = "/app/devops-info-service"
+	svc.PackageFileName = contract.Binary
 	svc.PackageChecksums = []common.Checksum{{Algorithm: common.SHA256, Value: in.Binary.SHA256}}
 	if in.Commit != "" && in.Commit != "unknown" {
 		svc.PackageSourceInfo = "built from commit " + in.Commit
@@ -137,7 +137,7 @@ func Modules(bi *buildinfo.BuildInfo) []Module {
 }
 
 // addBase records what the base puts in the image.
-func addBase(doc *spdx.Document, c image.Contents, rel func(a, kind, b string)) {
+func addBase(doc *spdx.Document, c base.Contents, rel func(a, kind, b string)) {
 	if c.Name == "scratch" {
 		return
 	}
@@ -238,22 +238,4 @@ func JSON(doc *spdx.Document) ([]byte, error) {
 		return nil, fmt.Errorf("writing the SBOM: %w", err)
 	}
 	return buf.Bytes(), nil
-}
-
-// WriteFile writes the document under a temporary name, then renames it.
-func WriteFile(path string, data []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	// Readable by every user whatever the umask, like the rest of dist/.
-	if err := os.Chmod(tmp, 0o644); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
 }

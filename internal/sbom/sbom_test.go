@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"debug/buildinfo"
 	"encoding/hex"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,8 +18,12 @@ import (
 	spdxjson "github.com/spdx/tools-golang/json"
 	"github.com/spdx/tools-golang/spdxlib"
 
+	"github.com/lehus1/devops-info-service-go/internal/base"
 	"github.com/lehus1/devops-info-service-go/internal/binary"
 	"github.com/lehus1/devops-info-service-go/internal/image"
+	"github.com/lehus1/devops-info-service-go/internal/layer"
+	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
+	"github.com/lehus1/devops-info-service-go/internal/platform"
 )
 
 // withDeps builds a small program that compiles in a module, offline from
@@ -45,7 +48,7 @@ func withDeps(t *testing.T) binary.Artifact {
 		t.Fatalf("building the test program: %v\n%s", err, b)
 	}
 	data, _ := os.ReadFile(out)
-	return binary.Artifact{Platform: binary.Platform{OS: "linux", Arch: "amd64"}, Path: out, SHA256: sha(data), Size: int64(len(data))}
+	return binary.Artifact{Platform: v1.Platform{OS: "linux", Architecture: "amd64"}, Path: out, SHA256: sha(data), Size: int64(len(data))}
 }
 
 func run(t *testing.T, dir string, args ...string) string {
@@ -64,9 +67,9 @@ func sha(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-var staticContents = func() image.Contents {
-	b, _ := image.ResolveBase(context.Background(), "static", image.Gzip)
-	c, _ := b.Contents(image.OCIPlatform(binary.Platform{OS: "linux", Arch: "amd64"}))
+var staticContents = func() base.Contents {
+	b, _ := base.Resolve(context.Background(), "static", layer.Gzip)
+	c, _ := b.Contents(v1.Platform{OS: "linux", Architecture: "amd64"})
 	return c
 }()
 
@@ -151,15 +154,15 @@ func TestBaseKinds(t *testing.T) {
 	bin := withDeps(t)
 	tests := []struct {
 		name string
-		base image.Contents
+		base base.Contents
 		want []string
 		not  []string
 	}{
-		{"registry base with packages", image.Contents{Name: "gcr.io/distroless/static-debian12:nonroot", Digest: "sha256:" + strings.Repeat("ab", 32),
-			Packages: []image.Package{{Name: "base-files", Version: "12.4+deb12u5", Architecture: "amd64"}}},
+		{"registry base with packages", base.Contents{Name: "gcr.io/distroless/static-debian12:nonroot", Digest: "sha256:" + strings.Repeat("ab", 32),
+			Packages: []base.Package{{Name: "base-files", Version: "12.4+deb12u5", Architecture: "amd64"}}},
 			[]string{"pkg:deb/debian/base-files@12.4+deb12u5?arch=amd64", "pkg:oci/static-debian12@sha256%3A" + strings.Repeat("ab", 32) + "?repository_url=gcr.io/distroless/static-debian12"},
 			[]string{"ca-certificates.crt"}},
-		{"scratch", image.Contents{Name: "scratch"}, nil, []string{"Package-base", "ca-certificates.crt"}},
+		{"scratch", base.Contents{Name: "scratch"}, nil, []string{"Package-base", "ca-certificates.crt"}},
 	}
 	for _, tt := range tests {
 		in := input(bin)
@@ -190,26 +193,16 @@ func TestDocumentErrors(t *testing.T) {
 	if _, err := Document(in); err == nil || !strings.Contains(err.Error(), "reading the build information") {
 		t.Errorf("Document(missing binary) = %v", err)
 	}
-	dir := t.TempDir()
-	if err := WriteFile(filepath.Join(dir, "x.spdx.json"), []byte("{}")); err != nil {
-		t.Fatal(err)
-	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
-		t.Errorf("WriteFile left %d entries, want 1", len(entries))
-	}
-	if err := WriteFile(filepath.Join(dir, "no", "such", "dir"), nil); err == nil {
-		t.Errorf("WriteFile into a missing folder = nil error")
-	}
 }
 
 func TestAttachWritesTheFile(t *testing.T) {
 	bin := withDeps(t)
-	base, err := image.ResolveBase(t.Context(), "static", image.Gzip)
+	b0, err := base.Resolve(t.Context(), "static", layer.Gzip)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := Build{Dir: filepath.Join(t.TempDir(), "sbom"), Binaries: []binary.Artifact{bin}, Base: base, Version: "1.2.3", Commit: "abc", Created: time.Unix(0, 0)}
-	m := image.OCIPlatform(bin.Platform)
+	b := Build{Dir: filepath.Join(t.TempDir(), "sbom"), Binaries: []binary.Artifact{bin}, Base: b0, Version: "1.2.3", Commit: "abc", Created: time.Unix(0, 0)}
+	m := bin.Platform
 	subject := v1.Descriptor{MediaType: "application/vnd.oci.image.manifest.v1+json", Size: 10, Digest: v1.Hash{Algorithm: "sha256", Hex: strings.Repeat("0", 64)}}
 	a, err := b.Attach(m, subject)
 	if err != nil {
@@ -220,7 +213,7 @@ func TestAttachWritesTheFile(t *testing.T) {
 		t.Errorf("Attach() = %s with %d bytes; file %d bytes, %v", a.ArtifactType, len(a.Data), len(file), err)
 	}
 	// oras pull writes a layer only under its title: the file's own name.
-	if want := bin.Platform.Dir() + ".spdx.json"; a.Title != want {
+	if want := platform.Dir(bin.Platform) + ".spdx.json"; a.Title != want {
 		t.Errorf("Attach().Title = %q, want %q", a.Title, want)
 	}
 	if _, err := b.Attach(v1.Platform{OS: "linux", Architecture: "s390x"}, subject); err == nil {
@@ -232,14 +225,22 @@ func TestAttachWritesTheFile(t *testing.T) {
 // SBOM files and the same attached artifacts.
 func TestBuildTwiceSameSBOM(t *testing.T) {
 	bin := withDeps(t)
-	base, _ := image.ResolveBase(t.Context(), "static", image.Gzip)
+	b0, _ := base.Resolve(t.Context(), "static", layer.Gzip)
 	var files [][]byte
 	var arts []string
 	for range 2 {
 		dir := t.TempDir()
-		b := Build{Dir: filepath.Join(dir, "sbom"), Binaries: []binary.Artifact{bin}, Base: base, Version: "1.2.3", Commit: "abc", Created: time.Unix(1700000000, 0)}
-		out := image.Outputs{Layout: filepath.Join(dir, "oci"), RefName: "1.2.3"}
-		if _, _, err := image.Build(t.Context(), base, b.Binaries, image.Metadata{Version: "1.2.3", Created: b.Created}, out, io.Discard, b.Attach); err != nil {
+		b := Build{Dir: filepath.Join(dir, "sbom"), Binaries: []binary.Artifact{bin}, Base: b0, Version: "1.2.3", Commit: "abc", Created: time.Unix(1700000000, 0)}
+		out := ocilayout.Outputs{Layout: filepath.Join(dir, "oci"), RefName: "1.2.3"}
+		idx, err := image.Assemble(t.Context(), b0, b.Binaries, image.Metadata{Version: "1.2.3", Created: b.Created})
+		if err != nil {
+			t.Fatal(err)
+		}
+		atts, err := b.Attachments(idx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ocilayout.Write(idx, out, "test", atts...); err != nil {
 			t.Fatal(err)
 		}
 		data, err := os.ReadFile(Path(b.Dir, bin.Platform))
@@ -247,7 +248,7 @@ func TestBuildTwiceSameSBOM(t *testing.T) {
 			t.Fatal(err)
 		}
 		files = append(files, data)
-		a, err := image.Artifacts(out.Layout)
+		a, err := ocilayout.Artifacts(out.Layout)
 		if err != nil || len(a) != 1 {
 			t.Fatalf("Artifacts() = %d, %v", len(a), err)
 		}
@@ -260,13 +261,13 @@ func TestBuildTwiceSameSBOM(t *testing.T) {
 
 func TestPrune(t *testing.T) {
 	dir := t.TempDir()
-	amd := binary.Platform{OS: "linux", Arch: "amd64"}
-	arm := binary.Platform{OS: "linux", Arch: "arm64"}
-	for _, p := range []binary.Platform{amd, arm} {
+	amd := v1.Platform{OS: "linux", Architecture: "amd64"}
+	arm := v1.Platform{OS: "linux", Architecture: "arm64", Variant: "v8"}
+	for _, p := range []v1.Platform{amd, arm} {
 		os.WriteFile(Path(dir, p), []byte("{}"), 0o644)
 	}
 	os.WriteFile(filepath.Join(dir, "notes.txt"), nil, 0o644)
-	if err := Prune(dir, []binary.Platform{amd}); err != nil {
+	if err := Prune(dir, []v1.Platform{amd}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(Path(dir, arm)); !os.IsNotExist(err) {

@@ -1,34 +1,37 @@
-// Package settings reads the pipeline's settings from the environment and
-// the checkout, once, checking each so a mistake is one clear line before
-// any work starts.
+// Package settings is the one place that reads the pipeline's environment:
+// each target's settings (Load for build, Port for run, Sizes for
+// sizecompare, Publish for push, ReadCI for test, lint and ci), read once,
+// checked so that a mistake is one clear line before any work starts, and
+// handed down typed. app/ reads the service's own variables itself.
 package settings
 
 import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"runtime"
 	"slices"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/lehus1/devops-info-service-go/internal/base"
 	"github.com/lehus1/devops-info-service-go/internal/binary"
+	"github.com/lehus1/devops-info-service-go/internal/contract"
 	"github.com/lehus1/devops-info-service-go/internal/image"
-	"github.com/lehus1/devops-info-service-go/internal/publish"
+	"github.com/lehus1/devops-info-service-go/internal/layer"
+	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
+	"github.com/lehus1/devops-info-service-go/internal/platform"
+	"github.com/lehus1/devops-info-service-go/internal/sbom"
 	"github.com/lehus1/devops-info-service-go/internal/version"
 )
-
-// DefaultImage is where the image is published unless IMAGE says otherwise.
-const DefaultImage = publish.DefaultImage
 
 // Settings are the pipeline's inputs.
 type Settings struct {
 	Dir         string // the checkout
 	Version     version.Info
-	Platforms   []binary.Platform
+	Platforms   []v1.Platform
 	BaseImage   string
-	Compression image.Compression
+	Compression layer.Compression
 	Image       name.Repository
 	Source      string
 	Licenses    string
@@ -37,27 +40,22 @@ type Settings struct {
 // Load reads VERSION, SOURCE_DATE_EPOCH, PLATFORMS, BASE_IMAGE, COMPRESSION,
 // IMAGE, IMAGE_SOURCE and IMAGE_LICENSES, with their defaults.
 func Load(ctx context.Context, dir string, getenv func(string) string) (Settings, error) {
-	or := func(k, def string) string {
-		if v := getenv(k); v != "" {
-			return v
-		}
-		return def
-	}
-	s := Settings{Dir: dir, Platforms: binary.DefaultPlatforms, BaseImage: or("BASE_IMAGE", "static"), Licenses: or("IMAGE_LICENSES", "NOASSERTION")}
+	or := orDefault(getenv)
+	s := Settings{Dir: dir, Platforms: platform.Default, BaseImage: or("BASE_IMAGE", "static"), Licenses: or("IMAGE_LICENSES", "NOASSERTION")}
 	var err error
 	if s.Version, err = version.Detect(ctx, dir, getenv); err != nil {
 		return Settings{}, err
 	}
 	if p := getenv("PLATFORMS"); p != "" {
-		if s.Platforms, err = binary.ParsePlatforms(p); err != nil {
+		if s.Platforms, err = platform.ParseList(p, "PLATFORMS"); err != nil {
 			return Settings{}, err
 		}
 	}
-	if s.Compression, err = image.ParseCompression(or("COMPRESSION", "gzip")); err != nil {
+	if s.Compression, err = layer.ParseCompression(or("COMPRESSION", "gzip")); err != nil {
 		return Settings{}, fmt.Errorf("COMPRESSION: %w", err)
 	}
-	if s.Image, err = name.NewRepository(or("IMAGE", DefaultImage)); err != nil {
-		return Settings{}, fmt.Errorf("IMAGE %q is not a repository such as docker.io/user/name or localhost:5000/name: %w", getenv("IMAGE"), err)
+	if s.Image, err = repository(getenv); err != nil {
+		return Settings{}, err
 	}
 	s.Source = version.Source(ctx, dir, getenv)
 	return s, nil
@@ -66,7 +64,7 @@ func Load(ctx context.Context, dir string, getenv func(string) string) (Settings
 // Metadata is what the image says about itself.
 func (s Settings) Metadata() image.Metadata {
 	return image.Metadata{
-		Title:       "devops-info-service",
+		Title:       contract.Name,
 		Description: "DevOps course info service",
 		Version:     s.Version.Version,
 		Revision:    s.Version.Commit,
@@ -76,38 +74,27 @@ func (s Settings) Metadata() image.Metadata {
 	}
 }
 
-// OCIPlatforms are the platforms as the image names them.
-func (s Settings) OCIPlatforms() []v1.Platform {
-	var out []v1.Platform
-	for _, p := range s.Platforms {
-		out = append(out, image.OCIPlatform(p))
-	}
-	return out
+// SBOMs is what build's SBOMs are made from: the base b and the binaries
+// built.
+func (s Settings) SBOMs(b *base.Base, built []binary.Artifact) sbom.Build {
+	return sbom.Build{Dir: s.SBOMDir(), Binaries: built, Base: b, Version: s.Version.Version,
+		Commit: s.Version.Commit, Source: s.Source, Created: s.Version.Time}
 }
 
 // SBOMDir is where build writes each platform's SBOM.
 func (s Settings) SBOMDir() string { return filepath.Join(s.Dir, "dist", "sbom") }
 
-// LocalPlatform is the platform of the image this machine runs: Linux on
-// this machine's architecture, whatever the OS. runc needs Linux, and
-// Docker Desktop and Podman on macOS and Windows run Linux images in a
-// Linux VM of the host's architecture, so an Apple-silicon Mac runs
-// linux/arm64, never darwin/arm64.
-func LocalPlatform() binary.Platform { return localPlatform(runtime.GOARCH) }
-
-func localPlatform(goarch string) binary.Platform { return binary.Platform{OS: "linux", Arch: goarch} }
-
 // Outputs are where build writes the image: dist/oci, and dist/image.tar
 // when the local platform is among those built (else an old one is
 // removed).
-func (s Settings) Outputs() image.Outputs {
-	out := image.Outputs{Layout: filepath.Join(s.Dir, "dist", "oci"), RefName: s.Version.Version, Tarball: filepath.Join(s.Dir, "dist", "image.tar")}
+func (s Settings) Outputs() ocilayout.Outputs {
+	out := ocilayout.Outputs{Layout: filepath.Join(s.Dir, "dist", "oci"), RefName: s.Version.Version, Tarball: filepath.Join(s.Dir, "dist", "image.tar")}
 	for _, p := range s.Platforms {
-		out.Also = append(out.Also, filepath.Join(s.SBOMDir(), p.Dir()+".spdx.json"))
+		out.Also = append(out.Also, filepath.Join(s.SBOMDir(), platform.Dir(p)+".spdx.json"))
 	}
-	if local := LocalPlatform(); slices.Contains(s.Platforms, local) {
+	if local := platform.Local(); slices.ContainsFunc(s.Platforms, local.Equals) {
 		out.TarballTag = s.TagName(s.Version.Version)
-		out.TarballPlatform = image.OCIPlatform(local)
+		out.TarballPlatform = local
 	}
 	return out
 }

@@ -2,13 +2,13 @@ package settings
 
 import (
 	"path/filepath"
-	"runtime"
-	"slices"
 	"strings"
 	"testing"
 
-	"github.com/lehus1/devops-info-service-go/internal/binary"
-	"github.com/lehus1/devops-info-service-go/internal/image"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/lehus1/devops-info-service-go/internal/layer"
+	"github.com/lehus1/devops-info-service-go/internal/platform"
 )
 
 func getenv(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -22,7 +22,7 @@ func TestLoad(t *testing.T) {
 		wantErr string
 	}{
 		{name: "defaults", check: func(t *testing.T, s Settings) {
-			if s.BaseImage != "static" || s.Compression != image.Gzip || s.Image.Name() != "index.docker.io/lehus1/devops-info-service-go" ||
+			if s.BaseImage != "static" || s.Compression != layer.Gzip || s.Image.Name() != "index.docker.io/lehus1/devops-info-service-go" ||
 				len(s.Platforms) != 2 || s.Licenses != "NOASSERTION" || s.Version.Version != "0.0.0-dev" {
 				t.Errorf("Load() = %+v", s)
 			}
@@ -31,8 +31,8 @@ func TestLoad(t *testing.T) {
 			"PLATFORMS": "linux/arm64", "VERSION": "2.0.0", "IMAGE_SOURCE": "https://x.test/y", "IMAGE_LICENSES": "MIT"},
 			check: func(t *testing.T, s Settings) {
 				m := s.Metadata()
-				if s.BaseImage != "scratch" || s.Compression != image.Zstd || s.Image.Name() != "localhost:5000/svc" ||
-					s.Platforms[0] != (binary.Platform{OS: "linux", Arch: "arm64"}) || m.Version != "2.0.0" || m.Source != "https://x.test/y" || m.Licenses != "MIT" {
+				if s.BaseImage != "scratch" || s.Compression != layer.Zstd || s.Image.Name() != "localhost:5000/svc" ||
+					!s.Platforms[0].Equals(v1.Platform{OS: "linux", Architecture: "arm64", Variant: "v8"}) || m.Version != "2.0.0" || m.Source != "https://x.test/y" || m.Licenses != "MIT" {
 					t.Errorf("Load() = %+v, metadata %+v", s, m)
 				}
 			}},
@@ -68,51 +68,16 @@ func TestOutputs(t *testing.T) {
 	if out.Layout != filepath.Join(src, "dist", "oci") || out.RefName != "1.0.0" {
 		t.Errorf("Outputs() = %+v", out)
 	}
-	host := LocalPlatform()
-	if host.Arch == "amd64" || host.Arch == "arm64" { // on every OS: macOS and Windows get the tarball too
+	host := platform.Local()
+	if host.Architecture == "amd64" || host.Architecture == "arm64" { // on every OS: macOS and Windows get the tarball too
 		if out.Tarball != filepath.Join(src, "dist", "image.tar") || out.TarballTag != "example.com/a/b:1.0.0" ||
-			out.TarballPlatform.OS != "linux" || out.TarballPlatform.Architecture != host.Arch {
+			out.TarballPlatform.OS != "linux" || out.TarballPlatform.Architecture != host.Architecture {
 			t.Errorf("Outputs() tarball = %q %q %v, want dist/image.tar tagged example.com/a/b:1.0.0 for %s", out.Tarball, out.TarballTag, out.TarballPlatform, host)
 		}
 	}
-	s.Platforms = []binary.Platform{{OS: "linux", Arch: "s390x"}}
-	if out := s.Outputs(); out.TarballTag != "" && host.Arch != "s390x" {
+	s.Platforms = []v1.Platform{{OS: "linux", Architecture: "s390x"}}
+	if out := s.Outputs(); out.TarballTag != "" && host.Architecture != "s390x" {
 		t.Errorf("Outputs() without the host platform still writes a tarball: %+v", out)
-	}
-	if ps := s.OCIPlatforms(); len(ps) != 1 || ps[0].Architecture != "s390x" {
-		t.Errorf("OCIPlatforms() = %v, want linux/s390x", ps)
-	}
-}
-
-// The local image platform is Linux on the machine's architecture on every
-// OS: Docker Desktop and Podman run Linux images on macOS and Windows.
-func TestLocalPlatform(t *testing.T) {
-	tests := []struct {
-		host string // GOOS/GOARCH of the machine
-		want binary.Platform
-	}{
-		{"linux/amd64", binary.Platform{OS: "linux", Arch: "amd64"}},
-		{"linux/arm64", binary.Platform{OS: "linux", Arch: "arm64"}},
-		{"darwin/arm64", binary.Platform{OS: "linux", Arch: "arm64"}},
-		{"darwin/amd64", binary.Platform{OS: "linux", Arch: "amd64"}},
-		{"windows/amd64", binary.Platform{OS: "linux", Arch: "amd64"}},
-		{"windows/arm64", binary.Platform{OS: "linux", Arch: "arm64"}},
-	}
-	for _, tt := range tests {
-		_, goarch, _ := strings.Cut(tt.host, "/")
-		if got := localPlatform(goarch); got != tt.want {
-			t.Errorf("localPlatform(%s) on %s = %s, want %s", goarch, tt.host, got, tt.want)
-		}
-	}
-	if got := LocalPlatform(); got.OS != "linux" || got.Arch != runtime.GOARCH {
-		t.Errorf("LocalPlatform() = %s, want linux/%s", got, runtime.GOARCH)
-	}
-	// It is among the default platforms on every machine people use, so
-	// build writes dist/image.tar for `docker load` there.
-	for _, goarch := range []string{"amd64", "arm64"} {
-		if p := localPlatform(goarch); !slices.Contains(binary.DefaultPlatforms, p) {
-			t.Errorf("localPlatform(%s) = %s, not among the default platforms %v", goarch, p, binary.DefaultPlatforms)
-		}
 	}
 }
 

@@ -15,8 +15,6 @@ import (
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/registry"
-
-	"github.com/lehus1/devops-info-service-go/internal/publish"
 )
 
 // limited is a registry whose nth manifest request (from 1) is refused
@@ -181,57 +179,6 @@ func basicAuth(user, pass string) func(http.Handler) http.Handler {
 				return
 			}
 			next.ServeHTTP(w, r)
-		})
-	}
-}
-
-func TestBaselineWithCredentials(t *testing.T) {
-	t.Setenv("DOCKER_CONFIG", t.TempDir()) // no docker login here
-	const secret = "s3cret-token-value"
-	ref, dir := localBaseline(t, basicAuth("ci", secret))
-	host := strings.Split(ref, "/")[0]
-	tests := []struct {
-		name    string
-		env     map[string]string
-		wantErr string
-	}{
-		// A refusal that is not a rate limit stays an error, though the
-		// baseline has recorded figures.
-		{"anonymous", map[string]string{"IMAGE": host + "/svc"}, "UNAUTHORIZED: authentication required"},
-		{"credentials for another registry", map[string]string{"IMAGE": "127.0.0.1:1/svc", "REGISTRY_USERNAME": "ci", "REGISTRY_PASSWORD": secret}, "UNAUTHORIZED: authentication required"},
-		{"credentials for its registry", map[string]string{"IMAGE": host + "/svc", "REGISTRY_USERNAME": "ci", "REGISTRY_PASSWORD": secret}, ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			keys, err := publish.KeychainFromEnv(func(k string) string { return tt.env[k] })
-			if err != nil {
-				t.Fatal(err)
-			}
-			var stderr strings.Builder
-			r, err := Compare(t.Context(), "oci:"+dir, ref, []string{"linux/amd64"}, WithDepth(Manifests), WithKeychain(keys), WithLog(&stderr), recordedFor(ref))
-			var written strings.Builder
-			if err != nil {
-				written.WriteString(err.Error())
-			} else {
-				r.WriteTable(&written)
-				r.WriteMarkdown(&written)
-				json.NewEncoder(&written).Encode(r)
-			}
-			if strings.Contains(written.String()+stderr.String(), secret) {
-				t.Errorf("the password appears in the output:\n%s%s", written.String(), stderr.String())
-			}
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Errorf("Compare() = %v, want an error with %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if b := r.Comparisons[0].Baseline; b.Origin != "registry" || len(r.Warnings) != 0 {
-				t.Errorf("Compare() baseline origin %s, warnings %q; want measured at the registry, none", b.Origin, r.Warnings)
-			}
 		})
 	}
 }

@@ -361,43 +361,6 @@ func TestDockerArchive(t *testing.T) {
 	}
 }
 
-func TestRequestFromEnv(t *testing.T) {
-	tests := []struct {
-		env     map[string]string
-		want    Request
-		wantErr string
-	}{
-		{nil, Request{Image: "oci:dist/oci", Baseline: "python:3.13-slim", Platforms: []string{"linux/amd64"}, Depth: Full, Limits: Limits{MaxCompressed: 20_000_000}}, ""},
-		{map[string]string{"PLATFORM": "all", "MEASURE": "compressed", "MAX_SIZE": "19.5MiB", "MIN_RATIO": "10x", "BASELINE": "x:1", "IMAGE_REF": "y:2"},
-			Request{Image: "y:2", Baseline: "x:1", Depth: Manifests, Limits: Limits{MaxCompressed: 20447232, MinRatio: 10}}, ""},
-		{map[string]string{"PLATFORM": "linux/arm64, linux/amd64", "MAX_SIZE": "0"},
-			Request{Image: "oci:dist/oci", Baseline: "python:3.13-slim", Platforms: []string{"linux/arm64", "linux/amd64"}, Depth: Full}, ""},
-		{map[string]string{"PLATFORM": "arm64"}, Request{}, `PLATFORM "arm64" is not os/arch`},
-		{map[string]string{"MEASURE": "some"}, Request{}, `MEASURE "some"`},
-		{map[string]string{"MAX_SIZE": "big"}, Request{}, `MAX_SIZE: "big" is not a size`},
-		{map[string]string{"MIN_RATIO": "-1"}, Request{}, `MIN_RATIO "-1"`},
-		{map[string]string{"MIN_RATIO": "NaN"}, Request{}, `MIN_RATIO "NaN"`},
-		{map[string]string{"MIN_RATIO": "Inf"}, Request{}, `MIN_RATIO "Inf"`},
-		{map[string]string{"PLATFORM": "linux/arm/v7"}, Request{Image: "oci:dist/oci", Baseline: "python:3.13-slim", Platforms: []string{"linux/arm/v7"}, Depth: Full, Limits: Limits{MaxCompressed: 20_000_000}}, ""},
-		{map[string]string{"PLATFORM": "linux/arm/v7/x"}, Request{}, `PLATFORM "linux/arm/v7/x"`},
-		{map[string]string{"CI": "true", "BASELINE_STRICT": "1"}, Request{Image: "oci:dist/oci", Baseline: "python:3.13-slim", Platforms: []string{"linux/amd64"}, Depth: Manifests, Limits: Limits{MaxCompressed: 20_000_000}, Strict: true}, ""},
-		{map[string]string{"CI": "true", "MEASURE": "full", "BASELINE_STRICT": "0"}, Request{Image: "oci:dist/oci", Baseline: "python:3.13-slim", Platforms: []string{"linux/amd64"}, Depth: Full, Limits: Limits{MaxCompressed: 20_000_000}}, ""},
-		{map[string]string{"BASELINE_STRICT": "yes"}, Request{}, `BASELINE_STRICT "yes" is not 1 or 0`},
-	}
-	for _, tt := range tests {
-		got, err := RequestFromEnv(func(k string) string { return tt.env[k] }, "linux/amd64")
-		if tt.wantErr != "" {
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Errorf("RequestFromEnv(%v) = %v, want %q", tt.env, err, tt.wantErr)
-			}
-			continue
-		}
-		if diff := cmp.Diff(tt.want, got); err != nil || diff != "" {
-			t.Errorf("RequestFromEnv(%v) = %v (-want +got):\n%s", tt.env, err, diff)
-		}
-	}
-}
-
 func TestOutputs(t *testing.T) {
 	img, _ := knownImage(t, "amd64")
 	dir := writeLayout(t, img)

@@ -16,7 +16,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
-	"github.com/lehus1/devops-info-service-go/internal/image"
+	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
+	"github.com/lehus1/devops-info-service-go/internal/platform"
 )
 
 // Source is an image, or an index of images, named the way skopeo names
@@ -77,7 +78,7 @@ func Open(ctx context.Context, spec string, opts ...remote.Option) (*Source, err
 }
 
 func (s *Source) openLayout(spec string) error {
-	e, err := image.FindInLayout(spec)
+	e, err := ocilayout.Find(spec)
 	if errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("%w (for the pipeline's image, run 'go tool mage build' first)", err)
 	}
@@ -197,27 +198,29 @@ func (s *Source) Platforms() ([]string, error) {
 	return out, nil
 }
 
-// Image is the source's image for platform ("os/arch").
-func (s *Source) Image(platform string) (v1.Image, error) {
+// Image is the source's image for name ("os/arch[/variant]").
+func (s *Source) Image(name string) (v1.Image, error) {
 	have, err := s.Platforms()
 	if err != nil {
 		return nil, err
 	}
 	if s.image != nil {
-		if have[0] != platform {
-			return nil, fmt.Errorf("%s has no %s image (it has: %s)", s.Name, platform, have[0])
+		if have[0] != name {
+			return nil, fmt.Errorf("%s has no %s image (it has: %s)", s.Name, name, have[0])
 		}
 		return s.image, nil
 	}
-	im, _ := s.index.IndexManifest()
-	for _, d := range im.Manifests {
-		if d.Platform != nil && platformKey(d.Platform.OS, d.Platform.Architecture, d.Platform.Variant) == platform {
-			img, err := s.index.Image(d.Digest)
-			if err != nil {
-				return nil, fmt.Errorf("reading %s for %s: %w", s.Name, platform, err)
-			}
-			return img, nil
-		}
+	p, err := v1.ParsePlatform(name)
+	if err != nil {
+		return nil, fmt.Errorf("platform %q: %w", name, err)
 	}
-	return nil, fmt.Errorf("%s has no %s image (it has: %s)", s.Name, platform, strings.Join(have, ", "))
+	d, err := platform.Find(s.index, *p)
+	if err != nil {
+		return nil, fmt.Errorf("%s has no %s image (it has: %s)", s.Name, name, strings.Join(have, ", "))
+	}
+	img, err := s.index.Image(d.Digest)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s for %s: %w", s.Name, name, err)
+	}
+	return img, nil
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/lehus1/devops-info-service-go/internal/atomicfile"
 )
 
 // WriteFiles writes the report into dir as sizecompare.json, .md and .svg,
@@ -28,7 +30,7 @@ func (r Report) WriteFiles(dir, summary string) error {
 		return fmt.Errorf("writing the report: %w", err)
 	}
 	for name, data := range map[string][]byte{"sizecompare.json": js.Bytes(), "sizecompare.md": md.Bytes(), "sizecompare.svg": svg.Bytes()} {
-		if err := writeAtomic(filepath.Join(dir, name), data); err != nil {
+		if err := atomicfile.WriteFile(filepath.Join(dir, name), data); err != nil {
 			return err
 		}
 	}
@@ -46,23 +48,4 @@ func (r Report) WriteFiles(dir, summary string) error {
 		}
 	}
 	return nil
-}
-
-func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -32,5 +32,12 @@ func Need(t testing.TB, why string) {
 	if InCI() {
 		t.Fatalf("CI needs this: %s", why)
 	}
+	SkipLoudly(t, why)
+}
+
+// SkipLoudly skips the test, also in CI, with a line that stands out in
+// the output: for what no install can mend, such as runc off Linux.
+func SkipLoudly(t testing.TB, why string) {
+	t.Helper()
 	t.Skipf("SKIPPED LOUDLY: %s", why)
 }

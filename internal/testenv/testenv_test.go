@@ -32,6 +32,16 @@ func run(f func(t testing.TB)) *recorder {
 	return r
 }
 
+func TestSkipLoudly(t *testing.T) {
+	for _, ci := range []string{"true", ""} {
+		t.Setenv("CI", ci)
+		r := run(func(tb testing.TB) { SkipLoudly(tb, "runc needs Linux") })
+		if want := "SKIPPED LOUDLY: runc needs Linux"; r.skip != want || r.fatal != "" {
+			t.Errorf("SkipLoudly() with CI=%q: skip %q, fatal %q; want skip %q", ci, r.skip, r.fatal, want)
+		}
+	}
+}
+
 func TestMustHaveExec(t *testing.T) {
 	tests := []struct {
 		name, program, ci   string

@@ -26,8 +26,9 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
-	"github.com/lehus1/devops-info-service-go/internal/binary"
-	"github.com/lehus1/devops-info-service-go/internal/image"
+	"github.com/lehus1/devops-info-service-go/internal/base"
+	"github.com/lehus1/devops-info-service-go/internal/layer"
+	"github.com/lehus1/devops-info-service-go/internal/platform"
 )
 
 func main() {
@@ -40,14 +41,13 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	base, err := image.ResolveBase(context.Background(), "static", image.Gzip)
+	b, err := base.Resolve(context.Background(), "static", layer.Gzip)
 	if err != nil {
 		log.Fatal(err)
 	}
 	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
-	for _, p := range binary.DefaultPlatforms {
-		op := image.OCIPlatform(p)
-		img, err := base.Image(op)
+	for _, op := range platform.Default {
+		img, err := b.Image(op)
 		if err != nil {
 			log.Fatal(err)
 		}

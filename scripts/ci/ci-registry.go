@@ -27,8 +27,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
-	"github.com/lehus1/devops-info-service-go/internal/distribution"
-	"github.com/lehus1/devops-info-service-go/internal/image"
+	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
+	"github.com/lehus1/devops-info-service-go/internal/testregistry"
 )
 
 func main() {
@@ -52,7 +52,7 @@ func serve(dir string) {
 	if user == "" || pass == "" {
 		log.Fatal("set REGISTRY_USERNAME and REGISTRY_PASSWORD")
 	}
-	s, err := distribution.Start(dir, user, pass)
+	s, err := testregistry.Start(dir, user, pass)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func check(repository string) {
 	if err != nil {
 		log.Fatal(err)
 	}
-	_, desc, err := image.Read(filepath.Join("dist", "oci"))
+	_, desc, err := ocilayout.Read(filepath.Join("dist", "oci"))
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -19,7 +19,8 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/lehus1/devops-info-service-go/internal/image"
+	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
+	"github.com/lehus1/devops-info-service-go/internal/platform"
 )
 
 // contract is the part of a config that decides how the image runs.
@@ -52,11 +53,11 @@ func main() {
 	if err := json.NewDecoder(os.Stdin).Decode(&other); err != nil {
 		log.Fatalf("reading the config on standard input: %v", err)
 	}
-	idx, _, err := image.Read(os.Args[1])
+	idx, _, err := ocilayout.Read(os.Args[1])
 	if err != nil {
 		log.Fatal(err)
 	}
-	img, err := image.PlatformImage(idx, v1.Platform{OS: "linux", Architecture: "amd64"})
+	img, err := platform.Image(idx, v1.Platform{OS: "linux", Architecture: "amd64"})
 	if err != nil {
 		log.Fatal(err)
 	}

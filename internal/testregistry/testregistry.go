@@ -1,7 +1,9 @@
-// Package distribution runs a real registry server, CNCF Distribution (on
-// Debian, the docker-registry package), on 127.0.0.1 with TLS and htpasswd
-// auth, for the push tests and for .ci/run.
-package distribution
+// Package testregistry gives tests a real registry to push to and pull
+// from: CNCF Distribution (on Debian, the docker-registry package) on
+// 127.0.0.1 with TLS and htpasswd auth, started in a test's own folder and
+// stopped by Close. The push and client tests use it, and so does .ci/run
+// (through scripts/ci-registry.go).
+package testregistry
 
 import (
 	"crypto/ecdsa"

@@ -1,6 +1,6 @@
 //go:build unix
 
-package sbom
+package atomicfile
 
 import (
 	"os"
@@ -9,8 +9,8 @@ import (
 	"testing"
 )
 
-// The SBOM file is readable by every user even under a strict umask, like
-// the rest of dist/: root builds in CI, others read.
+// A file is readable by every user even under a strict umask, like the
+// rest of dist/: root builds in CI, others read.
 func TestWriteFileIsReadableByAll(t *testing.T) {
 	old := syscall.Umask(0o077)
 	defer syscall.Umask(old)
@@ -18,7 +18,7 @@ func TestWriteFileIsReadableByAll(t *testing.T) {
 	if err := WriteFile(path, []byte("{}")); err != nil {
 		t.Fatal(err)
 	}
-	if fi, err := os.Stat(path); err != nil || fi.Mode() != 0o644 {
-		t.Errorf("WriteFile under umask 077: mode %v, %v; want -rw-r--r--", fi.Mode(), err)
+	if fi, err := os.Stat(path); err != nil || fi.Mode() != Mode {
+		t.Errorf("WriteFile under umask 077: mode %v, %v; want %v", fi.Mode(), err, Mode)
 	}
 }

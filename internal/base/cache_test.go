@@ -1,4 +1,4 @@
-package image
+package base
 
 import (
 	"fmt"
@@ -16,6 +16,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
+
+	"github.com/lehus1/devops-info-service-go/internal/layer"
 )
 
 // pushLabelledBase pushes the static base for linux/amd64 with one label
@@ -51,25 +53,25 @@ func TestCacheTakesConcurrentPulls(t *testing.T) {
 	errs := make([]error, n)
 	for i, ref := range refs {
 		wg.Go(func() {
-			_, errs[i] = ResolveBase(t.Context(), ref, Gzip, WithCacheDir(cacheDir), WithBaseLog(io.Discard))
+			_, errs[i] = Resolve(t.Context(), ref, layer.Gzip, WithCacheDir(cacheDir), WithLog(io.Discard))
 		})
 	}
 	wg.Wait()
 	srv.Close()
 	for i, err := range errs {
 		if err != nil {
-			t.Errorf("ResolveBase(%s) online = %v", refs[i], err)
+			t.Errorf("Resolve(%s) online = %v", refs[i], err)
 		}
 	}
 
 	for i, ref := range refs {
 		var note strings.Builder
-		b, err := ResolveBase(t.Context(), ref, Gzip, WithCacheDir(cacheDir), WithBaseLog(&note), WithPullTimeout(5*time.Second))
+		b, err := Resolve(t.Context(), ref, layer.Gzip, WithCacheDir(cacheDir), WithLog(&note), WithPullTimeout(5*time.Second))
 		if err != nil {
-			t.Errorf("ResolveBase(%s) offline = %v, want the cached copy", ref, err)
+			t.Errorf("Resolve(%s) offline = %v, want the cached copy", ref, err)
 			continue
 		}
-		img, err := b.Image(OCIPlatform(amd64))
+		img, err := b.Image(amd64)
 		if err != nil {
 			t.Errorf("cached %s: Image() = %v", ref, err)
 			continue
@@ -78,7 +80,7 @@ func TestCacheTakesConcurrentPulls(t *testing.T) {
 			t.Errorf("cached %s has labels %v, %v; want which=%d", ref, cf.Config.Labels, err, i)
 		}
 		if !strings.Contains(note.String(), "using the cached copy") {
-			t.Errorf("ResolveBase(%s) offline said %q, want the cached copy used", ref, note.String())
+			t.Errorf("Resolve(%s) offline said %q, want the cached copy used", ref, note.String())
 		}
 	}
 	idx, err := layout.ImageIndexFromPath(cacheDir)

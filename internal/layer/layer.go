@@ -1,4 +1,7 @@
-package image
+// Package layer makes the layers the pipeline writes itself, the service's
+// and the built-in base's: reproducible tars (sorted entries, fixed modes,
+// owners and times) compressed once, in memory, with gzip or zstd.
+package layer
 
 import (
 	"bytes"
@@ -32,10 +35,10 @@ func ParseCompression(s string) (Compression, error) {
 	return "", fmt.Errorf("compression %q is not gzip or zstd", s)
 }
 
-// layer is a compressed tar held in memory: compressed once, hashed once,
+// memLayer is a compressed tar held in memory: compressed once, hashed once,
 // and served as it is to every output, so that the layout, the tarball and
 // a push all carry the same bytes without compressing again.
-type layer struct {
+type memLayer struct {
 	blob      []byte
 	size      int64 // uncompressed
 	digest    v1.Hash
@@ -44,7 +47,8 @@ type layer struct {
 	c         Compression
 }
 
-func newLayer(tarBytes []byte, c Compression, mt types.MediaType) (*layer, error) {
+// New compresses tarBytes with c into a layer of media type mt.
+func New(tarBytes []byte, c Compression, mt types.MediaType) (v1.Layer, error) {
 	var buf bytes.Buffer
 	switch c {
 	case Zstd:
@@ -66,7 +70,7 @@ func newLayer(tarBytes []byte, c Compression, mt types.MediaType) (*layer, error
 			return nil, fmt.Errorf("compressing a layer: %w", err)
 		}
 	}
-	return &layer{
+	return &memLayer{
 		blob:      buf.Bytes(),
 		size:      int64(len(tarBytes)),
 		digest:    sha256Hash(buf.Bytes()),
@@ -85,14 +89,14 @@ func sha256Hash(b []byte) v1.Hash {
 	return v1.Hash{Algorithm: "sha256", Hex: fmt.Sprintf("%x", sum)}
 }
 
-func (l *layer) Digest() (v1.Hash, error)            { return l.digest, nil }
-func (l *layer) DiffID() (v1.Hash, error)            { return l.diffID, nil }
-func (l *layer) Size() (int64, error)                { return int64(len(l.blob)), nil }
-func (l *layer) MediaType() (types.MediaType, error) { return l.mediaType, nil }
-func (l *layer) Compressed() (io.ReadCloser, error) {
+func (l *memLayer) Digest() (v1.Hash, error)            { return l.digest, nil }
+func (l *memLayer) DiffID() (v1.Hash, error)            { return l.diffID, nil }
+func (l *memLayer) Size() (int64, error)                { return int64(len(l.blob)), nil }
+func (l *memLayer) MediaType() (types.MediaType, error) { return l.mediaType, nil }
+func (l *memLayer) Compressed() (io.ReadCloser, error) {
 	return io.NopCloser(bytes.NewReader(l.blob)), nil
 }
-func (l *layer) Uncompressed() (io.ReadCloser, error) {
+func (l *memLayer) Uncompressed() (io.ReadCloser, error) {
 	if l.c == Zstd {
 		zr, err := zstd.NewReader(bytes.NewReader(l.blob))
 		if err != nil {
@@ -103,9 +107,9 @@ func (l *layer) Uncompressed() (io.ReadCloser, error) {
 	return gzip.NewReader(bytes.NewReader(l.blob))
 }
 
-// layerMediaType is the media type of a layer compressed with c in an
-// image whose manifest is of manifest type mt.
-func layerMediaType(c Compression, manifest types.MediaType) types.MediaType {
+// MediaType is the media type of a layer compressed with c in an image
+// whose manifest is of type manifest.
+func MediaType(c Compression, manifest types.MediaType) types.MediaType {
 	switch {
 	case c == Zstd:
 		return types.OCILayerZStd

@@ -1,4 +1,4 @@
-package image
+package base
 
 import (
 	"archive/tar"
@@ -12,6 +12,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"golang.org/x/crypto/x509roots/fallback/bundle"
+
+	"github.com/lehus1/devops-info-service-go/internal/layer"
 )
 
 // caModule is where the CA bundle comes from: Mozilla's NSS root store as
@@ -57,15 +59,15 @@ const (
 )
 
 // staticFiles are the files of the built-in static base.
-func staticFiles() []file {
+func staticFiles() []layer.File {
 	ca, _ := caBundle()
-	dir := func(name string, mode int64, id int) file {
-		return file{name: name, typ: tar.TypeDir, mode: mode, uid: id, gid: id}
+	dir := func(name string, mode int64, id int) layer.File {
+		return layer.File{Name: name, Type: tar.TypeDir, Mode: mode, UID: id, GID: id}
 	}
-	reg := func(name string, data string) file {
-		return file{name: name, typ: tar.TypeReg, mode: 0o644, data: []byte(data)}
+	reg := func(name string, data string) layer.File {
+		return layer.File{Name: name, Type: tar.TypeReg, Mode: 0o644, Data: []byte(data)}
 	}
-	return []file{
+	return []layer.File{
 		dir("etc", 0o755, 0),
 		reg("etc/passwd", passwd),
 		reg("etc/group", group),
@@ -86,12 +88,12 @@ var staticLayerTime = time.Unix(0, 0).UTC()
 
 // staticLayer is the built-in base's one layer, the same for every
 // platform: made and compressed once per build (Base keeps it).
-func staticLayer(c Compression) (v1.Layer, error) {
-	tb, err := makeTar(staticFiles(), staticLayerTime)
+func staticLayer(c layer.Compression) (v1.Layer, error) {
+	tb, err := layer.Tar(staticFiles(), staticLayerTime)
 	if err != nil {
 		return nil, err
 	}
-	return newLayer(tb, c, layerMediaType(c, types.OCIManifestSchema1))
+	return layer.New(tb, c, layer.MediaType(c, types.OCIManifestSchema1))
 }
 
 // staticBase makes the built-in base for the platform from its layer: no
@@ -106,7 +108,7 @@ func staticBase(p v1.Platform, l v1.Layer) (v1.Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	return forPlatform(img, p, "PATH="+defaultPath, "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt")
+	return forPlatform(img, p, "PATH="+DefaultPath, "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt")
 }
 
 // scratchBase is the empty base for the platform.
@@ -134,4 +136,5 @@ func ociEmpty() v1.Image {
 	return mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.OCIManifestSchema1), types.OCIConfigJSON)
 }
 
-const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+// DefaultPath is the PATH of the built-in bases, and of the image.
+const DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"

@@ -1,4 +1,4 @@
-package image
+package base
 
 import (
 	"encoding/json"
@@ -9,11 +9,15 @@ import (
 	"path/filepath"
 	"slices"
 
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/partial"
+
+	"github.com/lehus1/devops-info-service-go/internal/atomicfile"
 )
 
 // cache is the OCI layout that keeps registry bases for offline builds.
@@ -112,7 +116,7 @@ func (c *cache) put(ref string, a mutate.Appendable) error {
 	if err != nil {
 		return err
 	}
-	desc.Annotations = map[string]string{refNameKey: ref}
+	desc.Annotations = map[string]string{ocispec.AnnotationRefName: ref}
 	err = c.locked(func() error {
 		// Read now, under the lock: another build may have added a base
 		// since this one opened the cache.
@@ -125,16 +129,12 @@ func (c *cache) put(ref string, a mutate.Appendable) error {
 		if err != nil {
 			return err
 		}
-		m.Manifests = append(slices.DeleteFunc(m.Manifests, func(d v1.Descriptor) bool { return d.Annotations[refNameKey] == ref }), *desc)
+		m.Manifests = append(slices.DeleteFunc(m.Manifests, func(d v1.Descriptor) bool { return d.Annotations[ocispec.AnnotationRefName] == ref }), *desc)
 		data, err := json.MarshalIndent(m, "", "   ")
 		if err != nil {
 			return err
 		}
-		tmp := filepath.Join(string(staging), "index.json")
-		if err := os.WriteFile(tmp, data, 0o644); err != nil {
-			return err
-		}
-		return os.Rename(tmp, filepath.Join(c.dir, "index.json"))
+		return atomicfile.WriteFile(filepath.Join(c.dir, "index.json"), data)
 	})
 	if err != nil {
 		return err
@@ -188,7 +188,7 @@ func (c *cache) find(digest, ref string) (v1.Descriptor, bool) {
 		return v1.Descriptor{}, false
 	}
 	i := slices.IndexFunc(im.Manifests, func(d v1.Descriptor) bool {
-		return digest != "" && d.Digest.String() == digest || ref != "" && d.Annotations[refNameKey] == ref
+		return digest != "" && d.Digest.String() == digest || ref != "" && d.Annotations[ocispec.AnnotationRefName] == ref
 	})
 	if i < 0 {
 		return v1.Descriptor{}, false

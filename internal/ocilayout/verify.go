@@ -1,4 +1,4 @@
-package image
+package ocilayout
 
 import (
 	"crypto/sha256"
@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
 )
 
 // Verify checks every blob that the layout in dir names, from index.json
@@ -43,7 +44,7 @@ func verifyBlob(dir string, d v1.Descriptor, seen map[v1.Hash]bool) error {
 	if d.Digest.Algorithm != "sha256" {
 		return fmt.Errorf("blob %s: unsupported digest algorithm", d.Digest)
 	}
-	f, err := os.Open(filepath.Join(dir, "blobs", d.Digest.Algorithm, d.Digest.Hex))
+	f, err := layout.Path(dir).Blob(d.Digest)
 	if err != nil {
 		return fmt.Errorf("blob %s: %w", d.Digest, err)
 	}

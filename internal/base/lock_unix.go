@@ -1,6 +1,6 @@
 //go:build unix
 
-package image
+package base
 
 import (
 	"os"

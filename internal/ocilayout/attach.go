@@ -1,4 +1,4 @@
-package image
+package ocilayout
 
 import (
 	"bytes"
@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
@@ -27,17 +29,9 @@ type Attachment struct {
 	Title string
 }
 
-// AttachFunc makes the attachment for the platform image with manifest m.
-type AttachFunc func(p v1.Platform, m v1.Descriptor) (Attachment, error)
-
 // emptyConfig is the OCI empty descriptor's content: an artifact needs no
 // config of its own.
 var emptyConfig = []byte("{}")
-
-const emptyMediaType types.MediaType = "application/vnd.oci.empty.v1+json"
-
-// titleKey names a layer's file, for clients that write layers to files.
-const titleKey = "org.opencontainers.image.title"
 
 // Artifact is an attachment as an OCI image manifest, with its blobs.
 type Artifact struct {
@@ -48,11 +42,11 @@ type Artifact struct {
 
 // NewArtifact makes the artifact manifest for a.
 func NewArtifact(a Attachment) (Artifact, error) {
-	cfg := blobDescriptor(emptyMediaType, emptyConfig)
+	cfg := blobDescriptor(ocispec.MediaTypeEmptyJSON, emptyConfig)
 	cfg.Data = emptyConfig
 	doc := blobDescriptor(types.MediaType(a.ArtifactType), a.Data)
 	if a.Title != "" {
-		doc.Annotations = map[string]string{titleKey: a.Title}
+		doc.Annotations = map[string]string{ocispec.AnnotationTitle: a.Title}
 	}
 	subject := v1.Descriptor{MediaType: a.Subject.MediaType, Digest: a.Subject.Digest, Size: a.Subject.Size}
 	m := struct {
@@ -79,8 +73,12 @@ func blobDescriptor(mt types.MediaType, data []byte) v1.Descriptor {
 
 // attach writes the artifacts into the layout at p and lists them in its
 // index.json, where OCI tools look for an image's referrers.
-func attach(p layout.Path, arts []Artifact) error {
-	for _, a := range arts {
+func attach(p layout.Path, atts []Attachment) error {
+	for _, att := range atts {
+		a, err := NewArtifact(att)
+		if err != nil {
+			return err
+		}
 		for h, data := range a.Blobs {
 			if err := p.WriteBlob(h, io.NopCloser(bytes.NewReader(data))); err != nil {
 				return err
@@ -110,7 +108,7 @@ func Artifacts(dir string) ([]Artifact, error) {
 			continue
 		}
 		a := Artifact{Descriptor: d, Blobs: map[v1.Hash][]byte{}}
-		read := func(h v1.Hash) ([]byte, error) { return os.ReadFile(filepath.Join(dir, "blobs", h.Algorithm, h.Hex)) }
+		read := layout.Path(dir).Bytes
 		if a.Manifest, err = read(d.Digest); err != nil {
 			return nil, fmt.Errorf("reading %s: %w", dir, err)
 		}

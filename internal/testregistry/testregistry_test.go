@@ -1,23 +1,19 @@
-package distribution
+package testregistry
 
 import (
 	"crypto/tls"
 	"crypto/x509"
 	"net/http"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 func TestStart(t *testing.T) {
-	if _, err := exec.LookPath(Binary); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is needed in CI: %v", Binary, err)
-		}
-		t.Skipf("SKIPPED LOUDLY: %s is not installed (apt-get install docker-registry)", Binary)
-	}
+	testenv.MustHaveExec(t, Binary, "apt-get install docker-registry")
 	s, err := Start(t.TempDir(), "u", "secret-pw")
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,8 @@
-package image
+// Package base finds the image the service's layer goes on: the built-in
+// static base, scratch, a local OCI layout or a registry image, kept in a
+// cache shared by every build on the machine so later builds work offline;
+// and says what a base puts in the image, for the SBOM.
+package base
 
 import (
 	"context"
@@ -15,6 +19,10 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/lehus1/devops-info-service-go/internal/layer"
+	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
+	"github.com/lehus1/devops-info-service-go/internal/platform"
 )
 
 // Base is the image that the service's layer goes on top of.
@@ -28,36 +36,36 @@ type Base struct {
 	// reused.
 	ID string
 
-	compression Compression
+	compression layer.Compression
 	static      func() (v1.Layer, error) // the static base's layer, made once
 	index       v1.ImageIndex            // nil for single-image and built-in bases
 	image       v1.Image                 // a single-platform base
 }
 
-type baseOptions struct {
+type options struct {
 	cacheDir string
 	keychain authn.Keychain
 	log      io.Writer
 	timeout  time.Duration
 }
 
-// BaseOption changes how ResolveBase works.
-type BaseOption func(*baseOptions)
+// Option changes how Resolve works.
+type Option func(*options)
 
 // WithCacheDir sets the OCI layout that keeps registry bases for offline
 // builds. Default $XDG_CACHE_HOME/devops-info-service-go/bases (or the
 // platform's user cache folder).
-func WithCacheDir(dir string) BaseOption { return func(o *baseOptions) { o.cacheDir = dir } }
+func WithCacheDir(dir string) Option { return func(o *options) { o.cacheDir = dir } }
 
 // WithKeychain sets the registry credentials. Default authn.DefaultKeychain
 // (~/.docker/config.json, DOCKER_CONFIG and credential helpers).
-func WithKeychain(k authn.Keychain) BaseOption { return func(o *baseOptions) { o.keychain = k } }
+func WithKeychain(k authn.Keychain) Option { return func(o *options) { o.keychain = k } }
 
-// WithBaseLog sets where notes such as "using the cached copy" go. Default nowhere.
-func WithBaseLog(w io.Writer) BaseOption { return func(o *baseOptions) { o.log = w } }
+// WithLog sets where notes such as "using the cached copy" go. Default nowhere.
+func WithLog(w io.Writer) Option { return func(o *options) { o.log = w } }
 
 // WithPullTimeout bounds the registry lookup. Default 60 s.
-func WithPullTimeout(d time.Duration) BaseOption { return func(o *baseOptions) { o.timeout = d } }
+func WithPullTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }
 
 // DefaultCacheDir is where registry bases are kept between builds.
 func DefaultCacheDir() string {
@@ -68,11 +76,11 @@ func DefaultCacheDir() string {
 	return filepath.Join(dir, "devops-info-service-go", "bases")
 }
 
-// ResolveBase finds the base named by name: "static" (built in), "scratch"
+// Resolve finds the base named by name: "static" (built in), "scratch"
 // (empty), "oci:DIR[:TAG]" (a local OCI layout) or a registry reference,
 // which is pulled and kept in the cache so later builds work offline.
-func ResolveBase(ctx context.Context, nameArg string, c Compression, opts ...BaseOption) (*Base, error) {
-	o := baseOptions{cacheDir: DefaultCacheDir(), keychain: authn.DefaultKeychain, log: io.Discard, timeout: time.Minute}
+func Resolve(ctx context.Context, nameArg string, c layer.Compression, opts ...Option) (*Base, error) {
+	o := options{cacheDir: DefaultCacheDir(), keychain: authn.DefaultKeychain, log: io.Discard, timeout: time.Minute}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -96,7 +104,7 @@ func ResolveBase(ctx context.Context, nameArg string, c Compression, opts ...Bas
 }
 
 func (b *Base) fromLayout(spec string) error {
-	e, err := FindInLayout(spec)
+	e, err := ocilayout.Find(spec)
 	if err != nil {
 		return fmt.Errorf("base: %w", err)
 	}
@@ -118,7 +126,7 @@ func (b *Base) set(idx v1.ImageIndex, d v1.Descriptor) error {
 	return nil
 }
 
-func (b *Base) fromRegistry(ctx context.Context, ref name.Reference, o baseOptions) error {
+func (b *Base) fromRegistry(ctx context.Context, ref name.Reference, o options) error {
 	b.Ref = ref.Name()
 	cache, cacheErr := openCache(o.cacheDir)
 	// A digest names fixed content: a cached copy is as good as the registry's.
@@ -174,6 +182,9 @@ func shortErr(err error) string {
 	return s
 }
 
+// Compression is how the layers made on this base are compressed.
+func (b *Base) Compression() layer.Compression { return b.compression }
+
 // Check makes sure the base has an image for every platform, so that a
 // build fails before anything is compiled or written.
 func (b *Base) Check(ps []v1.Platform) error {
@@ -202,35 +213,17 @@ func (b *Base) Image(p v1.Platform) (v1.Image, error) {
 			return nil, fmt.Errorf("reading base %s: %w", b.Name, err)
 		}
 		if cf.OS != p.OS || cf.Architecture != p.Architecture {
-			return nil, fmt.Errorf("base %s has no %s image (it has: %s/%s)", b.Name, platformString(p), cf.OS, cf.Architecture)
+			return nil, fmt.Errorf("base %s has no %s image (it has: %s/%s)", b.Name, p, cf.OS, cf.Architecture)
 		}
 		return b.image, nil
 	}
-	im, err := b.index.IndexManifest()
+	d, err := platform.Find(b.index, p)
 	if err != nil {
-		return nil, fmt.Errorf("reading base %s: %w", b.Name, err)
+		return nil, fmt.Errorf("base %s %w", b.Name, err)
 	}
-	var have []string
-	for _, d := range im.Manifests {
-		if d.Platform == nil {
-			continue
-		}
-		have = append(have, platformString(*d.Platform))
-		if d.Platform.OS == p.OS && d.Platform.Architecture == p.Architecture && (p.Variant == "" || d.Platform.Variant == "" || d.Platform.Variant == p.Variant) {
-			img, err := b.index.Image(d.Digest)
-			if err != nil {
-				return nil, fmt.Errorf("reading base %s for %s: %w", b.Name, platformString(p), err)
-			}
-			return img, nil
-		}
+	img, err := b.index.Image(d.Digest)
+	if err != nil {
+		return nil, fmt.Errorf("reading base %s for %s: %w", b.Name, p, err)
 	}
-	return nil, fmt.Errorf("base %s has no %s image (it has: %s)", b.Name, platformString(p), strings.Join(have, ", "))
-}
-
-func platformString(p v1.Platform) string {
-	s := p.OS + "/" + p.Architecture
-	if p.Variant != "" {
-		s += "/" + p.Variant
-	}
-	return s
+	return img, nil
 }

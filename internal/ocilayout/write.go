@@ -1,15 +1,17 @@
-package image
+// Package ocilayout writes the image to disk, where every OCI tool finds
+// it: an OCI image layout (dist/oci, go-containerregistry's layout.Path)
+// with the index tagged by version, each platform image named on its own
+// and the attachments (SBOMs) listed beside it, and a `docker load`-able
+// tarball of one platform. It reads a layout back, finds an entry in one
+// (oci:DIR[:TAG]) and checks every blob against its digest.
+package ocilayout
 
 import (
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"sort"
-	"time"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -17,11 +19,11 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
-	"github.com/lehus1/devops-info-service-go/internal/binary"
+	"github.com/lehus1/devops-info-service-go/internal/atomicfile"
+	"github.com/lehus1/devops-info-service-go/internal/platform"
 )
 
 const (
-	refNameKey = "org.opencontainers.image.ref.name"
 	// inputsKey marks the layout's index.json entry with what the image was
 	// made from, so an unchanged build can be recognised without redoing it.
 	inputsKey = "dev.devops-info-service-go.inputs"
@@ -45,22 +47,33 @@ type Outputs struct {
 	Also []string
 }
 
-// Write puts idx in the layout and, if asked, the tarball. Both are
+// String is what the outputs hold, for the build's log: "dist/oci,
+// dist/image.tar (docker.io/lehus1/devops-info-service-go:1.2.3)".
+func (out Outputs) String() string {
+	if out.Tarball == "" {
+		return out.Layout
+	}
+	return fmt.Sprintf("%s, %s (%s)", out.Layout, out.Tarball, out.TarballTag)
+}
+
+// Write puts idx in the layout, with the attachments, and, if asked, the
+// tarball; inputs is the fingerprint of what the image was made from
+// (image.Inputs), which Reusable compares. The layout and the tarball are
 // written under temporary names beside their final ones first and renamed
 // into place only when both are whole, so a failure leaves the previous
 // outputs as they were.
-func Write(idx v1.ImageIndex, out Outputs, inputs string, arts ...Artifact) error {
+func Write(idx v1.ImageIndex, out Outputs, inputs string, atts ...Attachment) error {
 	parent := filepath.Dir(out.Layout)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return fmt.Errorf("writing %s: %w", out.Layout, err)
 	}
-	var tarTmp string
+	var tarFile *atomicfile.File
 	if out.TarballTag != "" {
 		var err error
-		if tarTmp, err = writeTarball(idx, out); err != nil {
+		if tarFile, err = writeTarball(idx, out); err != nil {
 			return err
 		}
-		defer os.Remove(tarTmp)
+		defer tarFile.Abort()
 	}
 	tmp, err := os.MkdirTemp(parent, ".oci-")
 	if err != nil {
@@ -71,13 +84,13 @@ func Write(idx v1.ImageIndex, out Outputs, inputs string, arts ...Artifact) erro
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", out.Layout, err)
 	}
-	if err := p.AppendIndex(idx, layout.WithAnnotations(map[string]string{refNameKey: out.RefName, inputsKey: inputs})); err != nil {
+	if err := p.AppendIndex(idx, layout.WithAnnotations(map[string]string{ocispec.AnnotationRefName: out.RefName, inputsKey: inputs})); err != nil {
 		return fmt.Errorf("writing %s: %w", out.Layout, err)
 	}
 	if err := namePlatforms(p, idx, out.RefName); err != nil {
 		return fmt.Errorf("writing %s: %w", out.Layout, err)
 	}
-	if err := attach(p, arts); err != nil {
+	if err := attach(p, atts); err != nil {
 		return fmt.Errorf("writing %s: %w", out.Layout, err)
 	}
 	if err := shareable(tmp); err != nil {
@@ -89,16 +102,13 @@ func Write(idx v1.ImageIndex, out Outputs, inputs string, arts ...Artifact) erro
 	if out.Tarball == "" {
 		return nil
 	}
-	if tarTmp == "" {
+	if tarFile == nil {
 		if err := os.Remove(out.Tarball); err != nil && !os.IsNotExist(err) {
 			return fmt.Errorf("removing the stale %s: %w", out.Tarball, err)
 		}
 		return nil
 	}
-	if err := os.Rename(tarTmp, out.Tarball); err != nil {
-		return fmt.Errorf("writing %s: %w", out.Tarball, err)
-	}
-	return nil
+	return tarFile.Commit()
 }
 
 // replaceDir moves dir to dest, replacing what was there.
@@ -122,55 +132,26 @@ func replaceDir(dir, dest string) error {
 	return nil
 }
 
-// writeTarball writes the tarball beside its final path and returns the
-// temporary file's name.
-func writeTarball(idx v1.ImageIndex, out Outputs) (string, error) {
+// writeTarball writes the tarball beside its final path, to be committed
+// once the layout is in place too.
+func writeTarball(idx v1.ImageIndex, out Outputs) (*atomicfile.File, error) {
 	tag, err := name.NewTag(out.TarballTag)
 	if err != nil {
-		return "", fmt.Errorf("tagging the tarball %q: %w", out.TarballTag, err)
+		return nil, fmt.Errorf("tagging the tarball %q: %w", out.TarballTag, err)
 	}
-	img, err := PlatformImage(idx, out.TarballPlatform)
+	img, err := platform.Image(idx, out.TarballPlatform)
 	if err != nil {
-		return "", err
+		return nil, fmt.Errorf("the image %w", err)
 	}
-	f, err := os.CreateTemp(filepath.Dir(out.Tarball), ".image-*.tar")
+	f, err := atomicfile.Create(out.Tarball)
 	if err != nil {
-		return "", fmt.Errorf("writing %s: %w", out.Tarball, err)
+		return nil, err
 	}
 	if err := tarball.Write(tag, img, f); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return "", fmt.Errorf("writing %s: %w", out.Tarball, err)
+		f.Abort()
+		return nil, fmt.Errorf("writing %s: %w", out.Tarball, err)
 	}
-	if err := f.Chmod(0o644); err != nil { // CreateTemp makes it 0600
-		f.Close()
-		os.Remove(f.Name())
-		return "", fmt.Errorf("writing %s: %w", out.Tarball, err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
-		return "", fmt.Errorf("writing %s: %w", out.Tarball, err)
-	}
-	return f.Name(), nil
-}
-
-// PlatformImage is idx's image for p.
-func PlatformImage(idx v1.ImageIndex, p v1.Platform) (v1.Image, error) {
-	im, err := idx.IndexManifest()
-	if err != nil {
-		return nil, fmt.Errorf("reading the image index: %w", err)
-	}
-	var have []string
-	for _, d := range im.Manifests {
-		if d.Platform == nil {
-			continue
-		}
-		if d.Platform.OS == p.OS && d.Platform.Architecture == p.Architecture {
-			return idx.Image(d.Digest)
-		}
-		have = append(have, platformString(*d.Platform))
-	}
-	return nil, fmt.Errorf("the image has no %s platform (it has: %v)", platformString(p), have)
+	return f, nil
 }
 
 // Read opens the index that Write put in the layout dir.
@@ -208,7 +189,7 @@ func Read(dir string) (v1.ImageIndex, v1.Descriptor, error) {
 // inputs, whole: then the build has nothing to do.
 func Reusable(out Outputs, inputs string) (v1.Hash, bool) {
 	_, desc, err := Read(out.Layout)
-	if err != nil || desc.Annotations[inputsKey] != inputs || desc.Annotations[refNameKey] != out.RefName {
+	if err != nil || desc.Annotations[inputsKey] != inputs || desc.Annotations[ocispec.AnnotationRefName] != out.RefName {
 		return v1.Hash{}, false
 	}
 	// The tarball must be there when one is wanted, and gone when not.
@@ -225,79 +206,4 @@ func Reusable(out Outputs, inputs string) (v1.Hash, bool) {
 		return v1.Hash{}, false
 	}
 	return desc.Digest, true
-}
-
-// Inputs is a fingerprint of everything that goes into the image: the
-// binaries, the base, the metadata, the outputs' names and the program
-// doing the assembly (so a change to the pipeline itself rebuilds).
-func Inputs(base *Base, bins []binary.Artifact, meta Metadata, out Outputs) string {
-	h := sha256.New()
-	fmt.Fprintf(h, "base %s\ncompression %s\n", base.ID, base.compression)
-	for _, b := range bins {
-		fmt.Fprintf(h, "bin %s %s\n", b.Platform, b.SHA256)
-	}
-	ann := meta.Annotations(base)
-	keys := make([]string, 0, len(ann))
-	for k := range ann {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		fmt.Fprintf(h, "meta %s=%s\n", k, ann[k])
-	}
-	fmt.Fprintf(h, "out %s %s %s\n", out.RefName, out.TarballTag, platformString(out.TarballPlatform))
-	if exe, err := os.Executable(); err == nil {
-		if f, err := os.Open(exe); err == nil {
-			io.Copy(h, f)
-			f.Close()
-		}
-	}
-	return "sha256:" + hex.EncodeToString(h.Sum(nil))
-}
-
-// Build makes the image from the binaries and writes the outputs, unless
-// they already hold the image made from the same inputs; it returns the
-// index digest and whether the previous result was reused.
-func Build(ctx context.Context, base *Base, bins []binary.Artifact, meta Metadata, out Outputs, log io.Writer, attachFn AttachFunc) (v1.Hash, bool, error) {
-	inputs := Inputs(base, bins, meta, out)
-	if d, ok := Reusable(out, inputs); ok {
-		fmt.Fprintf(log, "image unchanged: reusing %s\n", out.Layout)
-		return d, true, nil
-	}
-	start := time.Now()
-	idx, err := Assemble(ctx, base, bins, meta)
-	if err != nil {
-		return v1.Hash{}, false, err
-	}
-	var arts []Artifact
-	if attachFn != nil {
-		im, err := idx.IndexManifest()
-		if err != nil {
-			return v1.Hash{}, false, err
-		}
-		for _, m := range im.Manifests {
-			a, err := attachFn(*m.Platform, m)
-			if err != nil {
-				return v1.Hash{}, false, err
-			}
-			art, err := NewArtifact(a)
-			if err != nil {
-				return v1.Hash{}, false, err
-			}
-			arts = append(arts, art)
-		}
-	}
-	if err := Write(idx, out, inputs, arts...); err != nil {
-		return v1.Hash{}, false, err
-	}
-	d, err := idx.Digest()
-	if err != nil {
-		return v1.Hash{}, false, err
-	}
-	fmt.Fprintf(log, "assembled %d platform(s) on base %s in %.2fs: %s", len(bins), base.Name, time.Since(start).Seconds(), out.Layout)
-	if out.Tarball != "" {
-		fmt.Fprintf(log, ", %s (%s)", out.Tarball, out.TarballTag)
-	}
-	fmt.Fprintln(log)
-	return d, false, nil
 }

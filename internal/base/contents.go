@@ -1,4 +1,4 @@
-package image
+package base
 
 import (
 	"archive/tar"
@@ -58,11 +58,11 @@ func (b *Base) Contents(p v1.Platform) (Contents, error) {
 		return c, nil
 	case "static":
 		for _, f := range staticFiles() {
-			if f.typ != tar.TypeReg {
+			if f.Type != tar.TypeReg {
 				continue
 			}
-			s1, s256 := sha1.Sum(f.data), sha256.Sum256(f.data)
-			c.Files = append(c.Files, File{Path: "/" + f.name, SHA1: hex.EncodeToString(s1[:]), SHA256: hex.EncodeToString(s256[:]), Size: int64(len(f.data))})
+			s1, s256 := sha1.Sum(f.Data), sha256.Sum256(f.Data)
+			c.Files = append(c.Files, File{Path: "/" + f.Name, SHA1: hex.EncodeToString(s1[:]), SHA256: hex.EncodeToString(s256[:]), Size: int64(len(f.Data))})
 		}
 		c.Modules = []Module{{Path: caModule, Version: caVersion()}}
 		return c, nil

@@ -1,4 +1,4 @@
-package image
+package ocilayout
 
 import (
 	"fmt"
@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
@@ -22,9 +24,9 @@ type Entry struct {
 	v1.Descriptor
 }
 
-// FindInLayout reads spec, "DIR" or "DIR:TAG" as in skopeo's oci:DIR:TAG,
+// Find reads spec, "DIR" or "DIR:TAG" as in skopeo's oci:DIR:TAG,
 // and returns the entry named TAG, or the only entry when no TAG is given.
-func FindInLayout(spec string) (Entry, error) {
+func Find(spec string) (Entry, error) {
 	dir, tag := spec, ""
 	if i := strings.LastIndex(spec, ":"); i > 0 {
 		dir, tag = spec[:i], spec[i+1:]
@@ -50,7 +52,7 @@ func FindInLayout(spec string) (Entry, error) {
 		if tag == "" && aliases[d.Digest] {
 			continue // a platform image also named on its own: without a TAG, its index is meant
 		}
-		ref := d.Annotations[refNameKey]
+		ref := d.Annotations[ocispec.AnnotationRefName]
 		names = append(names, ref)
 		if tag == "" || ref == tag {
 			found = append(found, d)
@@ -59,7 +61,7 @@ func FindInLayout(spec string) (Entry, error) {
 	if len(found) != 1 {
 		return Entry{}, fmt.Errorf("OCI layout %s: %d images match %q (it has %q); name one as oci:%s:TAG", dir, len(found), tag, names, dir)
 	}
-	return Entry{Dir: dir, Ref: found[0].Annotations[refNameKey], Index: idx, Descriptor: found[0]}, nil
+	return Entry{Dir: dir, Ref: found[0].Annotations[ocispec.AnnotationRefName], Index: idx, Descriptor: found[0]}, nil
 }
 
 // isAttachment says whether an index.json entry is an attached document
@@ -93,7 +95,7 @@ func namePlatforms(p layout.Path, idx v1.ImageIndex, ref string) error {
 		if d.Platform == nil {
 			continue
 		}
-		d.Annotations = map[string]string{refNameKey: PlatformRef(ref, *d.Platform)}
+		d.Annotations = map[string]string{ocispec.AnnotationRefName: PlatformRef(ref, *d.Platform)}
 		if err := p.AppendDescriptor(d); err != nil {
 			return err
 		}

@@ -1,0 +1,43 @@
+package image
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+
+	"github.com/lehus1/devops-info-service-go/internal/base"
+	"github.com/lehus1/devops-info-service-go/internal/binary"
+	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
+	"github.com/lehus1/devops-info-service-go/internal/platform"
+)
+
+// Inputs is a fingerprint of everything that goes into the image: the
+// binaries, the base, the metadata, the outputs' names and the program
+// doing the assembly (so a change to the pipeline itself rebuilds).
+func Inputs(b *base.Base, bins []binary.Artifact, meta Metadata, out ocilayout.Outputs) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "base %s\ncompression %s\n", b.ID, b.Compression())
+	for _, b := range bins {
+		fmt.Fprintf(h, "bin %s %s\n", platform.Name(b.Platform), b.SHA256)
+	}
+	ann := meta.Annotations(b)
+	keys := make([]string, 0, len(ann))
+	for k := range ann {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(h, "meta %s=%s\n", k, ann[k])
+	}
+	fmt.Fprintf(h, "out %s %s %s\n", out.RefName, out.TarballTag, out.TarballPlatform.String())
+	if exe, err := os.Executable(); err == nil {
+		if f, err := os.Open(exe); err == nil {
+			io.Copy(h, f)
+			f.Close()
+		}
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+}

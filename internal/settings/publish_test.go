@@ -1,0 +1,75 @@
+package settings
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/lehus1/devops-info-service-go/internal/publish"
+)
+
+func TestPublishNoCredentials(t *testing.T) {
+	t.Setenv("DOCKER_CONFIG", t.TempDir()) // no docker login here
+	tests := []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"IMAGE": "127.0.0.1:5000/x"}, "no credentials for 127.0.0.1:5000"},
+		{map[string]string{"IMAGE": "127.0.0.1:5000/x", "REGISTRY_USERNAME": "u", "REGISTRY_PASSWORD": "p"}, ""},
+		{map[string]string{"IMAGE": "Bad Name"}, `IMAGE "Bad Name" is not a repository`},
+		{nil, "no credentials for index.docker.io"},
+	}
+	for _, tt := range tests {
+		cfg, err := Publish(getenv(tt.env))
+		got := ""
+		if err != nil {
+			got = err.Error()
+		} else {
+			got = publish.NoCredentials(cfg)
+		}
+		if tt.want == "" && got != "" || tt.want != "" && !strings.Contains(got, tt.want) {
+			t.Errorf("Publish then NoCredentials(%v) = %q, want %q", tt.env, got, tt.want)
+		}
+	}
+}
+
+func TestPublish(t *testing.T) {
+	env := map[string]string{"IMAGE": "127.0.0.1:5000/svc", "INSECURE_REGISTRY": "127.0.0.1:5000", "TAGS": "edge", "REGISTRY_USERNAME": "u", "REGISTRY_PASSWORD": "p", "DRY_RUN": "1"}
+	cfg, err := Publish(getenv(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Repo.Name() != "127.0.0.1:5000/svc" || cfg.Repo.Scheme() != "http" || cfg.Tags != "edge" || cfg.Username != "u" || cfg.Password != "p" || !cfg.DryRun {
+		t.Errorf("Publish(%v) = %+v", env, cfg)
+	}
+	for _, d := range []string{"", "0", "false"} {
+		if cfg, _ := Publish(getenv(map[string]string{"DRY_RUN": d})); cfg.DryRun {
+			t.Errorf("Publish(DRY_RUN=%q).DryRun = true, want false", d)
+		}
+	}
+}
+
+func TestPort(t *testing.T) {
+	tests := []struct {
+		port    string
+		want    int
+		wantErr bool
+	}{
+		{"", 8000, false}, {"8080", 8080, false}, {"0", 0, true}, {"65536", 0, true}, {"http", 0, true},
+	}
+	for _, tt := range tests {
+		got, err := Port(getenv(map[string]string{"PORT": tt.port}))
+		if got != tt.want || (err != nil) != tt.wantErr {
+			t.Errorf("Port(PORT=%q) = %d, %v; want %d, error %v", tt.port, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
+
+func TestReadCI(t *testing.T) {
+	got := ReadCI(getenv(map[string]string{"CI": "true", "GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": "/tmp/s"}))
+	if want := (CI{Enabled: true, GitHubActions: true, StepSummary: "/tmp/s"}); got != want {
+		t.Errorf("ReadCI() = %+v, want %+v", got, want)
+	}
+	if got := ReadCI(getenv(map[string]string{"CI": "1"})); got.Enabled {
+		t.Errorf("ReadCI(CI=1).Enabled = true, want only CI=true")
+	}
+}

@@ -106,8 +106,9 @@ func assemble(ctx context.Context, cfg settings.Settings, b *base.Base, built []
 
 // Run starts the image from dist/oci as a real container with runc on 127.0.0.1:$PORT (default 8000) until Ctrl-C.
 //
-// The URL goes to stdout once /health answers; the service's logs to
-// stderr. Ctrl-C or SIGTERM stops the container and removes it and its
+// The container has its own network namespace; 127.0.0.1:$PORT on this
+// machine is forwarded to the service's port in it. The URL goes to
+// stdout once /health answers; the service's logs to stderr. Ctrl-C or SIGTERM stops the container and removes it and its
 // bundle. Needs Linux, root and runc (on Debian: apt-get install runc);
 // elsewhere it says how to do the same with Docker or Podman.
 func Run(ctx context.Context) error {
@@ -127,7 +128,11 @@ func Run(ctx context.Context) error {
 	return container.Serve(ctx, img, port, os.Stdout, os.Stderr)
 }
 
-// Smoke starts the image under runc, checks / and /health against the contract, the user and a clean SIGTERM exit, and removes it.
+// Smoke starts the image under runc, checks / and /health against the contract, the user, its confinement and a clean SIGTERM exit, and removes it.
+//
+// The confinement: its own network namespace, from which a process in it
+// cannot reach this machine's 127.0.0.1; Docker's default seccomp filter;
+// limits on open files and processes; a noexec, nosuid, nodev /tmp.
 //
 // Needs Linux; elsewhere it says how to do the same with Docker or Podman.
 func Smoke(ctx context.Context) error {

@@ -17,7 +17,12 @@ const (
 	readTimeout       = 15 * time.Second
 	writeTimeout      = 30 * time.Second
 	idleTimeout       = 120 * time.Second
-	maxHeaderBytes    = 64 << 10
+	// maxHeaderBytes and maxConns bound memory under many slow clients:
+	// each connection holds at most about 70 KB with a 16 KiB header (Go
+	// allows 4 KiB over MaxHeaderBytes before it answers 431), and 1024 of
+	// them stay well under 128 MB. docs/service.md says why these.
+	maxHeaderBytes = 16 << 10
+	maxConns       = 1024
 	// shutdownGrace bounds how long in-flight requests may run on after
 	// SIGTERM (orchestrators wait about 30 s before they kill); then they
 	// are cut off and the process still exits 0.
@@ -51,14 +56,21 @@ func newServer(h http.Handler, logger *slog.Logger) *http.Server {
 	}
 }
 
-// listenAndServe serves h on addr until ctx is done, then stops accepting and
-// lets in-flight requests finish, for at most shutdownGrace.
+// listenAndServe serves h on addr, at most maxConns connections at once,
+// until ctx is done; then it stops accepting and lets in-flight requests
+// finish, for at most shutdownGrace.
 func listenAndServe(ctx context.Context, addr string, h http.Handler, logger *slog.Logger) error {
-	srv := newServer(h, logger)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", addr, err)
 	}
+	return serveOn(ctx, newConnLimit(ln, maxConns), h, logger)
+}
+
+// serveOn is listenAndServe on a listener of its own.
+func serveOn(ctx context.Context, ln *connLimit, h http.Handler, logger *slog.Logger) error {
+	srv := newServer(h, logger)
+	srv.ConnState = ln.track
 	logger.Info("starting", "version", version, "commit", commit, "address", ln.Addr().String())
 
 	errc := make(chan error, 1)

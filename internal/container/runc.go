@@ -12,13 +12,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
+	"sync"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 // ErrNoRunc says runc is missing, and how to get it.
@@ -30,18 +34,24 @@ type Container struct {
 	Bundle string
 
 	root    string // runc's state folder; "" for runc's default
+	spec    *specs.Spec
 	cmd     *exec.Cmd
 	started time.Time
 	done    chan struct{}
 	waitErr error
 	stderr  *bytes.Buffer
+	fwd     *forwarder // nil unless published
+
+	nsMu sync.Mutex
+	ns   *netns // the container's network namespace, once known
 }
 
 type options struct {
-	env    []string
-	output io.Writer
-	dir    string
-	root   string
+	env     []string
+	output  io.Writer
+	dir     string
+	root    string
+	publish int
 }
 
 // Option changes how Start works.
@@ -61,6 +71,16 @@ func WithBundleDir(dir string) Option { return func(o *options) { o.dir = dir } 
 // apart from everyone else's, as tests need. Default runc's own
 // (/run/runc), where `runc list` shows it.
 func WithRuncRoot(dir string) Option { return func(o *options) { o.root = dir } }
+
+// WithPublish makes the service reachable from this machine: 127.0.0.1:port
+// is forwarded to the image's port (image.Port) in the container's own
+// network namespace, as docker run -p 127.0.0.1:port:8000 does. Start
+// fails at once when the port is taken. Default: not published; nothing
+// outside the container can reach it.
+func WithPublish(port int) Option { return func(o *options) { o.publish = port } }
+
+// errPortTaken says another process holds WithPublish's port.
+var errPortTaken = errors.New("is taken")
 
 // ErrNeedsLinux says this machine cannot run a container with runc at all:
 // runc needs a Linux kernel.
@@ -93,6 +113,29 @@ func Start(img v1.Image, opts ...Option) (*Container, error) {
 	if err := Available(); err != nil {
 		return nil, err
 	}
+	var ln net.Listener
+	if o.publish != 0 {
+		// Listening first, no free-port check then listen: another process
+		// on the port would answer in the container's stead.
+		var err error
+		if ln, err = net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(o.publish)); err != nil {
+			return nil, fmt.Errorf("port %d on 127.0.0.1 %w: %w", o.publish, errPortTaken, err)
+		}
+	}
+	c, err := start(img, o)
+	if err != nil {
+		if ln != nil {
+			ln.Close()
+		}
+		return nil, err
+	}
+	if ln != nil {
+		c.fwd = forward(ln, c.dialService)
+	}
+	return c, nil
+}
+
+func start(img v1.Image, o options) (*Container, error) {
 	cf, err := img.ConfigFile()
 	if err != nil {
 		return nil, fmt.Errorf("reading the image config: %w", err)
@@ -106,7 +149,7 @@ func Start(img v1.Image, opts ...Option) (*Container, error) {
 		os.RemoveAll(bundle)
 		return nil, err
 	}
-	c.cmd = exec.Command("runc", c.runc("run", "--bundle", bundle, c.ID)...)
+	c.cmd = exec.Command("runc", c.runc("run", "--bundle", bundle, "--pid-file", filepath.Join(bundle, "pid"), c.ID)...)
 	c.cmd.Stdout = o.output
 	c.cmd.Stderr = io.MultiWriter(o.output, c.stderr)
 	// Its own process group: a Ctrl-C at the terminal reaches us, and we
@@ -136,6 +179,7 @@ func (c *Container) prepare(img v1.Image, cf *v1.ConfigFile, env []string) error
 	if err != nil {
 		return err
 	}
+	c.spec = spec
 	data, err := json.MarshalIndent(spec, "", "  ")
 	if err != nil {
 		return err
@@ -202,14 +246,24 @@ func (c *Container) Stop(grace time.Duration) (time.Duration, error) {
 	}
 }
 
-// Remove stops the container if it still runs, deletes it from runc and
-// removes its bundle. It is safe to call more than once.
+// Remove stops the container if it still runs, stops publishing it,
+// deletes it from runc and removes its bundle. It is safe to call more
+// than once.
 func (c *Container) Remove() error {
 	select {
 	case <-c.done:
 	default:
 		c.Stop(time.Second)
 	}
+	if c.fwd != nil {
+		c.fwd.Close()
+	}
+	c.nsMu.Lock()
+	if c.ns != nil {
+		c.ns.Close()
+		c.ns = nil
+	}
+	c.nsMu.Unlock()
 	exec.Command("runc", c.runc("delete", "--force", c.ID)...).Run()
 	if err := os.RemoveAll(c.Bundle); err != nil {
 		return fmt.Errorf("removing bundle %s: %w", c.Bundle, err)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -87,6 +88,34 @@ func serviceImage(t *testing.T) v1.Image {
 	return serviceImg
 }
 
+// withProgram is the service image with the Go program src, built static
+// for this machine, as its entrypoint /app/name.
+func withProgram(t *testing.T, name, src string) v1.Image {
+	t.Helper()
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "main.go"), []byte(src), 0o644)
+	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module "+name+"\n\ngo 1.26\n"), 0o644)
+	cmd := exec.Command("go", "build", "-o", name, ".")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building %s: %v\n%s", name, err, out)
+	}
+	data, _ := os.ReadFile(filepath.Join(dir, name))
+	img, err := mutate.AppendLayers(serviceImage(t), layerOf(t, entry{name: "app/" + name, typ: '0', mode: 0o755, data: string(data)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf, _ := img.ConfigFile()
+	cf = cf.DeepCopy()
+	cf.Config.Entrypoint = []string{"/app/" + name}
+	img, err = mutate.ConfigFile(img, cf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
 func TestSmokeUnderRunc(t *testing.T) {
 	needRunc(t)
 	sb := newSandbox(t)
@@ -99,8 +128,8 @@ func TestSmokeUnderRunc(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Smoke() = %v\n%s", err, log.String())
 	}
-	if len(report.Checks) != 9 || report.Failed() != 0 || report.Healthy <= 0 {
-		t.Errorf("Smoke() = %d checks, %d failed, healthy after %v; want 9 passing and a start time\n%s", len(report.Checks), report.Failed(), report.Healthy, log.String())
+	if len(report.Checks) != 15 || report.Failed() != 0 || report.Healthy <= 0 {
+		t.Errorf("Smoke() = %d checks, %d failed, healthy after %v; want 15 passing and a start time\n%s", len(report.Checks), report.Failed(), report.Healthy, log.String())
 	}
 	sb.assertEmpty(t)
 }
@@ -233,10 +262,10 @@ func TestProcChecks(t *testing.T) {
 		t.Errorf("procField(missing line) = nil, want an error")
 	}
 	mi := []byte("22 1 0:21 / / rw,relatime - ext4 /dev/root rw\n")
-	if err := readOnlyRoot(mi, nil); err == nil {
-		t.Errorf("readOnlyRoot(rw) = nil, want an error")
+	if err := mountedWith(mi, nil, "/", "ro"); err == nil {
+		t.Errorf("mountedWith(rw root, ro) = nil, want an error")
 	}
-	if err := readOnlyRoot([]byte("22 1 0:21 / / ro,relatime - ext4 /dev/root rw\n"), nil); err != nil {
-		t.Errorf("readOnlyRoot(ro) = %v", err)
+	if err := mountedWith([]byte("22 1 0:21 / / ro,relatime - ext4 /dev/root rw\n"), nil, "/", "ro"); err != nil {
+		t.Errorf("mountedWith(ro root, ro) = %v", err)
 	}
 }

@@ -98,7 +98,7 @@ func TestStartInSandbox(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := Start(serviceImage(t), append(sb.options(), WithEnv("HOST=127.0.0.1", fmt.Sprintf("PORT=%d", port)))...)
+	c, err := Start(serviceImage(t), append(sb.options(), WithPublish(port))...)
 	if err != nil {
 		t.Fatal(err)
 	}

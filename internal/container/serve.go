@@ -2,6 +2,7 @@ package container
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -14,15 +15,15 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
-// Serve runs img on 127.0.0.1:port until ctx is done: once /health
-// answers, the URL goes to stdout; then SIGTERM, and the container and its
-// bundle are removed, whatever happened. opts go to Start.
+// Serve runs img published on 127.0.0.1:port until ctx is done: once
+// /health answers, the URL goes to stdout; then SIGTERM, and the container
+// and its bundle are removed, whatever happened. opts go to Start.
 func Serve(ctx context.Context, img v1.Image, port int, stdout, logs io.Writer, opts ...Option) error {
-	if err := portFree(port); err != nil {
-		return fmt.Errorf("%w; set PORT to a free one", err)
-	}
-	c, err := Start(img, slices.Concat(opts, []Option{WithEnv("HOST=127.0.0.1", "PORT="+strconv.Itoa(port)), WithOutput(logs)})...)
+	c, err := Start(img, slices.Concat(opts, []Option{WithPublish(port), WithOutput(logs)})...)
 	if err != nil {
+		if errors.Is(err, errPortTaken) {
+			return fmt.Errorf("%w; set PORT to a free one", err)
+		}
 		return err
 	}
 	defer c.Remove()
@@ -85,17 +86,6 @@ func lastLine(s string) string {
 		return s[i+1:]
 	}
 	return s
-}
-
-// portFree refuses a port that another process holds on 127.0.0.1: it
-// would answer /health in the container's stead, and a second checkout's
-// container or a developer's `mage run` would pass for this one.
-func portFree(port int) error {
-	ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
-	if err != nil {
-		return fmt.Errorf("port %d on 127.0.0.1 is taken: %w", port, err)
-	}
-	return ln.Close()
 }
 
 // FreePort is a TCP port on 127.0.0.1 that is free now.

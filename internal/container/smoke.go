@@ -53,20 +53,19 @@ const (
 	stopGrace = 5 * time.Second
 )
 
-// Smoke starts img on 127.0.0.1:port, holds it to the service contract
-// (answers, user, privileges, read-only root, a clean exit on SIGTERM), and
-// removes it whatever happens. Each check's result goes to log as it is
-// made. opts go to Start.
+// Smoke starts img published on 127.0.0.1:port, holds it to the service
+// contract (answers, user, privileges, read-only root, a clean exit on
+// SIGTERM) and to its confinement (own network namespace, no way to the
+// host's 127.0.0.1, seccomp, open-file and process limits, a noexec /tmp),
+// and removes it whatever happens. Each check's result goes to log as it
+// is made. opts go to Start.
 func Smoke(ctx context.Context, img v1.Image, port int, log io.Writer, opts ...Option) (Report, error) {
 	var r Report
 	cf, err := img.ConfigFile()
 	if err != nil {
 		return r, fmt.Errorf("reading the image config: %w", err)
 	}
-	if err := portFree(port); err != nil {
-		return r, err
-	}
-	c, err := Start(img, slices.Concat(opts, []Option{WithEnv("HOST=127.0.0.1", "PORT="+strconv.Itoa(port))})...)
+	c, err := Start(img, slices.Concat(opts, []Option{WithPublish(port)})...)
 	if err != nil {
 		return r, err
 	}
@@ -96,7 +95,8 @@ func Smoke(ctx context.Context, img v1.Image, port int, log io.Writer, opts ...O
 		check("no capabilities", procField(status, err, "CapEff", "CapPrm", "0000000000000000"))
 		check("no new privileges", procField(status, err, "NoNewPrivs", "", "1"))
 		mounts, err := os.ReadFile(fmt.Sprintf("/proc/%d/mountinfo", pid))
-		check("read-only root filesystem", readOnlyRoot(mounts, err))
+		check("read-only root filesystem", mountedWith(mounts, err, "/", "ro"))
+		confinement(ctx, c, pid, check)
 	}
 	stopped, err := c.Stop(stopGrace)
 	r.Stopped = stopped
@@ -244,23 +244,4 @@ func procField(status []byte, err error, a, b, want string) error {
 		return fmt.Errorf("no %s line in the process status", a)
 	}
 	return nil
-}
-
-// readOnlyRoot checks that "/" is mounted read-only in mountinfo.
-func readOnlyRoot(mountinfo []byte, err error) error {
-	if err != nil {
-		return err
-	}
-	for _, line := range strings.Split(string(mountinfo), "\n") {
-		f := strings.Fields(line)
-		if len(f) > 5 && f[4] == "/" {
-			for _, opt := range strings.Split(f[5], ",") {
-				if opt == "ro" {
-					return nil
-				}
-			}
-			return fmt.Errorf("/ mounted %s", f[5])
-		}
-	}
-	return fmt.Errorf("no / in mountinfo")
 }

@@ -14,9 +14,11 @@ import (
 
 // Spec is the OCI runtime spec that runs the image's config from rootfs:
 // its entrypoint, user, working folder and environment (env overriding),
-// with a read-only root, a writable /tmp, no capabilities, no new
-// privileges, and the host's network, so a service on 127.0.0.1 inside is
-// on 127.0.0.1 outside.
+// confined: a read-only root, no capabilities, no new privileges, the
+// seccomp filter Docker applies by default (Linux only), its own network
+// namespace with only a loopback interface (WithPublish reaches it from
+// the host), at most pidsLimit processes and openFiles open files, and a
+// writable /tmp from which nothing runs.
 func Spec(cf *v1.ConfigFile, rootfs string, env []string) (*specs.Spec, error) {
 	args := append(append([]string{}, cf.Config.Entrypoint...), cf.Config.Cmd...)
 	if len(args) == 0 {
@@ -30,7 +32,7 @@ func Spec(cf *v1.ConfigFile, rootfs string, env []string) (*specs.Spec, error) {
 	if cwd == "" {
 		cwd = "/"
 	}
-	return &specs.Spec{
+	spec := &specs.Spec{
 		// runc 1.1 (Debian 12) speaks 1.0.2; nothing here needs later.
 		Version:  "1.0.2",
 		Root:     &specs.Root{Path: rootfs, Readonly: true},
@@ -42,6 +44,7 @@ func Spec(cf *v1.ConfigFile, rootfs string, env []string) (*specs.Spec, error) {
 			Cwd:             cwd,
 			NoNewPrivileges: true,
 			Capabilities:    &specs.LinuxCapabilities{},
+			Rlimits:         []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Hard: openFiles, Soft: openFiles}},
 		},
 		Mounts: []specs.Mount{
 			{Destination: "/proc", Type: "proc", Source: "proc", Options: []string{"nosuid", "noexec", "nodev"}},
@@ -50,17 +53,35 @@ func Spec(cf *v1.ConfigFile, rootfs string, env []string) (*specs.Spec, error) {
 			{Destination: "/dev/shm", Type: "tmpfs", Source: "shm", Options: []string{"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}},
 			{Destination: "/dev/mqueue", Type: "mqueue", Source: "mqueue", Options: []string{"nosuid", "noexec", "nodev"}},
 			{Destination: "/sys", Type: "sysfs", Source: "sysfs", Options: []string{"nosuid", "noexec", "nodev", "ro"}},
-			{Destination: "/tmp", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "nodev", "mode=1777", "size=65536k"}},
+			{Destination: "/tmp", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "nodev", "noexec", "mode=1777", "size=65536k"}},
 		},
 		Linux: &specs.Linux{
-			Namespaces: []specs.LinuxNamespace{{Type: specs.PIDNamespace}, {Type: specs.IPCNamespace}, {Type: specs.UTSNamespace}, {Type: specs.MountNamespace}},
-			Resources:  &specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{{Allow: false, Access: "rwm"}}},
+			// A new network namespace: runc brings up its lo and nothing else.
+			Namespaces: []specs.LinuxNamespace{{Type: specs.PIDNamespace}, {Type: specs.NetworkNamespace}, {Type: specs.IPCNamespace},
+				{Type: specs.UTSNamespace}, {Type: specs.MountNamespace}},
+			Resources: &specs.LinuxResources{
+				Devices: []specs.LinuxDeviceCgroup{{Allow: false, Access: "rwm"}},
+				Pids:    &specs.LinuxPids{Limit: new(int64(pidsLimit))},
+			},
 			MaskedPaths: []string{"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
 				"/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi"},
 			ReadonlyPaths: []string{"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"},
 		},
-	}, nil
+	}
+	// Last: the default profile allows what the capabilities above allow.
+	if spec.Linux.Seccomp, err = seccompFilter(spec); err != nil {
+		return nil, fmt.Errorf("making the seccomp filter: %w", err)
+	}
+	return spec, nil
 }
+
+// The container's limits. The service is one Go process: its threads
+// number about the host's CPUs plus a few, and it holds at most 1024
+// connections (app/server.go) and a handful of files.
+const (
+	pidsLimit = 512
+	openFiles = 4096
+)
 
 // mergeEnv is base with each of extra's keys set to extra's value.
 func mergeEnv(base, extra []string) []string {

@@ -5,14 +5,10 @@ package container
 import (
 	"context"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
 )
 
 // stubborn is a static program that ignores SIGTERM, built for the test.
@@ -34,25 +30,7 @@ func main() {
 
 func TestStopKillsWhatIgnoresSIGTERM(t *testing.T) {
 	needRunc(t)
-	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "main.go"), []byte(stubborn), 0o644)
-	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module stubborn\n\ngo 1.26\n"), 0o644)
-	cmd := exec.Command("go", "build", "-o", "stubborn", ".")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building the stubborn program: %v\n%s", err, out)
-	}
-	data, _ := os.ReadFile(filepath.Join(dir, "stubborn"))
-	img, err := mutate.AppendLayers(serviceImage(t), layerOf(t, entry{name: "app/stubborn", typ: '0', mode: 0o755, data: string(data)}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cf, _ := img.ConfigFile()
-	cf = cf.DeepCopy()
-	cf.Config.Entrypoint = []string{"/app/stubborn"}
-	img, _ = mutate.ConfigFile(img, cf)
-
+	img := withProgram(t, "stubborn", stubborn)
 	sb := newSandbox(t)
 	var out lockedBuffer
 	c, err := Start(img, append(sb.options(), WithOutput(&out))...)

@@ -2,7 +2,11 @@
 
 package container
 
-import "syscall"
+import (
+	"syscall"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
 
 // dieWithParent does nothing: only Linux can pass a parent's exit on, and
 // only Linux runs containers here (Available says ErrNeedsLinux), so there
@@ -11,3 +15,7 @@ func dieWithParent() {}
 
 // ownProcessGroup is nil: runc never starts off Linux.
 func ownProcessGroup() *syscall.SysProcAttr { return nil }
+
+// seccompFilter is none: the profile is Linux's, and only Linux runs
+// containers here.
+func seccompFilter(*specs.Spec) (*specs.LinuxSeccomp, error) { return nil, nil }

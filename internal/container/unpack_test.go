@@ -220,11 +220,7 @@ func TestSpec(t *testing.T) {
 		if !spec.Root.Readonly || !spec.Process.NoNewPrivileges || len(spec.Process.Capabilities.Effective) != 0 {
 			t.Errorf("Spec() must be read-only, no new privileges, no capabilities")
 		}
-		for _, ns := range spec.Linux.Namespaces {
-			if ns.Type == "network" {
-				t.Errorf("Spec() has a network namespace; want the host's network")
-			}
-		}
+		checkConfinement(t, spec)
 	}
 	if _, err := Spec(&v1.ConfigFile{}, rootfs, nil); err == nil {
 		t.Errorf("Spec(no entrypoint) = nil error")

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"sync/atomic"
 
-	"github.com/lehus1/devops-info-service-go/internal/image"
+	"github.com/lehus1/devops-info-service-go/internal/contract"
 )
 
 // confinement holds the running container, first process pid, to what
@@ -61,8 +61,8 @@ func cannotReachHost(ctx context.Context, c *Container) error {
 	}
 	defer h.Close()
 	probe := append(slices.Clone(c.spec.Process.Args[:1]), "healthcheck")
-	if out, err := c.Exec(ctx, []string{"HOST=127.0.0.1", "PORT=" + image.Port}, probe...); err != nil {
-		return fmt.Errorf("%s on the container's own port %s: %v: %s", strings.Join(probe, " "), image.Port, err, lastLine(string(out)))
+	if out, err := c.Exec(ctx, []string{"HOST=127.0.0.1", "PORT=" + strconv.Itoa(contract.Port)}, probe...); err != nil {
+		return fmt.Errorf("%s on the container's own port %d: %v: %s", strings.Join(probe, " "), contract.Port, err, lastLine(string(out)))
 	}
 	out, err := c.Exec(ctx, []string{"HOST=127.0.0.1", "PORT=" + h.port}, probe...)
 	if err == nil || h.heard.Load() > 0 {

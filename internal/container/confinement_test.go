@@ -7,13 +7,14 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/lehus1/devops-info-service-go/internal/image"
+	"github.com/lehus1/devops-info-service-go/internal/contract"
 )
 
 // hostOnlyService is listenHostOnly for a test: its port, and how many
@@ -42,7 +43,7 @@ func TestContainerCannotReachHost(t *testing.T) {
 	}
 	defer c.Remove()
 	probe := []string{c.spec.Process.Args[0], "healthcheck"}
-	own := []string{"HOST=127.0.0.1", "PORT=" + image.Port}
+	own := []string{"HOST=127.0.0.1", "PORT=" + strconv.Itoa(contract.Port)}
 	for deadline := time.Now().Add(10 * time.Second); ; {
 		out, err := c.Exec(t.Context(), own, probe...)
 		if err == nil {

@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/lehus1/devops-info-service-go/internal/image"
+	"github.com/lehus1/devops-info-service-go/internal/contract"
 )
 
 // dialService connects to the service's port inside the container's
@@ -21,7 +21,7 @@ func (c *Container) dialService(ctx context.Context) (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return ns.dial(ctx, net.JoinHostPort("127.0.0.1", image.Port))
+	return ns.dial(ctx, net.JoinHostPort("127.0.0.1", strconv.Itoa(contract.Port)))
 }
 
 // netns is the container's network namespace, opened on first use: runc

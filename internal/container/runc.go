@@ -73,7 +73,7 @@ func WithBundleDir(dir string) Option { return func(o *options) { o.dir = dir } 
 func WithRuncRoot(dir string) Option { return func(o *options) { o.root = dir } }
 
 // WithPublish makes the service reachable from this machine: 127.0.0.1:port
-// is forwarded to the image's port (image.Port) in the container's own
+// is forwarded to the image's port (contract.Port) in the container's own
 // network namespace, as docker run -p 127.0.0.1:port:8000 does. Start
 // fails at once when the port is taken. Default: not published; nothing
 // outside the container can reach it.

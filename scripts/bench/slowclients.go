@@ -2,7 +2,7 @@
 
 // slowclients measures the service's peak memory (RSS) and its /health latency while many slow clients each trickle an unfinished request header at it.
 //
-//	go run scripts/slowclients.go [-conns 4000] [-size 62KiB] [-duration 20s] [-bin PATH]
+//	go run scripts/bench/slowclients.go [-conns 4000] [-size 62KiB] [-duration 20s] [-bin PATH]
 //
 // It builds ./app (or runs -bin), starts it on a free port of 127.0.0.1
 // and sends it nothing but loopback traffic: -conns connections, each

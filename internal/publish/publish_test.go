@@ -40,6 +40,10 @@ func TestTags(t *testing.T) {
 		{"1.2.3", "x", "stable, 1.2.3,stable", []string{"stable", "1.2.3"}, ""},
 		{"1.2.3", "x", "ok,bad tag", nil, `tag "bad tag" is not a valid image tag`},
 		{"1.2.3", "x", "ok,", nil, `tag "" is not a valid image tag`},
+		// Every bad tag is named, in one line, before anything is sent.
+		{"1.2.3", "x", "good1,-dash,good2,.dot", nil, `tags "-dash", ".dot" are not valid image tags`},
+		{"1.2.3", "x", strings.Repeat("a", 129), nil, `is not a valid image tag`},
+		{"1.2.3", "x", strings.Repeat("a", 128), []string{strings.Repeat("a", 128)}, ""},
 	}
 	for _, tt := range tests {
 		got, err := Tags(tt.version, tt.commit, tt.override)

@@ -6,8 +6,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -195,28 +193,6 @@ func (r *Report) Check(l Limits) []string {
 
 // MB formats bytes as decimal megabytes with one decimal, as docker does.
 func MB(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
-
-// ParseSize reads "20MB", "20 MB", "19.5MiB", "512KB" or a plain number
-// of bytes. MB and KB are decimal, as docker counts; MiB and KiB binary.
-func ParseSize(s string) (int64, error) {
-	t := strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(s), " ", ""))
-	units := []struct {
-		suffix string
-		mult   float64
-	}{{"GIB", 1 << 30}, {"MIB", 1 << 20}, {"KIB", 1 << 10}, {"GB", 1e9}, {"MB", 1e6}, {"KB", 1e3}, {"B", 1}}
-	mult := 1.0
-	for _, u := range units {
-		if strings.HasSuffix(t, u.suffix) {
-			t, mult = strings.TrimSuffix(t, u.suffix), u.mult
-			break
-		}
-	}
-	f, err := strconv.ParseFloat(t, 64)
-	if err != nil || f < 0 {
-		return 0, fmt.Errorf("%q is not a size such as 20MB, 19.5MiB or 20000000", s)
-	}
-	return int64(f * mult), nil
-}
 
 // boundedTransport gives up on a registry that does not answer, rather than
 // hang: 10 s to connect, 30 s for the answer's headers. A layer that keeps

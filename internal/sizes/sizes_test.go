@@ -398,19 +398,6 @@ func TestOutputs(t *testing.T) {
 	}
 }
 
-func TestParseSize(t *testing.T) {
-	for in, want := range map[string]int64{"20MB": 20e6, "20 mb": 20e6, "1KiB": 1024, "2GB": 2e9, "123": 123, "1.5MiB": 1572864, "7B": 7} {
-		if got, err := ParseSize(in); err != nil || got != want {
-			t.Errorf("ParseSize(%q) = %d, %v; want %d", in, got, err, want)
-		}
-	}
-	for _, bad := range []string{"", "MB", "-1MB", "twenty"} {
-		if _, err := ParseSize(bad); err == nil {
-			t.Errorf("ParseSize(%q) = nil error", bad)
-		}
-	}
-}
-
 func TestPlatformVariants(t *testing.T) {
 	v6, _ := knownImage(t, "arm")
 	v7, _ := knownImage(t, "arm")

@@ -85,6 +85,11 @@ func (s *Source) openLayout(spec string) error {
 	if err != nil {
 		return err
 	}
+	// go-containerregistry reads a layout without checking digests: a
+	// damaged manifest would measure as an image of a few bytes, and pass.
+	if err := ocilayout.Verify(e.Dir); err != nil {
+		return err
+	}
 	if e.Ref != "" {
 		s.Name = "oci:" + e.Dir + ":" + e.Ref
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -18,6 +19,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/partial"
 
 	"github.com/lehus1/devops-info-service-go/internal/atomicfile"
+	"github.com/lehus1/devops-info-service-go/internal/filelock"
 )
 
 // cache is the OCI layout that keeps registry bases for offline builds.
@@ -169,15 +171,11 @@ func (c *cache) adoptBlobs(staging layout.Path) error {
 // locked runs f holding the cache's lock, which other builds' locked
 // respect, also in other processes.
 func (c *cache) locked(f func() error) error {
-	lf, err := os.OpenFile(filepath.Join(c.dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	unlock, err := filelock.Lock(filepath.Join(c.dir, ".lock"), io.Discard, "")
 	if err != nil {
 		return err
 	}
-	defer lf.Close()
-	if err := lockFile(lf); err != nil {
-		return fmt.Errorf("locking %s: %w", lf.Name(), err)
-	}
-	defer unlockFile(lf)
+	defer unlock()
 	return f()
 }
 

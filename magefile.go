@@ -49,12 +49,18 @@ var Default = Build
 // SBOMs to dist/sbom/, a `docker load`-able tarball of the local platform
 // (linux/<this machine's architecture>, on macOS and Windows too) to
 // dist/image.tar. The index digest goes to stdout, progress to stderr.
-// An unchanged build reuses the last image.
+// An unchanged build reuses the last image. One build at a time writes
+// dist/ (a second waits, saying so), and it clears what a killed one left.
 func Build(ctx context.Context) error {
 	cfg, err := settings.Load(ctx, ".", os.Getenv)
 	if err != nil {
 		return err
 	}
+	unlock, err := ocilayout.Lock(cfg.Outputs(), os.Stderr)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	b, err := base.Resolve(ctx, cfg.BaseImage, cfg.Compression, base.WithLog(os.Stderr))
 	if err != nil {
 		return err

@@ -61,7 +61,7 @@ func Build(ctx context.Context) error {
 		return err
 	}
 	defer unlock()
-	b, err := base.Resolve(ctx, cfg.BaseImage, cfg.Compression, base.WithLog(os.Stderr))
+	b, err := base.Resolve(ctx, cfg.BaseImage, cfg.Compression, base.WithLog(os.Stderr), base.WithInsecure(cfg.Insecure...))
 	if err != nil {
 		return err
 	}
@@ -175,7 +175,7 @@ func Sizecompare(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	opts := append(req.Options(), sizes.WithKeychain(push.Keychain()), sizes.WithLog(os.Stderr))
+	opts := append(req.Options(), sizes.WithKeychain(push.Keychain()), sizes.WithInsecure(push.Insecure...), sizes.WithLog(os.Stderr))
 	report, err := sizes.Compare(ctx, req.Image, req.Baseline, req.Platforms, opts...)
 	if err != nil {
 		return err

@@ -43,6 +43,13 @@ func reachable(dir string) (map[v1.Hash]bool, error) {
 	return seen, nil
 }
 
+// VerifyEntry checks the blobs of one entry d of the layout in dir, and
+// everything it names, against their digests: a layout shared by many
+// images (a cache) is checked one image at a time.
+func VerifyEntry(dir string, d v1.Descriptor) error {
+	return verifyBlob(dir, d, map[v1.Hash]bool{})
+}
+
 // Prune removes the blobs of the layout in dir that its index.json does
 // not name, directly or through an index or manifest: those only a
 // replaced image used, or that a stopped build added. A damaged layout is

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -296,12 +298,8 @@ func TestUnreachableBaselineFallsBack(t *testing.T) {
 type unreachable struct{}
 
 func (unreachable) RoundTrip(*http.Request) (*http.Response, error) {
-	return nil, &netError{}
+	return nil, &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ENETUNREACH}
 }
-
-type netError struct{}
-
-func (*netError) Error() string { return "dial tcp: connect: network is unreachable" }
 
 func TestGate(t *testing.T) {
 	r := Report{Comparisons: []Comparison{{Platform: "linux/amd64", Image: Image{Compressed: 21_300_000}, CompressedRatio: 2.0}}}

@@ -147,7 +147,8 @@ func Compare(ctx context.Context, imageSpec, baselineSpec string, platforms []st
 		r.Comparisons = append(r.Comparisons, c)
 	}
 	if base.warning != "" {
-		r.Warnings = append(r.Warnings, base.warning)
+		// The report goes to dist/: no credential in it either.
+		r.Warnings = append(r.Warnings, o.redactor.String(base.warning))
 	}
 	return r, nil
 }

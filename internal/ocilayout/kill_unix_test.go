@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -117,10 +116,10 @@ func TestLockSerializesAndSweeps(t *testing.T) {
 	if left, _ := filepath.Glob(filepath.Join(dir, ".*")); len(left) > 0 {
 		t.Errorf("Lock() left %q behind", left)
 	}
-	var said syncWriter
+	lines := make(said, 1)
 	second := make(chan struct{})
 	go func() {
-		u, err := Lock(out, &said)
+		u, err := Lock(out, lines)
 		if err != nil {
 			t.Error(err)
 			return
@@ -128,37 +127,25 @@ func TestLockSerializesAndSweeps(t *testing.T) {
 		u()
 		close(second)
 	}()
-	for deadline := time.Now().Add(10 * time.Second); said.String() == ""; time.Sleep(5 * time.Millisecond) {
-		select {
-		case <-second:
-			t.Fatal("a second Lock() did not wait for the first")
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("a second Lock() neither waited nor said why")
-		}
+	var line string
+	select {
+	case line = <-lines:
+	case <-second:
+		t.Fatal("a second Lock() did not wait for the first")
+	case <-time.After(10 * time.Second):
+		t.Fatal("a second Lock() neither waited nor said why")
 	}
 	unlock()
 	<-second
-	if want := "waiting: another build is writing " + dir + " in this checkout"; !strings.HasPrefix(said.String(), want) {
-		t.Errorf("the second Lock() said %q, want %q", said.String(), want)
+	if want := "waiting: another build is writing " + dir + " in this checkout"; !strings.HasPrefix(line, want) {
+		t.Errorf("the second Lock() said %q, want %q", line, want)
 	}
 }
 
-// syncWriter is a strings.Builder that a writer and a reader may share.
-type syncWriter struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
+// said passes on each line written to it.
+type said chan string
 
-func (w *syncWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.Write(p)
-}
-
-func (w *syncWriter) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.String()
+func (s said) Write(p []byte) (int, error) {
+	s <- string(p)
+	return len(p), nil
 }

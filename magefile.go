@@ -61,11 +61,8 @@ func Build(ctx context.Context) error {
 		return err
 	}
 	defer unlock()
-	b, err := base.Resolve(ctx, cfg.BaseImage, cfg.Compression, base.WithLog(os.Stderr), base.WithInsecure(cfg.Insecure...))
+	b, err := resolveBase(ctx, cfg)
 	if err != nil {
-		return err
-	}
-	if err := b.Check(cfg.Platforms); err != nil {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "building %s (commit %.12s, %s)\n", cfg.Version.Version, cfg.Version.Commit, cfg.Version.Time.Format(time.RFC3339))
@@ -82,6 +79,16 @@ func Build(ctx context.Context) error {
 	}
 	fmt.Println(digest)
 	return nil
+}
+
+// resolveBase finds build's base and checks it has every platform, so
+// that a build fails before anything is compiled.
+func resolveBase(ctx context.Context, cfg settings.Settings) (*base.Base, error) {
+	b, err := base.Resolve(ctx, cfg.BaseImage, cfg.Compression, base.WithLog(os.Stderr), base.WithInsecure(cfg.Insecure...))
+	if err != nil {
+		return nil, err
+	}
+	return b, b.Check(cfg.Platforms)
 }
 
 // assemble is build's second half, binaries → image → SBOMs → layout, each

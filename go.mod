@@ -4,7 +4,7 @@ go 1.26.8
 
 tool (
 	github.com/google/go-containerregistry/cmd/crane
-	github.com/magefile/mage
+	github.com/lehus1/devops-info-service-go/internal/mage
 	github.com/rhysd/actionlint/cmd/actionlint
 	honnef.co/go/tools/cmd/staticcheck
 )
@@ -38,7 +38,7 @@ require (
 	github.com/docker/go-units v0.5.0 // indirect
 	github.com/fatih/color v1.19.0 // indirect
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect
-	github.com/magefile/mage v1.17.2 // indirect
+	github.com/magefile/mage v1.17.2
 	github.com/mattn/go-colorable v0.1.14 // indirect
 	github.com/mattn/go-isatty v0.0.20 // indirect
 	github.com/mattn/go-runewidth v0.0.21 // indirect

@@ -49,17 +49,20 @@ var Default = Build
 // SBOMs to dist/sbom/, a `docker load`-able tarball of the local platform
 // (linux/<this machine's architecture>, on macOS and Windows too) to
 // dist/image.tar. The index digest goes to stdout, progress to stderr.
-// An unchanged build reuses the last image.
+// An unchanged build reuses the last image. One build at a time writes
+// dist/ (a second waits, saying so), and it clears what a killed one left.
 func Build(ctx context.Context) error {
 	cfg, err := settings.Load(ctx, ".", os.Getenv)
 	if err != nil {
 		return err
 	}
-	b, err := base.Resolve(ctx, cfg.BaseImage, cfg.Compression, base.WithLog(os.Stderr))
+	unlock, err := ocilayout.Lock(cfg.Outputs(), os.Stderr)
 	if err != nil {
 		return err
 	}
-	if err := b.Check(cfg.Platforms); err != nil {
+	defer unlock()
+	b, err := resolveBase(ctx, cfg)
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "building %s (commit %.12s, %s)\n", cfg.Version.Version, cfg.Version.Commit, cfg.Version.Time.Format(time.RFC3339))
@@ -76,6 +79,16 @@ func Build(ctx context.Context) error {
 	}
 	fmt.Println(digest)
 	return nil
+}
+
+// resolveBase finds build's base and checks it has every platform, so
+// that a build fails before anything is compiled.
+func resolveBase(ctx context.Context, cfg settings.Settings) (*base.Base, error) {
+	b, err := base.Resolve(ctx, cfg.BaseImage, cfg.Compression, base.WithLog(os.Stderr), base.WithInsecure(cfg.Insecure...))
+	if err != nil {
+		return nil, err
+	}
+	return b, b.Check(cfg.Platforms)
 }
 
 // assemble is build's second half, binaries → image → SBOMs → layout, each
@@ -174,7 +187,7 @@ func Sizecompare(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	opts := append(req.Options(), sizes.WithKeychain(push.Keychain()), sizes.WithLog(os.Stderr))
+	opts := append(req.Options(), sizes.WithKeychain(push.Keychain()), sizes.WithInsecure(push.Insecure...), sizes.WithLog(os.Stderr))
 	report, err := sizes.Compare(ctx, req.Image, req.Baseline, req.Platforms, opts...)
 	if err != nil {
 		return err

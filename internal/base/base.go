@@ -6,8 +6,10 @@ package base
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,6 +25,7 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/layer"
 	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
 	"github.com/lehus1/devops-info-service-go/internal/platform"
+	"github.com/lehus1/devops-info-service-go/internal/registryhttp"
 )
 
 // Base is the image that the service's layer goes on top of.
@@ -43,10 +46,13 @@ type Base struct {
 }
 
 type options struct {
-	cacheDir string
-	keychain authn.Keychain
-	log      io.Writer
-	timeout  time.Duration
+	cacheDir  string
+	keychain  authn.Keychain
+	log       io.Writer
+	timeout   time.Duration
+	transport http.RoundTripper
+	insecure  []string
+	redactor  *registryhttp.Redactor
 }
 
 // Option changes how Resolve works.
@@ -64,6 +70,18 @@ func WithKeychain(k authn.Keychain) Option { return func(o *options) { o.keychai
 // WithLog sets where notes such as "using the cached copy" go. Default nowhere.
 func WithLog(w io.Writer) Option { return func(o *options) { o.log = w } }
 
+// WithTransport sets the HTTP transport registry requests go out by,
+// under the rule every registry request follows (see WithInsecure).
+// Default registryhttp's, with its timeouts.
+func WithTransport(t http.RoundTripper) Option { return func(o *options) { o.transport = t } }
+
+// WithInsecure names the registries that may be reached over plain HTTP
+// (INSECURE_REGISTRY); every other but this machine's is reached over
+// HTTPS, whatever go-containerregistry would pick. Default none.
+func WithInsecure(hosts ...string) Option {
+	return func(o *options) { o.insecure = append(o.insecure, hosts...) }
+}
+
 // WithPullTimeout bounds the registry lookup. Default 60 s.
 func WithPullTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }
 
@@ -79,11 +97,13 @@ func DefaultCacheDir() string {
 // Resolve finds the base named by name: "static" (built in), "scratch"
 // (empty), "oci:DIR[:TAG]" (a local OCI layout) or a registry reference,
 // which is pulled and kept in the cache so later builds work offline.
-func Resolve(ctx context.Context, nameArg string, c layer.Compression, opts ...Option) (*Base, error) {
-	o := options{cacheDir: DefaultCacheDir(), keychain: authn.DefaultKeychain, log: io.Discard, timeout: time.Minute}
+func Resolve(ctx context.Context, nameArg string, c layer.Compression, opts ...Option) (_ *Base, err error) {
+	o := options{cacheDir: DefaultCacheDir(), keychain: authn.DefaultKeychain, log: io.Discard, timeout: time.Minute, redactor: registryhttp.NewRedactor()}
 	for _, opt := range opts {
 		opt(&o)
 	}
+	// A registry may echo the credentials it was sent: none leaves here.
+	defer func() { err = o.redactor.Error(err) }()
 	b := &Base{Name: nameArg, compression: c}
 	switch {
 	case nameArg == "static":
@@ -96,7 +116,7 @@ func Resolve(ctx context.Context, nameArg string, c layer.Compression, opts ...O
 	case strings.HasPrefix(nameArg, "oci:"):
 		return b, b.fromLayout(strings.TrimPrefix(nameArg, "oci:"))
 	}
-	ref, err := name.ParseReference(nameArg)
+	ref, err := registryhttp.ParseReference(nameArg, o.insecure)
 	if err != nil {
 		return nil, fmt.Errorf("base %q is not static, scratch, oci:DIR[:TAG] or an image reference: %w", nameArg, err)
 	}
@@ -129,25 +149,19 @@ func (b *Base) set(idx v1.ImageIndex, d v1.Descriptor) error {
 func (b *Base) fromRegistry(ctx context.Context, ref name.Reference, o options) error {
 	b.Ref = ref.Name()
 	cache, cacheErr := openCache(o.cacheDir)
-	// A digest names fixed content: a cached copy is as good as the registry's.
+	// A digest names fixed content: a cached copy is as good as the
+	// registry's, once its blobs are checked; a damaged one is fetched anew.
 	if d, ok := ref.(name.Digest); ok && cacheErr == nil {
-		if desc, ok := cache.find(d.DigestStr(), ""); ok {
-			b.Digest, b.ID = desc.Digest.String(), "registry "+desc.Digest.String()
-			return b.set(cache.index, desc)
+		if desc, ok := cache.find(d.DigestStr(), ""); ok && cache.verify(desc) == nil {
+			return b.fromCache(cache, desc)
 		}
 	}
 	pullCtx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
-	desc, err := remote.Get(ref, remote.WithContext(pullCtx), remote.WithAuthFromKeychain(o.keychain))
+	rt := registryhttp.Transport(registryhttp.WithInner(o.transport), registryhttp.WithInsecure(o.insecure...), registryhttp.WithRedactor(o.redactor))
+	desc, err := remote.Get(ref, remote.WithContext(pullCtx), remote.WithAuthFromKeychain(o.keychain), remote.WithTransport(rt))
 	if err != nil {
-		if cacheErr == nil {
-			if cached, ok := cache.find("", ref.Name()); ok {
-				fmt.Fprintf(o.log, "base %s: registry unreachable (%v); using the cached copy %s\n", ref.Name(), shortErr(err), cached.Digest)
-				b.Digest, b.ID = cached.Digest.String(), "registry "+cached.Digest.String()
-				return b.set(cache.index, cached)
-			}
-		}
-		return fmt.Errorf("pulling base %s: %w (no cached copy in %s; BASE_IMAGE=static builds without a registry)", ref.Name(), err, o.cacheDir)
+		return b.offline(ref, cache, cacheErr, err, o)
 	}
 	b.Digest, b.ID = desc.Digest.String(), "registry "+desc.Digest.String()
 	var pulled mutate.Appendable
@@ -165,12 +179,47 @@ func (b *Base) fromRegistry(ctx context.Context, ref name.Reference, o options) 
 		cacheErr = cache.put(ref.Name(), pulled)
 	}
 	if cacheErr != nil {
-		fmt.Fprintf(o.log, "base %s: not cached for offline use: %v\n", ref.Name(), cacheErr)
+		fmt.Fprintf(o.log, "base %s: not cached for offline use: %v\n", ref.Name(), o.redactor.Error(cacheErr))
 	} else if cached, ok := cache.find(desc.Digest.String(), ""); ok {
-		// Read it back from the cache: the build then reads local files, not the network.
+		// Read it back from the cache: the build then reads local files,
+		// not the network; put has just renamed every blob in whole.
+		if err := cache.verify(cached); err != nil {
+			return err
+		}
 		return b.set(cache.index, cached)
 	}
 	return nil
+}
+
+// offline is what a failed pull of ref leaves: the cached copy when the
+// registry cannot be reached at all (and the build says so), else the
+// error naming the base. A registry that answered with a refusal (a
+// deleted tag, revoked credentials) or whose certificate is not trusted
+// was reached: a cached copy would hide that, and may be stale.
+func (b *Base) offline(ref name.Reference, cache *cache, cacheErr, err error, o options) error {
+	if !registryhttp.Unreachable(err) {
+		return fmt.Errorf("pulling base %s: %w", ref.Name(), err)
+	}
+	digest := "" // a digest names its content whatever the cache calls it
+	if d, ok := ref.(name.Digest); ok {
+		digest = d.DigestStr()
+	}
+	if cacheErr == nil {
+		if cached, ok := cache.find(digest, ref.Name()); ok {
+			if verr := cache.verify(cached); verr != nil {
+				return fmt.Errorf("base %s: registry unreachable (%v), and %w", ref.Name(), shortErr(err), verr)
+			}
+			fmt.Fprintf(o.log, "base %s: registry unreachable (%v); using the cached copy %s\n", ref.Name(), o.redactor.Error(errors.New(shortErr(err))), cached.Digest)
+			return b.fromCache(cache, cached)
+		}
+	}
+	return fmt.Errorf("pulling base %s: registry unreachable: %w (no cached copy in %s; BASE_IMAGE=static builds without a registry)", ref.Name(), err, o.cacheDir)
+}
+
+// fromCache takes the cached base desc.
+func (b *Base) fromCache(c *cache, desc v1.Descriptor) error {
+	b.Digest, b.ID = desc.Digest.String(), "registry "+desc.Digest.String()
+	return b.set(c.index, desc)
 }
 
 // shortErr is the last part of a long network error, which is the useful one.

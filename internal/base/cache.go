@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -18,6 +19,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/partial"
 
 	"github.com/lehus1/devops-info-service-go/internal/atomicfile"
+	"github.com/lehus1/devops-info-service-go/internal/filelock"
+	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
 )
 
 // cache is the OCI layout that keeps registry bases for offline builds.
@@ -142,8 +145,7 @@ func (c *cache) put(ref string, a mutate.Appendable) error {
 	return c.reload()
 }
 
-// adoptBlobs renames the staging layout's blobs into the cache, but for
-// those the cache already has whole.
+// adoptBlobs renames the staging layout's blobs into the cache.
 func (c *cache) adoptBlobs(staging layout.Path) error {
 	return filepath.WalkDir(filepath.Join(string(staging), "blobs"), func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -153,12 +155,9 @@ func (c *cache) adoptBlobs(staging layout.Path) error {
 		if err != nil {
 			return err
 		}
+		// Renamed over one already there, always: it holds the same bytes
+		// or, damaged, is mended (same size alone proves nothing).
 		dest := filepath.Join(c.dir, rel)
-		if have, err := os.Stat(dest); err == nil {
-			if mine, err := d.Info(); err == nil && have.Size() == mine.Size() {
-				return nil
-			}
-		}
 		if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
 			return err
 		}
@@ -169,15 +168,11 @@ func (c *cache) adoptBlobs(staging layout.Path) error {
 // locked runs f holding the cache's lock, which other builds' locked
 // respect, also in other processes.
 func (c *cache) locked(f func() error) error {
-	lf, err := os.OpenFile(filepath.Join(c.dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	unlock, err := filelock.Lock(filepath.Join(c.dir, ".lock"), io.Discard, "")
 	if err != nil {
 		return err
 	}
-	defer lf.Close()
-	if err := lockFile(lf); err != nil {
-		return fmt.Errorf("locking %s: %w", lf.Name(), err)
-	}
-	defer unlockFile(lf)
+	defer unlock()
 	return f()
 }
 
@@ -194,4 +189,15 @@ func (c *cache) find(digest, ref string) (v1.Descriptor, bool) {
 		return v1.Descriptor{}, false
 	}
 	return im.Manifests[i], true
+}
+
+// verify checks every blob of the cached base desc against its digest:
+// go-containerregistry reads a layout without checking, so a damaged blob
+// would fail the build later with a tar error that names nothing. The
+// error names the cache and how to clear it.
+func (c *cache) verify(desc v1.Descriptor) error {
+	if err := ocilayout.VerifyEntry(c.dir, desc); err != nil {
+		return fmt.Errorf("the cached copy in %s is damaged: %w (pull it again with the registry in reach, or clear the cache: rm -rf %s)", c.dir, err, c.dir)
+	}
+	return nil
 }

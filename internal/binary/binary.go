@@ -112,6 +112,13 @@ func buildOne(ctx context.Context, dir string, env []string, info version.Info, 
 	if err != nil {
 		return Artifact{}, false, fmt.Errorf("building %s: %w", name, err)
 	}
+	// What a build stopped mid-way left here (callers let one build at a
+	// time write the output folder, so none of it is another's).
+	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(final), ".build-*")); len(left) > 0 {
+		for _, l := range left {
+			os.RemoveAll(l)
+		}
+	}
 	if a, ok := upToDate(final, fp, p); ok {
 		return a, true, nil
 	}

@@ -202,3 +202,8 @@ func TestWriteReplacesAndRefuses(t *testing.T) {
 		t.Errorf("Subject() of an artifact without one = nil error")
 	}
 }
+
+// v1Hash is the digest a blob's path names.
+func v1Hash(path string) v1.Hash {
+	return v1.Hash{Algorithm: filepath.Base(filepath.Dir(path)), Hex: filepath.Base(path)}
+}

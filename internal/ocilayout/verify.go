@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -18,21 +19,59 @@ import (
 // blob is an error. go-containerregistry reads layouts without checking,
 // so this runs before a layout is reused or run.
 func Verify(dir string) error {
+	_, err := reachable(dir)
+	return err
+}
+
+// reachable verifies the layout in dir as Verify does and returns every
+// blob it names.
+func reachable(dir string) (map[v1.Hash]bool, error) {
 	data, err := os.ReadFile(filepath.Join(dir, "index.json"))
 	if err != nil {
-		return fmt.Errorf("%s is damaged: %w (run 'go tool mage build')", dir, err)
+		return nil, fmt.Errorf("%s is damaged: %w (run 'go tool mage build')", dir, err)
 	}
 	var top v1.IndexManifest
 	if err := json.Unmarshal(data, &top); err != nil {
-		return fmt.Errorf("%s is damaged: index.json: %w (run 'go tool mage build')", dir, err)
+		return nil, fmt.Errorf("%s is damaged: index.json: %w (run 'go tool mage build')", dir, err)
 	}
 	seen := map[v1.Hash]bool{}
 	for _, d := range top.Manifests {
 		if err := verifyBlob(dir, d, seen); err != nil {
-			return fmt.Errorf("%s is damaged: %w (run 'go tool mage build')", dir, err)
+			return nil, fmt.Errorf("%s is damaged: %w (run 'go tool mage build')", dir, err)
 		}
 	}
-	return nil
+	return seen, nil
+}
+
+// VerifyEntry checks the blobs of one entry d of the layout in dir, and
+// everything it names, against their digests: a layout shared by many
+// images (a cache) is checked one image at a time.
+func VerifyEntry(dir string, d v1.Descriptor) error {
+	return verifyBlob(dir, d, map[v1.Hash]bool{})
+}
+
+// Prune removes the blobs of the layout in dir that its index.json does
+// not name, directly or through an index or manifest: those only a
+// replaced image used, or that a stopped build added. A damaged layout is
+// left as it is, for the next build to replace.
+func Prune(dir string) error {
+	keep, err := reachable(dir)
+	if err != nil {
+		return nil
+	}
+	return filepath.WalkDir(filepath.Join(dir, "blobs"), func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		h := v1.Hash{Algorithm: filepath.Base(filepath.Dir(path)), Hex: d.Name()}
+		if keep[h] {
+			return nil
+		}
+		if err := os.Remove(path); err != nil {
+			return fmt.Errorf("pruning %s: %w", dir, err)
+		}
+		return nil
+	})
 }
 
 // verifyBlob checks d's blob and, for an index or a manifest, what it names.

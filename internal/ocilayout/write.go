@@ -8,6 +8,7 @@ package ocilayout
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -59,9 +60,9 @@ func (out Outputs) String() string {
 // Write puts idx in the layout, with the attachments, and, if asked, the
 // tarball; inputs is the fingerprint of what the image was made from
 // (image.Inputs), which Reusable compares. The layout and the tarball are
-// written under temporary names beside their final ones first and renamed
-// into place only when both are whole, so a failure leaves the previous
-// outputs as they were.
+// written under temporary names beside their final ones first and moved
+// into place only when both are whole (see swapIn), so a failure leaves the
+// previous outputs as they were.
 func Write(idx v1.ImageIndex, out Outputs, inputs string, atts ...Attachment) error {
 	parent := filepath.Dir(out.Layout)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
@@ -96,40 +97,85 @@ func Write(idx v1.ImageIndex, out Outputs, inputs string, atts ...Attachment) er
 	if err := shareable(tmp); err != nil {
 		return fmt.Errorf("writing %s: %w", out.Layout, err)
 	}
-	if err := replaceDir(tmp, out.Layout); err != nil {
-		return err
-	}
-	if out.Tarball == "" {
-		return nil
-	}
-	if tarFile == nil {
+	step("staged")
+	// The tarball first: a build stopped after it leaves a layout that no
+	// longer matches its inputs, which the next build redoes, rather than
+	// a new layout beside an old tarball that would be reused.
+	if tarFile != nil {
+		if err := tarFile.Commit(); err != nil {
+			return err
+		}
+	} else if out.Tarball != "" {
 		if err := os.Remove(out.Tarball); err != nil && !os.IsNotExist(err) {
 			return fmt.Errorf("removing the stale %s: %w", out.Tarball, err)
 		}
-		return nil
 	}
-	return tarFile.Commit()
+	step("tarball")
+	return swapIn(tmp, out.Layout)
 }
 
-// replaceDir moves dir to dest, replacing what was there.
-func replaceDir(dir, dest string) error {
-	old := ""
-	if _, err := os.Stat(dest); err == nil {
-		old = dir + ".old"
-		if err := os.Rename(dest, old); err != nil {
+// Sweep removes what a build stopped mid-way (killed, or out of power)
+// left beside the outputs: staging layouts (.oci-*), half-written
+// tarballs, and blobs in the layout that its index.json does not name.
+// Callers let one build at a time write the outputs, so none of it is
+// another build's.
+func Sweep(out Outputs) error {
+	left, _ := filepath.Glob(filepath.Join(filepath.Dir(out.Layout), ".oci-*"))
+	if out.Tarball != "" {
+		tars, _ := filepath.Glob(filepath.Join(filepath.Dir(out.Tarball), "."+filepath.Base(out.Tarball)+"-*"))
+		left = append(left, tars...)
+	}
+	for _, l := range left {
+		if err := os.RemoveAll(l); err != nil {
+			return fmt.Errorf("removing %s, left by a stopped build: %w", l, err)
+		}
+	}
+	return Prune(out.Layout)
+}
+
+// step marks a point of Write where a build may be stopped; tests stop
+// it there.
+var step = func(string) {}
+
+// swapIn moves the layout staged in dir into dest, which stays a whole
+// layout throughout: the blobs go in first, each renamed whole (a blob is
+// named by its digest, so one already there is replaced by the same
+// bytes, which also mends a damaged one); then oci-layout; then
+// index.json, the one rename that switches dest from the old image to the
+// new; last, the blobs that only the old image used are removed. A build
+// stopped anywhere leaves the old image or the new one, never none (two
+// renames of the whole folder had a moment without dest).
+func swapIn(dir, dest string) error {
+	if err := os.MkdirAll(dest, 0o755); err != nil {
+		return fmt.Errorf("replacing %s: %w", dest, err)
+	}
+	err := filepath.WalkDir(filepath.Join(dir, "blobs"), func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(dir, path)
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if err := os.MkdirAll(filepath.Join(dest, rel), 0o755); err != nil {
+				return err
+			}
+			return os.Chmod(filepath.Join(dest, rel), 0o755)
+		}
+		return os.Rename(path, filepath.Join(dest, rel))
+	})
+	if err != nil {
+		return fmt.Errorf("replacing %s: %w", dest, err)
+	}
+	step("blobs")
+	for _, name := range []string{"oci-layout", "index.json"} {
+		if err := os.Rename(filepath.Join(dir, name), filepath.Join(dest, name)); err != nil {
 			return fmt.Errorf("replacing %s: %w", dest, err)
 		}
 	}
-	if err := os.Rename(dir, dest); err != nil {
-		if old != "" {
-			os.Rename(old, dest)
-		}
-		return fmt.Errorf("replacing %s: %w", dest, err)
-	}
-	if old != "" {
-		os.RemoveAll(old)
-	}
-	return nil
+	step("index")
+	return Prune(dest)
 }
 
 // writeTarball writes the tarball beside its final path, to be committed

@@ -81,24 +81,8 @@ func Repository(image string, insecure []string) (name.Repository, error) {
 // or a library may echo what it was sent.
 func (o options) redactErr(err *error) { *err = o.redact(*err) }
 
-// redact is err with every secret replaced by "***".
-func (o options) redact(err error) error {
-	if err == nil {
-		return nil
-	}
-	msg := err.Error()
-	changed := false
-	for _, s := range o.secrets {
-		if s != "" && strings.Contains(msg, s) {
-			msg = strings.ReplaceAll(msg, s, "***")
-			changed = true
-		}
-	}
-	if !changed {
-		return err
-	}
-	return errors.New(msg)
-}
+// redact is err with every secret, in any encoding, replaced by "***".
+func (o options) redact(err error) error { return o.redactor.Error(err) }
 
 // credentialsError says, in one line, that the registry wants other
 // credentials and what to set.

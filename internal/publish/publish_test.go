@@ -40,6 +40,10 @@ func TestTags(t *testing.T) {
 		{"1.2.3", "x", "stable, 1.2.3,stable", []string{"stable", "1.2.3"}, ""},
 		{"1.2.3", "x", "ok,bad tag", nil, `tag "bad tag" is not a valid image tag`},
 		{"1.2.3", "x", "ok,", nil, `tag "" is not a valid image tag`},
+		// Every bad tag is named, in one line, before anything is sent.
+		{"1.2.3", "x", "good1,-dash,good2,.dot", nil, `tags "-dash", ".dot" are not valid image tags`},
+		{"1.2.3", "x", strings.Repeat("a", 129), nil, `is not a valid image tag`},
+		{"1.2.3", "x", strings.Repeat("a", 128), []string{strings.Repeat("a", 128)}, ""},
 	}
 	for _, tt := range tests {
 		got, err := Tags(tt.version, tt.commit, tt.override)
@@ -297,42 +301,13 @@ func TestPushThroughFlakyRegistry(t *testing.T) {
 	}
 }
 
-func TestPlainHTTPOnlyWhereAllowed(t *testing.T) {
-	tests := []struct {
-		url      string
-		insecure []string
-		allowed  bool
-	}{
-		{"http://127.0.0.1:5000/v2/", nil, true},
-		{"http://localhost:5000/v2/", nil, true},
-		{"http://[::1]:5000/v2/", nil, true},
-		{"http://10.0.0.5:5000/v2/", nil, false},
-		{"http://10.0.0.5:5000/v2/", []string{"10.0.0.5:5000"}, true},
-		{"http://registry.example.com/v2/", nil, false},
-	}
-	for _, tt := range tests {
-		g := Transport(tt.insecure).(*guard)
-		g.inner = roundTripFunc(func(*http.Request) (*http.Response, error) {
-			return &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader("")), Header: http.Header{}}, nil
-		})
-		req, _ := http.NewRequest("GET", tt.url, nil)
-		_, err := g.RoundTrip(req)
-		if (err == nil) != tt.allowed {
-			t.Errorf("GET %s (insecure %v) = %v, want allowed %v", tt.url, tt.insecure, err, tt.allowed)
-		}
-		if err != nil && (!strings.Contains(err.Error(), "INSECURE_REGISTRY") || retryable(err)) {
-			t.Errorf("refusal %v: want a message naming INSECURE_REGISTRY and no retry", err)
-		}
-	}
-}
-
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 func TestRetryAfterIsHeeded(t *testing.T) {
 	calls := 0
-	g := &guard{maxWait: 2 * time.Second, insecure: map[string]bool{}, inner: roundTripFunc(func(*http.Request) (*http.Response, error) {
+	g := &retryAfter{maxWait: 2 * time.Second, inner: roundTripFunc(func(*http.Request) (*http.Response, error) {
 		calls++
 		h := http.Header{}
 		h.Set("Retry-After", "1")
@@ -406,21 +381,26 @@ func TestTimeoutIsRetried(t *testing.T) {
 	srv := httptest.NewServer(stall)
 	defer srv.Close()
 	repo, _ := Repository(strings.TrimPrefix(srv.URL, "http://")+"/svc", nil)
-	impatient := &guard{inner: &http.Transport{ResponseHeaderTimeout: 200 * time.Millisecond}, insecure: map[string]bool{}, maxWait: time.Second}
+	impatient := &http.Transport{ResponseHeaderTimeout: 200 * time.Millisecond}
 	var out strings.Builder
 	if _, err := Push(t.Context(), testIndex(t), repo, []string{"1"}, fast, WithTransport(impatient), WithProgress(&out, false)); err != nil {
 		t.Fatalf("Push() with one stalled request = %v\n%s", err, out.String())
 	}
 }
 
+// A registry that answers HTTPS with plain HTTP is a refusal that names
+// INSECURE_REGISTRY, and no retry follows.
 func TestPlainHTTPAnswerToHTTPSIsARefusal(t *testing.T) {
-	g := &guard{insecure: map[string]bool{}, inner: roundTripFunc(func(*http.Request) (*http.Response, error) {
+	plain := roundTripFunc(func(*http.Request) (*http.Response, error) {
 		return nil, fmt.Errorf("http: server gave HTTP response to HTTPS client")
-	})}
-	req, _ := http.NewRequest("GET", "https://registry.test:5000/v2/", nil)
-	_, err := g.RoundTrip(req)
+	})
+	repo, err := name.NewRepository("registry.test:5000/svc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = Preflight(repo, WithTransport(plain), fast)
 	if err == nil || !strings.Contains(err.Error(), "registry.test:5000 speaks plain HTTP") || !strings.Contains(err.Error(), "INSECURE_REGISTRY") || retryable(err) {
-		t.Errorf("RoundTrip = %v, want a refusal naming INSECURE_REGISTRY that is not retried", err)
+		t.Errorf("Preflight() = %v, want a refusal naming INSECURE_REGISTRY that is not retried", err)
 	}
 }
 

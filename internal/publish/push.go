@@ -21,6 +21,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 
 	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
+	"github.com/lehus1/devops-info-service-go/internal/registryhttp"
 )
 
 type options struct {
@@ -29,7 +30,8 @@ type options struct {
 	progress  io.Writer
 	attempts  int
 	backoff   remote.Backoff
-	secrets   []string
+	redactor  *registryhttp.Redactor
+	insecure  []string
 	artifacts []ocilayout.Artifact
 	terminal  bool
 	interval  time.Duration
@@ -41,7 +43,9 @@ type Option func(*options)
 // WithKeychain sets the credentials. Default authn.DefaultKeychain.
 func WithKeychain(k authn.Keychain) Option { return func(o *options) { o.keychain = k } }
 
-// WithTransport sets the HTTP transport. Default Transport(nil).
+// WithTransport sets the HTTP transport the requests go out by, under the
+// rule every registry request follows (see WithInsecure). Default
+// registryhttp's, with its timeouts.
 func WithTransport(t http.RoundTripper) Option { return func(o *options) { o.transport = t } }
 
 // WithProgress sets where progress goes, and whether it is a terminal (one
@@ -54,8 +58,9 @@ func WithProgress(w io.Writer, terminal bool) Option {
 // keeps failing after the per-request retries. Default 4.
 func WithAttempts(n int) Option { return func(o *options) { o.attempts = n } }
 
-// WithSecrets names strings that must never appear in an error. Default none.
-func WithSecrets(s ...string) Option { return func(o *options) { o.secrets = append(o.secrets, s...) } }
+// WithSecrets names strings that must never appear in an error, in any
+// encoding; the credentials sent are added as they go. Default none.
+func WithSecrets(s ...string) Option { return func(o *options) { o.redactor.Add(s...) } }
 
 // withInterval is for tests that want every progress line.
 func withInterval(d time.Duration) Option { return func(o *options) { o.interval = d } }
@@ -65,13 +70,14 @@ func withBackoff(b remote.Backoff) Option { return func(o *options) { o.backoff 
 
 func newOptions(opts []Option) options {
 	o := options{
-		keychain: authn.DefaultKeychain, transport: Transport(nil), progress: io.Discard, attempts: 4, interval: 5 * time.Second,
+		keychain: authn.DefaultKeychain, redactor: registryhttp.NewRedactor(), progress: io.Discard, attempts: 4, interval: 5 * time.Second,
 		// Per request: up to 6 tries, 0.5 s, 1 s, 2 s, 4 s, 8 s apart.
 		backoff: remote.Backoff{Duration: 500 * time.Millisecond, Factor: 2, Jitter: 0.2, Steps: 6},
 	}
 	for _, opt := range opts {
 		opt(&o)
 	}
+	o.transport = o.wrap()
 	return o
 }
 
@@ -233,7 +239,7 @@ func retryable(err error) bool {
 	var ua x509.UnknownAuthorityError
 	var hn x509.HostnameError
 	var ci x509.CertificateInvalidError
-	var refusal *httpRefusal
+	var refusal *registryhttp.RefusalError
 	if errors.As(err, &rhe) || errors.As(err, &ua) || errors.As(err, &hn) || errors.As(err, &ci) || errors.As(err, &refusal) {
 		return false
 	}
@@ -241,8 +247,3 @@ func retryable(err error) bool {
 	// timeouts, a body cut short.
 	return true
 }
-
-// httpRefusal is an error that no retry can mend.
-type httpRefusal struct{ msg string }
-
-func (e *httpRefusal) Error() string { return e.msg }

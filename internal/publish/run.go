@@ -66,7 +66,7 @@ func Run(ctx context.Context, dir string, cfg Config, stdout, stderr io.Writer) 
 	opts := []Option{
 		WithArtifacts(arts...),
 		WithKeychain(cfg.Keychain()),
-		WithTransport(Transport(cfg.Insecure)),
+		WithInsecure(cfg.Insecure...),
 		WithSecrets(cfg.Password),
 		WithProgress(stderr, isTerminal(stderr)),
 	}

@@ -89,7 +89,8 @@ func (b Build) Attach(p v1.Platform, m v1.Descriptor) (ocilayout.Attachment, err
 }
 
 // Prune removes the SBOMs in dir of platforms no longer built, so that
-// dist/sbom describes what dist/oci holds.
+// dist/sbom describes what dist/oci holds, and what a stopped build left
+// half-written.
 func Prune(dir string, platforms []v1.Platform) error {
 	keep := map[string]bool{}
 	for _, p := range platforms {
@@ -99,6 +100,9 @@ func Prune(dir string, platforms []v1.Platform) error {
 	if err != nil {
 		return err
 	}
+	// A build stopped while writing one leaves its temporary file.
+	temps, _ := filepath.Glob(filepath.Join(dir, ".*.spdx.json-*"))
+	files = append(files, temps...)
 	for _, f := range files {
 		if !keep[f] {
 			if err := os.Remove(f); err != nil {

@@ -33,12 +33,16 @@ type Settings struct {
 	BaseImage   string
 	Compression layer.Compression
 	Image       name.Repository
-	Source      string
-	Licenses    string
+	// Insecure are the registries that may be reached over plain HTTP
+	// (INSECURE_REGISTRY), for the base pull as for push.
+	Insecure []string
+	Source   string
+	Licenses string
 }
 
 // Load reads VERSION, SOURCE_DATE_EPOCH, PLATFORMS, BASE_IMAGE, COMPRESSION,
-// IMAGE, IMAGE_SOURCE and IMAGE_LICENSES, with their defaults.
+// IMAGE, INSECURE_REGISTRY, IMAGE_SOURCE and IMAGE_LICENSES, with their
+// defaults.
 func Load(ctx context.Context, dir string, getenv func(string) string) (Settings, error) {
 	or := orDefault(getenv)
 	s := Settings{Dir: dir, Platforms: platform.Default, BaseImage: or("BASE_IMAGE", "static"), Licenses: or("IMAGE_LICENSES", "NOASSERTION")}
@@ -57,6 +61,7 @@ func Load(ctx context.Context, dir string, getenv func(string) string) (Settings
 	if s.Image, err = repository(getenv); err != nil {
 		return Settings{}, err
 	}
+	s.Insecure = insecure(getenv)
 	s.Source = version.Source(ctx, dir, getenv)
 	return s, nil
 }

@@ -1,6 +1,7 @@
 package settings
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -53,7 +54,7 @@ func Sizes(getenv func(string) string, host string, warn io.Writer) (sizes.Reque
 		return sizes.Request{}, fmt.Errorf("MEASURE %q is not full or compressed", m)
 	}
 	var err error
-	if r.Limits.MaxCompressed, err = sizes.ParseSize(or("MAX_SIZE", "20MB")); err != nil {
+	if r.Limits.MaxCompressed, err = parseSize(or("MAX_SIZE", "20MB")); err != nil {
 		return sizes.Request{}, fmt.Errorf("MAX_SIZE: %w", err)
 	}
 	if s := getenv("MIN_RATIO"); s != "" {
@@ -69,4 +70,38 @@ func Sizes(getenv func(string) string, host string, warn io.Writer) (sizes.Reque
 		return sizes.Request{}, fmt.Errorf("BASELINE_STRICT %q is not 1 or 0", v)
 	}
 	return r, nil
+}
+
+// parseSize reads "20MB", "20 MB", "19.5MiB", "512KB" or a plain number
+// of bytes. MB and KB are decimal, as docker counts; MiB and KiB binary.
+// Only 0 may turn the gate off: NaN, infinities, sizes past int64 (which
+// would wrap round to a negative limit) and sizes under one byte (which
+// truncate to 0) are refused.
+func parseSize(s string) (int64, error) {
+	t := strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(s), " ", ""))
+	units := []struct {
+		suffix string
+		mult   float64
+	}{{"GIB", 1 << 30}, {"MIB", 1 << 20}, {"KIB", 1 << 10}, {"GB", 1e9}, {"MB", 1e6}, {"KB", 1e3}, {"B", 1}}
+	mult := 1.0
+	for _, u := range units {
+		if strings.HasSuffix(t, u.suffix) {
+			t, mult = strings.TrimSuffix(t, u.suffix), u.mult
+			break
+		}
+	}
+	f, err := strconv.ParseFloat(t, 64)
+	overflow := errors.Is(err, strconv.ErrRange) && math.IsInf(f, 1)
+	if err != nil && !overflow || f < 0 || math.IsNaN(f) || math.IsInf(f, 0) && !overflow {
+		return 0, fmt.Errorf("%q is not a size such as 20MB, 19.5MiB or 20000000", s)
+	}
+	n := f * mult
+	mantissa, _, _ := strings.Cut(t, "E")
+	switch {
+	case overflow || n >= math.MaxInt64:
+		return 0, fmt.Errorf("%q is more than any image could be: give a size such as 20MB", s)
+	case n < 1 && strings.ContainsAny(mantissa, "123456789"):
+		return 0, fmt.Errorf("%q is less than one byte: give a size such as 20MB, or 0 to turn the limit off", s)
+	}
+	return int64(n), nil
 }

@@ -25,6 +25,14 @@ func TestSizes(t *testing.T) {
 		{map[string]string{"SIZE_PLATFORMS": "arm64"}, sizes.Request{}, `SIZE_PLATFORMS "arm64" is not os/arch`},
 		{map[string]string{"MEASURE": "some"}, sizes.Request{}, `MEASURE "some"`},
 		{map[string]string{"MAX_SIZE": "big"}, sizes.Request{}, `MAX_SIZE: "big" is not a size`},
+		// Values that would turn the gate off by themselves; only 0 may.
+		{map[string]string{"MAX_SIZE": "NaN"}, sizes.Request{}, `MAX_SIZE: "NaN" is not a size`},
+		{map[string]string{"MAX_SIZE": "Inf"}, sizes.Request{}, `MAX_SIZE: "Inf" is not a size`},
+		{map[string]string{"MAX_SIZE": "-Inf MB"}, sizes.Request{}, `MAX_SIZE: "-Inf MB" is not a size`},
+		{map[string]string{"MAX_SIZE": "99999999999999999999999MB"}, sizes.Request{}, `MAX_SIZE: "99999999999999999999999MB" is more than`},
+		{map[string]string{"MAX_SIZE": "9223372036854775808"}, sizes.Request{}, `is more than`},
+		{map[string]string{"MAX_SIZE": "1e-9"}, sizes.Request{}, `MAX_SIZE: "1e-9" is less than one byte`},
+		{map[string]string{"MAX_SIZE": "0.4B"}, sizes.Request{}, `less than one byte`},
 		{map[string]string{"MIN_RATIO": "-1"}, sizes.Request{}, `MIN_RATIO "-1"`},
 		{map[string]string{"MIN_RATIO": "NaN"}, sizes.Request{}, `MIN_RATIO "NaN"`},
 		{map[string]string{"MIN_RATIO": "Inf"}, sizes.Request{}, `MIN_RATIO "Inf"`},
@@ -65,6 +73,19 @@ func TestSizesPlatformRenamed(t *testing.T) {
 		got, err := Sizes(getenv(tt.env), "linux/amd64", &warn)
 		if err != nil || !slices.Equal(got.Platforms, tt.want) || warn.String() != tt.warnings {
 			t.Errorf("Sizes(%v) = %v, %v, warned %q; want %v, warned %q", tt.env, got.Platforms, err, warn.String(), tt.want, tt.warnings)
+		}
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string]int64{"20MB": 20e6, "20 mb": 20e6, "1KiB": 1024, "2GB": 2e9, "123": 123, "1.5MiB": 1572864, "7B": 7, "0": 0, "0.0MB": 0} {
+		if got, err := parseSize(in); err != nil || got != want {
+			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "MB", "-1MB", "twenty", "NaN", "nan", "Inf", "+Inf", "infinity", "1e400", "9223372036854775807", "1e-9", "0.5", "1e-300MB", "1e-400"} {
+		if got, err := parseSize(bad); err == nil {
+			t.Errorf("parseSize(%q) = %d, nil error; want an error", bad, got)
 		}
 	}
 }

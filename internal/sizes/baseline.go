@@ -37,7 +37,7 @@ func openBaseline(ctx context.Context, spec string, o options, limiter *ratelimi
 		}
 		return b, nil
 	}
-	src, err := Open(ctx, spec, remotes...)
+	src, err := Open(ctx, spec, o.insecure, remotes...)
 	if err != nil {
 		if err := b.fallBack(err); err != nil {
 			return nil, err

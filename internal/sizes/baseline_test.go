@@ -190,7 +190,7 @@ func dockerHub(t *testing.T, status int, body string) http.RoundTripper {
 	return roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		if r.URL.Host != "index.docker.io" {
 			t.Errorf("request to %s, want index.docker.io (faked)", r.URL)
-			return nil, &netError{}
+			return unreachable{}.RoundTrip(r)
 		}
 		resp := &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, Body: io.NopCloser(strings.NewReader("")), Request: r}
 		if strings.Contains(r.URL.Path, "/manifests/") {

@@ -4,10 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -15,6 +12,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/lehus1/devops-info-service-go/internal/ratelimit"
+	"github.com/lehus1/devops-info-service-go/internal/registryhttp"
 )
 
 // Report is a comparison of an image with a baseline, per platform. Its
@@ -55,6 +53,8 @@ type options struct {
 	log       io.Writer
 	keychain  authn.Keychain
 	transport http.RoundTripper
+	insecure  []string
+	redactor  *registryhttp.Redactor
 	strict    bool
 	interval  time.Duration
 	// recorded finds a baseline's recorded figures; tests point it at
@@ -75,10 +75,17 @@ func WithLog(w io.Writer) Option { return func(o *options) { o.log = w } }
 // authn.DefaultKeychain (docker login, credential helpers).
 func WithKeychain(k authn.Keychain) Option { return func(o *options) { o.keychain = k } }
 
-// WithTransport sets the HTTP transport for registry requests, under the
-// wait for a short Retry-After. Default: 10 s to connect, 30 s for an
-// answer's headers.
+// WithTransport sets the HTTP transport registry requests go out by,
+// under the rule every registry request follows (see WithInsecure) and the
+// wait for a short Retry-After. Default registryhttp's, with its timeouts.
 func WithTransport(t http.RoundTripper) Option { return func(o *options) { o.transport = t } }
+
+// WithInsecure names the registries that may be reached over plain HTTP
+// (INSECURE_REGISTRY); every other but this machine's is reached over
+// HTTPS. Default none.
+func WithInsecure(hosts ...string) Option {
+	return func(o *options) { o.insecure = append(o.insecure, hosts...) }
+}
 
 // WithStrict makes a baseline registry that is unreachable or over its
 // rate limit an error rather than a fallback to the recorded figures.
@@ -96,15 +103,19 @@ var retryStatusCodes = []int{http.StatusRequestTimeout, http.StatusInternalServe
 // reached, or that refuses for its rate limit, gives way to the figures
 // the project records for it, where it has them, with a warning in the
 // report, unless WithStrict.
-func Compare(ctx context.Context, imageSpec, baselineSpec string, platforms []string, opts ...Option) (Report, error) {
+func Compare(ctx context.Context, imageSpec, baselineSpec string, platforms []string, opts ...Option) (_ Report, err error) {
 	o := options{depth: Full, log: io.Discard, interval: 2 * time.Second, keychain: authn.DefaultKeychain,
-		transport: boundedTransport(), recorded: Recorded}
+		redactor: registryhttp.NewRedactor(), recorded: Recorded}
 	for _, opt := range opts {
 		opt(&o)
 	}
-	limiter := ratelimit.NewTransport(o.transport)
+	// A registry may echo the credentials it was sent: none leaves here.
+	defer func() { err = o.redactor.Error(err) }()
+	o.log = redactingWriter{o.log, o.redactor}
+	rule := registryhttp.Transport(registryhttp.WithInner(o.transport), registryhttp.WithInsecure(o.insecure...), registryhttp.WithRedactor(o.redactor))
+	limiter := ratelimit.NewTransport(rule)
 	remotes := []remote.Option{remote.WithAuthFromKeychain(o.keychain), remote.WithTransport(limiter), remote.WithRetryStatusCodes(retryStatusCodes...)}
-	img, err := Open(ctx, imageSpec, remotes...)
+	img, err := Open(ctx, imageSpec, o.insecure, remotes...)
 	if err != nil {
 		return Report{}, fmt.Errorf("image: %w", err)
 	}
@@ -136,7 +147,8 @@ func Compare(ctx context.Context, imageSpec, baselineSpec string, platforms []st
 		r.Comparisons = append(r.Comparisons, c)
 	}
 	if base.warning != "" {
-		r.Warnings = append(r.Warnings, base.warning)
+		// The report goes to dist/: no credential in it either.
+		r.Warnings = append(r.Warnings, o.redactor.String(base.warning))
 	}
 	return r, nil
 }
@@ -196,35 +208,16 @@ func (r *Report) Check(l Limits) []string {
 // MB formats bytes as decimal megabytes with one decimal, as docker does.
 func MB(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
 
-// ParseSize reads "20MB", "20 MB", "19.5MiB", "512KB" or a plain number
-// of bytes. MB and KB are decimal, as docker counts; MiB and KiB binary.
-func ParseSize(s string) (int64, error) {
-	t := strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(s), " ", ""))
-	units := []struct {
-		suffix string
-		mult   float64
-	}{{"GIB", 1 << 30}, {"MIB", 1 << 20}, {"KIB", 1 << 10}, {"GB", 1e9}, {"MB", 1e6}, {"KB", 1e3}, {"B", 1}}
-	mult := 1.0
-	for _, u := range units {
-		if strings.HasSuffix(t, u.suffix) {
-			t, mult = strings.TrimSuffix(t, u.suffix), u.mult
-			break
-		}
-	}
-	f, err := strconv.ParseFloat(t, 64)
-	if err != nil || f < 0 {
-		return 0, fmt.Errorf("%q is not a size such as 20MB, 19.5MiB or 20000000", s)
-	}
-	return int64(f * mult), nil
+// redactingWriter writes what is written to it with every known secret
+// replaced by "***".
+type redactingWriter struct {
+	w io.Writer
+	r *registryhttp.Redactor
 }
 
-// boundedTransport gives up on a registry that does not answer, rather than
-// hang: 10 s to connect, 30 s for the answer's headers. A layer that keeps
-// flowing may take as long as it needs.
-func boundedTransport() http.RoundTripper {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.DialContext = (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext
-	t.TLSHandshakeTimeout = 10 * time.Second
-	t.ResponseHeaderTimeout = 30 * time.Second
-	return t
+func (w redactingWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(w.w, w.r.String(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }

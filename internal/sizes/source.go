@@ -13,11 +13,11 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
 	"github.com/lehus1/devops-info-service-go/internal/platform"
+	"github.com/lehus1/devops-info-service-go/internal/registryhttp"
 )
 
 // Source is an image, or an index of images, named the way skopeo names
@@ -33,15 +33,17 @@ type Source struct {
 	image     v1.Image
 }
 
-// UnreachableError is a registry that could not be reached at all, as
-// against one that answered with a refusal.
+// UnreachableError is a registry that could not be reached at all
+// (registryhttp.Unreachable), as against one that answered with a refusal
+// or whose certificate is not trusted.
 type UnreachableError struct{ Err error }
 
 func (e *UnreachableError) Error() string { return e.Err.Error() }
 func (e *UnreachableError) Unwrap() error { return e.Err }
 
-// Open opens spec. Registry options (credentials, transport) go in opts.
-func Open(ctx context.Context, spec string, opts ...remote.Option) (*Source, error) {
+// Open opens spec. A registry named in insecure may be reached over plain
+// HTTP; registry options (credentials, transport) go in opts.
+func Open(ctx context.Context, spec string, insecure []string, opts ...remote.Option) (*Source, error) {
 	s := &Source{Name: spec}
 	switch {
 	case strings.HasPrefix(spec, "oci:"):
@@ -53,15 +55,14 @@ func Open(ctx context.Context, spec string, opts ...remote.Option) (*Source, err
 	}
 	s.Origin = "registry"
 	refStr := strings.TrimPrefix(spec, "docker://")
-	ref, err := name.ParseReference(refStr)
+	ref, err := registryhttp.ParseReference(refStr, insecure)
 	if err != nil {
 		return nil, fmt.Errorf("%q is not an image: use a registry reference, oci:DIR[:TAG] or docker-archive:FILE (%v)", spec, err)
 	}
 	s.Name = ref.Name()
 	desc, err := remote.Get(ref, append([]remote.Option{remote.WithContext(ctx)}, opts...)...)
 	if err != nil {
-		var te *transport.Error
-		if !errors.As(err, &te) && ctx.Err() == nil {
+		if registryhttp.Unreachable(err) && ctx.Err() == nil {
 			return nil, &UnreachableError{fmt.Errorf("reaching %s: %w", ref.Context().RegistryStr(), err)}
 		}
 		return nil, fmt.Errorf("fetching %s: %w", ref.Name(), err)
@@ -83,6 +84,11 @@ func (s *Source) openLayout(spec string) error {
 		return fmt.Errorf("%w (for the pipeline's image, run 'go tool mage build' first)", err)
 	}
 	if err != nil {
+		return err
+	}
+	// go-containerregistry reads a layout without checking digests: a
+	// damaged manifest would measure as an image of a few bytes, and pass.
+	if err := ocilayout.Verify(e.Dir); err != nil {
 		return err
 	}
 	if e.Ref != "" {

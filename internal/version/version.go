@@ -33,8 +33,18 @@ type Info struct {
 // DevVersion is what a build outside a git checkout calls itself.
 const DevVersion = "0.0.0-dev"
 
-// dockerTag is the grammar of a Docker image tag.
+// dockerTag is the grammar of an image tag, as the OCI distribution spec
+// and Docker define it.
 var dockerTag = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+
+// IsTag says whether s is an image tag by the OCI distribution spec's
+// grammar, [A-Za-z0-9_][A-Za-z0-9._-]{0,127}: a version is one, and push
+// checks every tag against it before anything is sent.
+func IsTag(s string) bool { return dockerTag.MatchString(s) }
+
+// lastSecond is 9999-12-31T23:59:59Z: JSON, and so an image's config,
+// cannot hold a later time (encoding/json refuses years past 9999).
+const lastSecond = 253402300799
 
 // Detect works out the build of the checkout in dir. VERSION overrides the
 // version; an exact vX.Y.Z tag on a clean HEAD gives X.Y.Z; anything else is a
@@ -72,6 +82,9 @@ func Detect(ctx context.Context, dir string, getenv func(string) string) (Info, 
 		sec, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || sec < 0 {
 			return Info{}, fmt.Errorf("SOURCE_DATE_EPOCH must be whole seconds since 1970, got %q", s)
+		}
+		if sec > lastSecond {
+			return Info{}, fmt.Errorf("SOURCE_DATE_EPOCH %q is after the year 9999, which an image's JSON cannot hold: give seconds since 1970 up to %d", s, int64(lastSecond))
 		}
 		info.Time = time.Unix(sec, 0).UTC()
 	}

@@ -76,6 +76,10 @@ func TestDetect(t *testing.T) {
 		{name: "VERSION shorthand", setup: func(r *repo) {}, env: map[string]string{"VERSION": "1.2"}, wantErr: `VERSION "1.2" is not a version`},
 		{name: "VERSION junk", setup: func(r *repo) {}, env: map[string]string{"VERSION": "latest"}, wantErr: `VERSION "latest" is not a version`},
 		{name: "bad SOURCE_DATE_EPOCH", setup: func(r *repo) {}, env: map[string]string{"SOURCE_DATE_EPOCH": "yesterday"}, wantErr: `SOURCE_DATE_EPOCH must be whole seconds`},
+		// A time that an image's JSON cannot hold is refused here, before
+		// anything is compiled, not when the config is written.
+		{name: "SOURCE_DATE_EPOCH in year 10000", setup: func(r *repo) {}, env: map[string]string{"SOURCE_DATE_EPOCH": "253402300800"}, wantErr: `SOURCE_DATE_EPOCH "253402300800" is after the year 9999`},
+		{name: "SOURCE_DATE_EPOCH last second of 9999", setup: func(r *repo) {}, env: map[string]string{"SOURCE_DATE_EPOCH": "253402300799", "VERSION": "1.0.0"}, want: `1\.0\.0`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

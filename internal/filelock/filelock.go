@@ -1,0 +1,57 @@
+// Package filelock holds an exclusive lock on a file between processes:
+// builds that share the base cache, two builds in one checkout, two `go
+// tool mage` compiling the same magefile. The kernel lets go of the lock
+// when its holder ends, however it ends, so a killed holder never leaves a
+// stale lock behind.
+package filelock
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+// Lock takes the lock on path, made if missing, waiting for it as long as
+// another process holds it; then it first writes why to w, one line:
+// "waiting: <why> (lock <path>)" (w may be nil). unlock lets go of it.
+func Lock(path string, w io.Writer, why string) (unlock func(), err error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("locking %s: %w", path, err)
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("locking %s: %w", path, err)
+	}
+	busy, err := tryLock(f)
+	if err == nil && busy {
+		if w == nil {
+			w = io.Discard
+		}
+		fmt.Fprintf(w, "waiting: %s (lock %s)\n", why, path)
+		err = lockFile(f)
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("locking %s: %w", path, err)
+	}
+	return func() {
+		unlockFile(f)
+		f.Close()
+	}, nil
+}
+
+// For is the lock file, in dir, for what is done to target: one per
+// target's absolute path, so that two checkouts never wait for each
+// other. The lock lives outside target, where removing target (mage
+// clean) cannot take a held lock away.
+func For(dir, what, target string) string {
+	abs, err := filepath.Abs(target)
+	if err != nil {
+		abs = target
+	}
+	sum := sha256.Sum256([]byte(abs))
+	return filepath.Join(dir, what+"-"+hex.EncodeToString(sum[:8])+".lock")
+}

@@ -1,0 +1,151 @@
+//go:build unix
+
+package ocilayout
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// killSteps are the points of Write where the test kills a build.
+var killSteps = []string{"staged", "tarball", "blobs", "index"}
+
+// A build killed (SIGKILL: no deferred cleanup) at any point of Write
+// leaves dist/oci a whole layout, the old image or the new; what it left
+// beside it goes with the next Sweep, and the next Write works.
+func TestKilledWriteLeavesAWholeLayout(t *testing.T) {
+	for _, at := range killSteps {
+		t.Run(at, func(t *testing.T) {
+			dir := t.TempDir()
+			out := outputs(dir)
+			old := testIndex(t)
+			if err := Write(old, out, "old"); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(os.Args[0], "-test.run=^TestHelperKilledWrite$")
+			cmd.Env = append(os.Environ(), "OCILAYOUT_KILL_DIR="+dir, "OCILAYOUT_KILL_AT="+at)
+			err := cmd.Run()
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+				t.Fatalf("the build to kill at %q ended with %v, want SIGKILL", at, err)
+			}
+			if err := Verify(out.Layout); err != nil {
+				t.Fatalf("after a kill at %q: Verify() = %v, want a whole layout", at, err)
+			}
+			if _, _, err := Read(out.Layout); err != nil {
+				t.Fatalf("after a kill at %q: Read() = %v", at, err)
+			}
+			if staged, _ := filepath.Glob(filepath.Join(dir, ".oci-*")); len(staged) == 0 {
+				t.Errorf("after a kill at %q: no staging layout left; the kill missed Write", at)
+			}
+			if err := Sweep(out); err != nil {
+				t.Fatal(err)
+			}
+			if left := leftovers(t, dir, out); len(left) > 0 {
+				t.Errorf("after a kill at %q and Sweep: left behind %q", at, left)
+			}
+			if err := Write(testIndex(t), out, "next"); err != nil {
+				t.Fatalf("Write() after a kill at %q = %v", at, err)
+			}
+			if left := leftovers(t, dir, out); len(left) > 0 {
+				t.Errorf("after the next Write: left behind %q", left)
+			}
+		})
+	}
+}
+
+// leftovers are the temporary files beside the outputs and the blobs of
+// the layout that its index does not name.
+func leftovers(t *testing.T, dir string, out Outputs) []string {
+	t.Helper()
+	left, _ := filepath.Glob(filepath.Join(dir, ".*"))
+	keep, err := reachable(out.Layout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blobs, _ := filepath.Glob(filepath.Join(out.Layout, "blobs", "*", "*"))
+	for _, b := range blobs {
+		if !keep[v1Hash(b)] {
+			left = append(left, b)
+		}
+	}
+	return left
+}
+
+// TestHelperKilledWrite is the build that TestKilledWriteLeavesAWholeLayout
+// kills; it does nothing unless that test started it.
+func TestHelperKilledWrite(t *testing.T) {
+	dir, at := os.Getenv("OCILAYOUT_KILL_DIR"), os.Getenv("OCILAYOUT_KILL_AT")
+	if dir == "" {
+		return
+	}
+	step = func(s string) {
+		if s == at {
+			syscall.Kill(os.Getpid(), syscall.SIGKILL)
+			select {}
+		}
+	}
+	idx := testIndex(t)
+	if err := Write(idx, outputs(dir), "new", sboms(t, idx)...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Two builds in one checkout take turns; the second says why it waits,
+// and its lock sweeps what a killed build left.
+func TestLockSerializesAndSweeps(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	dir := t.TempDir()
+	out := outputs(dir)
+	if err := os.MkdirAll(filepath.Join(dir, ".oci-123", "blobs"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".image.tar-456"), []byte("half"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	unlock, err := Lock(out, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".*")); len(left) > 0 {
+		t.Errorf("Lock() left %q behind", left)
+	}
+	lines := make(said, 1)
+	second := make(chan struct{})
+	go func() {
+		u, err := Lock(out, lines)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		u()
+		close(second)
+	}()
+	var line string
+	select {
+	case line = <-lines:
+	case <-second:
+		t.Fatal("a second Lock() did not wait for the first")
+	case <-time.After(10 * time.Second):
+		t.Fatal("a second Lock() neither waited nor said why")
+	}
+	unlock()
+	<-second
+	if want := "waiting: another build is writing " + dir + " in this checkout"; !strings.HasPrefix(line, want) {
+		t.Errorf("the second Lock() said %q, want %q", line, want)
+	}
+}
+
+// said passes on each line written to it.
+type said chan string
+
+func (s said) Write(p []byte) (int, error) {
+	s <- string(p)
+	return len(p), nil
+}

@@ -1,0 +1,36 @@
+package publish
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/name"
+)
+
+// A bad tag among good ones stops the push before any request: before,
+// good1 was set, -dash failed, good2 was never set.
+func TestBadTagSendsNothing(t *testing.T) {
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		http.Error(w, "no request was expected", http.StatusInternalServerError)
+	}))
+	defer srv.Close()
+	repo, err := name.NewRepository(strings.TrimPrefix(srv.URL, "http://") + "/svc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dry := range []bool{false, true} {
+		var stdout, stderr strings.Builder
+		err := Run(t.Context(), layoutFor(t), Config{Repo: repo, Tags: "good1,-dash,good2,.dot", DryRun: dry}, &stdout, &stderr)
+		if err == nil || !strings.Contains(err.Error(), `tags "-dash", ".dot" are not valid image tags`) {
+			t.Errorf("Run(TAGS=good1,-dash,good2,.dot, dry run %v) = %v, want one line naming -dash and .dot", dry, err)
+		}
+		if n := requests.Load(); n != 0 || stdout.Len() != 0 {
+			t.Errorf("Run(bad tag, dry run %v) sent %d requests, printed %q; want nothing", dry, n, stdout.String())
+		}
+	}
+}

@@ -12,11 +12,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/lehus1/devops-info-service-go/internal/binary"
 	"github.com/lehus1/devops-info-service-go/internal/ci"
@@ -24,10 +26,13 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/gotest"
 	"github.com/lehus1/devops-info-service-go/internal/image"
 	"github.com/lehus1/devops-info-service-go/internal/lint"
+	"github.com/lehus1/devops-info-service-go/internal/provenance"
 	"github.com/lehus1/devops-info-service-go/internal/publish"
 	"github.com/lehus1/devops-info-service-go/internal/sbom"
 	"github.com/lehus1/devops-info-service-go/internal/settings"
+	"github.com/lehus1/devops-info-service-go/internal/sign"
 	"github.com/lehus1/devops-info-service-go/internal/sizes"
+	"github.com/lehus1/devops-info-service-go/internal/verify"
 )
 
 const (
@@ -160,13 +165,51 @@ func Sizecompare(ctx context.Context) error {
 	return nil
 }
 
-// Push pushes dist/oci to IMAGE, blobs first and tags last, and reads the tags back (env: IMAGE, TAGS, REGISTRY_USERNAME, REGISTRY_PASSWORD, INSECURE_REGISTRY, DRY_RUN).
+// Push signs dist/oci and pushes it to IMAGE: blobs and manifests, then SBOMs, signatures and provenance, then tags, then reads it all back (env: IMAGE, TAGS, REGISTRY_USERNAME, REGISTRY_PASSWORD, INSECURE_REGISTRY, DRY_RUN, COSIGN_PRIVATE_KEY, COSIGN_PASSWORD, SIGN).
 //
 // A release X.Y.Z is tagged X.Y.Z, X.Y, X and latest; a pre-release its
 // version and sha-<commit>. The digest reference and each tag go to
 // stdout; DRY_RUN=1 prints the plan and writes nothing.
+//
+// It signs the index and each platform image and attaches the signature and
+// a SLSA provenance before any tag: with COSIGN_PRIVATE_KEY and
+// COSIGN_PASSWORD, or keyless in a GitHub Actions job with id-token: write.
+// Otherwise it pushes unsigned and says so; SIGN=required makes that an
+// error. The signed statements also go to dist/provenance/.
 func Push(ctx context.Context) error {
-	return publish.FromEnv(ctx, filepath.Join("dist", "oci"), os.Getenv, os.Stdout, os.Stderr)
+	dir := filepath.Join("dist", "oci")
+	var extra []publish.Option
+	if d := os.Getenv("DRY_RUN"); d == "" || d == "0" || d == "false" {
+		signed, err := signLayout(ctx, dir)
+		if err != nil {
+			return err
+		}
+		extra = append(extra, publish.WithArtifacts(signed.Artifacts...))
+	}
+	return publish.FromEnv(ctx, dir, os.Getenv, os.Stdout, os.Stderr, extra...)
+}
+
+// Verify checks that IMAGE (at dist/oci's digest, or IMAGE@sha256:…), or else dist/oci, is signed, has a signed provenance of its commit and an SBOM per platform (env: COSIGN_PUBLIC_KEY, COSIGN_CERTIFICATE_IDENTITY, COSIGN_CERTIFICATE_OIDC_ISSUER, SIGSTORE_TRUSTED_ROOT, IMAGE).
+//
+// A public key (a PEM file or its text) checks a key-based signature;
+// without one, the signature must be keyless, from the workflow identity
+// and issuer given (in GitHub Actions: this workflow's). Each failure is
+// one line, and the exit status 1.
+func Verify(ctx context.Context) error {
+	env := signingEnv()
+	policy, err := verify.PolicyFor(env.PublicKey, env.Identity, env.Issuer, env.TrustedRoot)
+	if err != nil {
+		return err
+	}
+	img, err := verifyTarget(ctx)
+	if err != nil {
+		return err
+	}
+	if fails := verify.Check(img, policy); len(fails) > 0 {
+		return errors.New(strings.Join(fails, "\n"))
+	}
+	fmt.Printf("verified %s: signature, provenance of commit %.12s, %d SBOMs\n", img.Name, img.Commit, len(img.Platforms))
+	return nil
 }
 
 // Ci runs the pipeline as CI does: lint, test, build, smoke, sizecompare, then push when there are credentials for IMAGE.
@@ -195,6 +238,107 @@ func Ci(ctx context.Context) error {
 		{Name: "push", Run: Push, Skip: func() string { return publish.NoCredentials(os.Getenv) }},
 	}, opts...)
 	return err
+}
+
+// signLayout signs the image in dir and its provenance, writes both to
+// dist/provenance, and returns them for push to attach; nothing, and one
+// line on stderr, when there is nothing to sign with.
+func signLayout(ctx context.Context, dir string) (sign.Signed, error) {
+	env := signingEnv()
+	signer, err := sign.New(ctx, env.Sign)
+	if err != nil || signer == nil {
+		if err == nil {
+			fmt.Fprintln(os.Stderr, sign.Unsigned)
+		}
+		return sign.Signed{}, err
+	}
+	idx, _, err := image.Read(dir)
+	if err != nil {
+		return sign.Signed{}, err
+	}
+	st, err := provenance.Make(idx, provenance.BuilderFromEnv(os.Getenv, runtime.GOOS, runtime.GOARCH))
+	if err != nil {
+		return sign.Signed{}, err
+	}
+	data, err := provenance.JSON(st)
+	if err != nil {
+		return sign.Signed{}, err
+	}
+	signed, err := sign.Image(ctx, signer, idx, data)
+	if err != nil {
+		return sign.Signed{}, err
+	}
+	fmt.Fprintf(os.Stderr, "signed (%s) the index, %d platform images and their provenance\n", signer.How, len(st.GetSubject())-1)
+	return signed, signed.WriteFiles(filepath.Join("dist", "provenance"))
+}
+
+// signing is the environment's word on signing and verifying.
+type signing struct {
+	Sign                                     sign.Config
+	PublicKey, Identity, Issuer, TrustedRoot string
+}
+
+// signingEnv reads COSIGN_PRIVATE_KEY and COSIGN_PUBLIC_KEY (a file, or
+// the PEM itself), COSIGN_PASSWORD, SIGN, COSIGN_CERTIFICATE_IDENTITY,
+// COSIGN_CERTIFICATE_OIDC_ISSUER and SIGSTORE_TRUSTED_ROOT, and in GitHub
+// Actions the OIDC token request and the workflow's identity.
+func signingEnv() signing {
+	pem := func(k string) []byte {
+		v := os.Getenv(k)
+		if v == "" || strings.HasPrefix(strings.TrimSpace(v), "-----BEGIN") {
+			return []byte(v)
+		}
+		data, err := os.ReadFile(v)
+		if err != nil {
+			return []byte(v) // LoadKey says it is no key, naming the variable
+		}
+		return data
+	}
+	s := signing{
+		Sign:      sign.Config{PrivateKey: pem("COSIGN_PRIVATE_KEY"), Password: []byte(os.Getenv("COSIGN_PASSWORD")), Required: os.Getenv("SIGN") == "required"},
+		PublicKey: string(pem("COSIGN_PUBLIC_KEY")), Identity: os.Getenv("COSIGN_CERTIFICATE_IDENTITY"),
+		Issuer: os.Getenv("COSIGN_CERTIFICATE_OIDC_ISSUER"), TrustedRoot: os.Getenv("SIGSTORE_TRUSTED_ROOT"),
+	}
+	if os.Getenv("GITHUB_ACTIONS") == "true" {
+		s.Sign.TokenURL, s.Sign.TokenBearer = os.Getenv("ACTIONS_ID_TOKEN_REQUEST_URL"), os.Getenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN")
+		if s.Identity == "" {
+			s.Identity = os.Getenv("GITHUB_SERVER_URL") + "/" + os.Getenv("GITHUB_WORKFLOW_REF")
+		}
+		if s.Issuer == "" {
+			s.Issuer = verify.GitHubIssuer
+		}
+	}
+	return s
+}
+
+// verifyTarget is IMAGE at dist/oci's digest (or at the digest IMAGE
+// names), with push's credentials and transport; dist/oci itself when
+// IMAGE is not set.
+func verifyTarget(ctx context.Context) (verify.Image, error) {
+	dir := filepath.Join("dist", "oci")
+	ref := os.Getenv("IMAGE")
+	if ref == "" {
+		return verify.FromLayout(dir, filepath.Join("dist", "provenance"))
+	}
+	insecure := strings.Split(os.Getenv("INSECURE_REGISTRY"), ",")
+	repoName, digest, _ := strings.Cut(ref, "@")
+	repo, err := publish.Repository(repoName, insecure)
+	if err != nil {
+		return verify.Image{}, err
+	}
+	if digest == "" {
+		idx, _, err := image.Read(dir)
+		if err != nil {
+			return verify.Image{}, fmt.Errorf("IMAGE names no digest (IMAGE=repo@sha256:…), and %w", err)
+		}
+		h, _ := idx.Digest()
+		digest = h.String()
+	}
+	keys, err := publish.KeychainFromEnv(os.Getenv)
+	if err != nil {
+		return verify.Image{}, err
+	}
+	return verify.FromRegistry(repo.Digest(digest), remote.WithContext(ctx), remote.WithAuthFromKeychain(keys), remote.WithTransport(publish.Transport(insecure)))
 }
 
 // localImage is the local platform's image from dist/oci, checked blob by

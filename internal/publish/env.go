@@ -19,8 +19,10 @@ const DefaultImage = "docker.io/lehus1/devops-info-service-go"
 // FromEnv pushes the image in the layout dir as the environment says:
 // IMAGE, TAGS, REGISTRY_USERNAME, REGISTRY_PASSWORD, INSECURE_REGISTRY and
 // DRY_RUN. The digest reference and each tag (or, for a dry run, the plan)
-// go to stdout; progress to stderr.
-func FromEnv(ctx context.Context, dir string, getenv func(string) string, stdout, stderr io.Writer) error {
+// go to stdout; progress to stderr. extra come after the options the
+// environment gives, so their artifacts (signatures) follow the layout's
+// (SBOMs).
+func FromEnv(ctx context.Context, dir string, getenv func(string) string, stdout, stderr io.Writer, extra ...Option) error {
 	if err := image.Verify(dir); err != nil {
 		return err
 	}
@@ -52,6 +54,7 @@ func FromEnv(ctx context.Context, dir string, getenv func(string) string, stdout
 		WithSecrets(getenv("REGISTRY_PASSWORD")),
 		WithProgress(stderr, isTerminal(stderr)),
 	}
+	opts = append(opts, extra...)
 	if d := getenv("DRY_RUN"); d != "" && d != "0" && d != "false" {
 		plan, err := MakePlan(ctx, idx, repo, tags, opts...)
 		if err != nil {

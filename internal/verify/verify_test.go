@@ -1,0 +1,221 @@
+package verify
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/lehus1/devops-info-service-go/internal/distribution"
+	"github.com/lehus1/devops-info-service-go/internal/image"
+	"github.com/lehus1/devops-info-service-go/internal/publish"
+	"github.com/lehus1/devops-info-service-go/internal/sign"
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
+)
+
+// keyPair is a cosign-format key pair: the signer and the public key.
+func keyPair(t *testing.T) (*sign.Signer, Policy) {
+	t.Helper()
+	priv, pub, err := sign.GenerateKeyPair([]byte("pw"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := sign.LoadKey(priv, []byte("pw"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := PolicyFor(string(pub), "", "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sign.WithKey(k), p
+}
+
+// target is where a test pushes: a repository and how to reach it.
+type target struct {
+	repo name.Repository
+	rt   http.RoundTripper
+	keys authn.Keychain
+}
+
+func (tg target) remote() []remote.Option {
+	return []remote.Option{remote.WithTransport(tg.rt), remote.WithAuthFromKeychain(tg.keys)}
+}
+
+func memTarget(t *testing.T, referrers bool) target {
+	return target{memRegistry(t, referrers), publish.Transport(nil), authn.NewMultiKeychain()}
+}
+
+// realTarget is CNCF Distribution on 127.0.0.1, with TLS and htpasswd.
+func realTarget(t *testing.T) target {
+	t.Helper()
+	testenv.MustHaveExec(t, distribution.Binary, "apt-get install docker-registry")
+	s, err := distribution.Start(t.TempDir(), "ci-bot", "s3cret-pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	pemBytes, err := os.ReadFile(s.CAFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pemBytes)
+	repo, err := name.NewRepository(s.Addr + "/lehus1/svc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := publish.Keychain(s.Addr, func(k string) string {
+		return map[string]string{"REGISTRY_USERNAME": "ci-bot", "REGISTRY_PASSWORD": "s3cret-pw"}[k]
+	})
+	return target{repo, &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}, keys}
+}
+
+// push pushes idx with arts as push does, and reads it back for checking.
+func push(t *testing.T, tg target, idx v1.ImageIndex, arts ...image.Artifact) Image {
+	t.Helper()
+	res, err := publish.Push(t.Context(), idx, tg.repo, []string{"1.2.3"}, publish.WithArtifacts(arts...),
+		publish.WithTransport(tg.rt), publish.WithKeychain(tg.keys))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := FromRegistry(res.Digest, tg.remote()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+func signed(t *testing.T, s *sign.Signer, idx v1.ImageIndex, statements ...[]byte) sign.Signed {
+	t.Helper()
+	out, err := sign.Image(t.Context(), s, idx, statements...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// A signed push verifies on registries with and without the referrers
+// API, and on a real one.
+func TestSignedPushVerifies(t *testing.T) {
+	targets := map[string]func(*testing.T) target{
+		"in-memory, referrers API":    func(t *testing.T) target { return memTarget(t, true) },
+		"in-memory, no referrers API": func(t *testing.T) target { return memTarget(t, false) },
+		"distribution":                realTarget,
+	}
+	for name, mk := range targets {
+		t.Run(name, func(t *testing.T) {
+			tg := mk(t)
+			signer, policy := keyPair(t)
+			idx := testIndex(t, commit)
+			s := signed(t, signer, idx, provenanceOf(t, idx, commit))
+			img := push(t, tg, idx, append(sboms(t, idx), s.Artifacts...)...)
+			if fails := Check(img, policy); len(fails) > 0 {
+				t.Errorf("Check(pushed) = %q, want no failures", fails)
+			}
+			if len(img.Bundles) != 2 || len(img.SBOMs) != len(platforms) {
+				t.Errorf("FromRegistry() found %d bundles and %d SBOMs, want 2 and %d", len(img.Bundles), len(img.SBOMs), len(platforms))
+			}
+		})
+	}
+}
+
+// Each way a push can be wrong fails verification with a line that says
+// what is wrong, and nothing else.
+func TestVerifyFailures(t *testing.T) {
+	signer, policy := keyPair(t)
+	_, otherKey := keyPair(t)
+	tests := []struct {
+		name   string
+		policy Policy
+		// attach makes what is pushed along with idx.
+		attach func(t *testing.T, idx v1.ImageIndex) []image.Artifact
+		want   []string
+	}{
+		{"a changed image", policy, func(t *testing.T, idx v1.ImageIndex) []image.Artifact {
+			// The signatures of another build, attached to this one.
+			other := testIndex(t, commit)
+			s := signed(t, signer, other, provenanceOf(t, other, commit))
+			return append(sboms(t, idx), retarget(t, s, idx)...)
+		}, []string{"no valid signature", "no valid provenance"}},
+		{"a wrong key", otherKey, func(t *testing.T, idx v1.ImageIndex) []image.Artifact {
+			return append(sboms(t, idx), signed(t, signer, idx, provenanceOf(t, idx, commit)).Artifacts...)
+		}, []string{"no valid signature", "no valid provenance"}},
+		{"a provenance for another commit", policy, func(t *testing.T, idx v1.ImageIndex) []image.Artifact {
+			other := "fedcba9876543210fedcba9876543210fedcba98"
+			return append(sboms(t, idx), signed(t, signer, idx, provenanceOf(t, idx, other)).Artifacts...)
+		}, []string{`the provenance is for commit "fedcba9876543210fedcba9876543210fedcba98", the image says it is commit "` + commit + `"`}},
+		{"a missing SBOM", policy, func(t *testing.T, idx v1.ImageIndex) []image.Artifact {
+			return append(sboms(t, idx)[:1], signed(t, signer, idx, provenanceOf(t, idx, commit)).Artifacts...)
+		}, []string{"linux/arm64/v8 (sha256:"}},
+		{"unsigned", policy, func(t *testing.T, idx v1.ImageIndex) []image.Artifact {
+			return sboms(t, idx)
+		}, []string{"no valid signature", "no valid provenance"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			idx := testIndex(t, commit)
+			img := push(t, memTarget(t, true), idx, tt.attach(t, idx)...)
+			fails := Check(img, tt.policy)
+			if len(fails) != len(tt.want) {
+				t.Fatalf("Check() = %q, want %d lines: %q", fails, len(tt.want), tt.want)
+			}
+			for i, w := range tt.want {
+				if !strings.Contains(fails[i], w) || strings.Contains(fails[i], "\n") {
+					t.Errorf("Check() line %d = %q, want one line with %q", i, fails[i], w)
+				}
+			}
+		})
+	}
+}
+
+// retarget attaches s's bundles to idx instead of the image they sign.
+func retarget(t *testing.T, s sign.Signed, idx v1.ImageIndex) []image.Artifact {
+	t.Helper()
+	raw, _ := idx.RawManifest()
+	d, _ := idx.Digest()
+	var out []image.Artifact
+	for _, b := range s.Bundles {
+		a, err := image.NewArtifact(image.Attachment{Subject: v1.Descriptor{MediaType: "application/vnd.oci.image.index.v1+json", Digest: d, Size: int64(len(raw))},
+			ArtifactType: sign.BundleMediaType, Data: b.Data})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// dist/oci and dist/provenance verify as the registry does.
+func TestFromLayout(t *testing.T) {
+	signer, policy := keyPair(t)
+	idx := testIndex(t, commit)
+	dir := t.TempDir()
+	layout := dir + "/oci"
+	if err := image.Write(idx, image.Outputs{Layout: layout, RefName: "1.2.3"}, "test", sboms(t, idx)...); err != nil {
+		t.Fatal(err)
+	}
+	img, err := FromLayout(layout, dir+"/provenance")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fails := Check(img, policy); len(fails) != 2 {
+		t.Errorf("Check(layout without bundles) = %q, want no signature and no provenance", fails)
+	}
+	if err := signed(t, signer, idx, provenanceOf(t, idx, commit)).WriteFiles(dir + "/provenance"); err != nil {
+		t.Fatal(err)
+	}
+	if img, err = FromLayout(layout, dir+"/provenance"); err != nil {
+		t.Fatal(err)
+	}
+	if fails := Check(img, policy); len(fails) > 0 {
+		t.Errorf("Check(layout) = %q, want no failures", fails)
+	}
+}

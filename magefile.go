@@ -212,7 +212,7 @@ func Verify(ctx context.Context) error {
 	return nil
 }
 
-// Ci runs the pipeline as CI does: lint, test, build, smoke, sizecompare, then push when there are credentials for IMAGE.
+// Ci runs the pipeline as CI does: lint, test, build, smoke, sizecompare, then push and verify when there are credentials for IMAGE.
 //
 // It stops at the first failure and closes with each step's result and
 // duration. Without credentials, push is skipped and the summary says why.
@@ -236,6 +236,15 @@ func Ci(ctx context.Context) error {
 		}},
 		{Name: "sizecompare", Run: Sizecompare},
 		{Name: "push", Run: Push, Skip: func() string { return publish.NoCredentials(os.Getenv) }},
+		{Name: "verify", Run: Verify, Skip: func() string {
+			if why := publish.NoCredentials(os.Getenv); why != "" {
+				return "nothing pushed: " + why
+			}
+			if e := signingEnv(); e.PublicKey == "" && e.Identity == "" {
+				return "nothing to verify against (set COSIGN_PUBLIC_KEY)"
+			}
+			return ""
+		}},
 	}, opts...)
 	return err
 }

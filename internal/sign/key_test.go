@@ -8,10 +8,16 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/sha512"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
+
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 // A key signs what it says it signs, with the algorithm it names.
@@ -69,5 +75,30 @@ func TestKeySigns(t *testing.T) {
 	}
 	if _, err := LoadPublicKey([]byte("not a key")); err == nil || !strings.Contains(err.Error(), "cosign.pub") {
 		t.Errorf("LoadPublicKey(junk) = %v, want an error that says what a public key looks like", err)
+	}
+}
+
+// A key pair from `cosign generate-key-pair` loads, and is the pair
+// cosign.pub names.
+func TestLoadCosignKey(t *testing.T) {
+	bin := testenv.MustHaveExec(t, "cosign", "CGO_ENABLED=0 GOBIN=DIR go install github.com/sigstore/cosign/v3/cmd/cosign@v3.1.3, with DIR on PATH")
+	dir := t.TempDir()
+	cmd := exec.CommandContext(t.Context(), bin, "generate-key-pair")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "COSIGN_PASSWORD="+password, "HOME="+dir, "HTTPS_PROXY=http://127.0.0.1:9")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("cosign generate-key-pair: %v\n%s", err, out)
+	}
+	priv, _ := os.ReadFile(filepath.Join(dir, "cosign.key"))
+	pub, _ := os.ReadFile(filepath.Join(dir, "cosign.pub"))
+	k, err := LoadKey(priv, []byte(password))
+	if err != nil {
+		t.Fatalf("LoadKey(cosign.key) = %v", err)
+	}
+	if got, _ := k.GetPublicKeyPem(); got != string(pub) {
+		t.Errorf("LoadKey(cosign.key) has public key %q, want cosign.pub's %q", got, pub)
+	}
+	if _, err := LoadKey(priv, []byte("wrong")); !errors.Is(err, ErrPassword) {
+		t.Errorf("LoadKey(cosign.key, wrong password) = %v, want ErrPassword", err)
 	}
 }

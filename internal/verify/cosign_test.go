@@ -37,15 +37,8 @@ func cosign(t *testing.T, args ...string) (string, error) {
 // without the registry's referrers API; another key is refused.
 func TestCosignVerifies(t *testing.T) {
 	testenv.MustHaveExec(t, "cosign", installCosign)
-	priv, pub, err := sign.GenerateKeyPair([]byte("pw"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := sign.LoadKey(priv, []byte("pw"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, otherPub, _ := sign.GenerateKeyPair([]byte("pw"))
+	k, pub := newKey(t)
+	_, otherPub := newKey(t)
 	dir := t.TempDir()
 	pubFile, otherFile := filepath.Join(dir, "cosign.pub"), filepath.Join(dir, "other.pub")
 	os.WriteFile(pubFile, pub, 0o644)

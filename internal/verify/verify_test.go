@@ -20,8 +20,8 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
-// keyPair is a cosign-format key pair: the signer and the public key.
-func keyPair(t *testing.T) (*sign.Signer, Policy) {
+// newKey is a cosign-format key, loaded, and its public key's PEM.
+func newKey(t *testing.T) (*sign.Key, []byte) {
 	t.Helper()
 	priv, pub, err := sign.GenerateKeyPair([]byte("pw"))
 	if err != nil {
@@ -31,6 +31,13 @@ func keyPair(t *testing.T) (*sign.Signer, Policy) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return k, pub
+}
+
+// keyPair is a key signer and the policy of its public key.
+func keyPair(t *testing.T) (*sign.Signer, Policy) {
+	t.Helper()
+	k, pub := newKey(t)
 	p, err := PolicyFor(string(pub), "", "", "")
 	if err != nil {
 		t.Fatal(err)

@@ -30,7 +30,9 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/publish"
 	"github.com/lehus1/devops-info-service-go/internal/sbom"
 	"github.com/lehus1/devops-info-service-go/internal/settings"
+	"github.com/lehus1/devops-info-service-go/internal/sign"
 	"github.com/lehus1/devops-info-service-go/internal/sizes"
+	"github.com/lehus1/devops-info-service-go/internal/verify"
 )
 
 const (
@@ -205,20 +207,73 @@ func Sizecompare(ctx context.Context) error {
 	return nil
 }
 
-// Push pushes dist/oci to IMAGE, blobs first and tags last, and reads the tags back (env: IMAGE, TAGS, REGISTRY_USERNAME, REGISTRY_PASSWORD, INSECURE_REGISTRY, DRY_RUN).
+// Push signs dist/oci and pushes it to IMAGE: blobs and manifests, then SBOMs, signatures and provenance, then tags, then reads it all back (env: IMAGE, TAGS, REGISTRY_USERNAME, REGISTRY_PASSWORD, INSECURE_REGISTRY, DRY_RUN, COSIGN_PRIVATE_KEY, COSIGN_PASSWORD, SIGN).
 //
 // A release X.Y.Z is tagged X.Y.Z, X.Y, X and latest; a pre-release its
 // version and sha-<commit>. The digest reference and each tag go to
 // stdout; DRY_RUN=1 prints the plan and writes nothing.
+//
+// It signs the index and each platform image and attaches the signature and
+// a SLSA provenance before any tag: with COSIGN_PRIVATE_KEY and
+// COSIGN_PASSWORD, or keyless in a GitHub Actions job with id-token: write.
+// Otherwise it pushes unsigned and says so; SIGN=required makes that an
+// error. The signed statements also go to dist/provenance/.
 func Push(ctx context.Context) error {
+	dir := filepath.Join("dist", "oci")
 	cfg, err := settings.Publish(os.Getenv)
 	if err != nil {
 		return err
 	}
-	return publish.Run(ctx, filepath.Join("dist", "oci"), cfg, os.Stdout, os.Stderr)
+	if !cfg.DryRun {
+		how, err := settings.Sign(os.Getenv)
+		if err != nil {
+			return err
+		}
+		signed, err := sign.Layout(ctx, dir, how, os.Stderr)
+		if err != nil {
+			return err
+		}
+		if err := signed.WriteFiles(filepath.Join("dist", "provenance")); err != nil {
+			return err
+		}
+		cfg.Artifacts = signed.Artifacts
+	}
+	return publish.Run(ctx, dir, cfg, os.Stdout, os.Stderr)
 }
 
-// Ci runs the pipeline as CI does: lint, test, build, smoke, sizecompare, then push when there are credentials for IMAGE.
+// Verify checks that IMAGE (at dist/oci's digest, or IMAGE@sha256:…), or else dist/oci, is signed, has a signed provenance of its commit and an SBOM per platform (env: COSIGN_PUBLIC_KEY, COSIGN_CERTIFICATE_IDENTITY, COSIGN_CERTIFICATE_OIDC_ISSUER, SIGSTORE_TRUSTED_ROOT, IMAGE).
+//
+// A public key (a PEM file or its text) checks a key-based signature;
+// without one, the signature must be keyless, from the workflow identity
+// and issuer given (in GitHub Actions: this workflow's). Each failure is
+// one line, and the exit status 1.
+func Verify(ctx context.Context) error {
+	v, err := settings.Verify(os.Getenv)
+	if err != nil {
+		return err
+	}
+	policy, err := verify.PolicyFor(v.PublicKey, v.Identity, v.Issuer, v.TrustedRoot)
+	if err != nil {
+		return err
+	}
+	dir := filepath.Join("dist", "oci")
+	var img verify.Image
+	if v.Registry != nil {
+		img, err = verify.FromPush(ctx, *v.Registry, v.Digest, dir)
+	} else {
+		img, err = verify.FromLayout(dir, filepath.Join("dist", "provenance"))
+	}
+	if err != nil {
+		return err
+	}
+	if fails := verify.Check(img, policy); len(fails) > 0 {
+		return errors.New(strings.Join(fails, "\n"))
+	}
+	fmt.Printf("verified %s: signature, provenance of commit %.12s, %d SBOMs\n", img.Name, img.Commit, len(img.Platforms))
+	return nil
+}
+
+// Ci runs the pipeline as CI does: lint, test, build, smoke, sizecompare, then push and verify when there are credentials for IMAGE.
 //
 // It stops at the first failure and closes with each step's result and
 // duration. Without credentials, push is skipped and the summary says why.
@@ -243,6 +298,7 @@ func Ci(ctx context.Context) error {
 		}},
 		{Name: "sizecompare", Run: Sizecompare},
 		{Name: "push", Run: Push, Skip: noCredentials},
+		{Name: "verify", Run: Verify, Skip: nothingToVerify},
 	}, opts...)
 	return err
 }
@@ -286,6 +342,19 @@ func noCredentials() string {
 		return err.Error()
 	}
 	return publish.NoCredentials(cfg)
+}
+
+// nothingToVerify says why ci skips verify: nothing was pushed, or there
+// is no key or identity to check against. "" means verify runs.
+func nothingToVerify() string {
+	if why := noCredentials(); why != "" {
+		return "nothing pushed: " + why
+	}
+	v, err := settings.Verify(os.Getenv)
+	if err != nil {
+		return err.Error()
+	}
+	return v.Unset()
 }
 
 // Test runs every test with the race detector and fails below 80% coverage in any package.

@@ -14,7 +14,7 @@ import (
 
 // targets are the Mage targets that the pipeline job runs, each in a step
 // of its own, so that the checks page shows which one failed.
-var targets = []string{"lint", "test", "build", "smoke", "sizecompare", "push"}
+var targets = []string{"lint", "test", "build", "smoke", "sizecompare", "push", "verify"}
 
 // workflowProblems lists how a workflow breaks the project's CI rules:
 // secrets reach the push step alone (not the tests, linters or build), every
@@ -61,7 +61,7 @@ func workflowProblems(src []byte, job string) []string {
 					runs[t] = append(runs[t], stepID)
 				}
 			}
-			if strings.Contains(run.Run.Value, "sudo") && slices.Contains([]string{"lint", "build", "sizecompare", "push"}, stepID) {
+			if strings.Contains(run.Run.Value, "sudo") && slices.Contains([]string{"lint", "build", "sizecompare", "push", "verify"}, stepID) {
 				bad("%s: runs as root; only the runc steps (test, smoke) need it", name)
 			}
 		}

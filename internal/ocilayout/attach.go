@@ -27,6 +27,10 @@ type Attachment struct {
 	// org.opencontainers.image.title), under which `oras pull` writes it:
 	// without one, oras skips the layer.
 	Title string
+	// Annotations go on the artifact's manifest, where clients that list
+	// referrers read them (cosign reads a Sigstore bundle's predicate type
+	// there). Default none.
+	Annotations map[string]string
 }
 
 // emptyConfig is the OCI empty descriptor's content: an artifact needs no
@@ -50,13 +54,14 @@ func NewArtifact(a Attachment) (Artifact, error) {
 	}
 	subject := v1.Descriptor{MediaType: a.Subject.MediaType, Digest: a.Subject.Digest, Size: a.Subject.Size}
 	m := struct {
-		SchemaVersion int             `json:"schemaVersion"`
-		MediaType     types.MediaType `json:"mediaType"`
-		ArtifactType  string          `json:"artifactType"`
-		Config        v1.Descriptor   `json:"config"`
-		Layers        []v1.Descriptor `json:"layers"`
-		Subject       *v1.Descriptor  `json:"subject"`
-	}{2, types.OCIManifestSchema1, a.ArtifactType, cfg, []v1.Descriptor{doc}, &subject}
+		SchemaVersion int               `json:"schemaVersion"`
+		MediaType     types.MediaType   `json:"mediaType"`
+		ArtifactType  string            `json:"artifactType"`
+		Config        v1.Descriptor     `json:"config"`
+		Layers        []v1.Descriptor   `json:"layers"`
+		Subject       *v1.Descriptor    `json:"subject"`
+		Annotations   map[string]string `json:"annotations,omitempty"`
+	}{2, types.OCIManifestSchema1, a.ArtifactType, cfg, []v1.Descriptor{doc}, &subject, a.Annotations}
 	raw, err := json.Marshal(m)
 	if err != nil {
 		return Artifact{}, err

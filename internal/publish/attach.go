@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/static"
@@ -56,11 +57,43 @@ func pushArtifact(ctx context.Context, repo name.Repository, a ocilayout.Artifac
 	if err != nil || api {
 		return name.Tag{}, false, err
 	}
-	suffix := "att"
-	if a.Descriptor.ArtifactType == "application/spdx+json" {
-		suffix = "sbom"
+	// Only an SBOM has such a tag: cosign's older .sig and .att tags hold
+	// a different format from the Sigstore bundles attached here, which
+	// cosign finds through the referrers tag fallback instead.
+	if a.Descriptor.ArtifactType != "application/spdx+json" {
+		return name.Tag{}, false, nil
 	}
-	return repo.Tag(strings.Replace(subject.String(), ":", "-", 1) + "." + suffix), true, nil
+	return repo.Tag(strings.Replace(subject.String(), ":", "-", 1) + ".sbom"), true, nil
+}
+
+// checkReferrers reads back the referrers of each artifact's subject, by
+// the API or its tag fallback, and says which artifact is missing.
+func checkReferrers(repo name.Repository, arts []ocilayout.Artifact, opts []remote.Option) error {
+	listed := map[v1.Hash]map[v1.Hash]bool{}
+	for _, a := range arts {
+		subject, err := a.Subject()
+		if err != nil {
+			return err
+		}
+		if listed[subject] == nil {
+			idx, err := remote.Referrers(repo.Digest(subject.String()), opts...)
+			if err != nil {
+				return fmt.Errorf("reading the referrers of %s back: %w", subject, err)
+			}
+			im, err := idx.IndexManifest()
+			if err != nil {
+				return fmt.Errorf("reading the referrers of %s back: %w", subject, err)
+			}
+			listed[subject] = map[v1.Hash]bool{}
+			for _, m := range im.Manifests {
+				listed[subject][m.Digest] = true
+			}
+		}
+		if !listed[subject][a.Descriptor.Digest] {
+			return fmt.Errorf("%s (%s) is not among the referrers of %s after the push", a.Descriptor.Digest, a.Descriptor.ArtifactType, subject)
+		}
+	}
+	return nil
 }
 
 // referrersAPI says whether the registry answers the OCI referrers API.

@@ -96,13 +96,16 @@ type Result struct {
 	// Digest is repo@sha256:…, the index as pushed.
 	Digest name.Digest
 	Tags   []name.Tag
-	// Attached are the pushed attachments (SBOMs), by digest.
+	// Attached are the pushed attachments (SBOMs, signatures, provenance),
+	// by digest.
 	Attached []name.Digest
 }
 
-// Push uploads idx to repo by digest, then sets each tag, then reads every
-// tag back to check it names the pushed digest. Blobs the registry has are
-// not sent again.
+// Push uploads idx to repo by digest, then its attachments (SBOMs,
+// signatures, provenance, in the order given), then sets each tag, then
+// reads every tag back to check it names the pushed digest and every
+// attachment to check it is listed as a referrer. Blobs the registry has
+// are not sent again.
 func Push(ctx context.Context, idx v1.ImageIndex, repo name.Repository, tags []string, opts ...Option) (_ Result, err error) {
 	o := newOptions(opts)
 	defer o.redactErr(&err)
@@ -188,6 +191,9 @@ func Push(ctx context.Context, idx v1.ImageIndex, repo name.Repository, tags []s
 		if desc.Digest != d {
 			return Result{}, fmt.Errorf("%s names %s after the push, not the pushed %s", tag, desc.Digest, d)
 		}
+	}
+	if err := o.retry(ctx, func(int) error { return checkReferrers(repo, o.artifacts, reuse) }); err != nil {
+		return Result{}, err
 	}
 	return res, nil
 }

@@ -30,6 +30,10 @@ type Config struct {
 	Insecure []string
 	// DryRun prints the plan and writes nothing (DRY_RUN).
 	DryRun bool
+	// Artifacts go up after the layout's own attachments (SBOMs) and
+	// before any tag: signatures and provenance, which build does not
+	// make. Default none.
+	Artifacts []ocilayout.Artifact
 }
 
 // Keychain is the keychain cfg pushes with, and that a step reading from
@@ -62,6 +66,7 @@ func Run(ctx context.Context, dir string, cfg Config, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
+	arts = append(arts, cfg.Artifacts...)
 	repo := cfg.Repo
 	opts := []Option{
 		WithArtifacts(arts...),

@@ -2,7 +2,7 @@
 // from: CNCF Distribution (on Debian, the docker-registry package) on
 // 127.0.0.1 with TLS and htpasswd auth, started in a test's own folder and
 // stopped by Close. The push and client tests use it, and so does .ci/run
-// (through scripts/ci-registry.go).
+// (through scripts/ci/ci-registry.go).
 package testregistry
 
 import (

@@ -1,0 +1,133 @@
+package settings
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+
+	"github.com/lehus1/devops-info-service-go/internal/provenance"
+	"github.com/lehus1/devops-info-service-go/internal/publish"
+	"github.com/lehus1/devops-info-service-go/internal/sign"
+	"github.com/lehus1/devops-info-service-go/internal/verify"
+)
+
+// Sign reads how push signs: COSIGN_PRIVATE_KEY (a PEM file, or the PEM
+// itself), COSIGN_PASSWORD, SIGN (required or unset), and in a GitHub
+// Actions job the OIDC token request (ACTIONS_ID_TOKEN_REQUEST_URL and
+// _TOKEN) and the workflow run the provenance names (GITHUB_*).
+func Sign(getenv func(string) string) (sign.Config, error) {
+	key, err := pem(getenv, "COSIGN_PRIVATE_KEY")
+	if err != nil {
+		return sign.Config{}, err
+	}
+	c := sign.Config{PrivateKey: key, Password: []byte(getenv("COSIGN_PASSWORD")), Builder: builder(getenv, runtime.GOOS, runtime.GOARCH)}
+	switch s := getenv("SIGN"); s {
+	case "required":
+		c.Required = true
+	case "":
+	default:
+		return sign.Config{}, fmt.Errorf("SIGN must be \"required\" or unset, got %q", s)
+	}
+	if getenv("GITHUB_ACTIONS") == "true" {
+		c.TokenURL, c.TokenBearer = getenv("ACTIONS_ID_TOKEN_REQUEST_URL"), getenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN")
+	}
+	return c, nil
+}
+
+// Verification is what verify checks, and against whom.
+type Verification struct {
+	// PublicKey is the PEM public key a key-based signature must match
+	// (COSIGN_PUBLIC_KEY, a file or the PEM itself).
+	PublicKey string
+	// Identity and Issuer are the certificate identity and OIDC issuer a
+	// keyless signature must have (COSIGN_CERTIFICATE_IDENTITY and
+	// COSIGN_CERTIFICATE_OIDC_ISSUER; in GitHub Actions, by default, this
+	// workflow's and GitHub's).
+	Identity, Issuer string
+	// TrustedRoot is a Sigstore trusted root file (SIGSTORE_TRUSTED_ROOT);
+	// empty means Sigstore's public one.
+	TrustedRoot string
+	// Registry is where push sent the image (IMAGE and push's credentials
+	// and transport); nil, when IMAGE is unset, means dist/oci itself.
+	Registry *publish.Config
+	// Digest is the digest IMAGE names (IMAGE=repo@sha256:…); empty means
+	// dist/oci's.
+	Digest string
+}
+
+// Verify reads what verify checks: COSIGN_PUBLIC_KEY,
+// COSIGN_CERTIFICATE_IDENTITY, COSIGN_CERTIFICATE_OIDC_ISSUER,
+// SIGSTORE_TRUSTED_ROOT, and IMAGE with what Publish reads for it.
+func Verify(getenv func(string) string) (Verification, error) {
+	key, err := pem(getenv, "COSIGN_PUBLIC_KEY")
+	if err != nil {
+		return Verification{}, err
+	}
+	v := Verification{PublicKey: string(key), Identity: getenv("COSIGN_CERTIFICATE_IDENTITY"),
+		Issuer: getenv("COSIGN_CERTIFICATE_OIDC_ISSUER"), TrustedRoot: getenv("SIGSTORE_TRUSTED_ROOT")}
+	if getenv("GITHUB_ACTIONS") == "true" {
+		if v.Identity == "" {
+			v.Identity = getenv("GITHUB_SERVER_URL") + "/" + getenv("GITHUB_WORKFLOW_REF")
+		}
+		if v.Issuer == "" {
+			v.Issuer = verify.GitHubIssuer
+		}
+	}
+	ref := getenv("IMAGE")
+	if ref == "" {
+		return v, nil
+	}
+	repo, digest, _ := strings.Cut(ref, "@")
+	cfg, err := Publish(func(k string) string {
+		if k == "IMAGE" {
+			return repo
+		}
+		return getenv(k)
+	})
+	if err != nil {
+		return Verification{}, err
+	}
+	v.Registry, v.Digest = &cfg, digest
+	return v, nil
+}
+
+// Unset says why there is nothing to verify against; "" means there is.
+func (v Verification) Unset() string {
+	if v.PublicKey == "" && v.Identity == "" {
+		return "nothing to verify against (set COSIGN_PUBLIC_KEY)"
+	}
+	return ""
+}
+
+// pem reads the variable k, a PEM block or the name of a file holding one.
+func pem(getenv func(string) string, k string) ([]byte, error) {
+	v := getenv(k)
+	if v == "" || strings.HasPrefix(strings.TrimSpace(v), "-----BEGIN") {
+		return []byte(v), nil
+	}
+	data, err := os.ReadFile(v)
+	if err != nil {
+		return nil, fmt.Errorf("%s must be a PEM key or the file holding one: %w", k, err)
+	}
+	return data, nil
+}
+
+// builder is the builder the provenance names: the workflow run, as
+// GitHub Actions' variables describe it, or a machine of kind "local"
+// (or "ci" when CI=true) on goos/goarch.
+func builder(getenv func(string) string, goos, goarch string) provenance.Builder {
+	if getenv("GITHUB_ACTIONS") == "true" {
+		server := getenv("GITHUB_SERVER_URL")
+		b := provenance.Builder{ID: server + "/" + getenv("GITHUB_WORKFLOW_REF"), Ref: getenv("GITHUB_REF")}
+		if run := getenv("GITHUB_RUN_ID"); run != "" {
+			b.Invocation = fmt.Sprintf("%s/%s/actions/runs/%s/attempts/%s", server, getenv("GITHUB_REPOSITORY"), run, getenv("GITHUB_RUN_ATTEMPT"))
+		}
+		return b
+	}
+	kind := "local"
+	if ReadCI(getenv).Enabled {
+		kind = "ci"
+	}
+	return provenance.Builder{ID: "urn:devops-info-service-go:builder:" + kind + ":" + goos + "/" + goarch, Ref: getenv("GITHUB_REF")}
+}

@@ -1,0 +1,80 @@
+package sign
+
+import (
+	"archive/tar"
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/static"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
+	"github.com/lehus1/devops-info-service-go/internal/provenance"
+)
+
+// goLayout writes an OCI layout whose one platform image holds a Go
+// executable (this test's own binary), as provenance.Make needs.
+func goLayout(t *testing.T) string {
+	t.Helper()
+	exe, err := os.ReadFile(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	tw.WriteHeader(&tar.Header{Name: "app/svc", Mode: 0o755, Size: int64(len(exe)), Typeflag: tar.TypeReg})
+	tw.Write(exe)
+	tw.Close()
+	img, err := mutate.AppendLayers(empty.Image, static.NewLayer(buf.Bytes(), types.OCIUncompressedLayer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx := mutate.AppendManifests(mutate.IndexMediaType(empty.Index, types.OCIImageIndex), mutate.IndexAddendum{
+		Add: mutate.MediaType(img, types.OCIManifestSchema1), Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "amd64"}}})
+	idx = mutate.Annotations(idx, map[string]string{ocispec.AnnotationVersion: "1.2.3", ocispec.AnnotationRevision: "0123456789abcdef0123456789abcdef01234567"}).(v1.ImageIndex)
+	dir := filepath.Join(t.TempDir(), "oci")
+	if err := ocilayout.Write(idx, ocilayout.Outputs{Layout: dir, RefName: "1.2.3"}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// Layout signs the image and its provenance with a key, says nothing is
+// signed without one, and fails as SIGN=required asks.
+func TestLayout(t *testing.T) {
+	priv, _, err := GenerateKeyPair([]byte(password))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := goLayout(t)
+	var log strings.Builder
+	s, err := Layout(t.Context(), dir, Config{PrivateKey: priv, Password: []byte(password), Builder: provenance.Builder{ID: "urn:test"}}, &log)
+	if err != nil {
+		t.Fatalf("Layout(a key) = %v", err)
+	}
+	// Two bundles (signature, provenance), each on the index and its one image.
+	if len(s.Bundles) != 2 || len(s.Artifacts) != 4 || s.Bundles[1].Name != "provenance.sigstore.json" ||
+		!strings.Contains(log.String(), "signed (key) the index, 1 platform images") {
+		t.Errorf("Layout(a key) = %d bundles, %d artifacts, log %q; want 2 (the second the provenance), 4, and a line that says so",
+			len(s.Bundles), len(s.Artifacts), log.String())
+	}
+
+	log.Reset()
+	if s, err := Layout(t.Context(), dir, Config{}, &log); err != nil || len(s.Artifacts) != 0 || log.String() != Unsigned+"\n" {
+		t.Errorf("Layout(no key) = %d artifacts, %v, log %q; want none and %q", len(s.Artifacts), err, log.String(), Unsigned)
+	}
+	if _, err := Layout(t.Context(), dir, Config{Required: true}, &log); !errors.Is(err, ErrNoSigner) {
+		t.Errorf("Layout(no key, required) = %v, want ErrNoSigner", err)
+	}
+	if _, err := Layout(t.Context(), t.TempDir(), Config{PrivateKey: priv, Password: []byte(password)}, &log); err == nil {
+		t.Errorf("Layout(no layout) = nil error, want one")
+	}
+}

@@ -1,0 +1,259 @@
+package verify
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
+	"github.com/lehus1/devops-info-service-go/internal/publish"
+	"github.com/lehus1/devops-info-service-go/internal/registryhttp"
+	"github.com/lehus1/devops-info-service-go/internal/sign"
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
+	"github.com/lehus1/devops-info-service-go/internal/testregistry"
+)
+
+// newKey is a cosign-format key, loaded, and its public key's PEM.
+func newKey(t *testing.T) (*sign.Key, []byte) {
+	t.Helper()
+	priv, pub, err := sign.GenerateKeyPair([]byte("pw"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := sign.LoadKey(priv, []byte("pw"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k, pub
+}
+
+// keyPair is a key signer and the policy of its public key.
+func keyPair(t *testing.T) (*sign.Signer, Policy) {
+	t.Helper()
+	k, pub := newKey(t)
+	p, err := PolicyFor(string(pub), "", "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sign.WithKey(k), p
+}
+
+// target is where a test pushes: a repository and how to reach it.
+type target struct {
+	repo name.Repository
+	rt   http.RoundTripper
+	keys authn.Keychain
+}
+
+func (tg target) remote() []remote.Option {
+	return []remote.Option{remote.WithTransport(tg.rt), remote.WithAuthFromKeychain(tg.keys)}
+}
+
+func memTarget(t *testing.T, referrers bool) target {
+	return target{memRegistry(t, referrers), registryhttp.Transport(), authn.NewMultiKeychain()}
+}
+
+// realTarget is CNCF Distribution on 127.0.0.1, with TLS and htpasswd.
+func realTarget(t *testing.T) target {
+	t.Helper()
+	testenv.MustHaveExec(t, testregistry.Binary, "apt-get install docker-registry")
+	s, err := testregistry.Start(t.TempDir(), "ci-bot", "s3cret-pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	pemBytes, err := os.ReadFile(s.CAFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pemBytes)
+	repo, err := name.NewRepository(s.Addr + "/lehus1/svc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := publish.Keychain(s.Addr, "ci-bot", "s3cret-pw")
+	return target{repo, &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}, keys}
+}
+
+// push pushes idx with arts as push does, and reads it back for checking.
+func push(t *testing.T, tg target, idx v1.ImageIndex, arts ...ocilayout.Artifact) Image {
+	t.Helper()
+	res, err := publish.Push(t.Context(), idx, tg.repo, []string{"1.2.3"}, publish.WithArtifacts(arts...),
+		publish.WithTransport(tg.rt), publish.WithKeychain(tg.keys))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := FromRegistry(res.Digest, tg.remote()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+func signed(t *testing.T, s *sign.Signer, idx v1.ImageIndex, statements ...[]byte) sign.Signed {
+	t.Helper()
+	out, err := sign.Image(t.Context(), s, idx, statements...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// A signed push verifies on registries with and without the referrers
+// API, and on a real one.
+func TestSignedPushVerifies(t *testing.T) {
+	targets := map[string]func(*testing.T) target{
+		"in-memory, referrers API":    func(t *testing.T) target { return memTarget(t, true) },
+		"in-memory, no referrers API": func(t *testing.T) target { return memTarget(t, false) },
+		"testregistry":                realTarget,
+	}
+	for name, mk := range targets {
+		t.Run(name, func(t *testing.T) {
+			tg := mk(t)
+			signer, policy := keyPair(t)
+			idx := testIndex(t, commit)
+			s := signed(t, signer, idx, provenanceOf(t, idx, commit))
+			img := push(t, tg, idx, append(sboms(t, idx), s.Artifacts...)...)
+			if fails := Check(img, policy); len(fails) > 0 {
+				t.Errorf("Check(pushed) = %q, want no failures", fails)
+			}
+			if len(img.Bundles) != 2 || len(img.SBOMs) != len(platforms) {
+				t.Errorf("FromRegistry() found %d bundles and %d SBOMs, want 2 and %d", len(img.Bundles), len(img.SBOMs), len(platforms))
+			}
+		})
+	}
+}
+
+// Each way a push can be wrong fails verification with a line that says
+// what is wrong, and nothing else.
+func TestVerifyFailures(t *testing.T) {
+	signer, policy := keyPair(t)
+	_, otherKey := keyPair(t)
+	tests := []struct {
+		name   string
+		policy Policy
+		// attach makes what is pushed along with idx.
+		attach func(t *testing.T, idx v1.ImageIndex) []ocilayout.Artifact
+		want   []string
+	}{
+		{"a changed image", policy, func(t *testing.T, idx v1.ImageIndex) []ocilayout.Artifact {
+			// The signatures of another build, attached to this one.
+			other := testIndex(t, commit)
+			s := signed(t, signer, other, provenanceOf(t, other, commit))
+			return append(sboms(t, idx), retarget(t, s, idx)...)
+		}, []string{"no valid signature", "no valid provenance"}},
+		{"a wrong key", otherKey, func(t *testing.T, idx v1.ImageIndex) []ocilayout.Artifact {
+			return append(sboms(t, idx), signed(t, signer, idx, provenanceOf(t, idx, commit)).Artifacts...)
+		}, []string{"no valid signature", "no valid provenance"}},
+		{"a provenance for another commit", policy, func(t *testing.T, idx v1.ImageIndex) []ocilayout.Artifact {
+			other := "fedcba9876543210fedcba9876543210fedcba98"
+			return append(sboms(t, idx), signed(t, signer, idx, provenanceOf(t, idx, other)).Artifacts...)
+		}, []string{`the provenance is for commit "fedcba9876543210fedcba9876543210fedcba98", the image says it is commit "` + commit + `"`}},
+		{"a missing SBOM", policy, func(t *testing.T, idx v1.ImageIndex) []ocilayout.Artifact {
+			return append(sboms(t, idx)[:1], signed(t, signer, idx, provenanceOf(t, idx, commit)).Artifacts...)
+		}, []string{"linux/arm64/v8 (sha256:"}},
+		{"unsigned", policy, func(t *testing.T, idx v1.ImageIndex) []ocilayout.Artifact {
+			return sboms(t, idx)
+		}, []string{"no valid signature", "no valid provenance"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			idx := testIndex(t, commit)
+			img := push(t, memTarget(t, true), idx, tt.attach(t, idx)...)
+			fails := Check(img, tt.policy)
+			if len(fails) != len(tt.want) {
+				t.Fatalf("Check() = %q, want %d lines: %q", fails, len(tt.want), tt.want)
+			}
+			for i, w := range tt.want {
+				if !strings.Contains(fails[i], w) || strings.Contains(fails[i], "\n") {
+					t.Errorf("Check() line %d = %q, want one line with %q", i, fails[i], w)
+				}
+			}
+		})
+	}
+}
+
+// retarget attaches s's bundles to idx instead of the image they sign.
+func retarget(t *testing.T, s sign.Signed, idx v1.ImageIndex) []ocilayout.Artifact {
+	t.Helper()
+	raw, _ := idx.RawManifest()
+	d, _ := idx.Digest()
+	var out []ocilayout.Artifact
+	for _, b := range s.Bundles {
+		a, err := ocilayout.NewArtifact(ocilayout.Attachment{Subject: v1.Descriptor{MediaType: types.OCIImageIndex, Digest: d, Size: int64(len(raw))},
+			ArtifactType: sign.BundleMediaType, Data: b.Data})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// dist/oci and dist/provenance verify as the registry does.
+func TestFromLayout(t *testing.T) {
+	signer, policy := keyPair(t)
+	idx := testIndex(t, commit)
+	dir := t.TempDir()
+	layout := dir + "/oci"
+	if err := ocilayout.Write(idx, ocilayout.Outputs{Layout: layout, RefName: "1.2.3"}, "test", sbomAttachments(t, idx)...); err != nil {
+		t.Fatal(err)
+	}
+	img, err := FromLayout(layout, dir+"/provenance")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fails := Check(img, policy); len(fails) != 2 {
+		t.Errorf("Check(layout without bundles) = %q, want no signature and no provenance", fails)
+	}
+	if err := signed(t, signer, idx, provenanceOf(t, idx, commit)).WriteFiles(dir + "/provenance"); err != nil {
+		t.Fatal(err)
+	}
+	if img, err = FromLayout(layout, dir+"/provenance"); err != nil {
+		t.Fatal(err)
+	}
+	if fails := Check(img, policy); len(fails) > 0 {
+		t.Errorf("Check(layout) = %q, want no failures", fails)
+	}
+}
+
+// What push sent, signatures and provenance among cfg.Artifacts, reads
+// back from cfg and the layout it came from, as the verify target does.
+func TestFromPush(t *testing.T) {
+	signer, policy := keyPair(t)
+	idx := testIndex(t, commit)
+	dir := t.TempDir() + "/oci"
+	if err := ocilayout.Write(idx, ocilayout.Outputs{Layout: dir, RefName: "1.2.3"}, "test", sbomAttachments(t, idx)...); err != nil {
+		t.Fatal(err)
+	}
+	repo := memRegistry(t, false)
+	cfg := publish.Config{Repo: repo, Insecure: []string{repo.RegistryStr()},
+		Artifacts: signed(t, signer, idx, provenanceOf(t, idx, commit)).Artifacts}
+	var stdout, stderr strings.Builder
+	if err := publish.Run(t.Context(), dir, cfg, &stdout, &stderr); err != nil {
+		t.Fatalf("publish.Run() = %v\n%s", err, stderr.String())
+	}
+	d, _ := idx.Digest()
+	for _, digest := range []string{"", d.String()} {
+		img, err := FromPush(t.Context(), cfg, digest, dir)
+		if err != nil {
+			t.Fatalf("FromPush(%q) = %v", digest, err)
+		}
+		if fails := Check(img, policy); len(fails) > 0 || img.Index != d {
+			t.Errorf("Check(FromPush(%q)) = %q for %s, want no failures for %s", digest, fails, img.Index, d)
+		}
+	}
+	if _, err := FromPush(t.Context(), cfg, "", t.TempDir()); err == nil || !strings.Contains(err.Error(), "IMAGE names no digest") {
+		t.Errorf("FromPush(no digest, no layout) = %v, want it to say IMAGE names no digest", err)
+	}
+}

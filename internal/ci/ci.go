@@ -108,19 +108,24 @@ func escapeProperty(s string) string {
 	return strings.NewReplacer(":", "%3A", ",", "%2C").Replace(escapeData(s))
 }
 
+// cells are the result and time columns of r's row in the closing table.
+func (r Result) cells() (status, duration string) {
+	status, duration = r.Status, "-"
+	if r.Reason != "" {
+		status += ": " + r.Reason
+	}
+	if r.Duration > 0 {
+		duration = fmt.Sprintf("%.1fs", r.Duration.Seconds())
+	}
+	return status, duration
+}
+
 // appendSummary adds the closing table, in Markdown, to the job summary.
 func appendSummary(path string, results []Result) error {
 	var b strings.Builder
 	b.WriteString("### go tool mage ci\n\n| step | result | time |\n|---|---|---|\n")
 	for _, r := range results {
-		status := r.Status
-		if r.Reason != "" {
-			status += ": " + r.Reason
-		}
-		d := "-"
-		if r.Duration > 0 {
-			d = fmt.Sprintf("%.1fs", r.Duration.Seconds())
-		}
+		status, d := r.cells()
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", r.Name, strings.ReplaceAll(strings.ReplaceAll(status, "|", "\\|"), "\n", " "), d)
 	}
 	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
@@ -141,14 +146,7 @@ func summarize(w io.Writer, results []Result) {
 	var passed, failed, skipped, notRun int
 	var total time.Duration
 	for _, r := range results {
-		status := r.Status
-		if r.Reason != "" {
-			status += ": " + r.Reason
-		}
-		d := "-"
-		if r.Duration > 0 {
-			d = fmt.Sprintf("%.1fs", r.Duration.Seconds())
-		}
+		status, d := r.cells()
 		fmt.Fprintf(tw, "%s\t%s\t%s\t\n", r.Name, status, d)
 		total += r.Duration
 		switch r.Status {

@@ -24,8 +24,12 @@ var shebang = regexp.MustCompile(`^#!\s*(/usr/bin/env\s+)?(/bin/|/usr/bin/)?(ba)
 func scriptsCheck(ctx context.Context, dir string, o options) (string, error) {
 	var goFiles, shFiles []string
 	for _, root := range o.scripts {
-		err := filepath.WalkDir(filepath.Join(dir, root), func(path string, d fs.DirEntry, err error) error {
-			if errors.Is(err, fs.ErrNotExist) && path == filepath.Join(dir, root) {
+		top := root
+		if !filepath.IsAbs(top) {
+			top = filepath.Join(dir, root)
+		}
+		err := filepath.WalkDir(top, func(path string, d fs.DirEntry, err error) error {
+			if errors.Is(err, fs.ErrNotExist) && path == top {
 				return filepath.SkipDir
 			}
 			if err != nil || d.IsDir() {

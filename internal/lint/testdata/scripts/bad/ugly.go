@@ -1,4 +1,0 @@
-//go:build ignore
-
-package main
-func  main() {}

@@ -81,7 +81,7 @@ func TestKeySigns(t *testing.T) {
 // A key pair from `cosign generate-key-pair` loads, and is the pair
 // cosign.pub names.
 func TestLoadCosignKey(t *testing.T) {
-	bin := testenv.MustHaveExec(t, "cosign", "CGO_ENABLED=0 GOBIN=DIR go install github.com/sigstore/cosign/v3/cmd/cosign@v3.1.3, with DIR on PATH")
+	bin := testenv.MustHaveExec(t, "cosign", testenv.InstallCosign)
 	dir := t.TempDir()
 	cmd := exec.CommandContext(t.Context(), bin, "generate-key-pair")
 	cmd.Dir = dir

@@ -13,14 +13,11 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
-// installCosign is how .ci/run installs the cosign the tests run.
-const installCosign = "CGO_ENABLED=0 GOBIN=DIR go install github.com/sigstore/cosign/v3/cmd/cosign@v3.1.3, with DIR on PATH"
-
 // cosign runs the cosign CLI with nowhere to go but this machine: any
 // request past 127.0.0.1 meets a proxy that is not there.
 func cosign(t *testing.T, args ...string) (string, error) {
 	t.Helper()
-	bin := testenv.MustHaveExec(t, "cosign", installCosign)
+	bin := testenv.MustHaveExec(t, "cosign", testenv.InstallCosign)
 	home := t.TempDir()
 	cmd := exec.CommandContext(t.Context(), bin, args...)
 	cmd.Env = append(os.Environ(), "HOME="+home, "TUF_ROOT="+filepath.Join(home, "tuf"), "DOCKER_CONFIG="+home,
@@ -36,7 +33,7 @@ func cosign(t *testing.T, args ...string) (string, error) {
 // slsaprovenance1`, from the index's digest and each platform's, with and
 // without the registry's referrers API; another key is refused.
 func TestCosignVerifies(t *testing.T) {
-	testenv.MustHaveExec(t, "cosign", installCosign)
+	testenv.MustHaveExec(t, "cosign", testenv.InstallCosign)
 	k, pub := newKey(t)
 	_, otherPub := newKey(t)
 	dir := t.TempDir()

@@ -130,7 +130,7 @@ func Start(img v1.Image, opts ...Option) (*Container, error) {
 		return nil, err
 	}
 	if ln != nil {
-		c.fwd = forward(ln, c.dialService)
+		c.fwd = forward(ln, maxForwarded, halfCloseGrace, c.dialService)
 	}
 	return c, nil
 }

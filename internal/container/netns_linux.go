@@ -56,7 +56,7 @@ func openNetns(pid int) (*netns, error) {
 	}
 	n := &netns{f: f, sockets: make(chan chan<- socket), done: make(chan struct{})}
 	entered := make(chan error, 1)
-	go n.inside(entered)
+	onDisposableThread(func() { n.inside(entered) })
 	if err := <-entered; err != nil {
 		f.Close()
 		return nil, fmt.Errorf("entering the network namespace of process %d: %w", pid, err)
@@ -64,12 +64,10 @@ func openNetns(pid int) (*netns, error) {
 	return n, nil
 }
 
-// inside locks its goroutine to an OS thread, moves the thread into the
-// namespace and makes sockets there until Close. It never unlocks: Go
-// retires the thread with the goroutine, so no other goroutine ever runs
-// in the container's namespace.
+// inside moves its thread into the namespace and makes sockets there
+// until Close. It runs on a disposable thread, so no other goroutine ever
+// runs in the container's namespace.
 func (n *netns) inside(entered chan<- error) {
-	runtime.LockOSThread()
 	if err := unix.Setns(int(n.f.Fd()), unix.CLONE_NEWNET); err != nil {
 		entered <- err
 		return
@@ -84,6 +82,30 @@ func (n *netns) inside(entered chan<- error) {
 			return
 		}
 	}
+}
+
+// onDisposableThread runs f on a goroutine locked to an OS thread that is
+// never unlocked, so that Go retires the thread when f returns, in
+// whatever namespace f left it. Never the main thread: Go cannot retire
+// that one and would keep it, and /proc/PID/ns/net shows the main
+// thread's namespace. Should the goroutine land there, it holds it until
+// another goroutine, which then cannot land there, has locked a thread.
+func onDisposableThread(f func()) {
+	go func() {
+		runtime.LockOSThread()
+		if unix.Gettid() != unix.Getpid() {
+			f()
+			return
+		}
+		locked := make(chan struct{})
+		go func() {
+			runtime.LockOSThread()
+			close(locked)
+			f()
+		}()
+		<-locked
+		runtime.UnlockOSThread()
+	}()
 }
 
 // Close ends the namespace's thread and lets go of the namespace.

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -45,15 +44,14 @@ func deafNetns(t *testing.T) (n *netns, port int) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { n.Close() })
-	// The listener is made by a thread of the test's in the namespace; the
-	// thread is retired after (no unlock), as netns.inside's is.
+	// The listener is made by a thread of the test's in the namespace,
+	// retired after, as netns.inside's is.
 	type result struct {
 		fd, port int
 		err      error
 	}
 	ch := make(chan result)
-	go func() {
-		runtime.LockOSThread()
+	onDisposableThread(func() {
 		r := result{fd: -1}
 		defer func() { ch <- r }()
 		if r.err = unix.Setns(int(n.f.Fd()), unix.CLONE_NEWNET); r.err != nil {
@@ -73,7 +71,7 @@ func deafNetns(t *testing.T) (n *netns, port int) {
 		if sa, ok := sa.(*unix.SockaddrInet4); ok {
 			r.port = sa.Port
 		}
-	}()
+	})
 	r := <-ch
 	if r.err != nil {
 		t.Fatalf("listening in the namespace: %v", r.err)

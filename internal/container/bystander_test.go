@@ -111,6 +111,8 @@ func TestOthersContainerSurvives(t *testing.T) {
 		{"StartFailureIsReported", TestStartFailureIsReported},
 		{"StartInSandbox", TestStartInSandbox},
 		{"StopKillsWhatIgnoresSIGTERM", TestStopKillsWhatIgnoresSIGTERM},
+		{"SweepTakesOnlyOrphans", TestSweepTakesOnlyOrphans},
+		{"KilledTargetIsSweptByNextRun", TestKilledTargetIsSweptByNextRun},
 	} {
 		t.Run(tt.name, tt.test)
 	}

@@ -54,7 +54,7 @@ func listen(t *testing.T) net.Listener {
 func TestForwardCopiesBothWays(t *testing.T) {
 	target := upper(t)
 	ln := listen(t)
-	f := forward(ln, func(ctx context.Context) (net.Conn, error) { return (&net.Dialer{}).DialContext(ctx, "tcp", target) })
+	f := forward(ln, maxForwarded, halfCloseGrace, func(ctx context.Context) (net.Conn, error) { return (&net.Dialer{}).DialContext(ctx, "tcp", target) })
 	defer f.Close()
 	c, err := net.Dial("tcp", ln.Addr().String())
 	if err != nil {
@@ -74,7 +74,7 @@ func TestForwardCopiesBothWays(t *testing.T) {
 // connection at once, as a closed port would.
 func TestForwardDialFailureEndsConnection(t *testing.T) {
 	ln := listen(t)
-	f := forward(ln, func(context.Context) (net.Conn, error) { return nil, errors.New("not yet") })
+	f := forward(ln, maxForwarded, halfCloseGrace, func(context.Context) (net.Conn, error) { return nil, errors.New("not yet") })
 	defer f.Close()
 	c, err := net.Dial("tcp", ln.Addr().String())
 	if err != nil {
@@ -94,7 +94,7 @@ func TestForwardCloseCutsConnections(t *testing.T) {
 	addr := ln.Addr().String()
 	inside, outside := net.Pipe()
 	defer outside.Close()
-	f := forward(ln, func(context.Context) (net.Conn, error) { return inside, nil })
+	f := forward(ln, maxForwarded, halfCloseGrace, func(context.Context) (net.Conn, error) { return inside, nil })
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)

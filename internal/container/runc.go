@@ -41,6 +41,7 @@ type Container struct {
 	waitErr error
 	stderr  *bytes.Buffer
 	fwd     *forwarder // nil unless published
+	owner   *os.File   // the bundle's owner lock, held until Remove
 
 	nsMu sync.Mutex
 	ns   *netns // the container's network namespace, once known
@@ -113,6 +114,7 @@ func Start(img v1.Image, opts ...Option) (*Container, error) {
 	if err := Available(); err != nil {
 		return nil, err
 	}
+	sweep(o, o.output)
 	var ln net.Listener
 	if o.publish != 0 {
 		// Listening first, no free-port check then listen: another process
@@ -130,7 +132,7 @@ func Start(img v1.Image, opts ...Option) (*Container, error) {
 		return nil, err
 	}
 	if ln != nil {
-		c.fwd = forward(ln, c.dialService)
+		c.fwd = forward(ln, maxForwarded, halfCloseGrace, c.dialService)
 	}
 	return c, nil
 }
@@ -140,13 +142,19 @@ func start(img v1.Image, o options) (*Container, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the image config: %w", err)
 	}
-	bundle, err := os.MkdirTemp(o.dir, "devops-info-service-bundle-")
+	bundle, err := os.MkdirTemp(o.dir, bundlePrefix)
 	if err != nil {
 		return nil, fmt.Errorf("making the bundle: %w", err)
 	}
-	c := &Container{ID: "devops-info-service-" + randomHex(6), Bundle: bundle, root: o.root, done: make(chan struct{}), stderr: &bytes.Buffer{}}
+	owner, err := lockBundle(bundle)
+	if err != nil {
+		os.RemoveAll(bundle)
+		return nil, err
+	}
+	c := &Container{ID: idPrefix + randomHex(6), Bundle: bundle, root: o.root, owner: owner, done: make(chan struct{}), stderr: &bytes.Buffer{}}
 	if err := c.prepare(img, cf, o.env); err != nil {
 		os.RemoveAll(bundle)
+		owner.Close()
 		return nil, err
 	}
 	c.cmd = exec.Command("runc", c.runc("run", "--bundle", bundle, "--pid-file", filepath.Join(bundle, "pid"), c.ID)...)
@@ -154,16 +162,26 @@ func start(img v1.Image, o options) (*Container, error) {
 	c.cmd.Stderr = io.MultiWriter(o.output, c.stderr)
 	// Its own process group: a Ctrl-C at the terminal reaches us, and we
 	// stop the container in order, rather than runc being hit directly.
-	c.cmd.SysProcAttr = ownProcessGroup()
+	// Should this process be killed, runc gets SIGTERM (see runcAttr).
+	c.cmd.SysProcAttr = runcAttr()
 	c.started = time.Now()
-	if err := c.cmd.Start(); err != nil {
+	started := make(chan error)
+	go func() {
+		// The thread that starts runc lives until runc exits.
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		err := c.cmd.Start()
+		started <- err
+		if err == nil {
+			c.waitErr = c.cmd.Wait()
+			close(c.done)
+		}
+	}()
+	if err := <-started; err != nil {
 		os.RemoveAll(bundle)
+		owner.Close()
 		return nil, fmt.Errorf("starting runc: %w", err)
 	}
-	go func() {
-		c.waitErr = c.cmd.Wait()
-		close(c.done)
-	}()
 	return c, nil
 }
 
@@ -265,7 +283,11 @@ func (c *Container) Remove() error {
 	}
 	c.nsMu.Unlock()
 	exec.Command("runc", c.runc("delete", "--force", c.ID)...).Run()
-	if err := os.RemoveAll(c.Bundle); err != nil {
+	err := os.RemoveAll(c.Bundle)
+	if c.owner != nil {
+		c.owner.Close() // only now: a sweep must not take what is being removed
+	}
+	if err != nil {
 		return fmt.Errorf("removing bundle %s: %w", c.Bundle, err)
 	}
 	return nil

@@ -39,6 +39,7 @@ func needRunc(t *testing.T) {
 var (
 	serviceOnce sync.Once
 	serviceImg  v1.Image
+	serviceIdx  v1.ImageIndex // serviceImg's index, as dist/oci holds it
 	serviceErr  error
 	serviceDir  string
 )
@@ -80,6 +81,7 @@ func serviceImage(t *testing.T) v1.Image {
 			serviceErr = err
 			return
 		}
+		serviceIdx = idx
 		serviceImg, serviceErr = platform.Image(idx, bins[0].Platform)
 	})
 	if serviceErr != nil {

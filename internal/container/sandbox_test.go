@@ -1,7 +1,6 @@
 package container
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -56,29 +55,6 @@ func (s sandbox) assertEmpty(t *testing.T) {
 	if entries, err := os.ReadDir(s.bundles); err != nil || len(entries) > 0 {
 		t.Errorf("ReadDir(%s) = %v, %v; want no bundles left", s.bundles, entries, err)
 	}
-}
-
-// runcContainer is one entry of `runc list --format json`.
-type runcContainer struct {
-	ID, Bundle, Status string
-	Pid                int
-}
-
-// runcList is what runc knows under root; "" is runc's default root.
-func runcList(root string) ([]runcContainer, error) {
-	args := []string{"list", "--format", "json"}
-	if root != "" {
-		args = append([]string{"--root", root}, args...)
-	}
-	out, err := exec.Command("runc", args...).Output()
-	if err != nil {
-		return nil, err
-	}
-	var list []runcContainer
-	if err := json.Unmarshal(out, &list); err != nil {
-		return nil, fmt.Errorf("reading runc list: %w: %q", err, out)
-	}
-	return list, nil
 }
 
 func findContainer(list []runcContainer, id string) (runcContainer, bool) {

@@ -3,6 +3,8 @@
 package container
 
 import (
+	"errors"
+	"os"
 	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -13,8 +15,11 @@ import (
 // is nothing to orphan.
 func dieWithParent() {}
 
-// ownProcessGroup is nil: runc never starts off Linux.
-func ownProcessGroup() *syscall.SysProcAttr { return nil }
+// runcAttr is nil: runc never starts off Linux.
+func runcAttr() *syscall.SysProcAttr { return nil }
+
+// lockFile fails: only Linux makes bundles, so there are none to sweep.
+func lockFile(*os.File) error { return errors.ErrUnsupported }
 
 // seccompFilter is none: the profile is Linux's, and only Linux runs
 // containers here.

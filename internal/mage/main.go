@@ -73,5 +73,5 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if code != 0 {
 		return code
 	}
-	return mage.RunCompiled(inv, exe, errlog)
+	return runCompiled(inv, exe, errlog)
 }

@@ -54,7 +54,7 @@ func TestVerify(t *testing.T) {
 		t.Errorf("Verify(GitHub Actions) = %+v, want this workflow's identity and GitHub's issuer", v)
 	}
 	env := map[string]string{"IMAGE": "127.0.0.1:5000/svc@sha256:" + strings.Repeat("a", 64), "INSECURE_REGISTRY": "127.0.0.1:5000", "REGISTRY_USERNAME": "u",
-		"COSIGN_CERTIFICATE_IDENTITY": "me", "COSIGN_CERTIFICATE_OIDC_ISSUER": "https://issuer", "SIGSTORE_TRUSTED_ROOT": "root.json"}
+		"REGISTRY_PASSWORD": "p", "COSIGN_CERTIFICATE_IDENTITY": "me", "COSIGN_CERTIFICATE_OIDC_ISSUER": "https://issuer", "SIGSTORE_TRUSTED_ROOT": "root.json"}
 	v, err = Verify(getenv(env))
 	if err != nil || v.Registry == nil || v.Registry.Repo.Name() != "127.0.0.1:5000/svc" || v.Registry.Repo.Scheme() != "http" || v.Registry.Username != "u" ||
 		v.Digest != "sha256:"+strings.Repeat("a", 64) || v.Identity != "me" || v.Issuer != "https://issuer" || v.TrustedRoot != "root.json" {

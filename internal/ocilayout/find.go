@@ -31,6 +31,9 @@ func Find(spec string) (Entry, error) {
 	if i := strings.LastIndex(spec, ":"); i > 0 {
 		dir, tag = spec[:i], spec[i+1:]
 	}
+	if err := Built(dir); err != nil {
+		return Entry{}, err
+	}
 	idx, err := layout.ImageIndexFromPath(dir)
 	if err != nil {
 		return Entry{}, fmt.Errorf("reading OCI layout %s: %w", dir, err)

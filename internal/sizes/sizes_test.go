@@ -325,7 +325,7 @@ func TestBadInput(t *testing.T) {
 	tests := []struct{ image, baseline, platform, want string }{
 		{"Not A Ref!", "oci:" + dir, "", `"Not A Ref!" is not an image`},
 		{"oci:" + dir, "docker://::bad", "", "baseline:"},
-		{"oci:/nonexistent", "oci:" + dir, "", "image: reading OCI layout /nonexistent"},
+		{"oci:/nonexistent", "oci:" + dir, "", "image: no image in /nonexistent yet"},
 		{"oci:" + dir + ":2.0.0", "oci:" + dir, "", `0 images match "2.0.0"`},
 		{"docker-archive:/nonexistent.tar", "oci:" + dir, "", "reading docker archive /nonexistent.tar"},
 		{"oci:" + dir, "oci:" + dir, "linux/arm64", "has no linux/arm64 image (it has: linux/amd64)"},
@@ -470,9 +470,10 @@ func TestDockerSaveArchiveIsEstimated(t *testing.T) {
 }
 
 func TestMissingLayoutSaysBuild(t *testing.T) {
-	_, err := Compare(t.Context(), "oci:"+filepath.Join(t.TempDir(), "dist", "oci"), "python:3.13-slim", nil, WithTransport(unreachable{}))
-	if err == nil || !strings.Contains(err.Error(), "run 'go tool mage build' first") {
-		t.Errorf("Compare(missing layout) = %v, want the build hint", err)
+	dir := filepath.Join(t.TempDir(), "dist", "oci")
+	_, err := Compare(t.Context(), "oci:"+dir, "python:3.13-slim", nil, WithTransport(unreachable{}))
+	if want := "image: no image in " + dir + " yet: run `go tool mage build` first"; err == nil || err.Error() != want {
+		t.Errorf("Compare(missing layout) = %v, want %q", err, want)
 	}
 }
 

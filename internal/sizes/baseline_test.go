@@ -241,3 +241,17 @@ func TestDockerHubQuotaAnswers(t *testing.T) {
 		})
 	}
 }
+
+// A BASELINE (or IMAGE_REF) that the registry does not have is one line
+// naming the reference, not go-containerregistry's error with a Go map.
+func TestBaselineDoesNotExist(t *testing.T) {
+	ref, dir := localBaseline(t, func(h http.Handler) http.Handler { return h })
+	repo := strings.TrimSuffix(ref, ":3.13-slim")
+	for _, missing := range []string{repo + ":1.0.0", strings.TrimSuffix(repo, "python") + "nothing:1.0.0"} {
+		_, err := Compare(t.Context(), "oci:"+dir, missing, nil)
+		want := "baseline: " + missing + " does not exist: " + strings.Split(repo, "/")[0] + " has no such tag or repository"
+		if err == nil || err.Error() != want {
+			t.Errorf("Compare(baseline %s) = %v, want %q", missing, err, want)
+		}
+	}
+}

@@ -103,10 +103,11 @@ func missing(err error) bool {
 }
 
 func (s *Source) openLayout(spec string) error {
-	e, err := ocilayout.Find(spec)
-	if errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("%w (for the pipeline's image, run 'go tool mage build' first)", err)
+	dir, _ := ocilayout.SplitSpec(spec)
+	if err := ocilayout.Built(dir); err != nil {
+		return err // the pipeline's image, before any build
 	}
+	e, err := ocilayout.Find(spec)
 	if err != nil {
 		return err
 	}

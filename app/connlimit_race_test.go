@@ -1,11 +1,16 @@
 package main
 
 import (
+	"bufio"
+	"context"
 	"flag"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -106,3 +111,92 @@ func (l *chanListener) Accept() (net.Conn, error) { return <-l.conns, nil }
 type nopConn struct{ net.Conn }
 
 func (nopConn) Close() error { return nil }
+
+// Hostile clients against the real server, for -connlimit.race: some
+// connect and close at once, some reset, some trickle half a header and
+// leave, some make a request and idle on keep-alive. /health answers a
+// prompt client all along, the server never holds more than the cap, and
+// once they have gone it holds nothing.
+func TestConnLimitHostileClients(t *testing.T) {
+	const limit, attackers = 8, 6
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := newConnLimit(ln, limit)
+	ctx, cancel := context.WithCancel(t.Context())
+	served := make(chan error, 1)
+	go func() { served <- serveOn(ctx, l, newHandler(testDeps(io.Discard)), newLogger(io.Discard, false)) }()
+	t.Cleanup(func() { cancel(); <-served })
+	addr := ln.Addr().String()
+
+	stop := time.Now().Add(*closeRaceFor)
+	var wg sync.WaitGroup
+	var attacks atomic.Int64
+	for i := range attackers {
+		wg.Go(func() {
+			for n := i; time.Now().Before(stop); n += attackers {
+				attack(addr, n%4)
+				attacks.Add(1)
+			}
+		})
+	}
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	probes := 0
+	for ; time.Now().Before(stop); probes++ {
+		res, err := client.Get("http://" + addr + "/health")
+		if err != nil {
+			t.Fatalf("GET /health #%d among hostile clients: %v", probes, err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("GET /health #%d among hostile clients = %d, want 200", probes, res.StatusCode)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	wg.Wait()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		l.mu.Lock()
+		live, peak := l.live, l.peak
+		l.mu.Unlock()
+		if peak > limit {
+			t.Fatalf("connections held at once = %d, want at most %d", peak, limit)
+		}
+		if live == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d connections still counted 5s after every client left, want 0", live)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Logf("%d hostile connections, %d probes answered", attacks.Load(), probes)
+}
+
+// attack is one hostile client of kind 0 to 3.
+func attack(addr string, kind int) {
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		return
+	}
+	defer c.Close()
+	switch kind {
+	case 0: // connect and leave
+	case 1: // leave with a reset
+		c.(*net.TCPConn).SetLinger(0)
+	case 2: // half a header, in pieces, then leave
+		io.WriteString(c, "GET / HTTP/1.1\r\n")
+		time.Sleep(time.Millisecond)
+		io.WriteString(c, "Host: x\r\n")
+		time.Sleep(5 * time.Millisecond)
+	case 3: // a request, then idle on keep-alive
+		io.WriteString(c, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+		c.SetReadDeadline(time.Now().Add(2 * time.Second))
+		if res, err := http.ReadResponse(bufio.NewReader(c), nil); err == nil {
+			io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -119,16 +118,8 @@ func (nopConn) Close() error { return nil }
 // once they have gone it holds nothing.
 func TestConnLimitHostileClients(t *testing.T) {
 	const limit, attackers = 8, 6
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := newConnLimit(ln, limit)
-	ctx, cancel := context.WithCancel(t.Context())
-	served := make(chan error, 1)
-	go func() { served <- serveOn(ctx, l, newHandler(testDeps(io.Discard)), newLogger(io.Discard, false)) }()
-	t.Cleanup(func() { cancel(); <-served })
-	addr := ln.Addr().String()
+	l := serveLimited(t, limit)
+	addr := l.Addr().String()
 
 	stop := time.Now().Add(*closeRaceFor)
 	var wg sync.WaitGroup

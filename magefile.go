@@ -224,6 +224,9 @@ func Push(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := ocilayout.Built(dir); err != nil { // before "not signing", and dist/provenance/
+		return err
+	}
 	if !cfg.DryRun {
 		how, err := settings.Sign(os.Getenv)
 		if err != nil {

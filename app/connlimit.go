@@ -24,6 +24,10 @@ import (
 //
 // The server must report its connections' states to track, through
 // http.Server.ConnState.
+//
+// x/net/netutil.LimitListener is a plain limit: a place comes free only when
+// its connection closes, so a cap's worth of slow clients, each renewed
+// before ReadHeaderTimeout, would keep every prompt one out.
 type connLimit struct {
 	net.Listener
 	max int
@@ -47,16 +51,19 @@ func newConnLimit(ln net.Listener, n int) *connLimit {
 }
 
 // limitedConn is a connection the limiter counts until it is closed.
+//
+// Its place is given back under l.mu and nothing else: a lock of its own
+// (a sync.Once) taken in Close before l.mu, and in room after it,
+// deadlocked Accept against a closing connection.
 type limitedConn struct {
 	net.Conn
 	l     *connLimit
-	once  sync.Once
 	reads atomic.Int32 // reads that returned data, from 0 to 2
 
 	// Guarded by l.mu.
 	waiting *list.Element // its place in l.waiting; nil while in a handler
 	since   time.Time     // when it started waiting
-	done    bool          // closed
+	done    bool          // its place is given back: closed, or shed
 }
 
 // Accept returns the next connection once there is room for it.
@@ -109,7 +116,7 @@ func (l *connLimit) room() (victim *limitedConn, wait time.Duration) {
 	wait = front.Value.(*limitedConn).since.Add(headerGrace).Sub(l.now())
 	for e := front; e != nil; e = e.Next() {
 		if c := e.Value.(*limitedConn); e == front && wait <= 0 || c.reads.Load() >= 2 {
-			c.once.Do(func() { l.release(c) })
+			l.release(c)
 			return c, 0
 		}
 	}
@@ -169,16 +176,16 @@ func (l *connLimit) stopWaiting(c *limitedConn) {
 
 // Close closes the connection and gives its place back, once.
 func (c *limitedConn) Close() error {
-	c.once.Do(func() {
-		c.l.mu.Lock()
+	c.l.mu.Lock()
+	if !c.done {
 		c.l.release(c)
 		c.l.signal()
-		c.l.mu.Unlock()
-	})
+	}
+	c.l.mu.Unlock()
 	return c.Conn.Close()
 }
 
-// release gives c's place back; l.mu is held.
+// release gives c's place back; l.mu is held and c.done is false.
 func (l *connLimit) release(c *limitedConn) {
 	l.stopWaiting(c)
 	c.done = true

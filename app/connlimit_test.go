@@ -171,21 +171,13 @@ func TestConnLimitAcceptWaits(t *testing.T) {
 // gives the slow ones' places to newer ones, and answers /health each time.
 func TestSlowClientsCannotCrowdOut(t *testing.T) {
 	const limit, slow, probes = 4, 12, 5
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := newConnLimit(ln, limit)
-	ctx, cancel := context.WithCancel(t.Context())
-	served := make(chan error, 1)
-	go func() { served <- serveOn(ctx, l, newHandler(testDeps(io.Discard)), newLogger(io.Discard, false)) }()
-	t.Cleanup(func() { cancel(); <-served })
-	base := "http://" + ln.Addr().String()
+	l := serveLimited(t, limit)
+	base := "http://" + l.Addr().String()
 
 	var closed sync.WaitGroup
 	cut := make(chan int, slow)
 	for i := range slow {
-		c, err := net.Dial("tcp", ln.Addr().String())
+		c, err := net.Dial("tcp", l.Addr().String())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -227,4 +219,20 @@ func TestSlowClientsCannotCrowdOut(t *testing.T) {
 	if peak > limit {
 		t.Errorf("connections held at once = %d, want at most %d", peak, limit)
 	}
+}
+
+// serveLimited serves the service on 127.0.0.1 behind a limiter of limit
+// connections until the test ends.
+func serveLimited(t *testing.T, limit int) *connLimit {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := newConnLimit(ln, limit)
+	ctx, cancel := context.WithCancel(t.Context())
+	served := make(chan error, 1)
+	go func() { served <- serveOn(ctx, l, newHandler(testDeps(io.Discard)), newLogger(io.Discard, false)) }()
+	t.Cleanup(func() { cancel(); <-served })
+	return l
 }

@@ -44,14 +44,32 @@ func Lock(path string, w io.Writer, why string) (unlock func(), err error) {
 }
 
 // For is the lock file, in dir, for what is done to target: one per
-// target's absolute path, so that two checkouts never wait for each
-// other. The lock lives outside target, where removing target (mage
-// clean) cannot take a held lock away.
+// target's real path (Real), so that two checkouts never wait for each
+// other and one checkout reached by two paths (a symlink, $PWD) has one
+// lock. The lock lives outside target, where removing target (mage clean)
+// cannot take a held lock away.
 func For(dir, what, target string) string {
-	abs, err := filepath.Abs(target)
-	if err != nil {
-		abs = target
-	}
-	sum := sha256.Sum256([]byte(abs))
+	sum := sha256.Sum256([]byte(Real(target)))
 	return filepath.Join(dir, what+"-"+hex.EncodeToString(sum[:8])+".lock")
+}
+
+// Real is path made absolute with every symlink resolved; as much of that
+// as can be done when path, or a folder on the way, does not exist yet
+// (dist/ before the first build): the deepest existing folder resolved,
+// the rest as given.
+func Real(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return filepath.Clean(path)
+	}
+	rest := ""
+	for p := abs; ; p = filepath.Dir(p) {
+		if resolved, err := filepath.EvalSymlinks(p); err == nil {
+			return filepath.Join(resolved, rest)
+		}
+		if p == filepath.Dir(p) {
+			return abs
+		}
+		rest = filepath.Join(filepath.Base(p), rest)
+	}
 }

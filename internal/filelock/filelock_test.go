@@ -1,6 +1,7 @@
 package filelock
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -74,4 +75,75 @@ func TestFor(t *testing.T) {
 	if _, err := Lock(filepath.Join(t.TempDir(), "f", "\x00"), nil, ""); err == nil {
 		t.Errorf("Lock(bad path) = nil error")
 	}
+}
+
+// One checkout reached by two paths, through a symlink, has one lock: a
+// build started from each would otherwise sweep the other's staging folder.
+func TestForResolvesSymlinks(t *testing.T) {
+	root := t.TempDir()
+	resolved := filepath.Join(root, "checkout")
+	if err := os.MkdirAll(resolved, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(root, "link")
+	if err := os.Symlink(resolved, link); err != nil {
+		t.Skipf("no symlinks here: %v", err)
+	}
+	t.Chdir(link)
+	locks := filepath.Join(root, "locks")
+	for _, tt := range []struct{ target, want string }{
+		{link, resolved},
+		{".", resolved},
+		{"dist", filepath.Join(resolved, "dist")}, // not made yet
+		{filepath.Join(link, "x", "..", "dist"), filepath.Join(resolved, "dist")},
+	} {
+		want := mustEval(t, tt.want)
+		if got := Real(tt.target); got != want {
+			t.Errorf("Real(%q) = %q, want %q", tt.target, got, want)
+		}
+		if got, want := For(locks, "build", tt.target), For(locks, "build", want); got != want {
+			t.Errorf("For(%q) = %q, want %q, the resolved folder's lock", tt.target, got, want)
+		}
+	}
+
+	unlock, err := Lock(For(locks, "build", resolved), nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var said syncBuffer
+	got := make(chan func(), 1)
+	go func() {
+		u, _ := Lock(For(locks, "build", "."), &said, "another build")
+		got <- u
+	}()
+	var second func()
+	select {
+	case second = <-got:
+		t.Errorf("Lock() through a symlink took the lock its resolved folder's holder has")
+	case <-time.After(200 * time.Millisecond):
+	}
+	unlock()
+	if second == nil {
+		second = <-got
+	}
+	if second != nil {
+		second()
+	}
+	if !strings.HasPrefix(said.String(), "waiting: another build") {
+		t.Errorf("Lock() through a symlink said %q, want the waiting line", said.String())
+	}
+}
+
+// mustEval is path with its symlinks resolved (t.TempDir may be under one).
+func mustEval(t *testing.T, path string) string {
+	t.Helper()
+	dir, base := path, ""
+	if _, err := os.Stat(path); err != nil {
+		dir, base = filepath.Dir(path), filepath.Base(path)
+	}
+	resolved, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(resolved, base)
 }

@@ -24,13 +24,18 @@ type Entry struct {
 	v1.Descriptor
 }
 
+// SplitSpec is spec, "DIR" or "DIR:TAG", as its folder and tag.
+func SplitSpec(spec string) (dir, tag string) {
+	if i := strings.LastIndex(spec, ":"); i > 0 {
+		return spec[:i], spec[i+1:]
+	}
+	return spec, ""
+}
+
 // Find reads spec, "DIR" or "DIR:TAG" as in skopeo's oci:DIR:TAG,
 // and returns the entry named TAG, or the only entry when no TAG is given.
 func Find(spec string) (Entry, error) {
-	dir, tag := spec, ""
-	if i := strings.LastIndex(spec, ":"); i > 0 {
-		dir, tag = spec[:i], spec[i+1:]
-	}
+	dir, tag := SplitSpec(spec)
 	idx, err := layout.ImageIndexFromPath(dir)
 	if err != nil {
 		return Entry{}, fmt.Errorf("reading OCI layout %s: %w", dir, err)

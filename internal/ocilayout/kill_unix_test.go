@@ -97,8 +97,9 @@ func TestHelperKilledWrite(t *testing.T) {
 	}
 }
 
-// Two builds in one checkout take turns; the second says why it waits,
-// and its lock sweeps what a killed build left.
+// Two builds in one checkout take turns, the second reaching it through a
+// symlink; the second says why it waits, naming the real folder, and its
+// lock sweeps what a killed build left.
 func TestLockSerializesAndSweeps(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	dir := t.TempDir()
@@ -116,10 +117,14 @@ func TestLockSerializesAndSweeps(t *testing.T) {
 	if left, _ := filepath.Glob(filepath.Join(dir, ".*")); len(left) > 0 {
 		t.Errorf("Lock() left %q behind", left)
 	}
+	link := filepath.Join(t.TempDir(), "link")
+	if err := os.Symlink(dir, link); err != nil {
+		t.Fatal(err)
+	}
 	lines := make(said, 1)
 	second := make(chan struct{})
 	go func() {
-		u, err := Lock(out, lines)
+		u, err := Lock(outputs(link), lines)
 		if err != nil {
 			t.Error(err)
 			return
@@ -137,7 +142,8 @@ func TestLockSerializesAndSweeps(t *testing.T) {
 	}
 	unlock()
 	<-second
-	if want := "waiting: another build is writing " + dir + " in this checkout"; !strings.HasPrefix(line, want) {
+	resolved, _ := filepath.EvalSymlinks(dir)
+	if want := "waiting: another build is writing " + resolved + " in this checkout"; !strings.HasPrefix(line, want) {
 		t.Errorf("the second Lock() said %q, want %q", line, want)
 	}
 }

@@ -10,7 +10,7 @@ import (
 
 // Lock lets one build at a time write the outputs' folder (dist/, with
 // its binaries and SBOMs): a second build in the same checkout waits, and
-// says why on w. Holding the lock, it sweeps what a build stopped mid-way
+// says why on w, naming the real folder. Holding the lock, it sweeps what a build stopped mid-way
 // left there (Sweep). The lock file lives in the user's cache folder, not
 // in dist/, which `mage clean` removes; another process's lock dies with it.
 func Lock(out Outputs, w io.Writer) (unlock func(), err error) {
@@ -18,7 +18,7 @@ func Lock(out Outputs, w io.Writer) (unlock func(), err error) {
 	if err != nil {
 		dir = os.TempDir()
 	}
-	parent := filepath.Dir(out.Layout)
+	parent := filelock.Real(filepath.Dir(out.Layout)) // the folder, however reached
 	unlock, err = filelock.Lock(filelock.For(filepath.Join(dir, "devops-info-service-go", "locks"), "build", parent), w,
 		"another build is writing "+parent+" in this checkout")
 	if err != nil {

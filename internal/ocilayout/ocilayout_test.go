@@ -195,7 +195,7 @@ func TestWriteReplacesAndRefuses(t *testing.T) {
 	if _, desc, _ := Read(out.Layout); desc.Digest != want {
 		t.Errorf("a failed Write changed the layout: %s, want %s", desc.Digest, want)
 	}
-	if _, _, err := Read(filepath.Join(dir, "none")); err == nil || !strings.Contains(err.Error(), "run 'go tool mage build' first") {
+	if _, _, err := Read(filepath.Join(dir, "none")); err == nil || !strings.Contains(err.Error(), "run `go tool mage build` first") {
 		t.Errorf("Read(no layout) = %v", err)
 	}
 	if _, err := (Artifact{Manifest: []byte(`{}`)}).Subject(); err == nil {

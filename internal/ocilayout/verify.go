@@ -26,6 +26,9 @@ func Verify(dir string) error {
 // reachable verifies the layout in dir as Verify does and returns every
 // blob it names.
 func reachable(dir string) (map[v1.Hash]bool, error) {
+	if err := Built(dir); err != nil {
+		return nil, err
+	}
 	data, err := os.ReadFile(filepath.Join(dir, "index.json"))
 	if err != nil {
 		return nil, fmt.Errorf("%s is damaged: %w (run 'go tool mage build')", dir, err)

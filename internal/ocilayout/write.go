@@ -202,6 +202,9 @@ func writeTarball(idx v1.ImageIndex, out Outputs) (*atomicfile.File, error) {
 
 // Read opens the index that Write put in the layout dir.
 func Read(dir string) (v1.ImageIndex, v1.Descriptor, error) {
+	if err := Built(dir); err != nil {
+		return nil, v1.Descriptor{}, err
+	}
 	p, err := layout.FromPath(dir)
 	if err != nil {
 		return nil, v1.Descriptor{}, fmt.Errorf("reading %s: %w (run 'go tool mage build' first)", dir, err)

@@ -62,7 +62,11 @@ func Preflight(repo name.Repository, opts ...Option) (err error) {
 }
 
 // Repository parses IMAGE; hosts in insecure may be reached over plain HTTP.
+// The usual mistakes (a tag, a URL, upper case, a digest) are named.
 func Repository(image string, insecure []string) (name.Repository, error) {
+	if m := imageMistake(image); m != "" {
+		return name.Repository{}, fmt.Errorf("IMAGE %q %s", image, m)
+	}
 	var opts []name.Option
 	for _, h := range insecure {
 		if r, err := name.NewRepository(image); err == nil && r.RegistryStr() == strings.TrimSpace(h) {
@@ -74,6 +78,23 @@ func Repository(image string, insecure []string) (name.Repository, error) {
 		return name.Repository{}, fmt.Errorf("IMAGE %q is not a repository such as docker.io/user/name or localhost:5000/name: %w", image, err)
 	}
 	return repo, nil
+}
+
+// imageMistake names what is wrong with image when it is one of the usual
+// mistakes, and says how to fix it; "" otherwise.
+func imageMistake(image string) string {
+	last := image[strings.LastIndex(image, "/")+1:]
+	switch {
+	case strings.Contains(image, "://"):
+		return "is a URL: drop " + image[:strings.Index(image, "://")+3] + " (IMAGE is a repository such as ghcr.io/user/name)"
+	case strings.Contains(image, "@"):
+		return "names a digest: IMAGE is the repository alone; push makes the digest (IMAGE=repo@sha256:… is for verify)"
+	case strings.Contains(strings.TrimSuffix(last, ":"), ":") && strings.Contains(image, "/"):
+		return "takes no tag (set TAGS): IMAGE is the repository alone, such as " + image[:len(image)-len(last)] + last[:strings.Index(last, ":")]
+	case image != strings.ToLower(image):
+		return "has upper case: lower case only"
+	}
+	return ""
 }
 
 // redactErr removes the secrets from *err. Push, MakePlan and Preflight,

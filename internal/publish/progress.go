@@ -17,6 +17,7 @@ type progress struct {
 	w        io.Writer
 	terminal bool
 	interval time.Duration
+	now      func() time.Time
 	start    time.Time
 	last     time.Time
 	drawn    bool
@@ -24,8 +25,16 @@ type progress struct {
 }
 
 func newProgress(w io.Writer, terminal bool, interval time.Duration) *progress {
-	return &progress{w: w, terminal: terminal, interval: interval, start: time.Now()}
+	return &progress{w: w, terminal: terminal, interval: interval, now: time.Now, start: time.Now()}
 }
+
+// A rate is given once this much time has passed and this much has been
+// sent: before, it is noise (the first line once said "0.1 MB/s, 1m49s
+// left" of an upload that ended 0.1 s later).
+const (
+	rateAfter      = time.Second
+	rateAfterBytes = 1 << 20
+)
 
 // follow reads updates until the channel closes; the returned channel
 // closes after that.
@@ -45,7 +54,7 @@ func (p *progress) follow(updates <-chan v1.Update) <-chan struct{} {
 }
 
 func (p *progress) show(complete, total int64, final bool) {
-	now := time.Now()
+	now := p.now()
 	every := p.interval
 	if p.terminal {
 		every = 100 * time.Millisecond
@@ -54,13 +63,14 @@ func (p *progress) show(complete, total int64, final bool) {
 		return
 	}
 	p.last = now
-	elapsed := now.Sub(p.start).Seconds()
-	rate := float64(complete) / max(elapsed, 0.001)
-	left := "-"
-	if complete > 0 && rate > 0 && total > complete {
-		left = time.Duration(float64(total-complete) / rate * float64(time.Second)).Round(time.Second).String()
+	line := fmt.Sprintf("pushing: %s of %s", sizes.MB(complete), sizes.MB(total))
+	if elapsed := now.Sub(p.start); elapsed >= rateAfter && complete >= rateAfterBytes {
+		rate := float64(complete) / elapsed.Seconds()
+		line += fmt.Sprintf(", %s/s", sizes.MB(int64(rate)))
+		if total > complete {
+			line += ", " + time.Duration(float64(total-complete)/rate*float64(time.Second)).Round(time.Second).String() + " left"
+		}
 	}
-	line := fmt.Sprintf("pushing: %s of %s, %s/s, %s left", sizes.MB(complete), sizes.MB(total), sizes.MB(int64(rate)), left)
 	if p.terminal {
 		fmt.Fprintf(p.w, "\r\033[K%s", line)
 		p.drawn = true

@@ -364,6 +364,30 @@ func TestProgressShowsTheUpload(t *testing.T) {
 	}
 }
 
+// No rate or time left before there is enough to tell them by.
+func TestProgressRate(t *testing.T) {
+	start := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		elapsed         time.Duration
+		complete, total int64
+		want            string
+	}{
+		{100 * time.Millisecond, 100_000, 11_000_000, "pushing: 0.1 MB of 11.0 MB\n"},
+		{5 * time.Second, 100_000, 11_000_000, "pushing: 0.1 MB of 11.0 MB\n"},
+		{500 * time.Millisecond, 5_000_000, 11_000_000, "pushing: 5.0 MB of 11.0 MB\n"},
+		{2 * time.Second, 4_000_000, 11_000_000, "pushing: 4.0 MB of 11.0 MB, 2.0 MB/s, 4s left\n"},
+		{4 * time.Second, 11_000_000, 11_000_000, "pushing: 11.0 MB of 11.0 MB, 2.8 MB/s\n"},
+	} {
+		var out strings.Builder
+		p := newProgress(&out, false, 0)
+		p.start, p.now = start, func() time.Time { return start.Add(tt.elapsed) }
+		p.show(tt.complete, tt.total, false)
+		if out.String() != tt.want {
+			t.Errorf("show(%d of %d after %v) = %q, want %q", tt.complete, tt.total, tt.elapsed, out.String(), tt.want)
+		}
+	}
+}
+
 // A request that times out is tried again, and the push goes through.
 func TestTimeoutIsRetried(t *testing.T) {
 	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))

@@ -1,6 +1,7 @@
 package settings
 
 import (
+	"errors"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -18,8 +19,15 @@ func Publish(getenv func(string) string) (publish.Config, error) {
 	if err != nil {
 		return publish.Config{}, err
 	}
+	user, pass := getenv("REGISTRY_USERNAME"), getenv("REGISTRY_PASSWORD")
+	switch {
+	case user != "" && pass == "":
+		return publish.Config{}, errors.New("REGISTRY_USERNAME is set but REGISTRY_PASSWORD is not: set it too (a token works as the password), or unset both to use docker login's")
+	case user == "" && pass != "":
+		return publish.Config{}, errors.New("REGISTRY_PASSWORD is set but REGISTRY_USERNAME is not: set it too, or unset both to use docker login's")
+	}
 	d := getenv("DRY_RUN")
-	return publish.Config{Repo: repo, Tags: getenv("TAGS"), Username: getenv("REGISTRY_USERNAME"), Password: getenv("REGISTRY_PASSWORD"),
+	return publish.Config{Repo: repo, Tags: getenv("TAGS"), Username: user, Password: pass,
 		Insecure: insecure(getenv), DryRun: d != "" && d != "0" && d != "false"}, nil
 }
 

@@ -15,7 +15,9 @@ func TestPublishNoCredentials(t *testing.T) {
 	}{
 		{map[string]string{"IMAGE": "127.0.0.1:5000/x"}, "no credentials for 127.0.0.1:5000"},
 		{map[string]string{"IMAGE": "127.0.0.1:5000/x", "REGISTRY_USERNAME": "u", "REGISTRY_PASSWORD": "p"}, ""},
-		{map[string]string{"IMAGE": "Bad Name"}, `IMAGE "Bad Name" is not a repository`},
+		{map[string]string{"IMAGE": "bad name"}, `IMAGE "bad name" is not a repository`},
+		{map[string]string{"IMAGE": "127.0.0.1:5000/x", "REGISTRY_USERNAME": "u"}, "REGISTRY_USERNAME is set but REGISTRY_PASSWORD is not"},
+		{map[string]string{"IMAGE": "127.0.0.1:5000/x", "REGISTRY_PASSWORD": "p"}, "REGISTRY_PASSWORD is set but REGISTRY_USERNAME is not"},
 		{nil, "no credentials for index.docker.io"},
 	}
 	for _, tt := range tests {
@@ -28,6 +30,29 @@ func TestPublishNoCredentials(t *testing.T) {
 		}
 		if tt.want == "" && got != "" || tt.want != "" && !strings.Contains(got, tt.want) {
 			t.Errorf("Publish then NoCredentials(%v) = %q, want %q", tt.env, got, tt.want)
+		}
+	}
+}
+
+// The usual mistakes in IMAGE are named, each with its fix, rather than
+// answered with the list of characters a repository may hold.
+func TestPublishImageMistakes(t *testing.T) {
+	for _, tt := range []struct{ image, want string }{
+		{"lehus1/devops-info-service-go:latest", `IMAGE "lehus1/devops-info-service-go:latest" takes no tag (set TAGS): IMAGE is the repository alone, such as lehus1/devops-info-service-go`},
+		{"127.0.0.1:5000/svc:1.2.3", "takes no tag (set TAGS)"},
+		{"https://ghcr.io/lehus1/svc", "is a URL: drop https:// (IMAGE is a repository"},
+		{"http://127.0.0.1:5000/svc", "drop http://"},
+		{"ghcr.io/Lehus1/Svc", `IMAGE "ghcr.io/Lehus1/Svc" has upper case: lower case only`},
+		{"ghcr.io/lehus1/svc@sha256:" + strings.Repeat("a", 64), "names a digest: IMAGE is the repository alone"},
+	} {
+		_, err := Publish(getenv(map[string]string{"IMAGE": tt.image}))
+		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("Publish(IMAGE=%q) = %v, want one line with %q", tt.image, err, tt.want)
+		}
+	}
+	for _, image := range []string{"127.0.0.1:5000/svc", "localhost:5000/a/b", "lehus1/devops-info-service-go"} {
+		if _, err := Publish(getenv(map[string]string{"IMAGE": image})); err != nil {
+			t.Errorf("Publish(IMAGE=%q) = %v, want no error", image, err)
 		}
 	}
 }

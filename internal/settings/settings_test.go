@@ -38,7 +38,8 @@ func TestLoad(t *testing.T) {
 			}},
 		{name: "bad platform", env: map[string]string{"PLATFORMS": "linux/sparc"}, wantErr: `platform "linux/sparc"`},
 		{name: "bad compression", env: map[string]string{"COMPRESSION": "lz4"}, wantErr: `COMPRESSION: compression "lz4" is not gzip or zstd`},
-		{name: "bad image", env: map[string]string{"IMAGE": "Not/Valid:"}, wantErr: `IMAGE "Not/Valid:" is not a repository`},
+		{name: "bad image", env: map[string]string{"IMAGE": "not/valid:"}, wantErr: `IMAGE "not/valid:" is not a repository`},
+		{name: "upper case image", env: map[string]string{"IMAGE": "Not/Valid"}, wantErr: `IMAGE "Not/Valid" has upper case: lower case only`},
 		{name: "bad version", env: map[string]string{"VERSION": "one"}, wantErr: `VERSION "one"`},
 	}
 	for _, tt := range tests {

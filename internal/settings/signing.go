@@ -1,7 +1,11 @@
 package settings
 
 import (
+	"bytes"
+	"encoding/base64"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"runtime"
 	"strings"
@@ -12,8 +16,8 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/verify"
 )
 
-// Sign reads how push signs: COSIGN_PRIVATE_KEY (a PEM file, or the PEM
-// itself), COSIGN_PASSWORD, SIGN (required or unset), and in a GitHub
+// Sign reads how push signs: COSIGN_PRIVATE_KEY (a PEM file, the PEM
+// itself, or its base64), COSIGN_PASSWORD, SIGN (required or unset), and in a GitHub
 // Actions job the OIDC token request (ACTIONS_ID_TOKEN_REQUEST_URL and
 // _TOKEN) and the workflow run the provenance names (GITHUB_*).
 func Sign(getenv func(string) string) (sign.Config, error) {
@@ -100,18 +104,30 @@ func (v Verification) Unset() string {
 	return ""
 }
 
-// pem reads the variable k, a PEM block or the name of a file holding one.
+// pem reads the variable k: a PEM block, the base64 of one (as many CI
+// secret stores hold a key), or the name of a file holding one. Its value
+// is never put in an error: it may be a private key that lost its first
+// line or gained a stray character.
 func pem(getenv func(string) string, k string) ([]byte, error) {
 	v := getenv(k)
-	if v == "" || strings.HasPrefix(strings.TrimSpace(v), "-----BEGIN") {
-		return []byte(v), nil
+	if pemText := strings.TrimRight(strings.TrimLeft(v, "\"' \t\r\n"), "\"'"); v == "" || strings.HasPrefix(pemText, pemStart) {
+		return []byte(pemText), nil // a stray quote or blank does no harm
+	}
+	if b, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(v), "")); err == nil && bytes.Contains(b, []byte(pemStart)) {
+		return b, nil
 	}
 	data, err := os.ReadFile(v)
 	if err != nil {
-		return nil, fmt.Errorf("%s must be a PEM key or the file holding one: %w", k, err)
+		why := "unreadable"
+		if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+			why = pe.Err.Error() // the reason without the path, which is the value
+		}
+		return nil, fmt.Errorf("%s is neither a PEM key nor a readable file (%s); give the PEM, its base64, or the path of a file holding it", k, why)
 	}
 	return data, nil
 }
+
+const pemStart = "-----BEGIN"
 
 // builder is the builder the provenance names: the workflow run, as
 // GitHub Actions' variables describe it, or a machine of kind "local"

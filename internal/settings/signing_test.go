@@ -1,12 +1,16 @@
 package settings
 
 import (
+	"crypto/rand"
+	"encoding/base64"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/lehus1/devops-info-service-go/internal/provenance"
+	"github.com/lehus1/devops-info-service-go/internal/sign"
 	"github.com/lehus1/devops-info-service-go/internal/verify"
 )
 
@@ -50,7 +54,7 @@ func TestVerify(t *testing.T) {
 		t.Errorf("Verify(GitHub Actions) = %+v, want this workflow's identity and GitHub's issuer", v)
 	}
 	env := map[string]string{"IMAGE": "127.0.0.1:5000/svc@sha256:" + strings.Repeat("a", 64), "INSECURE_REGISTRY": "127.0.0.1:5000", "REGISTRY_USERNAME": "u",
-		"COSIGN_CERTIFICATE_IDENTITY": "me", "COSIGN_CERTIFICATE_OIDC_ISSUER": "https://issuer", "SIGSTORE_TRUSTED_ROOT": "root.json"}
+		"REGISTRY_PASSWORD": "p", "COSIGN_CERTIFICATE_IDENTITY": "me", "COSIGN_CERTIFICATE_OIDC_ISSUER": "https://issuer", "SIGSTORE_TRUSTED_ROOT": "root.json"}
 	v, err = Verify(getenv(env))
 	if err != nil || v.Registry == nil || v.Registry.Repo.Name() != "127.0.0.1:5000/svc" || v.Registry.Repo.Scheme() != "http" || v.Registry.Username != "u" ||
 		v.Digest != "sha256:"+strings.Repeat("a", 64) || v.Identity != "me" || v.Issuer != "https://issuer" || v.TrustedRoot != "root.json" {
@@ -80,5 +84,51 @@ func TestBuilder(t *testing.T) {
 				t.Errorf("builder(%s) = %+v, want %+v", tt.name, got, tt.want)
 			}
 		})
+	}
+}
+
+// COSIGN_PRIVATE_KEY may be the PEM (after a stray quote too) or its
+// base64; anything else is taken for a path, and no part of a value that
+// is neither appears in the error, which may be printed in a public log.
+func TestSignKeyNeverEchoed(t *testing.T) {
+	key, _, err := sign.GenerateKeyPair([]byte("pw"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b64 := base64.StdEncoding.EncodeToString(key)
+	wrapped := regexp.MustCompile(".{1,64}").ReplaceAllString(b64, "$0\n")
+	for _, v := range []string{string(key), `"` + string(key) + `"`, b64, wrapped} {
+		c, err := Sign(getenv(map[string]string{"COSIGN_PRIVATE_KEY": v, "COSIGN_PASSWORD": "pw"}))
+		if err != nil {
+			t.Errorf("Sign(COSIGN_PRIVATE_KEY of %d bytes) = %v, want the key", len(v), err)
+			continue
+		}
+		if _, err := sign.LoadKey(c.PrivateKey, c.Password); err != nil {
+			t.Errorf("LoadKey(Sign(COSIGN_PRIVATE_KEY of %d bytes).PrivateKey) = %v, want the key", len(v), err)
+		}
+	}
+
+	random := make([]byte, 555)
+	rand.Read(random)
+	_, body, _ := strings.Cut(string(key), "\n")
+	for name, v := range map[string]string{
+		"base64 of a PEM, cut short":   wrapped[:len(wrapped)-7],
+		"base64 of no PEM":             base64.StdEncoding.EncodeToString(random),
+		"a PEM without its first line": body,
+		"a missing file":               filepath.Join(t.TempDir(), "cosign.key"),
+		"a folder":                     t.TempDir(),
+	} {
+		_, err := Sign(getenv(map[string]string{"COSIGN_PRIVATE_KEY": v}))
+		if err == nil || !strings.Contains(err.Error(), "COSIGN_PRIVATE_KEY is neither a PEM key nor a readable file") {
+			t.Errorf("Sign(COSIGN_PRIVATE_KEY=%s) = %v, want \"neither a PEM key nor a readable file\"", name, err)
+			continue
+		}
+		const run = 8 // 48 bits of base64
+		for i := 0; i+run <= len(v); i++ {
+			if strings.Contains(err.Error(), v[i:i+run]) {
+				t.Errorf("Sign(COSIGN_PRIVATE_KEY=%s) = %q, which holds %q, bytes %d-%d of the value", name, err, v[i:i+run], i, i+run)
+				break
+			}
+		}
 	}
 }

@@ -29,6 +29,9 @@ const (
 // ErrPassword is a COSIGN_PASSWORD that does not open the key.
 var ErrPassword = errors.New("COSIGN_PASSWORD does not decrypt COSIGN_PRIVATE_KEY")
 
+// ErrNoPassword is an unset COSIGN_PASSWORD for a key that needs one.
+var ErrNoPassword = errors.New("COSIGN_PASSWORD is not set: set it to the password COSIGN_PRIVATE_KEY was made with")
+
 // Key is a private key that signs, the Keypair sigstore-go signs with.
 type Key struct {
 	priv crypto.Signer
@@ -45,6 +48,9 @@ func LoadKey(pemBytes, password []byte) (*Key, error) {
 		return nil, fmt.Errorf("COSIGN_PRIVATE_KEY is not a cosign private key (a PEM block %q, as `cosign generate-key-pair` writes)", sigstoreKeyType)
 	}
 	der, err := encrypted.Decrypt(block.Bytes, password)
+	if err != nil && len(password) == 0 { // cosign allows an empty password: try it first
+		return nil, ErrNoPassword
+	}
 	if err != nil {
 		return nil, ErrPassword
 	}

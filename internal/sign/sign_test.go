@@ -30,7 +30,7 @@ func TestLoadKey(t *testing.T) {
 	}{
 		{"the key", priv, password, ""},
 		{"a wrong password", priv, "battery staple", "COSIGN_PASSWORD does not decrypt COSIGN_PRIVATE_KEY"},
-		{"no password", priv, "", "COSIGN_PASSWORD does not decrypt COSIGN_PRIVATE_KEY"},
+		{"no password", priv, "", "COSIGN_PASSWORD is not set"},
 		{"a public key", pub, password, "COSIGN_PRIVATE_KEY is not a cosign private key"},
 		{"a path, not a key", []byte("/no/such/cosign.key"), password, "COSIGN_PRIVATE_KEY is not a cosign private key"},
 	}
@@ -51,6 +51,14 @@ func TestLoadKey(t *testing.T) {
 				}
 			}
 		})
+	}
+	// cosign makes keys with an empty password too: those need none.
+	open, _, err := GenerateKeyPair(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadKey(open, nil); err != nil {
+		t.Errorf("LoadKey(a key made with an empty password, no password) = %v, want the key", err)
 	}
 }
 

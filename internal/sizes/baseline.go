@@ -78,8 +78,9 @@ func (b *baseline) fallBack(err error) error {
 		return fmt.Errorf("%s, and BASELINE_STRICT is set, so the recorded figures do not stand in: %w", why, err)
 	}
 	b.rec = rec
+	// Said once, with the figures it qualifies (Report.Warnings), not on
+	// the log as well.
 	b.warning = fmt.Sprintf("baseline %s: recorded figures, not measured: %s", b.spec, why)
-	fmt.Fprintf(b.o.log, "warning: %s\n", b.warning)
 	return nil
 }
 

@@ -68,6 +68,29 @@ func label(img Image) string {
 	return img.Name
 }
 
+// tableWidth is how wide the table's notes and warnings are wrapped: a
+// recorded baseline's note, with its digests and sources, ran to 900
+// characters on one line.
+const tableWidth = 100
+
+// wrap writes text after prefix, in lines of at most tableWidth where its
+// words allow, each after the first indented as far as prefix.
+func wrap(w io.Writer, prefix, text string) {
+	line := prefix
+	for i, word := range strings.Fields(text) {
+		switch {
+		case i == 0:
+			line += word
+		case len(line)+1+len(word) > tableWidth:
+			fmt.Fprintln(w, line)
+			line = strings.Repeat(" ", len(prefix)) + word
+		default:
+			line += " " + word
+		}
+	}
+	fmt.Fprintln(w, line)
+}
+
 // WriteTable writes the report for a person reading a terminal.
 func (r Report) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -97,7 +120,7 @@ func (r Report) WriteTable(w io.Writer) error {
 			}
 			tw.Flush()
 			if img.Note != "" {
-				fmt.Fprintf(w, "  note: %s\n", img.Note)
+				wrap(w, "  note: ", img.Note)
 			}
 		}
 	}
@@ -105,7 +128,8 @@ func (r Report) WriteTable(w io.Writer) error {
 		fmt.Fprintf(w, "\nlimit broken: %s\n", b)
 	}
 	for _, warning := range r.Warnings {
-		fmt.Fprintf(w, "\nwarning: %s\n", warning)
+		fmt.Fprintln(w)
+		wrap(w, "warning: ", warning)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
@@ -65,6 +67,9 @@ func Open(ctx context.Context, spec string, insecure []string, opts ...remote.Op
 		if registryhttp.Unreachable(err) && ctx.Err() == nil {
 			return nil, &UnreachableError{fmt.Errorf("reaching %s: %w", ref.Context().RegistryStr(), err)}
 		}
+		if missing(err) {
+			return nil, fmt.Errorf("%s does not exist: %s has no such tag or repository", ref.Name(), ref.Context().RegistryStr())
+		}
 		return nil, fmt.Errorf("fetching %s: %w", ref.Name(), err)
 	}
 	if desc.MediaType.IsIndex() {
@@ -78,11 +83,31 @@ func Open(ctx context.Context, spec string, insecure []string, opts ...remote.Op
 	return s, nil
 }
 
-func (s *Source) openLayout(spec string) error {
-	e, err := ocilayout.Find(spec)
-	if errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("%w (for the pipeline's image, run 'go tool mage build' first)", err)
+// missing is a registry's answer that the reference does not exist: one
+// line says so, rather than go-containerregistry's
+// "MANIFEST_UNKNOWN: manifest unknown; map[Tag:1.0.0]".
+func missing(err error) bool {
+	var te *transport.Error
+	if !errors.As(err, &te) {
+		return false
 	}
+	if te.StatusCode == http.StatusNotFound {
+		return true
+	}
+	for _, d := range te.Errors {
+		if d.Code == transport.ManifestUnknownErrorCode || d.Code == transport.NameUnknownErrorCode {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Source) openLayout(spec string) error {
+	dir, _ := ocilayout.SplitSpec(spec)
+	if err := ocilayout.Built(dir); err != nil {
+		return err // the pipeline's image, before any build
+	}
+	e, err := ocilayout.Find(spec)
 	if err != nil {
 		return err
 	}

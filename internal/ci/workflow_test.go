@@ -12,6 +12,10 @@ import (
 	"github.com/rhysd/actionlint"
 )
 
+// reportAnyway are the jobs that report whatever the pipeline job's
+// result: a red Linux job must not hide the macOS and Windows results.
+var reportAnyway = []string{"cross-os"}
+
 // targets are the Mage targets that the pipeline job runs, each in a step
 // of its own, so that the checks page shows which one failed.
 var targets = []string{"lint", "test", "build", "smoke", "sizecompare", "push", "verify"}
@@ -69,6 +73,47 @@ func workflowProblems(src []byte, job string) []string {
 	for _, t := range targets {
 		if ids := runs[t]; len(ids) != 1 || ids[0] != t {
 			bad("job %s: go tool mage %s runs in steps %q; want one step of its own, with id %s", job, t, ids, t)
+		}
+	}
+	return append(problems, independenceProblems(wf, job)...)
+}
+
+// independenceProblems lists how the reportAnyway jobs depend on job's
+// success: by needing it without an if that runs them on its failure
+// (GitHub skips a job whose needs failed), or by a step that reads job's
+// outputs without checking they are there (a failed job may give none).
+func independenceProblems(wf *actionlint.Workflow, job string) []string {
+	var problems []string
+	output := regexp.MustCompile(`needs\.` + regexp.QuoteMeta(job) + `\.outputs\.([\w-]+)`)
+	for _, id := range reportAnyway {
+		j := wf.Jobs[id]
+		if j == nil {
+			problems = append(problems, fmt.Sprintf("job %s: missing", id))
+			continue
+		}
+		needs := false
+		for _, n := range j.Needs {
+			needs = needs || n.Value == job
+		}
+		cond := ""
+		if j.If != nil {
+			cond = j.If.Value
+		}
+		runsOnFailure := (strings.Contains(cond, "always()") || strings.Contains(cond, "!cancelled()")) &&
+			!strings.Contains(cond, "success()") && !strings.Contains(cond, "needs."+job+".result")
+		if needs && !runsOnFailure {
+			problems = append(problems, fmt.Sprintf("job %s: needs %s with if %q, so a failure there skips it; want if: ${{ !cancelled() }}", id, job, cond))
+		}
+		for n, st := range j.Steps {
+			stepIf := ""
+			if st.If != nil {
+				stepIf = st.If.Value
+			}
+			for _, m := range output.FindAllStringSubmatch(strings.Join(append(stringsIn(st.Env), stringsIn(st.Exec)...), "\n"), -1) {
+				if !strings.Contains(stepIf, m[0]+" != ''") {
+					problems = append(problems, fmt.Sprintf("job %s, step %d: reads %s whatever %s gave; want if: ... && %s != ''", id, n+1, m[0], job, m[0]))
+				}
+			}
 		}
 	}
 	return problems
@@ -132,6 +177,10 @@ func TestWorkflowRulesCatchBreaches(t *testing.T) {
 		{"target without a step", "      - id: sizecompare\n        name: go tool mage sizecompare\n        run: go tool mage sizecompare\n", "", "go tool mage sizecompare runs in steps []"},
 		{"two targets in one step", "run: go tool mage lint", "run: go tool mage lint && go tool mage build", "go tool mage build runs in steps [\"lint\" \"build\"]"},
 		{"root where not needed", "run: go tool mage lint", "run: sudo go tool mage lint", "step lint: runs as root"},
+		{"cross-os skipped after a red pipeline", "    if: ${{ !cancelled() }}\n", "", "job cross-os: needs pipeline with if \"\""},
+		{"cross-os on success only", "    if: ${{ !cancelled() }}\n", "    if: ${{ success() }}\n", "so a failure there skips it"},
+		{"cross-os on the pipeline's success", "    if: ${{ !cancelled() }}\n", "    if: ${{ always() && needs.pipeline.result == 'success' }}\n", "so a failure there skips it"},
+		{"digest compared when there is none", " && needs.pipeline.outputs.index-digest != '' }}", " }}", "reads needs.pipeline.outputs.index-digest whatever pipeline gave"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

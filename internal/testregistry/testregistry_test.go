@@ -5,6 +5,9 @@ import (
 	"crypto/x509"
 	"net/http"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -63,13 +66,22 @@ func TestStartWithoutBinary(t *testing.T) {
 }
 
 func TestStartFailure(t *testing.T) {
+	// The broken server is a Go program, so that every OS can run it (a
+	// shell script is no program on Windows, where the real server would
+	// be found instead); its folder goes first on PATH.
 	bin := t.TempDir()
-	os.WriteFile(bin+"/"+Binary, []byte("#!/bin/sh\necho broken >&2\nexit 3\n"), 0o755)
-	t.Setenv("PATH", bin+":"+os.Getenv("PATH"))
-	if _, err := Start(t.TempDir(), "u", "p"); err == nil || !strings.Contains(err.Error(), "exited before serving") {
-		t.Errorf("Start(broken server) = %v, want an exit error", err)
+	fake := filepath.Join(bin, "broken.go")
+	os.WriteFile(fake, []byte("package main\n\nimport \"os\"\n\nfunc main() {\n\tos.Stderr.WriteString(\"broken\\n\")\n\tos.Exit(3)\n}\n"), 0o644)
+	build := exec.Command("go", "build", "-o", filepath.Join(bin, Binary+exe()), fake)
+	build.Dir, build.Env = bin, append(os.Environ(), "GOFLAGS=", "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the broken server: %v\n%s", err, out)
 	}
-	notADir := t.TempDir() + "/file"
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	if _, err := Start(t.TempDir(), "u", "p"); err == nil || !strings.Contains(err.Error(), "exited before serving") || !strings.Contains(err.Error(), "broken") {
+		t.Errorf("Start(broken server) = %v, want an exit error with its log", err)
+	}
+	notADir := filepath.Join(t.TempDir(), "file")
 	os.WriteFile(notADir, nil, 0o644)
 	if _, err := Start(notADir, "u", "p"); err == nil || !strings.Contains(err.Error(), "making the registry's certificate") {
 		t.Errorf("Start(no folder to write in) = %v, want a certificate error", err)
@@ -78,4 +90,12 @@ func TestStartFailure(t *testing.T) {
 	if err := zero.Close(); err != nil {
 		t.Errorf("Close() of a server never started = %v", err)
 	}
+}
+
+// exe is the suffix of a program's file name on this OS.
+func exe() string {
+	if runtime.GOOS == "windows" {
+		return ".exe"
+	}
+	return ""
 }

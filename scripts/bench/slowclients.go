@@ -4,6 +4,9 @@
 //
 //	go run scripts/bench/slowclients.go [-conns 4000] [-size 62KiB] [-duration 20s] [-bin PATH]
 //
+// .ci/run runs it once with a small load (-conns 50 -size 4KiB -trickle 1s
+// -duration 2s), so that a change that breaks it shows.
+//
 // It builds ./app (or runs -bin), starts it on a free port of 127.0.0.1
 // and sends it nothing but loopback traffic: -conns connections, each
 // sending "GET / HTTP/1.1", a Host line and then one header line of -size

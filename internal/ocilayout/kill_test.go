@@ -1,14 +1,12 @@
-//go:build unix
-
 package ocilayout
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -16,7 +14,8 @@ import (
 // killSteps are the points of Write where the test kills a build.
 var killSteps = []string{"staged", "tarball", "blobs", "index"}
 
-// A build killed (SIGKILL: no deferred cleanup) at any point of Write
+// A build killed (os.Process.Kill: SIGKILL, or TerminateProcess on
+// Windows; no deferred cleanup runs) at any point of Write
 // leaves dist/oci a whole layout, the old image or the new; what it left
 // beside it goes with the next Sweep, and the next Write works.
 func TestKilledWriteLeavesAWholeLayout(t *testing.T) {
@@ -30,10 +29,9 @@ func TestKilledWriteLeavesAWholeLayout(t *testing.T) {
 			}
 			cmd := exec.Command(os.Args[0], "-test.run=^TestHelperKilledWrite$")
 			cmd.Env = append(os.Environ(), "OCILAYOUT_KILL_DIR="+dir, "OCILAYOUT_KILL_AT="+at)
-			err := cmd.Run()
-			var ee *exec.ExitError
-			if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
-				t.Fatalf("the build to kill at %q ended with %v, want SIGKILL", at, err)
+			log, err := cmd.CombinedOutput()
+			if !killed(err, log) {
+				t.Fatalf("the build to kill at %q ended with %v, want it killed:\n%s", at, err, log)
 			}
 			if err := Verify(out.Layout); err != nil {
 				t.Fatalf("after a kill at %q: Verify() = %v, want a whole layout", at, err)
@@ -87,8 +85,11 @@ func TestHelperKilledWrite(t *testing.T) {
 	}
 	step = func(s string) {
 		if s == at {
-			syscall.Kill(os.Getpid(), syscall.SIGKILL)
-			select {}
+			self, err := os.FindProcess(os.Getpid())
+			if err == nil {
+				err = self.Kill()
+			}
+			t.Fatalf("killing the build at %q: %v", s, err) // reached only if Kill failed
 		}
 	}
 	idx := testIndex(t)
@@ -97,11 +98,25 @@ func TestHelperKilledWrite(t *testing.T) {
 	}
 }
 
+// killed says whether a test binary's run ended in a kill: it failed, and
+// printed neither PASS nor FAIL, which a test binary prints whenever it
+// ends by itself (the exit status of a kill is a signal on Unix, 1 on
+// Windows, so the output tells it apart on both).
+func killed(err error, out []byte) bool {
+	var ee *exec.ExitError
+	return errors.As(err, &ee) && !bytes.Contains(out, []byte("PASS")) && !bytes.Contains(out, []byte("FAIL"))
+}
+
 // Two builds in one checkout take turns, the second reaching it through a
 // symlink; the second says why it waits, naming the real folder, and its
 // lock sweeps what a killed build left.
 func TestLockSerializesAndSweeps(t *testing.T) {
-	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	// The lock file goes in a cache folder of the test's own: where
+	// os.UserCacheDir looks on Linux, macOS and Windows.
+	cache := t.TempDir()
+	for _, v := range []string{"XDG_CACHE_HOME", "HOME", "LocalAppData"} {
+		t.Setenv(v, cache)
+	}
 	dir := t.TempDir()
 	out := outputs(dir)
 	if err := os.MkdirAll(filepath.Join(dir, ".oci-123", "blobs"), 0o755); err != nil {

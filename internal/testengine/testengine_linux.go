@@ -124,7 +124,7 @@ func stopDockerd(t testing.TB, p *os.Process, exited <-chan struct{}, dir string
 // container by the time its clean-up command takes.
 func assertNothingLeft(t testing.TB, dir string) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); len(Processes(dir)) > 0 && time.Now().Before(deadline); {
+	for deadline := time.Now().Add(drainWait); len(Processes(dir)) > 0 && time.Now().Before(deadline); {
 		time.Sleep(50 * time.Millisecond)
 	}
 	for _, pid := range Processes(dir) {
@@ -133,6 +133,10 @@ func assertNothingLeft(t testing.TB, dir string) {
 		syscall.Kill(pid, syscall.SIGKILL)
 	}
 }
+
+// drainWait is how long the engine's processes have to go once it is
+// told to stop.
+var drainWait = 10 * time.Second
 
 // Processes are the pids whose command line mentions dir, as ps would
 // list them.

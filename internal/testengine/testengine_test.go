@@ -3,12 +3,14 @@
 package testengine
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestMain(m *testing.M) {
@@ -57,4 +59,51 @@ func folderOf(args []string) string {
 		}
 	}
 	return ""
+}
+
+// recorder is a testing.TB that keeps what fails it.
+type recorder struct {
+	testing.TB
+	errs []string
+}
+
+func (r *recorder) Errorf(format string, args ...any) {
+	r.errs = append(r.errs, fmt.Sprintf(format, args...))
+}
+func (r *recorder) Helper() {}
+
+// A process left behind fails the test, and is killed.
+func TestAssertNothingLeft(t *testing.T) {
+	drainWait = 200 * time.Millisecond
+	t.Cleanup(func() { drainWait = 10 * time.Second })
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "leftover"), nil, 0o644)
+	cmd := exec.Command("tail", "-f", filepath.Join(dir, "leftover")) // one process, dir on its command line
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	r := &recorder{TB: t}
+	assertNothingLeft(r, dir)
+	if len(r.errs) != 1 || !strings.Contains(r.errs[0], "left running after the test: pid") {
+		t.Errorf("assertNothingLeft(a sleep left) failed the test with %q, want one leftover", r.errs)
+	}
+	select {
+	case <-exited:
+	case <-time.After(5 * time.Second):
+		cmd.Process.Kill()
+		t.Errorf("the leftover is still running: assertNothingLeft did not kill it")
+	}
+}
+
+func TestTailAndLog(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "log")
+	os.WriteFile(path, []byte(strings.Repeat("x", 3000)+"end"), 0o644)
+	if got := tail(path); len(got) != 2000 || !strings.HasSuffix(got, "end") {
+		t.Errorf("tail(3003 bytes) = %d bytes ending %q, want the last 2000", len(got), got[len(got)-3:])
+	}
+	if n, err := (logWriter{t}).Write([]byte("waiting: x\n")); n != 11 || err != nil {
+		t.Errorf("logWriter.Write() = %d, %v; want 11, nil", n, err)
+	}
 }

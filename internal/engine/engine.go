@@ -31,23 +31,36 @@ func (e Engine) output(ctx context.Context, args ...string) (string, error) {
 	c := e.cmd(ctx, args...)
 	c.Stdout, c.Stderr = &stdout, &stderr
 	if err := c.Run(); err != nil {
-		if msg := lastLine(stderr.String()); msg != "" {
+		if msg := reason(stderr.String()); msg != "" {
 			err = errors.New(msg)
 		}
-		return stdout.String(), fmt.Errorf("%s %s: %w", e.Name, strings.Join(args, " "), err)
+		return stdout.String(), fmt.Errorf("%s %s: %w", e.Name, args[0], err)
 	}
 	return stdout.String(), nil
+}
+
+// reason is the line of a client's stderr that says what went wrong: the
+// last, but for docker's closing "Run 'docker run --help' for more
+// information" or "See 'docker run --help'.".
+func reason(stderr string) string {
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		if l := strings.TrimSpace(lines[i]); l != "" && !strings.Contains(l, "--help") {
+			return l
+		}
+	}
+	return ""
 }
 
 // Ping checks that the engine answers: a Docker daemon (or Podman's
 // machine) that is not running is one line saying how to start it.
 func (e Engine) Ping(ctx context.Context) error {
 	if _, err := e.output(ctx, "version", "--format", "{{.Server.Version}}"); err != nil {
-		how := "start Docker Desktop, or `sudo systemctl start docker` on Linux"
+		how := "Docker Desktop, or `sudo systemctl start docker` on Linux"
 		if e.Name == Podman {
 			how = "`podman machine start` on macOS and Windows"
 		}
-		return fmt.Errorf("the %s engine is not running or not reachable (%s); %s, or choose another with ENGINE=runc|docker|podman", e.Name, lastLine(err.Error()), how)
+		return fmt.Errorf("the %s engine is not running or not reachable (%s); start it (%s), or choose another with ENGINE=runc|docker|podman", e.Name, err, how)
 	}
 	return nil
 }

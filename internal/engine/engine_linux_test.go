@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -181,5 +182,27 @@ func TestSmokeRunc(t *testing.T) {
 	}
 	if !slices.ContainsFunc(r.Checks, func(c container.Check) bool { return c.Name == "own network namespace" }) {
 		t.Errorf("Smoke(runc) checks = %v, want runc's own, such as own network namespace", r.Checks)
+	}
+}
+
+// A port another process holds is one line that says to set PORT, and
+// leaves no container.
+func TestServePortTaken(t *testing.T) {
+	for _, tt := range engines {
+		t.Run(tt.name, func(t *testing.T) {
+			e := tt.start(t)
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ln.Close()
+			port := ln.Addr().(*net.TCPAddr).Port
+			err = engine.Serve(t.Context(), engine.Choice{Engine: e}, testengine.Dist(t, "../.."), port, io.Discard, io.Discard)
+			t.Logf("Serve(port taken) = %v", err)
+			if err == nil || !strings.Contains(err.Error(), "set PORT to a free one") || strings.Contains(err.Error(), "\n") {
+				t.Errorf("Serve(port taken) = %v, want one line saying to set PORT", err)
+			}
+			assertNoContainers(t, e)
+		})
 	}
 }

@@ -22,6 +22,7 @@ func TestPingNotRunning(t *testing.T) {
 				args = []string{"--remote", "--url", sock}
 			}
 			err := Engine{Name: name, Path: path, Args: args}.Ping(context.Background())
+			t.Logf("Ping(no daemon) = %v", err)
 			if err == nil || !strings.Contains(err.Error(), "the "+name+" engine is not running or not reachable") ||
 				!strings.Contains(err.Error(), "ENGINE=") || strings.Contains(err.Error(), "\n") {
 				t.Errorf("Ping(no daemon) = %v, want one line saying it is not running", err)

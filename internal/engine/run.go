@@ -81,6 +81,7 @@ func runArgs(engine, name, ref string, port int) []string {
 func (c *running) waitHealthy(ctx context.Context, base string, timeout time.Duration) (time.Duration, error) {
 	client := &http.Client{Timeout: time.Second}
 	deadline := time.After(timeout)
+	done := c.done
 	for {
 		if res, err := client.Get(base + "/health"); err == nil {
 			res.Body.Close()
@@ -89,10 +90,11 @@ func (c *running) waitHealthy(ctx context.Context, base string, timeout time.Dur
 			}
 		}
 		select {
-		case <-c.done:
+		case <-done:
 			if c.exited(ctx) {
 				return 0, fmt.Errorf("container %s exited before it was healthy: %s", c.name, c.lastLog(ctx))
 			}
+			done = nil // the client's wait ended, not the container: Ctrl-C is on its way
 		case <-ctx.Done():
 			return 0, ctx.Err()
 		case <-deadline:

@@ -1,8 +1,8 @@
 // Package settings is the one place that reads the pipeline's environment:
-// each target's settings (Load for build, Port for run, Sizes for
-// sizecompare, Publish for push, ReadCI for test, lint and ci), read once,
-// checked so that a mistake is one clear line before any work starts, and
-// handed down typed. app/ reads the service's own variables itself.
+// each target's settings (Load for build, Port and Engine for run and
+// smoke, Sizes for sizecompare, Publish for push, ReadCI for test, lint
+// and ci), read once, checked so that a mistake is one clear line before
+// any work starts, and handed down typed. app/ reads the service's own variables itself.
 package settings
 
 import (

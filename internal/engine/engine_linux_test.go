@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -22,6 +24,10 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if spec := os.Getenv("ENGINE_TEST_SERVE"); spec != "" {
+		serveForParent(spec) // the child of TestKilledRunLeavesNothing
+		return
+	}
 	code := m.Run()
 	testengine.RemoveDist()
 	os.Exit(code)
@@ -201,6 +207,64 @@ func TestServePortTaken(t *testing.T) {
 			t.Logf("Serve(port taken) = %v", err)
 			if err == nil || !strings.Contains(err.Error(), "set PORT to a free one") || strings.Contains(err.Error(), "\n") {
 				t.Errorf("Serve(port taken) = %v, want one line saying to set PORT", err)
+			}
+			assertNoContainers(t, e)
+		})
+	}
+}
+
+// serveForParent serves as the engine and image in spec say, until killed.
+func serveForParent(spec string) {
+	var s struct {
+		Engine engine.Engine
+		Local  engine.Local
+		Port   int
+	}
+	if err := json.Unmarshal([]byte(spec), &s); err != nil {
+		panic(err)
+	}
+	err := engine.Serve(context.Background(), engine.Choice{Engine: s.Engine}, s.Local, s.Port, os.Stdout, io.Discard)
+	fmt.Fprintln(os.Stderr, err)
+	os.Exit(1)
+}
+
+// kill -9 of a run leaves its container running (nothing can clean up
+// after SIGKILL); the next run or smoke removes it, saying so.
+func TestKilledRunLeavesNothing(t *testing.T) {
+	for _, tt := range engines {
+		t.Run(tt.name, func(t *testing.T) {
+			e := tt.start(t)
+			local := testengine.Dist(t, "../..")
+			port, err := container.FreePort()
+			if err != nil {
+				t.Fatal(err)
+			}
+			spec, _ := json.Marshal(map[string]any{"Engine": e, "Local": local, "Port": port})
+			child := exec.Command(os.Args[0])
+			child.Env = append(os.Environ(), "ENGINE_TEST_SERVE="+string(spec))
+			out, err := child.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := child.Start(); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := bufio.NewReader(out).ReadString('\n'); err != nil {
+				child.Process.Kill()
+				child.Wait()
+				t.Fatalf("the child run printed no URL: %v", err)
+			}
+			child.Process.Kill()
+			child.Wait()
+			if left := strings.Fields(run(t, e, "ps", "--all", "--quiet")); len(left) != 1 {
+				t.Fatalf("%s ps --all after kill -9 = %q, want the run's container", e.Name, left)
+			}
+			var log strings.Builder
+			if _, err := engine.Smoke(t.Context(), engine.Choice{Engine: e}, local, &log); err != nil {
+				t.Fatalf("Smoke after a killed run = %v\n%s", err, log.String())
+			}
+			if !strings.Contains(log.String(), "left by a run that was killed (pid "+strconv.Itoa(child.Process.Pid)+")") {
+				t.Errorf("Smoke after a killed run: log %q, want it to say it removed the run's container", log.String())
 			}
 			assertNoContainers(t, e)
 		})

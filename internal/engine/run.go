@@ -26,12 +26,15 @@ type running struct {
 
 // start loads the local image into e and runs it, detached and confined,
 // published on 127.0.0.1:port. A nil container means nothing was started.
-func start(ctx context.Context, e Engine, local Local, port int) (*running, error) {
+func start(ctx context.Context, e Engine, local Local, port int, log io.Writer) (*running, error) {
 	ref, err := local.tag()
 	if err != nil {
 		return nil, err
 	}
 	if err := e.Ping(ctx); err != nil {
+		return nil, err
+	}
+	if err := e.removeStale(ctx, log); err != nil {
 		return nil, err
 	}
 	if _, err := e.output(ctx, "load", "--quiet", "--input", local.Tarball); err != nil {
@@ -60,7 +63,7 @@ func start(ctx context.Context, e Engine, local Local, port int) (*running, erro
 // open-file limit, a noexec, nosuid, nodev /tmp, a read-only root (the
 // service writes nothing), and the port on 127.0.0.1 only.
 func runArgs(engine, name, ref string, port int) []string {
-	args := []string{"run", "--detach", "--pull", "never", "--name", name,
+	args := []string{"run", "--detach", "--pull", "never", "--name", name, "--label", ownerLabel + "=" + owner(),
 		"--cap-drop", "ALL", "--security-opt", "no-new-privileges",
 		"--pids-limit", strconv.Itoa(container.Processes),
 		"--ulimit", fmt.Sprintf("nofile=%d:%d", container.OpenFiles, container.OpenFiles),

@@ -26,7 +26,7 @@ func Serve(ctx context.Context, c Choice, local Local, port int, stdout, logs io
 		}
 		return container.Serve(ctx, img, port, stdout, logs)
 	}
-	ctr, err := start(ctx, c.Engine, local, port)
+	ctr, err := start(ctx, c.Engine, local, port, logs)
 	if ctr != nil {
 		defer ctr.remove(ctx)
 	}

@@ -36,7 +36,7 @@ func Smoke(ctx context.Context, c Choice, local Local, log io.Writer) (container
 		return container.Smoke(ctx, img, port, log)
 	}
 	var r container.Report
-	ctr, err := start(ctx, c.Engine, local, port)
+	ctr, err := start(ctx, c.Engine, local, port, log)
 	if ctr != nil {
 		defer ctr.remove(ctx)
 	}

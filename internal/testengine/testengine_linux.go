@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -38,11 +39,25 @@ func Docker(t testing.TB) engine.Engine {
 		"--exec-root", filepath.Join(dir, "exec"), "-H", "unix://"+sock, "--pidfile", filepath.Join(dir, "dockerd.pid"),
 		"--iptables=false", "--ip-forward=false")
 	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
+	// A test binary killed outright takes its dockerd with it. The kernel
+	// sends Pdeathsig when the thread that started the child ends, so that
+	// thread is kept for as long as dockerd runs.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	exited, started := make(chan struct{}), make(chan error)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		err := cmd.Start()
+		started <- err
+		if err == nil {
+			cmd.Wait()
+		}
+		logs.Close()
+		close(exited)
+	}()
+	if err := <-started; err != nil {
 		t.Fatalf("starting dockerd: %v", err)
 	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); logs.Close(); close(exited) }()
 	t.Cleanup(func() { stopDockerd(t, cmd.Process, exited, dir) })
 	e := engine.Engine{Name: engine.Docker, Path: cli, Args: []string{"--host", "unix://" + sock}}
 	deadline := time.Now().Add(60 * time.Second)

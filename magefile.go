@@ -136,11 +136,12 @@ func Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	choice, err := chooseEngine()
+	local := engine.Dist(".")
+	choice, err := chooseEngine(local)
 	if err != nil {
 		return err
 	}
-	return engine.Serve(ctx, choice, engine.Dist("."), port, os.Stdout, os.Stderr)
+	return engine.Serve(ctx, choice, local, port, os.Stdout, os.Stderr)
 }
 
 // Smoke starts the image with run's engine, checks / and /health against the contract, the user, its confinement and a clean SIGTERM exit, and removes it (env: ENGINE).
@@ -154,11 +155,12 @@ func Run(ctx context.Context) error {
 func Smoke(ctx context.Context) error {
 	ctx, stop := container.StopOnSignal(ctx)
 	defer stop()
-	choice, err := chooseEngine()
+	local := engine.Dist(".")
+	choice, err := chooseEngine(local)
 	if err != nil {
 		return err
 	}
-	report, err := engine.Smoke(ctx, choice, engine.Dist("."), os.Stderr)
+	report, err := engine.Smoke(ctx, choice, local, os.Stderr)
 	if err != nil {
 		return err
 	}
@@ -167,8 +169,12 @@ func Smoke(ctx context.Context) error {
 	return nil
 }
 
-// chooseEngine is run's and smoke's engine, named on stderr with why.
-func chooseEngine() (engine.Choice, error) {
+// chooseEngine is run's and smoke's engine, named on stderr with why; a
+// missing image is said first, as no engine can mend it.
+func chooseEngine(local engine.Local) (engine.Choice, error) {
+	if err := local.Built(); err != nil {
+		return engine.Choice{}, err
+	}
 	want, err := settings.Engine(os.Getenv)
 	if err != nil {
 		return engine.Choice{}, err

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -175,14 +176,17 @@ func run(t *testing.T, e engine.Engine, args ...string) string {
 	return string(out)
 }
 
-// With runc chosen, Smoke is today's runc smoke, unchanged.
+// With runc chosen, Smoke is today's runc smoke, unchanged, under a runc
+// root and bundle folder of the test's own (a run's sweep beside it must
+// not see them, nor this test its).
 func TestSmokeRunc(t *testing.T) {
 	c, err := engine.Choose(engine.Runc, engine.ThisHost())
 	if err != nil {
 		testenv.Need(t, err.Error())
 	}
+	root, bundles := filepath.Join(t.TempDir(), "runc"), t.TempDir()
 	var log strings.Builder
-	r, err := engine.Smoke(t.Context(), c, testengine.Dist(t, "../.."), &log)
+	r, err := engine.Smoke(t.Context(), c, testengine.Dist(t, "../.."), &log, container.WithRuncRoot(root), container.WithBundleDir(bundles))
 	if err != nil {
 		t.Fatalf("Smoke(runc) = %v\n%s", err, log.String())
 	}

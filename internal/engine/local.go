@@ -26,6 +26,10 @@ func Dist(dir string) Local {
 	return Local{Layout: filepath.Join(dir, "dist", "oci"), Tarball: filepath.Join(dir, "dist", "image.tar")}
 }
 
+// Built says, in one line, when there is no image yet and how to make one:
+// what run and smoke say first, whatever the engine.
+func (l Local) Built() error { return ocilayout.Built(l.Layout) }
+
 // Image is the local platform's image from the layout, checked blob by
 // blob first.
 func (l Local) Image() (v1.Image, error) {

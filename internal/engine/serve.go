@@ -17,14 +17,15 @@ const serveGrace = 3 * time.Second
 // Serve runs the local image with the engine chosen, published on
 // 127.0.0.1:port, until ctx is done (Ctrl-C, SIGTERM): once /health
 // answers, the URL goes to stdout, and the service's logs to logs; then
-// SIGTERM, and the container is removed, whatever happened.
-func Serve(ctx context.Context, c Choice, local Local, port int, stdout, logs io.Writer) error {
+// SIGTERM, and the container is removed, whatever happened. opts go to
+// runc's container.Serve (its runc root and bundle folder, for tests).
+func Serve(ctx context.Context, c Choice, local Local, port int, stdout, logs io.Writer, opts ...container.Option) error {
 	if c.Name == Runc {
 		img, err := local.Image()
 		if err != nil {
 			return err
 		}
-		return container.Serve(ctx, img, port, stdout, logs)
+		return container.Serve(ctx, img, port, stdout, logs, opts...)
 	}
 	ctr, err := start(ctx, c.Engine, local, port, logs)
 	if ctr != nil {

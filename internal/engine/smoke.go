@@ -22,8 +22,8 @@ const stopGrace = 5 * time.Second
 // holds it to the service contract, checks the user and each confinement
 // flag as the engine reports it, stops it with SIGTERM (it must exit 0),
 // and removes it. Each result goes to log as it is made, and one line says
-// which checks the engine cannot show.
-func Smoke(ctx context.Context, c Choice, local Local, log io.Writer) (container.Report, error) {
+// which checks the engine cannot show. opts go to runc's container.Smoke.
+func Smoke(ctx context.Context, c Choice, local Local, log io.Writer, opts ...container.Option) (container.Report, error) {
 	port, err := container.FreePort()
 	if err != nil {
 		return container.Report{}, err
@@ -33,7 +33,7 @@ func Smoke(ctx context.Context, c Choice, local Local, log io.Writer) (container
 		if err != nil {
 			return container.Report{}, err
 		}
-		return container.Smoke(ctx, img, port, log)
+		return container.Smoke(ctx, img, port, log, opts...)
 	}
 	var r container.Report
 	ctr, err := start(ctx, c.Engine, local, port, log)

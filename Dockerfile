@@ -4,7 +4,12 @@
 # makes the same binary without a Docker engine; internal/dockerfile's test
 # checks that this file keeps matching it, flag for flag and byte for byte.
 #
-#   docker build \
+# It needs BuildKit (FROM --platform=$BUILDPLATFORM, RUN --mount): use
+# `docker buildx build`, or DOCKER_BUILDKIT=1 with `docker build` on Docker
+# before 23, where the legacy builder fails with `failed to parse platform :
+# "" is an invalid component`.
+#
+#   docker buildx build --load \
 #     --build-arg VERSION="$(git describe --tags)" \
 #     --build-arg REVISION="$(git rev-parse HEAD)" \
 #     --build-arg CREATED="$(git log -1 --format=%cI)" \

@@ -1,6 +1,6 @@
 //go:build mage
 
-// Build, test, run, measure and publish devops-info-service-go; no Docker engine needed.
+// Build, test, run, measure and publish devops-info-service-go; building needs no Docker engine.
 package main
 
 // Each target is a few lines over a package in internal/ that does the work
@@ -21,7 +21,7 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/binary"
 	"github.com/lehus1/devops-info-service-go/internal/ci"
 	"github.com/lehus1/devops-info-service-go/internal/container"
-	"github.com/lehus1/devops-info-service-go/internal/contract"
+	"github.com/lehus1/devops-info-service-go/internal/engine"
 	"github.com/lehus1/devops-info-service-go/internal/gotest"
 	"github.com/lehus1/devops-info-service-go/internal/image"
 	"github.com/lehus1/devops-info-service-go/internal/lint"
@@ -119,13 +119,16 @@ func assemble(ctx context.Context, cfg settings.Settings, b *base.Base, built []
 	return idx.Digest()
 }
 
-// Run starts the image from dist/oci as a real container with runc on 127.0.0.1:$PORT (default 8000) until Ctrl-C.
+// Run starts the image on 127.0.0.1:$PORT (default 8000) until Ctrl-C, with runc as root on Linux, else Docker, else Podman (env: PORT, ENGINE).
 //
-// The container has its own network namespace; 127.0.0.1:$PORT on this
-// machine is forwarded to the service's port in it. The URL goes to
-// stdout once /health answers; the service's logs to stderr. Ctrl-C or SIGTERM stops the container and removes it and its
-// bundle. Needs Linux, root and runc (on Debian: apt-get install runc);
-// elsewhere it says how to do the same with Docker or Podman.
+// The first line says which engine and why; ENGINE=runc|docker|podman
+// chooses. runc starts dist/oci in a network namespace of its own, with
+// 127.0.0.1:$PORT forwarded into it; Docker and Podman load
+// dist/image.tar and publish the port on 127.0.0.1 only. Either way the
+// container is confined (no capabilities, no new privileges, seccomp,
+// process and open-file limits, read-only root, a noexec /tmp). The URL
+// goes to stdout once /health answers; the service's logs to stderr.
+// Ctrl-C or SIGTERM stops the container and removes it.
 func Run(ctx context.Context) error {
 	ctx, stop := container.StopOnSignal(ctx)
 	defer stop()
@@ -133,44 +136,55 @@ func Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := notLinux(ctx, port); err != nil {
-		return err
-	}
-	img, err := localImage()
+	local := engine.Dist(".")
+	choice, err := chooseEngine(local)
 	if err != nil {
 		return err
 	}
-	return container.Serve(ctx, img, port, os.Stdout, os.Stderr)
+	return engine.Serve(ctx, choice, local, port, os.Stdout, os.Stderr)
 }
 
-// Smoke starts the image under runc, checks / and /health against the contract, the user, its confinement and a clean SIGTERM exit, and removes it.
+// Smoke starts the image with run's engine, checks / and /health against the contract, the user, its confinement and a clean SIGTERM exit, and removes it (env: ENGINE).
 //
-// The confinement: its own network namespace, from which a process in it
-// cannot reach this machine's 127.0.0.1; Docker's default seccomp filter;
-// limits on open files and processes; a noexec, nosuid, nodev /tmp.
-//
-// Needs Linux; elsewhere it says how to do the same with Docker or Podman.
+// Under runc, the confinement is seen from the process's side: its own
+// network namespace, from which it cannot reach this machine's
+// 127.0.0.1; Docker's default seccomp filter; limits on open files and
+// processes; a noexec, nosuid, nodev /tmp. Under Docker and Podman, each
+// flag is read back from the engine, and one line says which checks the
+// engine cannot show.
 func Smoke(ctx context.Context) error {
 	ctx, stop := container.StopOnSignal(ctx)
 	defer stop()
-	if err := notLinux(ctx, contract.Port); err != nil {
-		return err
-	}
-	img, err := localImage()
+	local := engine.Dist(".")
+	choice, err := chooseEngine(local)
 	if err != nil {
 		return err
 	}
-	port, err := container.FreePort()
+	report, err := engine.Smoke(ctx, choice, local, os.Stderr)
 	if err != nil {
 		return err
 	}
-	report, err := container.Smoke(ctx, img, port, os.Stderr)
-	if err != nil {
-		return err
-	}
-	fmt.Printf("smoke: %d checks passed; healthy %d ms after runc started; exited %d ms after SIGTERM\n",
-		len(report.Checks), report.Healthy.Milliseconds(), report.Stopped.Milliseconds())
+	fmt.Printf("smoke: %d checks passed; healthy %d ms after %s started; exited %d ms after SIGTERM\n",
+		len(report.Checks), report.Healthy.Milliseconds(), choice.Name, report.Stopped.Milliseconds())
 	return nil
+}
+
+// chooseEngine is run's and smoke's engine, named on stderr with why; a
+// missing image is said first, as no engine can mend it.
+func chooseEngine(local engine.Local) (engine.Choice, error) {
+	if err := local.Built(); err != nil {
+		return engine.Choice{}, err
+	}
+	want, err := settings.Engine(os.Getenv)
+	if err != nil {
+		return engine.Choice{}, err
+	}
+	choice, err := engine.Choose(want, engine.ThisHost())
+	if err != nil {
+		return choice, err
+	}
+	fmt.Fprintln(os.Stderr, choice)
+	return choice, nil
 }
 
 // Sizecompare measures the image against the Python baseline: a table on stdout, dist/sizecompare.{json,md,svg} (env: BASELINE, IMAGE_REF, SIZE_PLATFORMS, MAX_SIZE, MIN_RATIO, MEASURE, BASELINE_STRICT).
@@ -291,10 +305,12 @@ func Ci(ctx context.Context) error {
 		{Name: "test", Run: Test},
 		{Name: "build", Run: Build},
 		{Name: "smoke", Run: Smoke, Skip: func() string {
-			// In CI a missing runc is a failure of the step, not a skip;
-			// off Linux no runc can be installed.
-			err := container.Available()
-			if errors.Is(err, container.ErrNeedsLinux) || err != nil && !host.Enabled {
+			// In CI a missing engine is a failure of the step, not a skip.
+			want, err := settings.Engine(os.Getenv)
+			if err == nil {
+				_, err = engine.Choose(want, engine.ThisHost())
+			}
+			if err != nil && !host.Enabled {
 				return err.Error()
 			}
 			return ""
@@ -304,37 +320,6 @@ func Ci(ctx context.Context) error {
 		{Name: "verify", Run: Verify, Skip: nothingToVerify},
 	}, opts...)
 	return err
-}
-
-// localImage is the local platform's image from dist/oci, checked blob by
-// blob first.
-func localImage() (v1.Image, error) {
-	dir := filepath.Join("dist", "oci")
-	if err := ocilayout.Verify(dir); err != nil {
-		return nil, err
-	}
-	idx, _, err := ocilayout.Read(dir)
-	if err != nil {
-		return nil, err
-	}
-	img, err := platform.Image(idx, platform.Local())
-	if err != nil {
-		return nil, fmt.Errorf("the image %w", err)
-	}
-	return img, nil
-}
-
-// notLinux is, off Linux, the one line that says run and smoke cannot work
-// here and gives the Docker or Podman commands that do the same.
-func notLinux(ctx context.Context, port int) error {
-	if !errors.Is(container.Available(), container.ErrNeedsLinux) {
-		return nil
-	}
-	cfg, err := settings.Load(ctx, ".", os.Getenv)
-	if err != nil {
-		return err
-	}
-	return container.Instead(cfg.Outputs().Tarball, cfg.TagName(cfg.Version.Version), port)
 }
 
 // noCredentials says why ci skips push: IMAGE is malformed, or there are

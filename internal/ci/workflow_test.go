@@ -16,6 +16,10 @@ import (
 // result: a red Linux job must not hide the macOS and Windows results.
 var reportAnyway = []string{"cross-os"}
 
+// dockerSmoke is the id of the step that runs smoke with the runner's own
+// Docker, as the runner user.
+const dockerSmoke = "smoke-docker"
+
 // targets are the Mage targets that the pipeline job runs, each in a step
 // of its own, so that the checks page shows which one failed.
 var targets = []string{"lint", "test", "build", "smoke", "sizecompare", "push", "verify"}
@@ -23,7 +27,9 @@ var targets = []string{"lint", "test", "build", "smoke", "sizecompare", "push", 
 // workflowProblems lists how a workflow breaks the project's CI rules:
 // secrets reach the push step alone (not the tests, linters or build), every
 // action is pinned by commit SHA with its version in a comment, sudo only
-// where runc needs it, and each target has a step of its own in job.
+// where runc needs it, each target has a step of its own in job (and smoke
+// a second one with Docker, smoke-docker, as the runner user), and the
+// image is named once, in the workflow's env.
 func workflowProblems(src []byte, job string) []string {
 	wf, errs := actionlint.Parse(src)
 	if len(errs) > 0 {
@@ -65,15 +71,25 @@ func workflowProblems(src []byte, job string) []string {
 					runs[t] = append(runs[t], stepID)
 				}
 			}
-			if strings.Contains(run.Run.Value, "sudo") && slices.Contains([]string{"lint", "build", "sizecompare", "push", "verify"}, stepID) {
+			if strings.Contains(run.Run.Value, "sudo") && slices.Contains([]string{"lint", "build", "sizecompare", "push", "verify", dockerSmoke}, stepID) {
 				bad("%s: runs as root; only the runc steps (test, smoke) need it", name)
+			}
+			if stepID == dockerSmoke && !strings.Contains(run.Run.Value, "ENGINE=docker go tool mage smoke") {
+				bad("%s: %q, want ENGINE=docker go tool mage smoke", name, run.Run.Value)
 			}
 		}
 	}
 	for _, t := range targets {
-		if ids := runs[t]; len(ids) != 1 || ids[0] != t {
-			bad("job %s: go tool mage %s runs in steps %q; want one step of its own, with id %s", job, t, ids, t)
+		want := []string{t}
+		if t == "smoke" {
+			want = append(want, dockerSmoke)
 		}
+		if ids := runs[t]; !slices.Equal(ids, want) {
+			bad("job %s: go tool mage %s runs in steps %q; want steps of its own, with ids %q", job, t, ids, want)
+		}
+	}
+	if n := strings.Count(string(src), "lehus1/devops-info-service-go"); n != 1 || !strings.Contains(strings.Join(stringsIn(wf.Env), "\n"), "lehus1/devops-info-service-go") {
+		bad("the image is named %d times; want once, as IMAGE in the workflow's env", n)
 	}
 	return append(problems, independenceProblems(wf, job)...)
 }
@@ -181,6 +197,11 @@ func TestWorkflowRulesCatchBreaches(t *testing.T) {
 		{"cross-os on success only", "    if: ${{ !cancelled() }}\n", "    if: ${{ success() }}\n", "so a failure there skips it"},
 		{"cross-os on the pipeline's success", "    if: ${{ !cancelled() }}\n", "    if: ${{ always() && needs.pipeline.result == 'success' }}\n", "so a failure there skips it"},
 		{"digest compared when there is none", " && needs.pipeline.outputs.index-digest != '' }}", " }}", "reads needs.pipeline.outputs.index-digest whatever pipeline gave"},
+
+		{"docker smoke as root", "run: ENGINE=docker go tool mage smoke", "run: sudo ENGINE=docker go tool mage smoke", "step smoke-docker: runs as root"},
+		{"docker smoke with runc", "run: ENGINE=docker go tool mage smoke", "run: go tool mage smoke", "want ENGINE=docker go tool mage smoke"},
+		{"no docker smoke", "      - id: smoke-docker\n", "      - id: smoke-other\n", `want steps of its own, with ids ["smoke" "smoke-docker"]`},
+		{"image named twice", "        run: go tool mage verify\n", "        run: IMAGE=docker.io/lehus1/devops-info-service-go go tool mage verify\n", "the image is named 2 times"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

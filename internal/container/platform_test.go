@@ -48,25 +48,3 @@ func TestAvailable(t *testing.T) {
 		t.Errorf("Available() on %s = %v, want %v", runtime.GOOS, got, ErrNeedsLinux)
 	}
 }
-
-// Off Linux, run and smoke say in one line what to do instead.
-func TestInstead(t *testing.T) {
-	err := Instead("dist/image.tar", "lehus1/devops-info-service-go:1.2.3", 8080)
-	if !errors.Is(err, ErrNeedsLinux) {
-		t.Errorf("Instead() = %v, want it to wrap ErrNeedsLinux", err)
-	}
-	msg := err.Error()
-	for _, want := range []string{
-		"docker load -i dist/image.tar",
-		"docker run --rm -p 127.0.0.1:8080:8000 lehus1/devops-info-service-go:1.2.3",
-		"curl http://127.0.0.1:8080/health",
-		"Podman",
-	} {
-		if !strings.Contains(msg, want) {
-			t.Errorf("Instead() = %q, want it to contain %q", msg, want)
-		}
-	}
-	if strings.Contains(msg, "\n") {
-		t.Errorf("Instead() = %q, want one line", msg)
-	}
-}

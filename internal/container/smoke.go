@@ -74,18 +74,11 @@ func Smoke(ctx context.Context, img v1.Image, port int, log io.Writer, opts ...O
 	if r.Healthy, err = WaitHealthy(ctx, c, base, 10*time.Second); err != nil {
 		return r, err
 	}
-	check := func(name string, err error) {
-		r.Checks = append(r.Checks, Check{name, err})
-		if err != nil {
-			fmt.Fprintf(log, "FAIL %s: %v\n", name, err)
-		} else {
-			fmt.Fprintf(log, "ok   %s\n", name)
-		}
-	}
+	check := r.Record(log)
 	check(fmt.Sprintf("healthy %d ms after runc started", r.Healthy.Milliseconds()), nil)
-	check("GET / matches the contract", getJSON(base+"/", 200, infoContract(cf.Config.Labels[ocispec.AnnotationVersion])))
-	check("GET /health matches the contract", getJSON(base+"/health", 200, healthContract))
-	check("GET /nope is a JSON 404", getJSON(base+"/nope", 404, errorContract("Not Found")))
+	for _, c := range ContractChecks(base, cf.Config.Labels[ocispec.AnnotationVersion], "127.0.0.1") {
+		check(c.Name, c.Err)
+	}
 	pid, err := c.Pid(ctx)
 	if err != nil {
 		check("process status", err)
@@ -150,7 +143,7 @@ func infoContract(version string) map[string]field {
 		"system.architecture": str(runtime.GOARCH), "system.cpu_count": integer, "system.go_version": matches(`^go1\.`),
 		"runtime.uptime_seconds": integer, "runtime.uptime_human": matches(`^\d+ hours?, \d+ minutes?$`),
 		"runtime.current_time": matches(tsPattern), "runtime.timezone": str("UTC"),
-		"request.client_ip": str("127.0.0.1"), "request.user_agent": str("devops-info-service-smoke"),
+		"request.client_ip": ipAddress, "request.user_agent": str("devops-info-service-smoke"),
 		"request.method": str("GET"), "request.path": str("/"),
 		"endpoints": func(v any) error {
 			b, _ := json.Marshal(v)

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -131,12 +132,13 @@ func pullSBOM(t *testing.T, flags []string, subject, byDigest string) []byte {
 	return doc
 }
 
-// podman load names dist/image.tar as podman pull of IMAGE:VERSION would
-// (docker.io/..., not localhost/...), in a store of the test's own.
+// podman load names dist/image.tar as podman pull of IMAGE:VERSION and
+// IMAGE:latest would (docker.io/..., not localhost/...), in a store of the
+// test's own.
 func TestPodmanLoadsUnderThePullName(t *testing.T) {
 	testenv.MustHaveExec(t, "podman", "apt-get install podman")
 	d := buildDist(t, "")
-	if d.out.TarballTag == "" {
+	if len(d.out.TarballTags) == 0 {
 		testenv.SkipLoudly(t, "no dist/image.tar: this machine's platform is not linux/amd64 or linux/arm64")
 	}
 	// podman wants a run root under 50 characters: t.TempDir's are longer.
@@ -151,8 +153,9 @@ func TestPodmanLoadsUnderThePullName(t *testing.T) {
 			"--tmpdir", filepath.Join(store, "tmp"), "--storage-driver", "vfs", "--events-backend", "none"}, args...)...)
 	}
 	podman("load", "--quiet", "-i", d.out.Tarball)
-	got := strings.TrimSpace(podman("images", "--format", "{{.Repository}}:{{.Tag}}"))
-	if want := "docker.io/lehus1/devops-info-service-go:" + version; got != want {
+	got := strings.Fields(podman("images", "--format", "{{.Repository}}:{{.Tag}}"))
+	slices.Sort(got)
+	if want := []string{"docker.io/lehus1/devops-info-service-go:" + version, "docker.io/lehus1/devops-info-service-go:latest"}; !slices.Equal(got, want) {
 		t.Errorf("podman load -i dist/image.tar: images %q, want %q", got, want)
 	}
 }
@@ -160,7 +163,7 @@ func TestPodmanLoadsUnderThePullName(t *testing.T) {
 // crane validates dist/image.tar.
 func TestCraneValidatesTheTarball(t *testing.T) {
 	d := buildDist(t, "")
-	if d.out.TarballTag == "" {
+	if len(d.out.TarballTags) == 0 {
 		testenv.SkipLoudly(t, "no dist/image.tar: this machine's platform is not linux/amd64 or linux/arm64")
 	}
 	if out := goTool(t, nil, "crane", "validate", "--tarball", d.out.Tarball); !strings.Contains(out, "PASS") {

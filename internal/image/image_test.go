@@ -75,7 +75,7 @@ func sha256Hex(data []byte) string {
 
 func outputs(dir string) ocilayout.Outputs {
 	return ocilayout.Outputs{Layout: filepath.Join(dir, "oci"), RefName: "1.2.3", Tarball: filepath.Join(dir, "image.tar"),
-		TarballTag: "example.com/svc:1.2.3", TarballPlatform: v1.Platform{OS: "linux", Architecture: "amd64"}}
+		TarballTags: []string{"example.com/svc:1.2.3"}, TarballPlatform: v1.Platform{OS: "linux", Architecture: "amd64"}}
 }
 
 // Two builds from the same inputs, in different places, give one digest.
@@ -479,7 +479,7 @@ func TestWriteOutputsAndStaleTarball(t *testing.T) {
 		}
 	}
 	noTar := out
-	noTar.TarballTag = ""
+	noTar.TarballTags = nil
 	if _, reused, err := build(t.Context(), resolve(t, "scratch"), bins, meta, noTar, io.Discard, nil); err != nil || reused {
 		t.Fatalf("Build(no tarball) = reused %v, %v; want a rebuild that drops the tarball", reused, err)
 	}

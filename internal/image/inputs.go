@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strings"
 
 	"github.com/lehus1/devops-info-service-go/internal/base"
 	"github.com/lehus1/devops-info-service-go/internal/binary"
@@ -32,7 +33,7 @@ func Inputs(b *base.Base, bins []binary.Artifact, meta Metadata, out ocilayout.O
 	for _, k := range keys {
 		fmt.Fprintf(h, "meta %s=%s\n", k, ann[k])
 	}
-	fmt.Fprintf(h, "out %s %s %s\n", out.RefName, out.TarballTag, out.TarballPlatform.String())
+	fmt.Fprintf(h, "out %s %s %s\n", out.RefName, strings.Join(out.TarballTags, ","), out.TarballPlatform.String())
 	if exe, err := os.Executable(); err == nil {
 		if f, err := os.Open(exe); err == nil {
 			io.Copy(h, f)

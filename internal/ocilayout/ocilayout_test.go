@@ -49,7 +49,7 @@ func sboms(t *testing.T, idx v1.ImageIndex) []Attachment {
 
 func outputs(dir string) Outputs {
 	return Outputs{Layout: filepath.Join(dir, "oci"), RefName: "1.2.3", Tarball: filepath.Join(dir, "image.tar"),
-		TarballTag: "example.com/svc:1.2.3", TarballPlatform: amd64}
+		TarballTags: []string{"example.com/svc:1.2.3", "example.com/svc:latest"}, TarballPlatform: amd64}
 }
 
 // What Write puts on disk reads back: the index under its version, each
@@ -88,7 +88,7 @@ func TestWriteThenRead(t *testing.T) {
 	if _, err := os.Stat(out.Tarball); err != nil {
 		t.Errorf("no tarball after Write(): %v", err)
 	}
-	if got, want := out.String(), out.Layout+", "+out.Tarball+" (example.com/svc:1.2.3)"; got != want {
+	if got, want := out.String(), out.Layout+", "+out.Tarball+" (example.com/svc:1.2.3, latest)"; got != want {
 		t.Errorf("Outputs.String() = %q, want %q", got, want)
 	}
 	if d, ok := Reusable(out, "inputs-1"); !ok || d != want {
@@ -113,7 +113,7 @@ func TestWriteRemovesStaleTarball(t *testing.T) {
 	if err := os.WriteFile(out.Tarball, []byte("old"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out.TarballTag = ""
+	out.TarballTags = nil
 	if err := Write(testIndex(t), out, "x"); err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +183,7 @@ func TestWriteReplacesAndRefuses(t *testing.T) {
 		t.Errorf("Read() after two writes = %s, %v; want the second, %s", desc.Digest, err, want)
 	}
 	bad := out
-	bad.TarballTag = "Not A Tag!"
+	bad.TarballTags = []string{"example.com/svc:1.2.3", "Not A Tag!"}
 	if err := Write(first, bad, "x"); err == nil || !strings.Contains(err.Error(), "tagging the tarball") {
 		t.Errorf("Write(bad tag) = %v, want a tagging error", err)
 	}

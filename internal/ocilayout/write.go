@@ -11,17 +11,16 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/lehus1/devops-info-service-go/internal/atomicfile"
-	"github.com/lehus1/devops-info-service-go/internal/platform"
 )
 
 const (
@@ -38,10 +37,12 @@ type Outputs struct {
 	// `skopeo inspect oci:dist/oci:1.2.3` finds it.
 	RefName string
 	// Tarball gets a `docker load`-able tarball of the image for
-	// TarballPlatform, tagged TarballTag. With no TarballTag, a tarball
-	// left there by an earlier build is removed: it would be stale.
+	// TarballPlatform, tagged with each of TarballTags, in that order
+	// (`docker load` and `podman load` tag the image with each). With no
+	// TarballTags, a tarball left there by an earlier build is removed: it
+	// would be stale.
 	Tarball         string
-	TarballTag      string
+	TarballTags     []string
 	TarballPlatform v1.Platform
 	// Also are files written beside the image (SBOMs) that must exist for
 	// the outputs to be reused.
@@ -49,12 +50,18 @@ type Outputs struct {
 }
 
 // String is what the outputs hold, for the build's log: "dist/oci,
-// dist/image.tar (docker.io/lehus1/devops-info-service-go:1.2.3)".
+// dist/image.tar (docker.io/lehus1/devops-info-service-go:1.2.3, latest)".
 func (out Outputs) String() string {
 	if out.Tarball == "" {
 		return out.Layout
 	}
-	return fmt.Sprintf("%s, %s (%s)", out.Layout, out.Tarball, out.TarballTag)
+	tags := slices.Clone(out.TarballTags)
+	for i := 1; i < len(tags); i++ {
+		if repo, tag, ok := strings.Cut(tags[i], ":"); ok && strings.HasPrefix(tags[0], repo+":") {
+			tags[i] = tag
+		}
+	}
+	return fmt.Sprintf("%s, %s (%s)", out.Layout, out.Tarball, strings.Join(tags, ", "))
 }
 
 // Write puts idx in the layout, with the attachments, and, if asked, the
@@ -69,7 +76,7 @@ func Write(idx v1.ImageIndex, out Outputs, inputs string, atts ...Attachment) er
 		return fmt.Errorf("writing %s: %w", out.Layout, err)
 	}
 	var tarFile *atomicfile.File
-	if out.TarballTag != "" {
+	if len(out.TarballTags) > 0 {
 		var err error
 		if tarFile, err = writeTarball(idx, out); err != nil {
 			return err
@@ -178,28 +185,6 @@ func swapIn(dir, dest string) error {
 	return Prune(dest)
 }
 
-// writeTarball writes the tarball beside its final path, to be committed
-// once the layout is in place too.
-func writeTarball(idx v1.ImageIndex, out Outputs) (*atomicfile.File, error) {
-	tag, err := name.NewTag(out.TarballTag)
-	if err != nil {
-		return nil, fmt.Errorf("tagging the tarball %q: %w", out.TarballTag, err)
-	}
-	img, err := platform.Image(idx, out.TarballPlatform)
-	if err != nil {
-		return nil, fmt.Errorf("the image %w", err)
-	}
-	f, err := atomicfile.Create(out.Tarball)
-	if err != nil {
-		return nil, err
-	}
-	if err := tarball.Write(tag, img, f); err != nil {
-		f.Abort()
-		return nil, fmt.Errorf("writing %s: %w", out.Tarball, err)
-	}
-	return f, nil
-}
-
 // Read opens the index that Write put in the layout dir.
 func Read(dir string) (v1.ImageIndex, v1.Descriptor, error) {
 	if err := Built(dir); err != nil {
@@ -242,7 +227,7 @@ func Reusable(out Outputs, inputs string) (v1.Hash, bool) {
 		return v1.Hash{}, false
 	}
 	// The tarball must be there when one is wanted, and gone when not.
-	if _, err := os.Stat(out.Tarball); out.Tarball != "" && (err == nil) != (out.TarballTag != "") {
+	if _, err := os.Stat(out.Tarball); out.Tarball != "" && (err == nil) != (len(out.TarballTags) > 0) {
 		return v1.Hash{}, false
 	}
 	for _, f := range out.Also {

@@ -62,6 +62,9 @@ func Run(ctx context.Context, dir string, cfg Config, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
+	if note := KeepsLatest(cfg.Repo.Name(), im.Annotations[ocispec.AnnotationVersion], tags, cfg.Tags); note != "" {
+		fmt.Fprintln(stderr, note)
+	}
 	arts, err := ocilayout.Artifacts(dir)
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package publish
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -50,4 +51,16 @@ func Tags(ver, commit, override string) ([]string, error) {
 		return nil, fmt.Errorf("tag %s is not a valid image tag ([A-Za-z0-9_][A-Za-z0-9._-]{0,127}; TAGS takes a comma-separated list such as 1.2.3,stable)", bad[0])
 	}
 	return nil, fmt.Errorf("tags %s are not valid image tags ([A-Za-z0-9_][A-Za-z0-9._-]{0,127}; TAGS takes a comma-separated list such as 1.2.3,stable)", strings.Join(bad, ", "))
+}
+
+// KeepsLatest is the line push writes when tags leave `latest` where it
+// is, saying why; "" when latest is among them.
+func KeepsLatest(repo, ver string, tags []string, override string) string {
+	switch {
+	case slices.Contains(tags, "latest"):
+		return ""
+	case override != "":
+		return fmt.Sprintf("leaving %s:latest as it is: TAGS does not name it", repo)
+	}
+	return fmt.Sprintf("leaving %s:latest as it is: %s is not a release; only a release tag vX.Y.Z moves latest", repo, ver)
 }

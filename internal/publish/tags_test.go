@@ -34,3 +34,25 @@ func TestBadTagSendsNothing(t *testing.T) {
 		}
 	}
 }
+
+// push says when it leaves latest alone, and why.
+func TestKeepsLatest(t *testing.T) {
+	tests := []struct {
+		ver, override, want string
+	}{
+		{"1.2.3", "", ""},
+		{"1.2.4-dev.3.gabcdef1", "", "1.2.4-dev.3.gabcdef1 is not a release; only a release tag vX.Y.Z moves latest"},
+		{"1.2.3", "1.2.3,stable", "TAGS does not name it"},
+		{"1.2.3", "latest", ""},
+	}
+	for _, tt := range tests {
+		tags, err := Tags(tt.ver, "abcdef1234", tt.override)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := KeepsLatest("example.com/svc", tt.ver, tags, tt.override)
+		if tt.want == "" && got != "" || !strings.Contains(got, tt.want) || tt.want != "" && !strings.HasPrefix(got, "leaving example.com/svc:latest as it is: ") {
+			t.Errorf("KeepsLatest(%s, TAGS=%q) = %q, want %q", tt.ver, tt.override, got, tt.want)
+		}
+	}
+}

@@ -61,3 +61,15 @@ func Port(getenv func(string) string) (int, error) {
 	}
 	return n, nil
 }
+
+// Engine reads ENGINE, the container engine run and smoke use: runc,
+// docker or podman; "" lets them choose (runc as root on Linux, else
+// docker, else podman).
+func Engine(getenv func(string) string) (string, error) {
+	switch e := getenv("ENGINE"); e {
+	case "", "runc", "docker", "podman":
+		return e, nil
+	default:
+		return "", fmt.Errorf("ENGINE %q is not runc, docker or podman (or unset, to choose the first there)", e)
+	}
+}

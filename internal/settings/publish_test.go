@@ -98,3 +98,19 @@ func TestReadCI(t *testing.T) {
 		t.Errorf("ReadCI(CI=1).Enabled = true, want only CI=true")
 	}
 }
+
+func TestEngine(t *testing.T) {
+	tests := []struct {
+		engine, want string
+		wantErr      bool
+	}{
+		{"", "", false}, {"runc", "runc", false}, {"docker", "docker", false}, {"podman", "podman", false},
+		{"Docker", "", true}, {"containerd", "", true},
+	}
+	for _, tt := range tests {
+		got, err := Engine(getenv(map[string]string{"ENGINE": tt.engine}))
+		if got != tt.want || (err != nil) != tt.wantErr {
+			t.Errorf("Engine(ENGINE=%q) = %q, %v; want %q, error %v", tt.engine, got, err, tt.want, tt.wantErr)
+		}
+	}
+}

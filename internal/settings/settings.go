@@ -1,8 +1,8 @@
 // Package settings is the one place that reads the pipeline's environment:
-// each target's settings (Load for build, Port for run, Sizes for
-// sizecompare, Publish for push, ReadCI for test, lint and ci), read once,
-// checked so that a mistake is one clear line before any work starts, and
-// handed down typed. app/ reads the service's own variables itself.
+// each target's settings (Load for build, Port and Engine for run and
+// smoke, Sizes for sizecompare, Publish for push, ReadCI for test, lint
+// and ci), read once, checked so that a mistake is one clear line before
+// any work starts, and handed down typed. app/ reads the service's own variables itself.
 package settings
 
 import (
@@ -91,14 +91,19 @@ func (s Settings) SBOMDir() string { return filepath.Join(s.Dir, "dist", "sbom")
 
 // Outputs are where build writes the image: dist/oci, and dist/image.tar
 // when the local platform is among those built (else an old one is
-// removed).
+// removed), tagged IMAGE:VERSION and IMAGE:latest.
 func (s Settings) Outputs() ocilayout.Outputs {
 	out := ocilayout.Outputs{Layout: filepath.Join(s.Dir, "dist", "oci"), RefName: s.Version.Version, Tarball: filepath.Join(s.Dir, "dist", "image.tar")}
 	for _, p := range s.Platforms {
 		out.Also = append(out.Also, filepath.Join(s.SBOMDir(), platform.Dir(p)+".spdx.json"))
 	}
 	if local := platform.Local(); slices.ContainsFunc(s.Platforms, local.Equals) {
-		out.TarballTag = s.TagName(s.Version.Version)
+		// latest too, whatever the version, so that `docker run IMAGE`
+		// finds what `docker load -i dist/image.tar` loaded.
+		out.TarballTags = []string{s.TagName(s.Version.Version)}
+		if s.Version.Version != name.DefaultTag {
+			out.TarballTags = append(out.TarballTags, s.TagName(name.DefaultTag))
+		}
 		out.TarballPlatform = local
 	}
 	return out

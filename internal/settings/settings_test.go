@@ -2,6 +2,7 @@ package settings
 
 import (
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -71,13 +72,14 @@ func TestOutputs(t *testing.T) {
 	}
 	host := platform.Local()
 	if host.Architecture == "amd64" || host.Architecture == "arm64" { // on every OS: macOS and Windows get the tarball too
-		if out.Tarball != filepath.Join(src, "dist", "image.tar") || out.TarballTag != "example.com/a/b:1.0.0" ||
+		want := []string{"example.com/a/b:1.0.0", "example.com/a/b:latest"}
+		if out.Tarball != filepath.Join(src, "dist", "image.tar") || !slices.Equal(out.TarballTags, want) ||
 			out.TarballPlatform.OS != "linux" || out.TarballPlatform.Architecture != host.Architecture {
-			t.Errorf("Outputs() tarball = %q %q %v, want dist/image.tar tagged example.com/a/b:1.0.0 for %s", out.Tarball, out.TarballTag, out.TarballPlatform, host)
+			t.Errorf("Outputs() tarball = %q %q %v, want dist/image.tar tagged %q for %s", out.Tarball, out.TarballTags, out.TarballPlatform, want, host)
 		}
 	}
 	s.Platforms = []v1.Platform{{OS: "linux", Architecture: "s390x"}}
-	if out := s.Outputs(); out.TarballTag != "" && host.Architecture != "s390x" {
+	if out := s.Outputs(); len(out.TarballTags) > 0 && host.Architecture != "s390x" {
 		t.Errorf("Outputs() without the host platform still writes a tarball: %+v", out)
 	}
 }

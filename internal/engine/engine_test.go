@@ -1,0 +1,92 @@
+package engine
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
+)
+
+// A daemon that is not running is one line that says so and how to start
+// it; nothing else runs.
+func TestPingNotRunning(t *testing.T) {
+	for _, name := range []string{Docker, Podman} {
+		t.Run(name, func(t *testing.T) {
+			path := testenv.MustHaveExec(t, name, "apt-get install "+map[string]string{Docker: "docker.io", Podman: "podman"}[name])
+			sock := "unix://" + filepath.Join(t.TempDir(), "none.sock")
+			args := []string{"--host", sock}
+			if name == Podman {
+				args = []string{"--remote", "--url", sock}
+			}
+			err := Engine{Name: name, Path: path, Args: args}.Ping(context.Background())
+			t.Logf("Ping(no daemon) = %v", err)
+			if err == nil || !strings.Contains(err.Error(), "the "+name+" engine is not running or not reachable") ||
+				!strings.Contains(err.Error(), "ENGINE=") || strings.Contains(err.Error(), "\n") {
+				t.Errorf("Ping(no daemon) = %v, want one line saying it is not running", err)
+			}
+		})
+	}
+}
+
+// Without each flag, smoke's checks fail: they read what the engine says.
+func TestConfinementFailsWithoutFlags(t *testing.T) {
+	var names, failed []string
+	confinement(inspected{}, process{}, func(name string, err error) {
+		names = append(names, name)
+		if err != nil {
+			failed = append(failed, name)
+		}
+	})
+	if len(names) == 0 || len(failed) != len(names) {
+		t.Errorf("confinement(no flags) failed %q of %q, want every check to fail", failed, names)
+	}
+	var in inspected
+	in.HostConfig.SecurityOpt = []string{"no-new-privileges", "seccomp=unconfined"}
+	in.HostConfig.PortBindings = map[string][]struct{ HostIp, HostPort string }{"8000/tcp": {{HostIp: "0.0.0.0", HostPort: "8000"}}}
+	in.HostConfig.Tmpfs = map[string]string{"/tmp": "rw,nosuid,nodev"}
+	checks := map[string]error{}
+	confinement(in, process{engineSeccomp: true}, func(name string, err error) { checks[name] = err })
+	for _, name := range []string{"seccomp filter on (the engine's default profile)", "published on 127.0.0.1 only", "/tmp mounted noexec, nosuid, nodev"} {
+		if checks[name] == nil {
+			t.Errorf("confinement(%+v): %q passed, want it to fail", in.HostConfig, name)
+		}
+	}
+	if checks["no new privileges"] != nil {
+		t.Errorf("confinement(no-new-privileges set): %v, want it to pass", checks["no new privileges"])
+	}
+}
+
+// run never pulls, and asks for every flag smoke checks.
+func TestRunArgs(t *testing.T) {
+	for _, name := range []string{Docker, Podman} {
+		got := strings.Join(runArgs(name, "c", "img:1", 8123), " ")
+		for _, want := range []string{"--pull never", "--cap-drop ALL", "--security-opt no-new-privileges", "--pids-limit 512",
+			"--ulimit nofile=4096:4096", "--tmpfs /tmp:rw,noexec,nosuid,nodev", "--read-only", "--publish 127.0.0.1:8123:8000"} {
+			if !strings.Contains(got, want) {
+				t.Errorf("runArgs(%s) = %q, want %q", name, got, want)
+			}
+		}
+		if !strings.HasSuffix(got, " img:1") {
+			t.Errorf("runArgs(%s) = %q, want the image last", name, got)
+		}
+	}
+}
+
+// A missing or damaged tarball says what to run.
+func TestLocalTag(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := Dist(dir).tag(); err == nil || !strings.Contains(err.Error(), "run `go tool mage build` first") {
+		t.Errorf("tag(no dist/image.tar) = %v, want it to say to build first", err)
+	}
+	os.MkdirAll(filepath.Join(dir, "dist"), 0o755)
+	os.WriteFile(Dist(dir).Tarball, []byte("not a tar"), 0o644)
+	if _, err := Dist(dir).tag(); err == nil || !strings.Contains(err.Error(), "reading") {
+		t.Errorf("tag(damaged dist/image.tar) = %v, want a reading error", err)
+	}
+	if _, err := Dist(dir).Image(); err == nil {
+		t.Errorf("Image(no dist/oci) = nil error, want one")
+	}
+}

@@ -1,0 +1,188 @@
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lehus1/devops-info-service-go/internal/container"
+	"github.com/lehus1/devops-info-service-go/internal/contract"
+)
+
+// running is a container the engine started; remove it, whatever happens.
+type running struct {
+	e       Engine
+	name    string
+	started time.Time
+	done    chan struct{} // closed when `wait` returns
+}
+
+// start loads the local image into e and runs it, detached and confined,
+// published on 127.0.0.1:port. A nil container means nothing was started.
+func start(ctx context.Context, e Engine, local Local, port int, log io.Writer) (*running, error) {
+	ref, err := local.tag()
+	if err != nil {
+		return nil, err
+	}
+	if err := e.Ping(ctx); err != nil {
+		return nil, err
+	}
+	if err := e.removeStale(ctx, log); err != nil {
+		return nil, err
+	}
+	if _, err := e.output(ctx, "load", "--quiet", "--input", local.Tarball); err != nil {
+		return nil, fmt.Errorf("loading %s: %w", local.Tarball, err)
+	}
+	suffix := make([]byte, 4)
+	rand.Read(suffix)
+	c := &running{e: e, name: contract.Name + "-" + hex.EncodeToString(suffix), started: time.Now(), done: make(chan struct{})}
+	if _, err := e.output(ctx, runArgs(e.Name, c.name, ref, port)...); err != nil {
+		if s := err.Error(); strings.Contains(s, "already allocated") || strings.Contains(s, "address already in use") {
+			err = fmt.Errorf("%w; set PORT to a free one", err)
+		}
+		return c, err
+	}
+	go func() {
+		e.output(context.WithoutCancel(ctx), "wait", c.name)
+		close(c.done)
+	}()
+	return c, nil
+}
+
+// runArgs is `run` of the image just loaded (never pulled) with the
+// confinement Docker and Podman can give, which
+// smoke reads back: no capabilities, no new privileges, the engine's
+// default seccomp profile (nothing turns it off), a process and an
+// open-file limit, a noexec, nosuid, nodev /tmp, a read-only root (the
+// service writes nothing), and the port on 127.0.0.1 only.
+func runArgs(engine, name, ref string, port int) []string {
+	args := []string{"run", "--detach", "--pull", "never", "--name", name, "--label", ownerLabel + "=" + owner(),
+		"--cap-drop", "ALL", "--security-opt", "no-new-privileges",
+		"--pids-limit", strconv.Itoa(container.Processes),
+		"--ulimit", fmt.Sprintf("nofile=%d:%d", container.OpenFiles, container.OpenFiles),
+		"--tmpfs", "/tmp:rw,noexec,nosuid,nodev,size=16m", "--read-only",
+		"--publish", fmt.Sprintf("127.0.0.1:%d:%d", port, contract.Port)}
+	if engine == Podman {
+		// Podman's own defaults raise the process limit to 1048576, which
+		// runc refuses where the hard limit is lower; its health check
+		// needs systemd timers, which containers and CI machines lack:
+		// run's own /health poll does that job.
+		args = append(args, "--ulimit", fmt.Sprintf("nproc=%d:%d", container.Processes, container.Processes), "--no-healthcheck")
+	}
+	return append(args, ref)
+}
+
+// waitHealthy polls base/health until it answers 200 and says how long
+// that took after the run command started.
+func (c *running) waitHealthy(ctx context.Context, base string, timeout time.Duration) (time.Duration, error) {
+	client := &http.Client{Timeout: time.Second}
+	deadline := time.After(timeout)
+	done := c.done
+	for {
+		if res, err := client.Get(base + "/health"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return time.Since(c.started), nil
+			}
+		}
+		select {
+		case <-done:
+			if c.exited(ctx) {
+				return 0, fmt.Errorf("container %s exited before it was healthy: %s", c.name, c.lastLog(ctx))
+			}
+			done = nil // the client's wait ended, not the container: Ctrl-C is on its way
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-deadline:
+			return 0, fmt.Errorf("container %s not healthy at %s/health within %s: %s", c.name, base, timeout, c.lastLog(ctx))
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// exited says whether the container is no longer running: `wait` also
+// returns when Ctrl-C reaches the client itself.
+func (c *running) exited(ctx context.Context) bool {
+	in, err := c.inspect(context.WithoutCancel(ctx))
+	return err != nil || !in.State.Running
+}
+
+// lastLog is the last line the service logged.
+func (c *running) lastLog(ctx context.Context) string {
+	cmd := c.e.cmd(context.WithoutCancel(ctx), "logs", "--tail", "1", c.name)
+	out, _ := cmd.CombinedOutput()
+	return lastLine(string(out))
+}
+
+// follow copies the service's logs to w until the container is gone.
+func (c *running) follow(ctx context.Context, w io.Writer) {
+	cmd := c.e.cmd(context.WithoutCancel(ctx), "logs", "--follow", c.name)
+	cmd.Stdout, cmd.Stderr = w, w
+	cmd.Run()
+}
+
+// stop sends SIGTERM, and SIGKILL after grace, and says how long the
+// container took to exit, and with which status.
+func (c *running) stop(ctx context.Context, grace time.Duration) (time.Duration, int, error) {
+	t := time.Now()
+	if _, err := c.e.output(context.WithoutCancel(ctx), "stop", "--time", strconv.Itoa(int(grace.Seconds())), c.name); err != nil {
+		return 0, 0, err
+	}
+	took := time.Since(t)
+	in, err := c.inspect(context.WithoutCancel(ctx))
+	if err != nil {
+		return took, 0, err
+	}
+	return took, in.State.ExitCode, nil
+}
+
+// remove removes the container, running or not; also after Ctrl-C.
+func (c *running) remove(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	_, err := c.e.output(ctx, "rm", "--force", c.name)
+	return err
+}
+
+// inspected is what smoke reads back from `inspect`; Docker and Podman
+// write these fields alike.
+type inspected struct {
+	State struct {
+		Running  bool
+		ExitCode int
+	}
+	Config struct {
+		User   string
+		Labels map[string]string
+	}
+	HostConfig struct {
+		CapAdd, CapDrop, SecurityOpt []string
+		ReadonlyRootfs               bool
+		PidsLimit                    int64
+		Ulimits                      []struct {
+			Name       string
+			Soft, Hard int64
+		}
+		Tmpfs        map[string]string
+		PortBindings map[string][]struct{ HostIp, HostPort string }
+	}
+}
+
+func (c *running) inspect(ctx context.Context) (inspected, error) {
+	out, err := c.e.output(ctx, "inspect", "--type", "container", c.name)
+	if err != nil {
+		return inspected{}, err
+	}
+	var in []inspected
+	if err := json.Unmarshal([]byte(out), &in); err != nil || len(in) != 1 {
+		return inspected{}, fmt.Errorf("reading %s inspect %s: %v", c.e.Name, c.name, err)
+	}
+	return in[0], nil
+}

@@ -1,0 +1,66 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/lehus1/devops-info-service-go/internal/container"
+)
+
+// serveGrace is how long run lets the service drain after Ctrl-C: mage
+// gives a target 5 s to clean up before it exits.
+const serveGrace = 3 * time.Second
+
+// Serve runs the local image with the engine chosen, published on
+// 127.0.0.1:port, until ctx is done (Ctrl-C, SIGTERM): once /health
+// answers, the URL goes to stdout, and the service's logs to logs; then
+// SIGTERM, and the container is removed, whatever happened. opts go to
+// runc's container.Serve (its runc root and bundle folder, for tests).
+func Serve(ctx context.Context, c Choice, local Local, port int, stdout, logs io.Writer, opts ...container.Option) error {
+	if c.Name == Runc {
+		img, err := local.Image()
+		if err != nil {
+			return err
+		}
+		return container.Serve(ctx, img, port, stdout, logs, opts...)
+	}
+	ctr, err := start(ctx, c.Engine, local, port, logs)
+	if ctr != nil {
+		defer ctr.remove(ctx)
+	}
+	if err != nil {
+		return err
+	}
+	base := "http://127.0.0.1:" + strconv.Itoa(port)
+	took, err := ctr.waitHealthy(ctx, base, 30*time.Second)
+	if err != nil {
+		return err
+	}
+	go ctr.follow(ctx, logs)
+	fmt.Fprintf(logs, "container %s healthy %d ms after %s run; Ctrl-C stops it\n", ctr.name, took.Milliseconds(), c.Name)
+	fmt.Fprintln(stdout, base)
+	for stopped := false; !stopped; {
+		select {
+		case <-ctx.Done():
+			stopped = true
+		case <-ctr.done:
+			if ctx.Err() == nil && ctr.exited(ctx) {
+				return fmt.Errorf("container %s exited: %s", ctr.name, ctr.lastLog(ctx))
+			}
+			<-ctx.Done() // the client's wait saw the Ctrl-C before this process did
+			stopped = true
+		}
+	}
+	_, status, err := ctr.stop(ctx, serveGrace)
+	if err != nil {
+		return err
+	}
+	if err := ctr.remove(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(logs, "container %s stopped with status %d and removed\n", ctr.name, status)
+	return nil
+}

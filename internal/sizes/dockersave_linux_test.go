@@ -1,0 +1,48 @@
+package sizes
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/lehus1/devops-info-service-go/internal/platform"
+	"github.com/lehus1/devops-info-service-go/internal/testengine"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testengine.RemoveDist()
+	os.Exit(code)
+}
+
+// docs/sizecompare.md's own-baseline recipe, with a real dockerd of the
+// test's own: `docker save my-python-app -o py.tar`, then
+// BASELINE=docker-archive:py.tar. Here "my-python-app" is the service's
+// own image, so both sides unpack to the same files.
+func TestDockerSaveBaseline(t *testing.T) {
+	e := testengine.Docker(t)
+	local := testengine.Dist(t, "../..")
+	py := filepath.Join(t.TempDir(), "py.tar")
+	for _, args := range [][]string{
+		{"load", "--input", local.Tarball},
+		{"tag", testengine.Tag, "my-python-app"},
+		{"save", "my-python-app", "-o", py},
+	} {
+		if out, err := exec.Command(e.Path, append(slices.Clone(e.Args), args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("docker %s: %v: %s", args[0], err, out)
+		}
+	}
+	if _, err := os.Stat(py); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Compare(t.Context(), "oci:"+local.Layout, "docker-archive:"+py, []string{platform.Name(platform.Local())})
+	if err != nil {
+		t.Fatalf("Compare(oci:dist/oci, docker-archive:py.tar) = %v", err)
+	}
+	c := r.Comparisons[0]
+	if c.Baseline.Origin != "docker-archive" || c.Baseline.Uncompressed == nil || c.Image.Uncompressed == nil || *c.Baseline.Uncompressed != *c.Image.Uncompressed {
+		t.Errorf("Compare(…, docker-archive:py.tar) baseline = %+v, want the docker save archive, unpacking to the image's %v bytes", c.Baseline, c.Image.Uncompressed)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -16,6 +17,9 @@ import (
 // dist/bin/<folder>/, beside that platform's SBOM), and returns the
 // vulnerabilities reached, one line each. log gets a line per scan.
 func Check(ctx context.Context, dir, db string, binaries []string, outDir string, log io.Writer) ([]Finding, error) {
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return nil, fmt.Errorf("writing %s: %w", outDir, err)
+	}
 	var all []Finding
 	scans := append([]string{""}, binaries...)
 	for _, bin := range scans {

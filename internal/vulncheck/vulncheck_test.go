@@ -112,7 +112,7 @@ func TestBinary(t *testing.T) {
 // Check writes an OpenVEX document per scan, where the vulnerability
 // reached is "affected" and the other "not_affected".
 func TestCheckWritesOpenVEX(t *testing.T) {
-	out := t.TempDir()
+	out := filepath.Join(t.TempDir(), "dist", "sbom") // not there yet
 	var log strings.Builder
 	got, err := Check(t.Context(), filepath.Join(moduleRoot(t), "app"), testDB(t), nil, out, &log)
 	if err != nil {

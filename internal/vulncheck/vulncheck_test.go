@@ -144,3 +144,47 @@ func TestCheckWritesOpenVEX(t *testing.T) {
 		t.Errorf("Check() log = %q, want a line per scan", log.String())
 	}
 }
+
+// Verdict lists every finding and fails only on the reached ones.
+func TestVerdict(t *testing.T) {
+	reached := Finding{Target: "source", ID: "GO-2099-0001", Module: "golang.org/x/text", Version: "v0.3.5", Symbol: "golang.org/x/text/language.Parse", Reached: true}
+	listed := Finding{Target: "dist/bin/linux_amd64/svc", ID: "GO-2099-0002", Module: "stdlib", Version: "v1.26.8", Symbol: "net/smtp.SendMail", Fixed: "v1.99.1"}
+	tests := []struct {
+		found []Finding
+		lines []string
+		fails bool
+	}{
+		{nil, []string{"vulncheck: no known vulnerability is reached (0 listed in stripped binaries)"}, false},
+		{[]Finding{listed}, []string{
+			"dist/bin/linux_amd64/svc: GO-2099-0002 in stdlib@go1.26.8: affects net/smtp.SendMail (a stripped binary: whether it is reached shows in the source scan); fixed in go1.99.1",
+			"vulncheck: no known vulnerability is reached (1 listed in stripped binaries)"}, false},
+		{[]Finding{reached, listed}, []string{
+			"source: GO-2099-0001 in golang.org/x/text@v0.3.5: golang.org/x/text/language.Parse is reached; no fixed version yet",
+			"dist/bin/linux_amd64/svc: GO-2099-0002 in stdlib@go1.26.8: affects net/smtp.SendMail (a stripped binary: whether it is reached shows in the source scan); fixed in go1.99.1"}, true},
+	}
+	for _, tt := range tests {
+		var out strings.Builder
+		err := Verdict(tt.found, &out)
+		if diff := cmp.Diff(tt.lines, strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")); diff != "" {
+			t.Errorf("Verdict(%d findings) output (-want +got):\n%s", len(tt.found), diff)
+		}
+		if (err != nil) != tt.fails {
+			t.Errorf("Verdict(%d findings) = %v, want failure %v", len(tt.found), err, tt.fails)
+		}
+	}
+}
+
+// What is not a Go executable, or not govulncheck's output, is an error.
+func TestBadInput(t *testing.T) {
+	notExe := filepath.Join(t.TempDir(), "notes.txt")
+	os.WriteFile(notExe, []byte("not a binary"), 0o644)
+	if _, err := Binary(t.Context(), notExe, testDB(t)); err == nil || !strings.Contains(err.Error(), "not an ELF, Mach-O or PE executable") {
+		t.Errorf("Binary(a text file) = %v, want it to say it is no executable", err)
+	}
+	if _, err := reached("source", true, []byte(`{"finding": [`)); err == nil {
+		t.Errorf("reached(broken JSON) = nil error")
+	}
+	if _, err := Source(t.Context(), t.TempDir(), testDB(t), "./..."); err == nil {
+		t.Errorf("Source(a folder with no module) = nil error")
+	}
+}

@@ -78,7 +78,7 @@ func builtImage(t *testing.T, dir string) (tarball, sbomFile string) {
 		t.Fatal(err)
 	}
 	out := ocilayout.Outputs{Layout: filepath.Join(dir, "oci"), RefName: info.Version, Tarball: filepath.Join(dir, "image.tar"),
-		TarballTag: "devops-info-service:1.2.3", TarballPlatform: amd64}
+		TarballTags: []string{"devops-info-service:1.2.3"}, TarballPlatform: amd64}
 	if err := ocilayout.Write(idx, out, "test", atts...); err != nil {
 		t.Fatal(err)
 	}

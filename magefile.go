@@ -21,6 +21,7 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/binary"
 	"github.com/lehus1/devops-info-service-go/internal/ci"
 	"github.com/lehus1/devops-info-service-go/internal/container"
+	"github.com/lehus1/devops-info-service-go/internal/contract"
 	"github.com/lehus1/devops-info-service-go/internal/engine"
 	"github.com/lehus1/devops-info-service-go/internal/gotest"
 	"github.com/lehus1/devops-info-service-go/internal/image"
@@ -33,6 +34,7 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/sign"
 	"github.com/lehus1/devops-info-service-go/internal/sizes"
 	"github.com/lehus1/devops-info-service-go/internal/verify"
+	"github.com/lehus1/devops-info-service-go/internal/vulncheck"
 )
 
 const (
@@ -290,7 +292,25 @@ func Verify(ctx context.Context) error {
 	return nil
 }
 
-// Ci runs the pipeline as CI does: lint, test, build, smoke, sizecompare, then push and verify when there are credentials for IMAGE.
+// Vulncheck fails on a known vulnerability the code reaches, checking the source and dist/bin's binaries with govulncheck (env: VULNDB).
+//
+// One line per vulnerability, with the version that fixes it; OpenVEX
+// documents go to dist/sbom/, beside the SBOMs. The binaries are stripped,
+// so their findings are listed, and only the source's reached ones fail.
+func Vulncheck(ctx context.Context) error {
+	db, err := settings.VulnDB(os.Getenv)
+	if err != nil {
+		return err
+	}
+	bins, _ := filepath.Glob(filepath.Join("dist", "bin", "*", contract.Name))
+	found, err := vulncheck.Check(ctx, ".", db, bins, filepath.Join("dist", "sbom"), os.Stderr)
+	if err != nil {
+		return err
+	}
+	return vulncheck.Verdict(found, os.Stdout)
+}
+
+// Ci runs the pipeline as CI does: lint, test, build, vulncheck, smoke, sizecompare, then push and verify when there are credentials for IMAGE.
 //
 // It stops at the first failure and closes with each step's result and
 // duration. Without credentials, push is skipped and the summary says why.
@@ -304,6 +324,7 @@ func Ci(ctx context.Context) error {
 		{Name: "lint", Run: Lint},
 		{Name: "test", Run: Test},
 		{Name: "build", Run: Build},
+		{Name: "vulncheck", Run: Vulncheck},
 		{Name: "smoke", Run: Smoke, Skip: func() string {
 			// In CI a missing engine is a failure of the step, not a skip.
 			want, err := settings.Engine(os.Getenv)

@@ -108,7 +108,7 @@ func buildOne(ctx context.Context, dir string, env []string, info version.Info, 
 	final := filepath.Join(o.output, platform.Dir(p), o.name)
 	name := platform.Name(p)
 	flags := Flags(info)
-	fp, err := fingerprint(ctx, dir, o.pkg, flags, env)
+	fp, src, err := fingerprint(ctx, dir, o.pkg, flags, env)
 	if err != nil {
 		return Artifact{}, false, fmt.Errorf("building %s: %w", name, err)
 	}
@@ -131,14 +131,11 @@ func buildOne(ctx context.Context, dir string, env []string, info version.Info, 
 	}
 	defer os.RemoveAll(tmp)
 
-	args := append([]string{"build", "-o", filepath.Join(tmp, o.name)}, flags...)
-	cmd := exec.CommandContext(ctx, "go", append(args, o.pkg)...)
-	cmd.Dir = dir
-	cmd.Env = env
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return Artifact{}, false, fmt.Errorf("building %s: go %s: %w\n%s", name, strings.Join(args, " "), err, out)
+	built, err := compile(ctx, dir, env, tmp, src, flags, info, o)
+	if err != nil {
+		return Artifact{}, false, fmt.Errorf("building %s: %w", name, err)
 	}
-	if err := os.Rename(filepath.Join(tmp, o.name), final); err != nil {
+	if err := os.Rename(built, final); err != nil {
 		return Artifact{}, false, fmt.Errorf("building %s: %w", name, err)
 	}
 	sum, size, err := hashFile(final)

@@ -24,14 +24,23 @@ import (
 // goes into it; when that is unchanged and the binary is the one recorded,
 // the build is skipped.
 
+// sources are what go list says one platform's binary is compiled from.
+type sources struct {
+	// ImportPath is the main package's.
+	ImportPath string
+	// Files are the main module's files in the build, relative to its root
+	// and slash-separated, go.mod first.
+	Files []string
+}
+
 // fingerprint hashes what the binary for one platform is made of: the Go
 // release, the flags, the pinned environment, go.mod and go.sum, and the
 // content of every source file of every non-standard package it imports
 // (the files `go list` selects for that platform).
-func fingerprint(ctx context.Context, dir, pkg string, args, env []string) (string, error) {
+func fingerprint(ctx context.Context, dir, pkg string, args, env []string) (string, sources, error) {
 	const sep = "\x1f" // no NUL: it cannot pass through argv
-	tmpl := `{{if not .Standard}}{{.ImportPath}}` + sep + `{{.Dir}}` + sep +
-		`{{range .GoFiles}}{{.}}` + sep + `{{end}}{{range .SFiles}}{{.}}` + sep + `{{end}}` +
+	tmpl := `{{if not .Standard}}{{.ImportPath}}` + sep + `{{.Dir}}` + sep + `{{with .Module}}{{if .Main}}{{.Dir}}{{end}}{{end}}` + sep +
+		`{{range .GoFiles}}{{.}}` + sep + `{{end}}{{range .SFiles}}{{.}}` + sep + `{{end}}{{range .HFiles}}{{.}}` + sep + `{{end}}` +
 		`{{range .EmbedFiles}}{{.}}` + sep + `{{end}}{{range .SysoFiles}}{{.}}` + sep + `{{end}}` + "\n{{end}}"
 	cmd := exec.CommandContext(ctx, "go", "list", "-deps", "-f", tmpl, pkg)
 	cmd.Dir = dir
@@ -40,7 +49,7 @@ func fingerprint(ctx context.Context, dir, pkg string, args, env []string) (stri
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return "", fmt.Errorf("go list %s: %w: %s", pkg, err, strings.TrimSpace(stderr.String()))
+		return "", sources{}, fmt.Errorf("go list %s: %w: %s", pkg, err, strings.TrimSpace(stderr.String()))
 	}
 	h := sha256.New()
 	for _, a := range args {
@@ -51,23 +60,32 @@ func fingerprint(ctx context.Context, dir, pkg string, args, env []string) (stri
 	}
 	for _, name := range []string{"go.mod", "go.sum"} {
 		if err := hashInto(h, filepath.Join(dir, name)); err != nil && !os.IsNotExist(err) {
-			return "", err
+			return "", sources{}, err
 		}
 	}
+	src := sources{Files: []string{"go.mod"}}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		fields := strings.Split(strings.TrimSuffix(line, sep), sep)
-		if len(fields) < 2 {
+		if len(fields) < 3 {
 			continue
 		}
+		src.ImportPath = fields[0] // -deps lists the named package last
 		fmt.Fprintf(h, "pkg %s\n", fields[0])
-		for _, f := range fields[2:] {
+		for _, f := range fields[3:] {
 			fmt.Fprintf(h, "file %s\n", f)
 			if err := hashInto(h, filepath.Join(fields[1], f)); err != nil {
-				return "", err
+				return "", sources{}, err
+			}
+			if root := fields[2]; root != "" { // a file of the main module
+				rel, err := filepath.Rel(root, filepath.Join(fields[1], f))
+				if err != nil {
+					return "", sources{}, err
+				}
+				src.Files = append(src.Files, filepath.ToSlash(rel))
 			}
 		}
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return hex.EncodeToString(h.Sum(nil)), src, nil
 }
 
 func hashInto(w io.Writer, path string) error {

@@ -22,7 +22,7 @@ const dockerSmoke = "smoke-docker"
 
 // targets are the Mage targets that the pipeline job runs, each in a step
 // of its own, so that the checks page shows which one failed.
-var targets = []string{"lint", "test", "build", "smoke", "sizecompare", "push", "verify"}
+var targets = []string{"lint", "test", "build", "vulncheck", "smoke", "sizecompare", "push", "verify"}
 
 // workflowProblems lists how a workflow breaks the project's CI rules:
 // secrets reach the push step alone (not the tests, linters or build), every
@@ -71,7 +71,7 @@ func workflowProblems(src []byte, job string) []string {
 					runs[t] = append(runs[t], stepID)
 				}
 			}
-			if strings.Contains(run.Run.Value, "sudo") && slices.Contains([]string{"lint", "build", "sizecompare", "push", "verify", dockerSmoke}, stepID) {
+			if strings.Contains(run.Run.Value, "sudo") && slices.Contains([]string{"lint", "build", "vulncheck", "sizecompare", "push", "verify", dockerSmoke}, stepID) {
 				bad("%s: runs as root; only the runc steps (test, smoke) need it", name)
 			}
 			if stepID == dockerSmoke && !strings.Contains(run.Run.Value, "ENGINE=docker go tool mage smoke") {

@@ -86,10 +86,7 @@ func Document(in Input) (*spdx.Document, error) {
 		}
 	}
 	svc.PackageExternalReferences = []*spdx.PackageExternalReference{purl(fmt.Sprintf("pkg:golang/%s@v%s", bi.Main.Path, in.Version))}
-	goPkg := pkg("go", "go", strings.TrimPrefix(bi.GoVersion, "go"), "https://go.dev/dl/")
-	goPkg.PrimaryPackagePurpose = "LIBRARY"
-	goPkg.PackageComment = "The Go toolchain and standard library the service was compiled with."
-	goPkg.PackageExternalReferences = []*spdx.PackageExternalReference{purl("pkg:golang/stdlib@" + strings.TrimPrefix(bi.GoVersion, "go"))}
+	goPkg := Stdlib(bi.GoVersion)
 	doc.Packages = []*spdx.Package{img, svc, goPkg}
 	rel := func(a, kind, b string) {
 		doc.Relationships = append(doc.Relationships, &spdx.Relationship{
@@ -97,7 +94,7 @@ func Document(in Input) (*spdx.Document, error) {
 	}
 	rel("DOCUMENT", "DESCRIBES", "Package-image")
 	rel("Package-image", "CONTAINS", "Package-service")
-	rel("Package-service", "STATIC_LINK", "Package-go")
+	rel("Package-service", "STATIC_LINK", string(goPkg.PackageSPDXIdentifier))
 	for _, m := range Modules(bi) {
 		p := pkg("module-"+m.Path, m.Path, m.Version, "https://proxy.golang.org/"+m.Path+"/@v/"+m.Version+".zip")
 		p.PrimaryPackagePurpose = "LIBRARY"
@@ -112,6 +109,22 @@ func Document(in Input) (*spdx.Document, error) {
 	}
 	addBase(doc, in.Base, rel)
 	return doc, nil
+}
+
+// Stdlib is the Go standard library a binary was compiled with (goVersion
+// as build information has it, "go1.26.8"), named as syft names it, so
+// that scanners match it: grype looks Go packages up by name, and by CPE
+// only for "stdlib".
+func Stdlib(goVersion string) *spdx.Package {
+	v := strings.TrimPrefix(goVersion, "go")
+	p := pkg("stdlib", "stdlib", v, "https://go.dev/dl/")
+	p.PrimaryPackagePurpose = "LIBRARY"
+	p.PackageComment = "The Go standard library (and runtime) the service was compiled with, " + goVersion + "."
+	p.PackageExternalReferences = []*spdx.PackageExternalReference{
+		purl("pkg:golang/stdlib@" + v),
+		{Category: "SECURITY", RefType: "cpe23Type", Locator: "cpe:2.3:a:golang:go:" + v + ":*:*:*:*:*:*:*"},
+	}
+	return p
 }
 
 // Module is a Go module compiled into a binary.
@@ -187,7 +200,9 @@ func addBase(doc *spdx.Document, c base.Contents, rel func(a, kind, b string)) {
 		p.PrimaryPackagePurpose = "LIBRARY"
 		p.PackageExternalReferences = []*spdx.PackageExternalReference{purl("pkg:golang/" + m.Path + "@" + m.Version)}
 		doc.Packages = append(doc.Packages, p)
-		rel("Package-base", "GENERATED_FROM", string(p.PackageSPDXIdentifier))
+		// Not base GENERATED_FROM module: syft (and so grype) drops every
+		// package that is the target of a GENERATED_FROM.
+		rel(string(p.PackageSPDXIdentifier), "GENERATES", "Package-base")
 	}
 	for _, dp := range c.Packages {
 		p := pkg("deb-"+dp.Name+"-"+dp.Architecture, dp.Name, dp.Version, noAssertion)

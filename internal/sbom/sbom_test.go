@@ -108,8 +108,8 @@ func TestModulesAreExactlyTheBinarys(t *testing.T) {
 	}
 	bi, _ := buildinfo.ReadFile(bin.Path)
 	for _, p := range doc.Packages {
-		if p.PackageName == "go" && "go"+p.PackageVersion != bi.GoVersion {
-			t.Errorf("go package version %q, binary built with %s", p.PackageVersion, bi.GoVersion)
+		if p.PackageName == "stdlib" && "go"+p.PackageVersion != bi.GoVersion {
+			t.Errorf("stdlib package version %q, binary built with %s", p.PackageVersion, bi.GoVersion)
 		}
 	}
 }
@@ -323,5 +323,38 @@ func TestSource(t *testing.T) {
 				t.Errorf("Document(source %q) names github.com/lehus1, which the image does not", tt.source)
 			}
 		})
+	}
+}
+
+// The standard library is named as syft names it, with the CPE grype
+// matches Go's own vulnerabilities by; and no package is the target of a
+// GENERATED_FROM, which syft (and so grype) skips.
+func TestScannerConventions(t *testing.T) {
+	bin := withDeps(t)
+	doc, err := Document(input(bin))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bi, _ := buildinfo.ReadFile(bin.Path)
+	v := strings.TrimPrefix(bi.GoVersion, "go")
+	var refs []string
+	for _, p := range doc.Packages {
+		if p.PackageName == "stdlib" {
+			for _, r := range p.PackageExternalReferences {
+				refs = append(refs, r.Category+" "+r.RefType+" "+r.Locator)
+			}
+		}
+		if p.PackageName == "go" {
+			t.Errorf("Document() has a package named go, want stdlib")
+		}
+	}
+	want := []string{"PACKAGE-MANAGER purl pkg:golang/stdlib@" + v, "SECURITY cpe23Type cpe:2.3:a:golang:go:" + v + ":*:*:*:*:*:*:*"}
+	if diff := cmp.Diff(want, refs); diff != "" {
+		t.Errorf("Document() stdlib references (-want +got):\n%s", diff)
+	}
+	for _, r := range doc.Relationships {
+		if r.Relationship == "GENERATED_FROM" {
+			t.Errorf("Document() has %s GENERATED_FROM %s: syft drops the latter", r.RefA.ElementRefID, r.RefB.ElementRefID)
+		}
 	}
 }

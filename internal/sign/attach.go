@@ -60,25 +60,37 @@ func Image(ctx context.Context, s *Signer, idx v1.ImageIndex, statements ...[]by
 				name = "provenance.sigstore.json"
 			}
 		}
-		data, err := s.Sign(ctx, st)
+		b, arts, err := attest(ctx, s, st, name, parsed.GetPredicateType(), targets)
 		if err != nil {
 			return Signed{}, err
 		}
-		out.Bundles = append(out.Bundles, Bundle{PredicateType: parsed.GetPredicateType(), Name: name, Data: data, Statement: st})
-		for _, t := range targets {
-			art, err := ocilayout.NewArtifact(ocilayout.Attachment{Subject: t, ArtifactType: BundleMediaType, Data: data, Title: name,
-				Annotations: map[string]string{
-					// As `cosign sign` and `cosign attest` write them.
-					"dev.sigstore.bundle.content":       "dsse-envelope",
-					"dev.sigstore.bundle.predicateType": parsed.GetPredicateType(),
-				}})
-			if err != nil {
-				return Signed{}, err
-			}
-			out.Artifacts = append(out.Artifacts, art)
-		}
+		out.Bundles = append(out.Bundles, b)
+		out.Artifacts = append(out.Artifacts, arts...)
 	}
 	return out, nil
+}
+
+// attest signs the statement st and attaches the bundle, named name, to
+// each of targets.
+func attest(ctx context.Context, s *Signer, st []byte, name, predicateType string, targets []v1.Descriptor) (Bundle, []ocilayout.Artifact, error) {
+	data, err := s.Sign(ctx, st)
+	if err != nil {
+		return Bundle{}, nil, err
+	}
+	var arts []ocilayout.Artifact
+	for _, t := range targets {
+		art, err := ocilayout.NewArtifact(ocilayout.Attachment{Subject: t, ArtifactType: BundleMediaType, Data: data, Title: name,
+			Annotations: map[string]string{
+				// As `cosign sign` and `cosign attest` write them.
+				"dev.sigstore.bundle.content":       "dsse-envelope",
+				"dev.sigstore.bundle.predicateType": predicateType,
+			}})
+		if err != nil {
+			return Bundle{}, nil, err
+		}
+		arts = append(arts, art)
+	}
+	return Bundle{PredicateType: predicateType, Name: name, Data: data, Statement: st}, arts, nil
 }
 
 // descriptors are the index's and each platform image's descriptors.

@@ -18,11 +18,13 @@ import (
 
 	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
 	"github.com/lehus1/devops-info-service-go/internal/provenance"
+	"github.com/lehus1/devops-info-service-go/internal/sbom"
 )
 
 // goLayout writes an OCI layout whose one platform image holds a Go
-// executable (this test's own binary), as provenance.Make needs.
-func goLayout(t *testing.T) string {
+// executable (this test's own binary), as provenance.Make needs, with its
+// SBOM attached or not.
+func goLayout(t *testing.T, withSBOM bool) string {
 	t.Helper()
 	exe, err := os.ReadFile(os.Args[0])
 	if err != nil {
@@ -41,7 +43,12 @@ func goLayout(t *testing.T) string {
 		Add: mutate.MediaType(img, types.OCIManifestSchema1), Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "amd64"}}})
 	idx = mutate.Annotations(idx, map[string]string{ocispec.AnnotationVersion: "1.2.3", ocispec.AnnotationRevision: "0123456789abcdef0123456789abcdef01234567"}).(v1.ImageIndex)
 	dir := filepath.Join(t.TempDir(), "oci")
-	if err := ocilayout.Write(idx, ocilayout.Outputs{Layout: dir, RefName: "1.2.3"}, "test"); err != nil {
+	var atts []ocilayout.Attachment
+	if withSBOM {
+		im, _ := idx.IndexManifest()
+		atts = append(atts, ocilayout.Attachment{Subject: im.Manifests[0], ArtifactType: sbom.MediaType, Data: []byte(`{"spdxVersion":"SPDX-2.3","name":"svc"}`)})
+	}
+	if err := ocilayout.Write(idx, ocilayout.Outputs{Layout: dir, RefName: "1.2.3"}, "test", atts...); err != nil {
 		t.Fatal(err)
 	}
 	return dir
@@ -54,17 +61,22 @@ func TestLayout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := goLayout(t)
+	dir := goLayout(t, true)
 	var log strings.Builder
 	s, err := Layout(t.Context(), dir, Config{PrivateKey: priv, Password: []byte(password), Builder: provenance.Builder{ID: "urn:test"}}, &log)
 	if err != nil {
 		t.Fatalf("Layout(a key) = %v", err)
 	}
-	// Two bundles (signature, provenance), each on the index and its one image.
-	if len(s.Bundles) != 2 || len(s.Artifacts) != 4 || s.Bundles[1].Name != "provenance.sigstore.json" ||
-		!strings.Contains(log.String(), "signed (key) the index, 1 platform images") {
-		t.Errorf("Layout(a key) = %d bundles, %d artifacts, log %q; want 2 (the second the provenance), 4, and a line that says so",
+	// Two bundles (signature, provenance), each on the index and its one
+	// image, and the SBOM's attestation on the image.
+	if len(s.Bundles) != 3 || len(s.Artifacts) != 5 || s.Bundles[1].Name != "provenance.sigstore.json" || s.Bundles[2].Name != "sbom-linux-amd64.sigstore.json" ||
+		!strings.Contains(log.String(), "signed (key) the index, 1 platform images, their provenance and their SBOMs") {
+		t.Errorf("Layout(a key) = %d bundles, %d artifacts, log %q; want 3 (provenance, then SBOM), 5, and a line that says so",
 			len(s.Bundles), len(s.Artifacts), log.String())
+	}
+	if _, err := Layout(t.Context(), goLayout(t, false), Config{PrivateKey: priv, Password: []byte(password), Builder: provenance.Builder{ID: "urn:test"}}, &log); err == nil ||
+		!strings.Contains(err.Error(), "linux/amd64") || !strings.Contains(err.Error(), "has 0 SBOMs attached") {
+		t.Errorf("Layout(no SBOM) = %v, want an error naming linux/amd64 and its missing SBOM", err)
 	}
 
 	log.Reset()

@@ -13,6 +13,10 @@ import (
 // that the signing tests run, pinned to the version users are told to use.
 const InstallCosign = "CGO_ENABLED=0 GOBIN=DIR go install github.com/sigstore/cosign/v3/cmd/cosign@v3.1.3, with DIR on PATH"
 
+// InstallSyft is how .ci/run and the workflow install the syft CLI that
+// the SBOM tests read the image and its SBOMs with, pinned.
+const InstallSyft = "CGO_ENABLED=0 GOBIN=DIR go install github.com/anchore/syft/cmd/syft@v1.57.2, with DIR on PATH"
+
 // InCI reports whether the tests run in CI (CI=true, as GitHub Actions and
 // .ci/run set it), where a missing tool is a failure rather than a skip.
 func InCI() bool { return os.Getenv("CI") == "true" }

@@ -30,8 +30,9 @@ func cosign(t *testing.T, args ...string) (string, error) {
 
 // What push makes is what cosign v3 verifies: the signature with `cosign
 // verify --key`, the provenance with `cosign verify-attestation --type
-// slsaprovenance1`, from the index's digest and each platform's, with and
-// without the registry's referrers API; another key is refused.
+// slsaprovenance1`, from the index's digest and each platform's, and each
+// platform's SBOM with `cosign verify-attestation --type spdxjson`, with
+// and without the registry's referrers API; another key is refused.
 func TestCosignVerifies(t *testing.T) {
 	testenv.MustHaveExec(t, "cosign", testenv.InstallCosign)
 	k, pub := newKey(t)
@@ -50,7 +51,7 @@ func TestCosignVerifies(t *testing.T) {
 			for _, d := range values(img.Platforms) {
 				refs = append(refs, tg.repo.Digest(d.String()).String())
 			}
-			for _, ref := range refs {
+			for i, ref := range refs {
 				common := []string{"--insecure-ignore-tlog", "--allow-http-registry"}
 				tests := []struct {
 					args []string
@@ -59,6 +60,12 @@ func TestCosignVerifies(t *testing.T) {
 					{append([]string{"verify", "--key", pubFile}, append(common, ref)...), true},
 					{append([]string{"verify-attestation", "--key", pubFile, "--type", "slsaprovenance1"}, append(common, ref)...), true},
 					{append([]string{"verify", "--key", otherFile}, append(common, ref)...), false},
+				}
+				if i > 0 { // a platform image: its SBOM is attested
+					tests = append(tests, struct {
+						args []string
+						ok   bool
+					}{append([]string{"verify-attestation", "--key", pubFile, "--type", "spdxjson"}, append(common, ref)...), true})
 				}
 				for _, tt := range tests {
 					out, err := cosign(t, tt.args...)

@@ -170,8 +170,8 @@ func TestKeyless(t *testing.T) {
 	}
 	idx := testIndex(t, commit)
 	img := push(t, memTarget(t, false), idx, append(sboms(t, idx), signed(t, signer, idx, provenanceOf(t, idx, commit)).Artifacts...)...)
-	if fulcio.calls != 2 {
-		t.Errorf("Fulcio was asked %d times, want 2 (the signature and the provenance)", fulcio.calls)
+	if want := 2 + len(platforms); fulcio.calls != want {
+		t.Errorf("Fulcio was asked %d times, want %d (the signature, the provenance and each SBOM)", fulcio.calls, want)
 	}
 	tests := []struct {
 		name     string

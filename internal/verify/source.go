@@ -1,12 +1,14 @@
 package verify
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
@@ -45,7 +47,8 @@ func FromPush(ctx context.Context, cfg publish.Config, digest, dir string) (Imag
 }
 
 // FromRegistry reads the image index at ref and what is attached to it
-// and to its platform images (by the referrers API, or its tag fallback).
+// and to its platform images (by the referrers API, or its tag fallback):
+// the Sigstore bundles and the SBOMs.
 func FromRegistry(ref name.Reference, opts ...remote.Option) (Image, error) {
 	idx, err := remote.Index(ref, opts...)
 	if err != nil {
@@ -70,15 +73,17 @@ func FromRegistry(ref name.Reference, opts ...remote.Option) (Image, error) {
 			// The listing's artifactType is not to be trusted (some
 			// registries report the config's media type): read the
 			// manifest's own.
-			kind, data, err := artifactFrom(repo.Digest(m.Digest.String()), d == img.Index, opts)
+			kind, data, err := artifactFrom(repo.Digest(m.Digest.String()), opts)
 			if err != nil {
 				return Image{}, err
 			}
 			switch kind {
 			case sbom.MediaType:
-				img.SBOMs[d] = true
+				img.SBOMs[d] = append(img.SBOMs[d], data)
 			case sign.BundleMediaType:
-				if data != nil {
+				// The signature and provenance are attached to every
+				// image: one copy of each is enough.
+				if !slices.ContainsFunc(img.Bundles, func(b []byte) bool { return bytes.Equal(b, data) }) {
 					img.Bundles = append(img.Bundles, data)
 				}
 			}
@@ -88,8 +93,8 @@ func FromRegistry(ref name.Reference, opts ...remote.Option) (Image, error) {
 }
 
 // artifactFrom is the artifact type of the referrer at ref and, for a
-// Sigstore bundle when wantBundle, the bundle: the manifest's one layer.
-func artifactFrom(ref name.Digest, wantBundle bool, opts []remote.Option) (string, []byte, error) {
+// Sigstore bundle or an SBOM, its content: the manifest's one layer.
+func artifactFrom(ref name.Digest, opts []remote.Option) (string, []byte, error) {
 	desc, err := remote.Get(ref, opts...)
 	if err != nil {
 		return "", nil, fmt.Errorf("reading %s: %w", ref, err)
@@ -101,11 +106,11 @@ func artifactFrom(ref name.Digest, wantBundle bool, opts []remote.Option) (strin
 	if err := json.Unmarshal(desc.Manifest, &m); err != nil {
 		return "", nil, fmt.Errorf("reading %s: %w", ref, err)
 	}
-	if m.ArtifactType != sign.BundleMediaType || !wantBundle {
+	if m.ArtifactType != sign.BundleMediaType && m.ArtifactType != sbom.MediaType {
 		return m.ArtifactType, nil, nil
 	}
 	if len(m.Layers) != 1 {
-		return "", nil, fmt.Errorf("reading %s: want one layer, a Sigstore bundle, not %d", ref, len(m.Layers))
+		return "", nil, fmt.Errorf("reading %s: want one layer, a Sigstore bundle or an SBOM, not %d", ref, len(m.Layers))
 	}
 	l, err := remote.Layer(ref.Context().Digest(m.Layers[0].Digest.String()), opts...)
 	if err != nil {
@@ -140,14 +145,8 @@ func FromLayout(dir, bundleDir string) (Image, error) {
 	if err != nil {
 		return Image{}, err
 	}
-	for _, a := range arts {
-		subject, err := a.Subject()
-		if err != nil {
-			return Image{}, err
-		}
-		if a.Descriptor.ArtifactType == sbom.MediaType {
-			img.SBOMs[subject] = true
-		}
+	if img.SBOMs, err = sbom.Attached(arts); err != nil {
+		return Image{}, err
 	}
 	files, err := filepath.Glob(filepath.Join(bundleDir, "*.sigstore.json"))
 	if err != nil {
@@ -172,7 +171,7 @@ func fromIndex(idx v1.ImageIndex) (Image, error) {
 	if err != nil {
 		return Image{}, err
 	}
-	img := Image{Index: d, Commit: im.Annotations[ocispec.AnnotationRevision], Platforms: map[string]v1.Hash{}, SBOMs: map[v1.Hash]bool{}}
+	img := Image{Index: d, Commit: im.Annotations[ocispec.AnnotationRevision], Platforms: map[string]v1.Hash{}, SBOMs: map[v1.Hash][][]byte{}}
 	for _, m := range im.Manifests {
 		if m.Platform != nil {
 			img.Platforms[m.Platform.String()] = m.Digest

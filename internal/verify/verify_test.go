@@ -100,12 +100,24 @@ func push(t *testing.T, tg target, idx v1.ImageIndex, arts ...ocilayout.Artifact
 	return img
 }
 
+// signed is what push attaches: idx signed, statements (a provenance)
+// signed, and the SBOMs of sbomAttachments attested.
 func signed(t *testing.T, s *sign.Signer, idx v1.ImageIndex, statements ...[]byte) sign.Signed {
 	t.Helper()
 	out, err := sign.Image(t.Context(), s, idx, statements...)
 	if err != nil {
 		t.Fatal(err)
 	}
+	docs := map[v1.Hash][][]byte{}
+	for _, a := range sbomAttachments(t, idx) {
+		docs[a.Subject.Digest] = append(docs[a.Subject.Digest], a.Data)
+	}
+	sboms, err := sign.SBOMs(t.Context(), s, idx, docs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.Bundles = append(out.Bundles, sboms.Bundles...)
+	out.Artifacts = append(out.Artifacts, sboms.Artifacts...)
 	return out
 }
 
@@ -127,15 +139,16 @@ func TestSignedPushVerifies(t *testing.T) {
 			if fails := Check(img, policy); len(fails) > 0 {
 				t.Errorf("Check(pushed) = %q, want no failures", fails)
 			}
-			if len(img.Bundles) != 2 || len(img.SBOMs) != len(platforms) {
-				t.Errorf("FromRegistry() found %d bundles and %d SBOMs, want 2 and %d", len(img.Bundles), len(img.SBOMs), len(platforms))
+			if len(img.Bundles) != 2+len(platforms) || len(img.SBOMs) != len(platforms) {
+				t.Errorf("FromRegistry() found %d bundles and %d SBOMs, want %d (signature, provenance, an SBOM attestation per platform) and %d",
+					len(img.Bundles), len(img.SBOMs), 2+len(platforms), len(platforms))
 			}
 		})
 	}
 }
 
 // Each way a push can be wrong fails verification with a line that says
-// what is wrong, and nothing else.
+// what is wrong, and nothing else. (A want of "A…B" is a line with A and B.)
 func TestVerifyFailures(t *testing.T) {
 	signer, policy := keyPair(t)
 	_, otherKey := keyPair(t)
@@ -151,10 +164,10 @@ func TestVerifyFailures(t *testing.T) {
 			other := testIndex(t, commit)
 			s := signed(t, signer, other, provenanceOf(t, other, commit))
 			return append(sboms(t, idx), retarget(t, s, idx)...)
-		}, []string{"no valid signature", "no valid provenance"}},
+		}, append([]string{"no valid signature", "no valid provenance"}, unsignedSBOMs...)},
 		{"a wrong key", otherKey, func(t *testing.T, idx v1.ImageIndex) []ocilayout.Artifact {
 			return append(sboms(t, idx), signed(t, signer, idx, provenanceOf(t, idx, commit)).Artifacts...)
-		}, []string{"no valid signature", "no valid provenance"}},
+		}, append([]string{"no valid signature", "no valid provenance"}, unsignedSBOMs...)},
 		{"a provenance for another commit", policy, func(t *testing.T, idx v1.ImageIndex) []ocilayout.Artifact {
 			other := "fedcba9876543210fedcba9876543210fedcba98"
 			return append(sboms(t, idx), signed(t, signer, idx, provenanceOf(t, idx, other)).Artifacts...)
@@ -164,7 +177,28 @@ func TestVerifyFailures(t *testing.T) {
 		}, []string{"linux/arm64/v8 (sha256:"}},
 		{"unsigned", policy, func(t *testing.T, idx v1.ImageIndex) []ocilayout.Artifact {
 			return sboms(t, idx)
-		}, []string{"no valid signature", "no valid provenance"}},
+		}, append([]string{"no valid signature", "no valid provenance"}, unsignedSBOMs...)},
+		// The issue's repro: signed, then both SBOMs replaced.
+		{"replaced SBOMs", policy, func(t *testing.T, idx v1.ImageIndex) []ocilayout.Artifact {
+			return append(forged(t, idx), signed(t, signer, idx, provenanceOf(t, idx, commit)).Artifacts...)
+		}, changedSBOMs},
+		{"a forged SBOM beside the real one", policy, func(t *testing.T, idx v1.ImageIndex) []ocilayout.Artifact {
+			return append(append(sboms(t, idx), forged(t, idx)[1:]...), signed(t, signer, idx, provenanceOf(t, idx, commit)).Artifacts...)
+		}, changedSBOMs[1:]},
+		{"replaced SBOMs attested with another key", policy, func(t *testing.T, idx v1.ImageIndex) []ocilayout.Artifact {
+			other, _ := keyPair(t)
+			docs := map[v1.Hash][][]byte{}
+			for _, a := range sbomAttachments(t, idx) {
+				docs[a.Subject.Digest] = [][]byte{[]byte(forgedSBOM)}
+			}
+			attested, err := sign.SBOMs(t.Context(), other, idx, docs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The real signature and provenance, the forged SBOMs and their attestations.
+			arts := signed(t, signer, idx, provenanceOf(t, idx, commit)).Artifacts[:2*(1+len(platforms))]
+			return append(append(forged(t, idx), arts...), attested.Artifacts...)
+		}, unsignedSBOMs},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -175,12 +209,39 @@ func TestVerifyFailures(t *testing.T) {
 				t.Fatalf("Check() = %q, want %d lines: %q", fails, len(tt.want), tt.want)
 			}
 			for i, w := range tt.want {
-				if !strings.Contains(fails[i], w) || strings.Contains(fails[i], "\n") {
-					t.Errorf("Check() line %d = %q, want one line with %q", i, fails[i], w)
+				for _, part := range strings.Split(w, "…") {
+					if !strings.Contains(fails[i], part) || strings.Contains(fails[i], "\n") {
+						t.Errorf("Check() line %d = %q, want one line with %q", i, fails[i], part)
+					}
 				}
 			}
 		})
 	}
+}
+
+// unsignedSBOMs and changedSBOMs are the lines Check writes when no
+// platform's SBOM is signed, and when each was changed after signing.
+var (
+	unsignedSBOMs = []string{"linux/amd64 (sha256:…has no valid SBOM attestation", "linux/arm64/v8 (sha256:…has no valid SBOM attestation"}
+	changedSBOMs  = []string{"linux/amd64 (sha256:…not the one signed", "linux/arm64/v8 (sha256:…not the one signed"}
+)
+
+// forgedSBOM is what the issue's repro put in place of each SBOM.
+const forgedSBOM = `{"name":"NOT THE REAL SBOM","packages":[]}`
+
+// forged are SBOMs that say forgedSBOM, attached to each platform of idx.
+func forged(t *testing.T, idx v1.ImageIndex) []ocilayout.Artifact {
+	t.Helper()
+	var out []ocilayout.Artifact
+	for _, att := range sbomAttachments(t, idx) {
+		att.Data = []byte(forgedSBOM)
+		a, err := ocilayout.NewArtifact(att)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, a)
+	}
+	return out
 }
 
 // retarget attaches s's bundles to idx instead of the image they sign.
@@ -213,8 +274,8 @@ func TestFromLayout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fails := Check(img, policy); len(fails) != 2 {
-		t.Errorf("Check(layout without bundles) = %q, want no signature and no provenance", fails)
+	if fails := Check(img, policy); len(fails) != 4 {
+		t.Errorf("Check(layout without bundles) = %q, want no signature, no provenance, and each SBOM unsigned", fails)
 	}
 	if err := signed(t, signer, idx, provenanceOf(t, idx, commit)).WriteFiles(dir + "/provenance"); err != nil {
 		t.Fatal(err)
@@ -224,6 +285,24 @@ func TestFromLayout(t *testing.T) {
 	}
 	if fails := Check(img, policy); len(fails) > 0 {
 		t.Errorf("Check(layout) = %q, want no failures", fails)
+	}
+	// The issue's repro: signed, then both SBOMs in dist/oci replaced.
+	var fakes []ocilayout.Attachment
+	for _, a := range sbomAttachments(t, idx) {
+		a.Data = []byte(forgedSBOM)
+		fakes = append(fakes, a)
+	}
+	forgedLayout := dir + "/forged"
+	if err := ocilayout.Write(idx, ocilayout.Outputs{Layout: forgedLayout, RefName: "1.2.3"}, "test", fakes...); err != nil {
+		t.Fatal(err)
+	}
+	if img, err = FromLayout(forgedLayout, dir+"/provenance"); err != nil {
+		t.Fatal(err)
+	}
+	fails := Check(img, policy)
+	if len(fails) != 2 || !strings.Contains(fails[0], "linux/amd64 (") || !strings.Contains(fails[1], "linux/arm64/v8 (") ||
+		!strings.Contains(fails[0], "not the one signed") || !strings.Contains(fails[1], "not the one signed") {
+		t.Errorf("Check(layout with replaced SBOMs) = %q, want a line for each platform saying its SBOM is not the one signed", fails)
 	}
 }
 

@@ -1,0 +1,68 @@
+package binary
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+// The watch loop's compiles are build's: the same bytes from the same code.
+func TestCompilerMatchesBuild(t *testing.T) {
+	root := moduleRoot(t)
+	p := v1.Platform{OS: "linux", Architecture: runtime.GOARCH}
+	built, err := Build(t.Context(), root, testInfo, WithOutput(t.TempDir()), WithPlatforms(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := NewCompiler(t.Context(), root, "./app", testInfo, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "svc-1")
+	if err := c.Compile(t.Context(), out); err != nil {
+		t.Fatal(err)
+	}
+	sum, size, err := hashFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum != built[0].SHA256 || size != built[0].Size {
+		t.Errorf("Compile = %s (%d bytes), want Build's %s (%d bytes)", sum, size, built[0].SHA256, built[0].Size)
+	}
+}
+
+func TestCompileErrorCarriesTheCompilersOutput(t *testing.T) {
+	dir := t.TempDir()
+	goMod, err := os.ReadFile(filepath.Join(moduleRoot(t), "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	goLine := ""
+	for _, l := range strings.Split(string(goMod), "\n") {
+		if strings.HasPrefix(l, "go ") {
+			goLine = l
+		}
+	}
+	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/broken\n\n"+goLine+"\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main\n\nfunc main() { notDefined() }\n"), 0o644)
+	c, err := NewCompiler(t.Context(), dir, ".", testInfo, v1.Platform{OS: runtime.GOOS, Architecture: runtime.GOARCH})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.Compile(t.Context(), filepath.Join(t.TempDir(), "out"))
+	var ce *CompileError
+	if !errors.As(err, &ce) {
+		t.Fatalf("Compile(broken) = %v, want a *CompileError", err)
+	}
+	if !strings.Contains(ce.Output, "main.go:3:15: undefined: notDefined") {
+		t.Errorf("Compile(broken).Output = %q, want the compiler's line for main.go", ce.Output)
+	}
+	if !strings.Contains(err.Error(), "undefined: notDefined") {
+		t.Errorf("Compile(broken).Error() = %q, want the compiler's output in it", err.Error())
+	}
+}

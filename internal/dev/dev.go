@@ -103,10 +103,10 @@ func Run(ctx context.Context, cfg Config, stdout, logs io.Writer) error {
 		}
 	}()
 	url := "http://" + ln.Addr().String()
+	fmt.Fprintf(logs, "dev: serving %s; watching %s; Ctrl-C stops\n", url, filepath.Join(cfg.Dir, cfg.Watch))
 	if l.reload(ctx, time.Now()) {
 		fmt.Fprintln(stdout, url)
 	}
-	fmt.Fprintf(logs, "dev: serving %s; watching %s; Ctrl-C stops\n", url, filepath.Join(cfg.Dir, cfg.Watch))
 	for {
 		var exited <-chan struct{}
 		b := l.proxy.current()

@@ -1,6 +1,7 @@
 package dev
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -12,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 func TestSaveIsServed(t *testing.T) {
@@ -57,12 +60,13 @@ func TestBurstOfSavesGivesOneReload(t *testing.T) {
 		t.Errorf("reload lines after a burst of 5 saves = %d, want 1 in:\n%s", n, d.logs.String())
 	}
 	// Editor temporaries alone are no change.
+	builds := strings.Count(d.logs.String(), "(build ")
 	write(t, dir+"/app/.marker.go.swp", "swap again")
 	write(t, dir+"/app/4913", "vim's probe")
 	write(t, dir+"/app/marker_test.go", "package main\n")
 	time.Sleep(time.Second)
-	if n := strings.Count(d.logs.String(), "build"); n != 2 {
-		t.Errorf("builds after temporaries and a test file = %d log mentions, want 2 (start and reload) in:\n%s", n, d.logs.String())
+	if n := strings.Count(d.logs.String(), "(build "); n != builds {
+		t.Errorf("builds after temporaries and a test file = %d, want %d as before in:\n%s", n, builds, d.logs.String())
 	}
 }
 
@@ -182,4 +186,65 @@ func TestServiceExits(t *testing.T) {
 		body, _ := get(d.url + "/")
 		return strings.HasPrefix(body, "v2 ")
 	})
+}
+
+// A version that exits at once, or ignores SIGTERM, does not take the
+// service down: the old one serves on, and the stubborn one is killed.
+func TestBadVersions(t *testing.T) {
+	t.Parallel()
+	dir := newModule(t)
+	d := startDev(t, Config{Dir: dir})
+	setMarker(t, dir, "crash")
+	waitFor(t, "the crash to be reported", func() bool { return strings.Contains(d.logs.String(), "dev: the new version did not start") })
+	want := "dev: the new version did not start: it exited before it answered /health: exit status 3; the last good version is still serving\n"
+	if !strings.Contains(d.logs.String(), want) {
+		t.Errorf("log after a crashing version = %q, want %q", d.logs.String(), want)
+	}
+	if body, err := get(d.url + "/"); err != nil || !strings.HasPrefix(body, "v1 ") {
+		t.Errorf("GET / after a crashing version = %q, %v, want v1 still", body, err)
+	}
+	setMarker(t, dir, "stubborn")
+	waitFor(t, "the stubborn version", func() bool {
+		body, _ := get(d.url + "/")
+		return strings.HasPrefix(body, "stubborn ")
+	})
+	setMarker(t, dir, "v2")
+	waitFor(t, "the stubborn version to be killed", func() bool {
+		return strings.Contains(d.logs.String(), "did not exit within 3s of SIGTERM; killed it")
+	})
+	if body, err := get(d.url + "/"); err != nil || !strings.HasPrefix(body, "v2 ") {
+		t.Errorf("GET / after the stubborn version = %q, %v, want v2", body, err)
+	}
+}
+
+// Until the first build succeeds, requests are told why; the fix starts
+// the service.
+func TestFirstBuildBroken(t *testing.T) {
+	t.Parallel()
+	dir := newModule(t)
+	write(t, dir+"/app/broken.go", "package main\n\nfunc broken() { nope() }\n")
+	ctx, cancel := context.WithCancel(t.Context())
+	var stdout, logs testenv.Buffer
+	errc := make(chan error, 1)
+	go func() { errc <- Run(ctx, Config{Dir: dir, Version: testInfo}, &stdout, &logs) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-errc; err != nil {
+			t.Error(err)
+		}
+	})
+	waitFor(t, "the compile error", func() bool { return strings.Contains(logs.String(), "; save a fix to start it:\n") })
+	url := strings.Fields(strings.TrimPrefix(logs.String(), "dev: serving "))[0]
+	url = strings.TrimSuffix(url, ";")
+	if body, err := get(url + "/"); err == nil || !strings.Contains(body, "the service does not build yet") {
+		t.Errorf("GET / before a good build = %q, %v, want a 503 that says why", body, err)
+	}
+	if stdout.String() != "" {
+		t.Errorf("stdout before a good build = %q, want nothing", stdout.String())
+	}
+	write(t, dir+"/app/broken.go", "package main\n")
+	waitFor(t, "the URL on stdout", func() bool { return strings.TrimSpace(stdout.String()) == url })
+	if body, err := get(url + "/"); err != nil || !strings.HasPrefix(body, "v1 ") {
+		t.Errorf("GET / after the fix = %q, %v, want v1", body, err)
+	}
 }

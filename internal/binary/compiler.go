@@ -3,8 +3,13 @@ package binary
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
@@ -31,9 +36,12 @@ func NewCompiler(ctx context.Context, dir, pkg string, info version.Info, p v1.P
 }
 
 // Compile writes the executable to out. When the code does not compile
-// the error is a *CompileError.
+// the error is a *CompileError. go build's work folder goes beside out
+// (GOTMPDIR): an interrupted go build leaves it behind, and whoever
+// removes out's folder then removes it too.
 func (c *Compiler) Compile(ctx context.Context, out string) error {
-	return goBuild(ctx, c.dir, c.env, c.flags, out, c.pkg)
+	env := append(slices.Clone(c.env), "GOTMPDIR="+filepath.Dir(out))
+	return goBuild(ctx, c.dir, env, c.flags, out, c.pkg)
 }
 
 // CompileError is a go build that failed: Output is what the compiler
@@ -60,6 +68,15 @@ func goCommand(ctx context.Context, dir string, env []string, args ...string) er
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = dir
 	cmd.Env = env
+	// Cancelled (Ctrl-C), go build is interrupted rather than killed, so
+	// that it stops the compiler and linker and removes its work folder.
+	cmd.Cancel = func() error {
+		if runtime.GOOS == "windows" {
+			return cmd.Process.Kill()
+		}
+		return cmd.Process.Signal(os.Interrupt)
+	}
+	cmd.WaitDelay = 3 * time.Second
 	if output, err := cmd.CombinedOutput(); err != nil {
 		return &CompileError{Args: args, Output: string(output), Err: err}
 	}

@@ -71,7 +71,7 @@ func Run(ctx context.Context, cfg Config, stdout, logs io.Writer) error {
 		}
 		return fmt.Errorf("listening on 127.0.0.1:%d: %w", cfg.Port, err)
 	}
-	tmp, err := os.MkdirTemp("", "dev-")
+	tmp, err := os.MkdirTemp("", contract.Name+"-dev-")
 	if err != nil {
 		ln.Close()
 		return fmt.Errorf("making a folder for the builds: %w", err)

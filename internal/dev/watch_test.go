@@ -1,6 +1,7 @@
 package dev
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -36,13 +37,13 @@ func TestGoSource(t *testing.T) {
 }
 
 // newWatch watches a fresh tree, with go.mod beside it.
-func newWatch(t *testing.T) (*watcher, string) {
+func newWatch(t *testing.T, quiet time.Duration) (*watcher, string) {
 	t.Helper()
 	module := t.TempDir()
 	root := filepath.Join(module, "app")
 	write(t, filepath.Join(root, "main.go"), "package main\n")
 	write(t, filepath.Join(root, "testdata", "x.go"), "package x\n")
-	w, err := watch(root, module, 50*time.Millisecond, io.Discard)
+	w, err := watch(root, module, quiet, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,16 +58,16 @@ func expectChange(t *testing.T, w *watcher, want bool, what string) {
 		if !want {
 			t.Errorf("%s: a change, want none", what)
 		}
-	case <-time.After(500 * time.Millisecond):
+	case <-time.After(time.Second):
 		if want {
-			t.Errorf("%s: no change within 500 ms, want one", what)
+			t.Errorf("%s: no change within 1 s, want one", what)
 		}
 	}
 }
 
 func TestWatch(t *testing.T) {
 	t.Parallel()
-	w, module := newWatch(t)
+	w, module := newWatch(t, 50*time.Millisecond)
 	steps := []struct {
 		what   string
 		do     func()
@@ -106,4 +107,17 @@ func TestProxyWithoutBackend(t *testing.T) {
 	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "the first build is not done yet") {
 		t.Errorf("GET / without a backend = %d %q, want 503 and why", rec.Code, rec.Body.String())
 	}
+}
+
+// A flood of saves, as a formatter over every file or a branch switch
+// makes, is one change. (The quiet time is longer than dev's here, so that
+// a busy machine's pause between two writes does not split the flood.)
+func TestWatchFlood(t *testing.T) {
+	t.Parallel()
+	w, module := newWatch(t, 300*time.Millisecond)
+	for i := range 500 {
+		write(t, filepath.Join(module, "app", fmt.Sprintf("f%d.go", i%50)), fmt.Sprintf("package main // %d\n", i))
+	}
+	expectChange(t, w, true, "500 saves")
+	expectChange(t, w, false, "after the flood")
 }

@@ -93,7 +93,7 @@ func TestForResolvesSymlinks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var said syncBuffer
+	var said testenv.Buffer
 	got := make(chan func(), 1)
 	go func() {
 		u, _ := Lock(For(locks, "build", "."), &said, "another build")

@@ -26,11 +26,7 @@ func TestSaveIsServed(t *testing.T) {
 		t.Fatalf("GET / = %q, %v, want v1 and a pid", first, err)
 	}
 	setMarker(t, dir, "v2")
-	var body string
-	waitFor(t, "v2 to be served", func() bool {
-		body, _ = get(d.url + "/")
-		return strings.HasPrefix(body, "v2 ")
-	})
+	body := d.serves(t, "v2")
 	if body[3:] == first[3:] {
 		t.Errorf("GET / = %q after the save, want a new process (the old was %q)", body, first)
 	}
@@ -51,10 +47,7 @@ func TestBurstOfSavesGivesOneReload(t *testing.T) {
 		write(t, dir+"/app/marker.go~", "backup")
 		time.Sleep(10 * time.Millisecond)
 	}
-	waitFor(t, "v6 to be served", func() bool {
-		body, _ := get(d.url + "/")
-		return strings.HasPrefix(body, "v6 ")
-	})
+	d.serves(t, "v6")
 	time.Sleep(time.Second) // room for a second reload, if there were one
 	if n := reloads(d.logs.String()); n != 1 {
 		t.Errorf("reload lines after a burst of 5 saves = %d, want 1 in:\n%s", n, d.logs.String())
@@ -84,11 +77,7 @@ func TestBrokenChangeKeepsTheOldVersion(t *testing.T) {
 		t.Errorf("GET / after a broken save = %q, %v, want v1 still", body, err)
 	}
 	write(t, dir+"/app/broken.go", "package main\n")
-	setMarker(t, dir, "v3")
-	waitFor(t, "v3 after the fix", func() bool {
-		body, _ := get(d.url + "/")
-		return strings.HasPrefix(body, "v3 ")
-	})
+	d.save(t, dir, "v3")
 }
 
 // A client hammering /health through 10 reloads, on kept-alive
@@ -181,11 +170,7 @@ func TestServiceExits(t *testing.T) {
 	if body, err := get(d.url + "/"); err == nil || !strings.Contains(body, "save a change to start it again") {
 		t.Errorf("GET / with no service = %q, %v, want a 503 that says why", body, err)
 	}
-	setMarker(t, dir, "v2")
-	waitFor(t, "v2 to be served", func() bool {
-		body, _ := get(d.url + "/")
-		return strings.HasPrefix(body, "v2 ")
-	})
+	d.save(t, dir, "v2")
 }
 
 // A version that exits at once, or ignores SIGTERM, does not take the
@@ -203,11 +188,7 @@ func TestBadVersions(t *testing.T) {
 	if body, err := get(d.url + "/"); err != nil || !strings.HasPrefix(body, "v1 ") {
 		t.Errorf("GET / after a crashing version = %q, %v, want v1 still", body, err)
 	}
-	setMarker(t, dir, "stubborn")
-	waitFor(t, "the stubborn version", func() bool {
-		body, _ := get(d.url + "/")
-		return strings.HasPrefix(body, "stubborn ")
-	})
+	d.save(t, dir, "stubborn")
 	setMarker(t, dir, "v2")
 	waitFor(t, "the stubborn version to be killed", func() bool {
 		return strings.Contains(d.logs.String(), "did not exit within 3s of SIGTERM; killed it")

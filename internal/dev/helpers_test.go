@@ -144,6 +144,24 @@ func startDev(t *testing.T, cfg Config) *running {
 	return r
 }
 
+// save writes marker, as a save would, and waits until GET / serves it.
+func (r *running) save(t *testing.T, dir, marker string) {
+	t.Helper()
+	setMarker(t, dir, marker)
+	r.serves(t, marker)
+}
+
+// serves waits until GET / serves marker, and returns the body.
+func (r *running) serves(t *testing.T, marker string) string {
+	t.Helper()
+	var body string
+	waitFor(t, marker+" to be served", func() bool {
+		body, _ = get(r.url + "/")
+		return strings.HasPrefix(body, marker+" ")
+	})
+	return body
+}
+
 // waitFor polls cond for up to a minute: builds are slow on a busy machine.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()

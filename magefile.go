@@ -147,7 +147,7 @@ func Run(ctx context.Context) error {
 	return engine.Serve(ctx, choice, local, port, os.Stdout, os.Stderr)
 }
 
-// Dev serves the service on 127.0.0.1:$PORT and swaps in a rebuilt version within a second of each save in app/ (env: PORT, DEV_CONTAINER).
+// Dev serves the service on 127.0.0.1:$PORT and swaps in a rebuilt version about a second after each save in app/ (env: PORT, DEV_CONTAINER).
 //
 // Each version runs as a plain process (no root, no engine, no image);
 // DEV_CONTAINER=1 runs each in a container, as run does. The old version

@@ -150,10 +150,11 @@ func Run(ctx context.Context) error {
 // Dev serves the service on 127.0.0.1:$PORT and swaps in a rebuilt version about a second after each save in app/ (env: PORT, DEV_CONTAINER).
 //
 // Each version runs as a plain process (no root, no engine, no image);
-// DEV_CONTAINER=1 runs each in a container under runc, as run does as root. The old version
-// serves until the new one answers /health, so no request is refused; a
-// change that does not compile prints the compiler's errors and the old
-// version serves on. Ctrl-C stops everything and removes what dev made.
+// DEV_CONTAINER=1 runs each in a container under runc, as run does as
+// root. The old version serves until the new one answers /health, so no
+// request is refused; a change that does not compile prints the
+// compiler's errors and the old version serves on. Ctrl-C stops
+// everything and removes what dev made.
 func Dev(ctx context.Context) error {
 	ctx, stop := container.StopOnSignal(ctx)
 	defer stop()

@@ -22,6 +22,7 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/ci"
 	"github.com/lehus1/devops-info-service-go/internal/container"
 	"github.com/lehus1/devops-info-service-go/internal/contract"
+	"github.com/lehus1/devops-info-service-go/internal/dev"
 	"github.com/lehus1/devops-info-service-go/internal/engine"
 	"github.com/lehus1/devops-info-service-go/internal/gotest"
 	"github.com/lehus1/devops-info-service-go/internal/image"
@@ -146,6 +147,41 @@ func Run(ctx context.Context) error {
 	return engine.Serve(ctx, choice, local, port, os.Stdout, os.Stderr)
 }
 
+// Dev serves the service on 127.0.0.1:$PORT and swaps in a rebuilt version about a second after each save in app/ (env: PORT, DEV_CONTAINER).
+//
+// Each version runs as a plain process (no root, no engine, no image);
+// DEV_CONTAINER=1 runs each in a container under runc, as run does as
+// root. The old version serves until the new one answers /health, so no
+// request is refused; a change that does not compile prints the
+// compiler's errors and the old version serves on. Ctrl-C stops
+// everything and removes what dev made.
+func Dev(ctx context.Context) error {
+	ctx, stop := container.StopOnSignal(ctx)
+	defer stop()
+	cfg, err := settings.ReadDev(ctx, ".", os.Getenv)
+	if err != nil {
+		return err
+	}
+	runner := dev.Process()
+	if cfg.Container {
+		if runner, err = devContainer(ctx, cfg.Build); err != nil {
+			return err
+		}
+	}
+	return dev.Run(ctx, dev.Config{Port: cfg.Port, Version: cfg.Build.Version, Runner: runner}, os.Stdout, os.Stderr)
+}
+
+// devContainer is dev's runner for DEV_CONTAINER=1: run's container, with
+// an image on build's base.
+func devContainer(ctx context.Context, cfg settings.Settings) (dev.Runner, error) {
+	b, err := resolveBase(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return dev.InContainer(b, cfg.Metadata())
+}
+
+// Smoke starts the image under runc, checks / and /health against the contract, the user, its confinement and a clean SIGTERM exit, and removes it.
 // Smoke starts the image with run's engine, checks / and /health against the contract, the user, its confinement and a clean SIGTERM exit, and removes it (env: ENGINE).
 //
 // Under runc, the confinement is seen from the process's side: its own

@@ -70,11 +70,7 @@ func Build(ctx context.Context, dir string, info version.Info, opts ...Option) (
 	for _, opt := range opts {
 		opt(&o)
 	}
-	toolchain, err := Toolchain(dir)
-	if err != nil {
-		return nil, err
-	}
-	base, err := goEnv(ctx, dir, os.Environ())
+	envFor, err := pinnedEnv(ctx, dir)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +82,7 @@ func Build(ctx context.Context, dir string, info version.Info, opts ...Option) (
 	for i, p := range o.platforms {
 		g.Go(func() error {
 			start := time.Now()
-			a, fresh, err := buildOne(ctx, dir, Env(base, toolchain, p), info, o, p)
+			a, fresh, err := buildOne(ctx, dir, envFor(p), info, o, p)
 			if err != nil {
 				return err
 			}
@@ -181,6 +177,20 @@ func pinned(p v1.Platform, toolchain string) []string {
 	return []string{"CGO_ENABLED=0", "GOOS=" + p.OS, "GOARCH=" + p.Architecture, "GOFLAGS=", "GOEXPERIMENT=", "GOTOOLCHAIN=" + toolchain,
 		"GOENV=off", "GOWORK=off", "GOFIPS140=off",
 		"GOAMD64=v1", "GOARM64=v8.0", "GOARM=7", "GO386=sse2", "GOPPC64=power8", "GORISCV64=rva20u64"}
+}
+
+// pinnedEnv reads the toolchain and the go env once and gives the
+// environment of a build for each platform (Env).
+func pinnedEnv(ctx context.Context, dir string) (func(v1.Platform) []string, error) {
+	toolchain, err := Toolchain(dir)
+	if err != nil {
+		return nil, err
+	}
+	base, err := goEnv(ctx, dir, os.Environ())
+	if err != nil {
+		return nil, err
+	}
+	return func(p v1.Platform) []string { return Env(base, toolchain, p) }, nil
 }
 
 // fetchSettings are the go env settings that decide where modules come

@@ -8,7 +8,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -152,13 +151,7 @@ func compile(ctx context.Context, dir string, env []string, tmp string, src sour
 
 // run runs the go command in dir.
 func run(ctx context.Context, dir string, env []string, args ...string) error {
-	cmd := exec.CommandContext(ctx, "go", args...)
-	cmd.Dir = dir
-	cmd.Env = env
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, out)
-	}
-	return nil
+	return goCommand(ctx, dir, env, args...)
 }
 
 // lookup is key's value in env, where the last one counts, as in exec.Cmd.

@@ -4,28 +4,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
-
-// syncBuffer is a strings.Builder safe for a writer and a reader at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // A second holder waits, after one line saying why, until the first lets go.
 func TestLockWaitsAndSaysWhy(t *testing.T) {
@@ -34,7 +17,7 @@ func TestLockWaitsAndSaysWhy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var said syncBuffer
+	var said testenv.Buffer
 	got := make(chan func())
 	go func() {
 		u, err := Lock(path, &said, "another build in this checkout")
@@ -110,7 +93,7 @@ func TestForResolvesSymlinks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var said syncBuffer
+	var said testenv.Buffer
 	got := make(chan func(), 1)
 	go func() {
 		u, _ := Lock(For(locks, "build", "."), &said, "another build")

@@ -67,3 +67,22 @@ func TestMustHaveExec(t *testing.T) {
 		})
 	}
 }
+
+// Writers and a reader at once: -race checks the lock.
+func TestBuffer(t *testing.T) {
+	var b Buffer
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 100 {
+			fmt.Fprint(&b, "x")
+		}
+	}()
+	for range 100 {
+		_ = b.String()
+	}
+	<-done
+	if got := b.String(); got != strings.Repeat("x", 100) {
+		t.Errorf("Buffer.String() = %q, want 100 x", got)
+	}
+}

@@ -1,0 +1,193 @@
+package dev
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lehus1/devops-info-service-go/internal/binary"
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
+	"github.com/lehus1/devops-info-service-go/internal/version"
+)
+
+// service is a small stand-in for the service: / answers with its marker
+// and pid, and SIGTERM drains it as the real one does.
+const service = `package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	sigs := []os.Signal{os.Interrupt, syscall.SIGTERM}
+	switch marker {
+	case "crash":
+		fmt.Fprintln(os.Stderr, "crashing on purpose")
+		os.Exit(3)
+	case "stubborn":
+		sigs = sigs[:1]
+		signal.Ignore(syscall.SIGTERM)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), sigs...)
+	defer stop()
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") })
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintf(w, "%s %d", marker, os.Getpid()) })
+	srv := &http.Server{Addr: net.JoinHostPort(os.Getenv("HOST"), os.Getenv("PORT")), Handler: mux}
+	go func() { <-ctx.Done(); srv.Shutdown(context.Background()) }()
+	if err := srv.ListenAndServe(); err != http.ErrServerClosed {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+`
+
+var testInfo = version.Info{Version: "1.2.3", Commit: "0123456789abcdef0123456789abcdef01234567", Time: time.Unix(1700000000, 0)}
+
+// goLine is the repository's go line, so that the test module builds with
+// the toolchain already here.
+func goLine(t *testing.T) string {
+	t.Helper()
+	tc, err := binary.Toolchain("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return "go " + strings.TrimPrefix(tc, "go")
+}
+
+// newModule is a module with the stand-in service in app/, marked v1.
+func newModule(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "go.mod"), "module example.com/svc\n\n"+goLine(t)+"\n")
+	write(t, filepath.Join(dir, "app", "main.go"), service)
+	setMarker(t, dir, "v1")
+	return dir
+}
+
+func setMarker(t *testing.T, dir, marker string) {
+	t.Helper()
+	write(t, filepath.Join(dir, "app", "marker.go"), "package main\n\nconst marker = \""+marker+"\"\n")
+}
+
+func write(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// running is a dev started by startDev.
+type running struct {
+	url  string
+	logs *testenv.Buffer
+	stop func() error // cancels Run and returns what it returned
+}
+
+// startDev runs Run on dir until the test ends, and waits for its first
+// version to serve.
+func startDev(t *testing.T, cfg Config) *running {
+	t.Helper()
+	cfg.Port, cfg.Version = 0, testInfo
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &running{logs: &testenv.Buffer{}}
+	var stdout testenv.Buffer
+	errc := make(chan error, 1)
+	go func() { errc <- Run(ctx, cfg, &stdout, r.logs) }()
+	var once sync.Once
+	var runErr error
+	r.stop = func() error {
+		once.Do(func() {
+			cancel()
+			select {
+			case runErr = <-errc:
+			case <-time.After(30 * time.Second):
+				runErr = fmt.Errorf("Run did not return within 30 s of cancel")
+			}
+		})
+		return runErr
+	}
+	t.Cleanup(func() {
+		if err := r.stop(); err != nil {
+			t.Error(err)
+		}
+		if t.Failed() {
+			t.Logf("dev's log:\n%s", r.logs.String())
+		}
+	})
+	waitFor(t, "the URL on stdout", func() bool {
+		select {
+		case err := <-errc:
+			t.Fatalf("Run = %v before it served", err)
+		default:
+		}
+		r.url = strings.TrimSpace(stdout.String())
+		return strings.HasPrefix(r.url, "http://127.0.0.1:")
+	})
+	return r
+}
+
+// save writes marker, as a save would, and waits until GET / serves it.
+func (r *running) save(t *testing.T, dir, marker string) {
+	t.Helper()
+	setMarker(t, dir, marker)
+	r.serves(t, marker)
+}
+
+// serves waits until GET / serves marker, and returns the body.
+func (r *running) serves(t *testing.T, marker string) string {
+	t.Helper()
+	var body string
+	waitFor(t, marker+" to be served", func() bool {
+		body, _ = get(r.url + "/")
+		return strings.HasPrefix(body, marker+" ")
+	})
+	return body
+}
+
+// waitFor polls cond for up to a minute: builds are slow on a busy machine.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited a minute for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// get is GET url's body, or the error.
+func get(url string) (string, error) {
+	res, err := http.Get(url)
+	if err != nil {
+		return "", err
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK {
+		return string(body), fmt.Errorf("GET %s: %s: %s", url, res.Status, body)
+	}
+	return string(body), err
+}
+
+var reloadLine = regexp.MustCompile(`(?m)^reloaded in \d+\.\d\d s \(build \d+\.\d\d s, ready \d+\.\d\d s\)$`)
+
+func reloads(logs string) int { return len(reloadLine.FindAllString(logs, -1)) }

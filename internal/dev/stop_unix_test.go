@@ -1,0 +1,124 @@
+//go:build !windows
+
+package dev
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
+)
+
+// TestMain runs Run as a process of its own for TestCtrlCLeavesNothing,
+// the way `go tool mage dev` runs it, when DEV_TEST_MODULE is set.
+func TestMain(m *testing.M) {
+	if dir := os.Getenv("DEV_TEST_MODULE"); dir != "" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		if err := Run(ctx, Config{Dir: dir, Version: testInfo}, os.Stdout, os.Stderr); err != nil {
+			os.Stderr.WriteString(err.Error() + "\n")
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// devProcess is Run in a process of its own, with TMPDIR tmp: its stdout
+// lines come on the channel.
+func devProcess(t *testing.T, dir, tmp string) (*exec.Cmd, *testenv.Buffer, <-chan string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "DEV_TEST_MODULE="+dir, "TMPDIR="+tmp, "PORT=")
+	stderr := &testenv.Buffer{}
+	cmd.Stderr = stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	lines := make(chan string, 1)
+	go func() {
+		s := bufio.NewScanner(out)
+		for s.Scan() {
+			lines <- s.Text()
+		}
+		close(lines)
+	}()
+	return cmd, stderr, lines
+}
+
+// interrupt sends dev Ctrl-C and checks that it exits 0 within the 5 s
+// mage gives a target, leaving nothing in tmp.
+func interrupt(t *testing.T, cmd *exec.Cmd, stderr *testenv.Buffer, tmp string) {
+	t.Helper()
+	cmd.Process.Signal(os.Interrupt)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("dev after Ctrl-C = %v, want exit status 0:\n%s", err, stderr.String())
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatalf("dev still running 5 s after Ctrl-C:\n%s", stderr.String())
+	}
+	if left, _ := os.ReadDir(tmp); len(left) > 0 {
+		t.Errorf("left in TMPDIR after Ctrl-C: %v, want nothing:\n%s", left, stderr.String())
+	}
+}
+
+// Ctrl-C stops dev and the service, and leaves no process, no port and no
+// file behind.
+func TestCtrlCLeavesNothing(t *testing.T) {
+	t.Parallel()
+	dir, tmp := newModule(t), t.TempDir()
+	cmd, stderr, lines := devProcess(t, dir, tmp)
+	var url string
+	select {
+	case url = <-lines:
+	case <-time.After(time.Minute):
+		t.Fatalf("dev printed no URL within a minute:\n%s", stderr.String())
+	}
+	body, err := get(url + "/")
+	f := strings.Fields(body)
+	if err != nil || len(f) != 2 {
+		t.Fatalf("GET / = %q, %v, want the marker and the pid", body, err)
+	}
+	pid, _ := strconv.Atoi(f[1])
+	interrupt(t, cmd, stderr, tmp)
+	if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+		t.Errorf("the service (pid %d) after Ctrl-C: kill -0 = %v, want no such process", pid, err)
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+	if _, err := get(url + "/health"); !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Errorf("GET %s/health after Ctrl-C = %v, want connection refused", url, err)
+	}
+}
+
+// Ctrl-C during a build interrupts go build, which removes its work
+// folder (in TMPDIR) too.
+func TestCtrlCDuringBuild(t *testing.T) {
+	t.Parallel()
+	dir, tmp := newModule(t), t.TempDir()
+	cmd, stderr, _ := devProcess(t, dir, tmp)
+	waitFor(t, "dev to start building", func() bool { return strings.Contains(stderr.String(), "dev: serving ") })
+	waitFor(t, "go build's work folder", func() bool {
+		left, _ := filepath.Glob(filepath.Join(tmp, "*", "go-build*"))
+		return len(left) > 0
+	})
+	interrupt(t, cmd, stderr, tmp)
+}

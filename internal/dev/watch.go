@@ -1,0 +1,168 @@
+package dev
+
+import (
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+)
+
+// watcher watches a folder tree of Go source and a module's go.mod and
+// go.sum, and sends on changes once a burst of saves has been quiet for a
+// while: editors write several files, and temporaries, per save. At most
+// one change waits to be taken; it carries the time of the burst's first
+// save.
+type watcher struct {
+	fs      *fsnotify.Watcher
+	root    string // the tree of source, such as app/
+	module  string // the folder of go.mod and go.sum
+	quiet   time.Duration
+	logs    io.Writer
+	changes chan time.Time
+	done    chan struct{}
+}
+
+// watch starts watching root recursively, and go.mod and go.sum in
+// module. fsnotify watches one folder at a time: each subfolder is added,
+// and each new one as it appears.
+func watch(root, module string, quiet time.Duration, logs io.Writer) (*watcher, error) {
+	fw, err := fsnotify.NewWatcher()
+	if err != nil {
+		return nil, fmt.Errorf("watching %s: %w", root, err)
+	}
+	w := &watcher{fs: fw, root: filepath.Clean(root), module: filepath.Clean(module), quiet: quiet, logs: logs,
+		changes: make(chan time.Time, 1), done: make(chan struct{})}
+	if err := fw.Add(w.module); err != nil {
+		fw.Close()
+		return nil, fmt.Errorf("watching %s: %w", w.module, err)
+	}
+	if _, err := w.addTree(w.root); err != nil {
+		fw.Close()
+		return nil, err
+	}
+	go w.loop()
+	return w, nil
+}
+
+// Close stops watching.
+func (w *watcher) Close() error {
+	err := w.fs.Close()
+	<-w.done
+	return err
+}
+
+// addTree watches dir and the folders under it that go build reads, and
+// reports whether they already hold Go source.
+func (w *watcher) addTree(dir string) (bool, error) {
+	found := false
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if path != dir && os.IsNotExist(err) {
+				return nil // gone meanwhile
+			}
+			return err
+		}
+		if !d.IsDir() {
+			found = found || goSource(d.Name())
+			return nil
+		}
+		if path != dir && ignoredDir(d.Name()) {
+			return filepath.SkipDir
+		}
+		return w.fs.Add(path)
+	})
+	if err != nil {
+		return found, fmt.Errorf("watching %s: %w", dir, err)
+	}
+	return found, nil
+}
+
+func (w *watcher) loop() {
+	defer close(w.done)
+	var first time.Time
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		select {
+		case ev, ok := <-w.fs.Events:
+			if !ok {
+				return
+			}
+			if w.relevant(ev) {
+				if first.IsZero() {
+					first = time.Now()
+				}
+				timer.Reset(w.quiet)
+			}
+		case err, ok := <-w.fs.Errors:
+			if !ok {
+				return
+			}
+			// Such as an overflow of the kernel's queue: a change may have
+			// been missed, so rebuild to be sure.
+			fmt.Fprintf(w.logs, "dev: watching %s: %v\n", w.root, err)
+			if first.IsZero() {
+				first = time.Now()
+			}
+			timer.Reset(w.quiet)
+		case <-timer.C:
+			select {
+			case w.changes <- first:
+			default: // one is waiting already, and its build will see this too
+			}
+			first = time.Time{}
+		}
+	}
+}
+
+// relevant says whether ev changes what the binary is built from; a new
+// folder in the tree is watched from now on.
+func (w *watcher) relevant(ev fsnotify.Event) bool {
+	if ev.Op == fsnotify.Chmod {
+		return false
+	}
+	dir, name := filepath.Split(ev.Name)
+	dir = filepath.Clean(dir)
+	if dir == w.module && (name == "go.mod" || name == "go.sum") {
+		return true
+	}
+	if !w.inTree(dir) {
+		return false
+	}
+	if ev.Has(fsnotify.Create) && !ignoredDir(name) {
+		if fi, err := os.Lstat(ev.Name); err == nil && fi.IsDir() {
+			// Files written into it before it was watched were missed: it
+			// is a change when it already holds source.
+			found, err := w.addTree(ev.Name)
+			if err != nil {
+				fmt.Fprintf(w.logs, "dev: %v\n", err)
+			}
+			return found
+		}
+	}
+	return goSource(name)
+}
+
+func (w *watcher) inTree(dir string) bool {
+	rel, err := filepath.Rel(w.root, dir)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// goSource says whether a file of this name goes into the binary: a .go
+// file that is not a test, nor one go build or an editor hides (".#x.go",
+// "_x.go"); editors' temporaries ("x.go~", "x.go.swp", "#x.go#",
+// "x.go___jb_tmp___", "4913") end otherwise.
+func goSource(name string) bool {
+	return strings.HasSuffix(name, ".go") && !strings.HasSuffix(name, "_test.go") &&
+		!strings.HasPrefix(name, ".") && !strings.HasPrefix(name, "_") && !strings.HasPrefix(name, "#")
+}
+
+// ignoredDir says whether go build skips a folder of this name.
+func ignoredDir(name string) bool {
+	return name == "testdata" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")
+}

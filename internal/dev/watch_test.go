@@ -1,0 +1,123 @@
+package dev
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestGoSource(t *testing.T) {
+	tests := []struct {
+		name string
+		want bool
+	}{
+		{"main.go", true},
+		{"info_linux.go", true},
+		{"main_test.go", false},
+		{"main.go~", false},
+		{".main.go.swp", false},
+		{".#main.go", false},
+		{"#main.go#", false},
+		{"main.go___jb_tmp___", false},
+		{"4913", false},
+		{"_hidden.go", false},
+		{"README.md", false},
+	}
+	for _, tt := range tests {
+		if got := goSource(tt.name); got != tt.want {
+			t.Errorf("goSource(%q) = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// newWatch watches a fresh tree, with go.mod beside it.
+func newWatch(t *testing.T, quiet time.Duration) (*watcher, string) {
+	t.Helper()
+	module := t.TempDir()
+	root := filepath.Join(module, "app")
+	write(t, filepath.Join(root, "main.go"), "package main\n")
+	write(t, filepath.Join(root, "testdata", "x.go"), "package x\n")
+	w, err := watch(root, module, quiet, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	return w, module
+}
+
+func expectChange(t *testing.T, w *watcher, want bool, what string) {
+	t.Helper()
+	select {
+	case <-w.changes:
+		if !want {
+			t.Errorf("%s: a change, want none", what)
+		}
+	case <-time.After(time.Second):
+		if want {
+			t.Errorf("%s: no change within 1 s, want one", what)
+		}
+	}
+}
+
+func TestWatch(t *testing.T) {
+	t.Parallel()
+	w, module := newWatch(t, 50*time.Millisecond)
+	steps := []struct {
+		what   string
+		do     func()
+		change bool
+	}{
+		{"a temporary and a test file", func() {
+			write(t, filepath.Join(module, "app", ".main.go.swp"), "x")
+			write(t, filepath.Join(module, "app", "main_test.go"), "package main\n")
+		}, false},
+		{"a file in testdata", func() { write(t, filepath.Join(module, "app", "testdata", "x.go"), "package x // 2\n") }, false},
+		{"a file beside go.mod", func() { write(t, filepath.Join(module, "notes.go"), "package notes\n") }, false},
+		{"go.sum", func() { write(t, filepath.Join(module, "go.sum"), "") }, true},
+		{"a new folder, then a file in it", func() {
+			os.Mkdir(filepath.Join(module, "app", "sub"), 0o755)
+			time.Sleep(100 * time.Millisecond) // watched by then
+			write(t, filepath.Join(module, "app", "sub", "sub.go"), "package sub\n")
+		}, true},
+		{"a folder made with its file at once", func() {
+			write(t, filepath.Join(module, "app", "other", "deep", "o.go"), "package deep\n")
+		}, true},
+		{"a file in the folder made at once", func() {
+			time.Sleep(100 * time.Millisecond)
+			write(t, filepath.Join(module, "app", "other", "deep", "o.go"), "package deep // 2\n")
+		}, true},
+		{"a removal", func() { os.Remove(filepath.Join(module, "app", "sub", "sub.go")) }, true},
+	}
+	for _, s := range steps {
+		s.do()
+		expectChange(t, w, s.change, s.what)
+	}
+}
+
+func TestProxyWithoutBackend(t *testing.T) {
+	p := &proxy{why: "the first build is not done yet"}
+	rec := httptest.NewRecorder()
+	p.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "the first build is not done yet") {
+		t.Errorf("GET / without a backend = %d %q, want 503 and why", rec.Code, rec.Body.String())
+	}
+}
+
+// A flood of saves, as a formatter over every file or a branch switch
+// makes, is one change. (The quiet time is longer than dev's here, so that
+// a busy machine's pause between two writes does not split the flood.)
+func TestWatchFlood(t *testing.T) {
+	t.Parallel()
+	w, module := newWatch(t, 300*time.Millisecond)
+	for i := range 500 {
+		write(t, filepath.Join(module, "app", fmt.Sprintf("f%d.go", i%50)), fmt.Sprintf("package main // %d\n", i))
+	}
+	expectChange(t, w, true, "500 saves")
+	expectChange(t, w, false, "after the flood")
+}

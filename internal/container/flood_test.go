@@ -57,7 +57,7 @@ func TestRunSurvivesFlood(t *testing.T) {
 	const fdLimit = 4096
 	testenv.MustHaveExec(t, "prlimit", "apt-get install util-linux")
 	conns, hold := floodSize(t)
-	r := startMageRun(t, "prlimit", fmt.Sprintf("--nofile=%d:%d", fdLimit, fdLimit))
+	r := startMageRun(t, t.TempDir(), "prlimit", fmt.Sprintf("--nofile=%d:%d", fdLimit, fdLimit))
 	target := r.target()
 	baseFds, baseThreads := count(target, "fd"), osThreads(target)
 	addr := strings.TrimPrefix(r.url, "http://")

@@ -31,7 +31,7 @@ func bundleOf(t *testing.T, id string) string {
 // target, runc, the container) and the target removes its container and
 // bundle on the way.
 func TestKilledGoCommandTakesRunDown(t *testing.T) {
-	r := startMageRun(t)
+	r := startMageRun(t, t.TempDir())
 	bundle := bundleOf(t, r.id)
 	procs := tree(r.cmd.Process.Pid)
 	if len(procs) < 5 {
@@ -56,7 +56,8 @@ func TestKilledGoCommandTakesRunDown(t *testing.T) {
 // `kill -9` of the target alone takes runc and the container with it; the
 // bundle it could not remove is swept by the next run, and only that one.
 func TestKilledTargetIsSweptByNextRun(t *testing.T) {
-	r := startMageRun(t)
+	tmp := t.TempDir() // both runs' bundles go here
+	r := startMageRun(t, tmp)
 	bundle := bundleOf(t, r.id)
 	target := r.target()
 	procs := tree(target)
@@ -78,7 +79,7 @@ func TestKilledTargetIsSweptByNextRun(t *testing.T) {
 	}
 	defer os.RemoveAll(other)
 
-	next := startMageRun(t)
+	next := startMageRun(t, tmp)
 	if _, err := os.Stat(bundle); !os.IsNotExist(err) {
 		t.Errorf("bundle %s after the next run started: %v, want it swept", bundle, err)
 	}

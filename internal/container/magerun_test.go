@@ -34,10 +34,13 @@ type mageRun struct {
 }
 
 // startMageRun starts `go tool mage run`, prefixed by wrap (such as
-// prlimit and its flags), and returns once the URL is printed. Whatever
-// happens to the test, the run is stopped after it as Ctrl-C would: SIGTERM
-// to the target.
-func startMageRun(t *testing.T, wrap ...string) *mageRun {
+// prlimit and its flags), with TMPDIR set to tmp, and returns once the URL
+// is printed. Whatever happens to the test, the run is stopped after it as
+// Ctrl-C would: SIGTERM to the target. The run's bundle is made in tmp, a
+// folder of the test's own, so that no other run on the machine (another
+// package's tests, another checkout's run) sweeps a bundle the test means
+// its own next run to find.
+func startMageRun(t *testing.T, tmp string, wrap ...string) *mageRun {
 	t.Helper()
 	needRunc(t)
 	if testing.Short() {
@@ -54,7 +57,7 @@ func startMageRun(t *testing.T, wrap ...string) *mageRun {
 	args := slices.Concat(wrap, []string{"go", "tool", "mage", "-w", work, "run"})
 	r := &mageRun{cmd: exec.Command(args[0], args[1:]...), stderr: &lockedBuffer{}, exited: make(chan struct{})}
 	r.cmd.Dir = "../.."
-	r.cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(port))
+	r.cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(port), "TMPDIR="+tmp)
 	r.cmd.Stderr = r.stderr
 	r.cmd.WaitDelay = 30 * time.Second
 	stdout, err := r.cmd.StdoutPipe()

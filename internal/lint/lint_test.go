@@ -11,6 +11,7 @@ import (
 )
 
 func TestRun(t *testing.T) {
+	testenv.SkipIfShort(t, "runs the linters")
 	root, _ := filepath.Abs("../..")
 	tests := []struct {
 		name     string

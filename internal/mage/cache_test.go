@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 // A magefile that prints what a package of its module says.
@@ -65,6 +67,7 @@ func binaries(t *testing.T, cacheDir string) []string {
 // compiles it again; an edit elsewhere does not. Nothing is left in the
 // temporary folder.
 func TestCache(t *testing.T) {
+	testenv.SkipIfShort(t, "compiles magefiles")
 	cacheDir, tmp := t.TempDir(), t.TempDir()
 	t.Setenv("MAGEFILE_CACHE", cacheDir)
 	t.Setenv("TMPDIR", tmp)

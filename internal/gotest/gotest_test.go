@@ -38,6 +38,7 @@ func src(format, pkg string) string { return strings.ReplaceAll(format, "%s", pk
 
 func TestRunCountsAndShowsFailures(t *testing.T) {
 	testenv.SkipIfShort(t, "runs go test")
+	t.Parallel()
 	dir := module(t, map[string]string{
 		"a/a.go": src(twoFuncs, "a"),
 		"a/a_test.go": `package a
@@ -85,6 +86,7 @@ func TestSkip(t *testing.T) { t.Skip("runc not installed") }
 
 func TestRunCoverageFloor(t *testing.T) {
 	testenv.SkipIfShort(t, "runs go test")
+	t.Parallel()
 	dir := module(t, map[string]string{
 		"full/f.go":      "package full\nfunc One() int { return 1 }\n",
 		"full/f_test.go": "package full\nimport \"testing\"\nfunc TestOne(t *testing.T) { if One() != 1 { t.Fatal() } }\n",
@@ -125,6 +127,7 @@ func TestRunCoverageFloor(t *testing.T) {
 // The race detector really is on: a racy test passes without it and fails with it.
 func TestRunRace(t *testing.T) {
 	testenv.SkipIfShort(t, "runs go test")
+	t.Parallel()
 	if ok, why := RaceSupported(t.Context(), "."); !ok {
 		testenv.Need(t, "the race detector: "+why)
 	}
@@ -152,6 +155,7 @@ func TestRunRace(t *testing.T) {
 
 func TestRunBuildFailure(t *testing.T) {
 	testenv.SkipIfShort(t, "runs go test")
+	t.Parallel()
 	dir := module(t, map[string]string{
 		"x/x.go":      "package x\nfunc X() int { return \"not an int\" }\n",
 		"x/x_test.go": "package x\nimport \"testing\"\nfunc TestX(t *testing.T) { X() }\n",

@@ -33,6 +33,7 @@ import (
 // skopeo pushed.
 func TestSkopeoRoundTripThroughARegistry(t *testing.T) {
 	testenv.SkipIfShort(t, "runs skopeo and a registry")
+	t.Parallel()
 	d := buildDist(t, "")
 	r := startRegistry(t)
 	remote := "docker://" + r.addr + "/lehus1/mirror:" + version
@@ -58,6 +59,7 @@ func TestSkopeoRoundTripThroughARegistry(t *testing.T) {
 // dist/sbom's.
 func TestOrasFindsAndPullsThePushedSBOM(t *testing.T) {
 	testenv.SkipIfShort(t, "runs oras against a registry")
+	t.Parallel()
 	d := buildDist(t, "")
 	tests := []struct {
 		name  string

@@ -71,6 +71,7 @@ func statementJSON(t *testing.T, idx v1.ImageIndex, b Builder) []byte {
 // was made.
 func TestMake(t *testing.T) {
 	testenv.SkipIfShort(t, "builds the service")
+	t.Parallel()
 	first, second := build(t), build(t)
 	ci := Builder{ID: "https://github.com/lehus1/devops-info-service-go/.github/workflows/ci.yml@refs/heads/main", Ref: "refs/heads/main",
 		Invocation: "https://github.com/lehus1/devops-info-service-go/actions/runs/1/attempts/1"}
@@ -141,6 +142,7 @@ func TestMake(t *testing.T) {
 // malformed one is an error.
 func TestMakeRegistryBase(t *testing.T) {
 	testenv.SkipIfShort(t, "builds the service")
+	t.Parallel()
 	idx := build(t)
 	digest := "sha256:" + strings.Repeat("ab", 32)
 	withBase := mutate.Annotations(idx, map[string]string{ocispec.AnnotationBaseImageName: "gcr.io/distroless/static:nonroot", ocispec.AnnotationBaseImageDigest: digest}).(v1.ImageIndex)
@@ -188,6 +190,7 @@ func TestDirHash(t *testing.T) {
 // comes before it; an image without one has no provenance to give.
 func TestMakeFindsTheBinary(t *testing.T) {
 	testenv.SkipIfShort(t, "builds the service")
+	t.Parallel()
 	exe, err := os.ReadFile(os.Args[0]) // this test: a Go binary
 	if err != nil {
 		t.Fatal(err)

@@ -270,6 +270,10 @@ func Sizecompare(ctx context.Context) error {
 // Otherwise it pushes unsigned and says so; SIGN=required makes that an
 // error. The signed statements also go to dist/provenance/.
 func Push(ctx context.Context) error {
+	// Before "not signing", dist/provenance/, and compiling the signing.
+	if err := ocilayout.Built(filepath.Join("dist", "oci")); err != nil {
+		return err
+	}
 	return gotool.Run(ctx, os.Stdout, os.Stderr, "release", "push")
 }
 

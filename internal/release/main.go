@@ -17,7 +17,6 @@ import (
 	"strings"
 
 	"github.com/lehus1/devops-info-service-go/internal/gotool"
-	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
 	"github.com/lehus1/devops-info-service-go/internal/publish"
 	"github.com/lehus1/devops-info-service-go/internal/settings"
 	"github.com/lehus1/devops-info-service-go/internal/sign"
@@ -46,9 +45,6 @@ func push(ctx context.Context, getenv func(string) string, stdout, stderr io.Wri
 	dir := filepath.Join("dist", "oci")
 	cfg, err := settings.Publish(getenv)
 	if err != nil {
-		return err
-	}
-	if err := ocilayout.Built(dir); err != nil { // before "not signing", and dist/provenance/
 		return err
 	}
 	if !cfg.DryRun {

@@ -52,13 +52,13 @@ func TestRun(t *testing.T) {
 		inStdout, wantErr string
 	}{
 		{"no command", nil, nil, "", "usage: go tool release push|verify"},
-		{"bad IMAGE", []string{"push"}, map[string]string{"IMAGE": "Bad Name"}, "", `IMAGE "Bad Name" is not a repository`},
+		{"bad IMAGE", []string{"push"}, map[string]string{"IMAGE": "Bad Name"}, "", `IMAGE "Bad Name"`},
 		{"bad SIGN", []string{"push"}, map[string]string{"IMAGE": host + "/svc", "SIGN": "x"}, "", `SIGN must be "required" or unset, got "x"`},
 		{"nothing to sign with", []string{"push"}, map[string]string{"IMAGE": host + "/svc", "SIGN": "required"}, "", "SIGN=required, but there is nothing to sign with"},
 		{"dry run", []string{"push"}, map[string]string{"IMAGE": host + "/svc", "DRY_RUN": "1", "INSECURE_REGISTRY": host}, host + "/svc", ""},
 		{"unsigned push", []string{"push"}, map[string]string{"IMAGE": host + "/svc", "INSECURE_REGISTRY": host}, host + "/svc@sha256:", ""},
 		{"nothing to verify against", []string{"verify"}, nil, "", "nothing to verify against"},
-		{"bad IMAGE to verify", []string{"verify"}, map[string]string{"IMAGE": "Bad Name", "COSIGN_PUBLIC_KEY": string(pub)}, "", `IMAGE "Bad Name" is not a repository`},
+		{"bad IMAGE to verify", []string{"verify"}, map[string]string{"IMAGE": "Bad Name", "COSIGN_PUBLIC_KEY": string(pub)}, "", `IMAGE "Bad Name"`},
 		{"unsigned layout", []string{"verify"}, map[string]string{"COSIGN_PUBLIC_KEY": string(pub)}, "", "signature"},
 		{"layout not pushed", []string{"verify"}, map[string]string{"IMAGE": host + "/svc", "INSECURE_REGISTRY": host, "COSIGN_PUBLIC_KEY": string(pub)}, "", "MANIFEST_UNKNOWN"},
 	}

@@ -270,7 +270,11 @@ func Sizecompare(ctx context.Context) error {
 // Otherwise it pushes unsigned and says so; SIGN=required makes that an
 // error. The signed statements also go to dist/provenance/.
 func Push(ctx context.Context) error {
-	// Before "not signing", dist/provenance/, and compiling the signing.
+	// IMAGE's mistakes, then a missing build, before "not signing",
+	// dist/provenance/, and compiling the signing.
+	if _, err := settings.Publish(os.Getenv); err != nil {
+		return err
+	}
 	if err := ocilayout.Built(filepath.Join("dist", "oci")); err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ go 1.26.8
 tool (
 	github.com/google/go-containerregistry/cmd/crane
 	github.com/lehus1/devops-info-service-go/internal/mage
+	github.com/lehus1/devops-info-service-go/internal/release
 	github.com/rhysd/actionlint/cmd/actionlint
 	honnef.co/go/tools/cmd/staticcheck
 )

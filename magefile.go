@@ -25,6 +25,7 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/dev"
 	"github.com/lehus1/devops-info-service-go/internal/engine"
 	"github.com/lehus1/devops-info-service-go/internal/gotest"
+	"github.com/lehus1/devops-info-service-go/internal/gotool"
 	"github.com/lehus1/devops-info-service-go/internal/image"
 	"github.com/lehus1/devops-info-service-go/internal/lint"
 	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
@@ -32,9 +33,7 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/publish"
 	"github.com/lehus1/devops-info-service-go/internal/sbom"
 	"github.com/lehus1/devops-info-service-go/internal/settings"
-	"github.com/lehus1/devops-info-service-go/internal/sign"
 	"github.com/lehus1/devops-info-service-go/internal/sizes"
-	"github.com/lehus1/devops-info-service-go/internal/verify"
 	"github.com/lehus1/devops-info-service-go/internal/vulncheck"
 )
 
@@ -271,29 +270,15 @@ func Sizecompare(ctx context.Context) error {
 // Otherwise it pushes unsigned and says so; SIGN=required makes that an
 // error. The signed statements also go to dist/provenance/.
 func Push(ctx context.Context) error {
-	dir := filepath.Join("dist", "oci")
-	cfg, err := settings.Publish(os.Getenv)
-	if err != nil {
+	// IMAGE's mistakes, then a missing build, before "not signing",
+	// dist/provenance/, and compiling the signing.
+	if _, err := settings.Publish(os.Getenv); err != nil {
 		return err
 	}
-	if err := ocilayout.Built(dir); err != nil { // before "not signing", and dist/provenance/
+	if err := ocilayout.Built(filepath.Join("dist", "oci")); err != nil {
 		return err
 	}
-	if !cfg.DryRun {
-		how, err := settings.Sign(os.Getenv)
-		if err != nil {
-			return err
-		}
-		signed, err := sign.Layout(ctx, dir, how, os.Stderr)
-		if err != nil {
-			return err
-		}
-		if err := signed.WriteFiles(filepath.Join("dist", "provenance")); err != nil {
-			return err
-		}
-		cfg.Artifacts = signed.Artifacts
-	}
-	return publish.Run(ctx, dir, cfg, os.Stdout, os.Stderr)
+	return gotool.Run(ctx, os.Stdout, os.Stderr, "release", "push")
 }
 
 // Verify checks that IMAGE (at dist/oci's digest, or IMAGE@sha256:…), or else dist/oci, is signed, has a signed provenance of its commit and an SBOM per platform (env: COSIGN_PUBLIC_KEY, COSIGN_CERTIFICATE_IDENTITY, COSIGN_CERTIFICATE_OIDC_ISSUER, SIGSTORE_TRUSTED_ROOT, IMAGE).
@@ -303,29 +288,7 @@ func Push(ctx context.Context) error {
 // and issuer given (in GitHub Actions: this workflow's). Each failure is
 // one line, and the exit status 1.
 func Verify(ctx context.Context) error {
-	v, err := settings.Verify(os.Getenv)
-	if err != nil {
-		return err
-	}
-	policy, err := verify.PolicyFor(v.PublicKey, v.Identity, v.Issuer, v.TrustedRoot)
-	if err != nil {
-		return err
-	}
-	dir := filepath.Join("dist", "oci")
-	var img verify.Image
-	if v.Registry != nil {
-		img, err = verify.FromPush(ctx, *v.Registry, v.Digest, dir)
-	} else {
-		img, err = verify.FromLayout(dir, filepath.Join("dist", "provenance"))
-	}
-	if err != nil {
-		return err
-	}
-	if fails := verify.Check(img, policy); len(fails) > 0 {
-		return errors.New(strings.Join(fails, "\n"))
-	}
-	fmt.Printf("verified %s: signature, provenance of commit %.12s, %d SBOMs\n", img.Name, img.Commit, len(img.Platforms))
-	return nil
+	return gotool.Run(ctx, os.Stdout, os.Stderr, "release", "verify")
 }
 
 // Vulncheck fails on a known vulnerability the code reaches, checking the source and dist/bin's binaries with govulncheck (env: VULNDB).

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 var (
@@ -54,6 +56,7 @@ func TestMain(m *testing.M) {
 }
 
 func TestProcessBadPort(t *testing.T) {
+	testenv.SkipIfShort(t, "builds the service")
 	cmd := exec.Command(binary(t))
 	cmd.Env = append(os.Environ(), "PORT=abc")
 	var stderr, stdout bytes.Buffer

@@ -20,6 +20,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/registry"
 
 	"github.com/lehus1/devops-info-service-go/internal/layer"
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 // failing is a transport whose every request fails with err: a network
@@ -66,6 +67,7 @@ func cachedBase(t *testing.T) (*refusing, string, string) {
 // base, and the build says so; one that answers with a refusal, or whose
 // certificate is not trusted, is an error naming the base.
 func TestStaleBaseOnlyWhenUnreachable(t *testing.T) {
+	testenv.SkipIfShort(t, "runs a registry")
 	tests := []struct {
 		name      string
 		transport http.RoundTripper // nil: the registry answers with status

@@ -13,6 +13,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/lehus1/devops-info-service-go/internal/platform"
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 	"github.com/lehus1/devops-info-service-go/internal/version"
 )
 
@@ -61,6 +62,7 @@ func TestBuildIsReproducible(t *testing.T) {
 }
 
 func TestBuildStampsAndPlacesBinaries(t *testing.T) {
+	testenv.SkipIfShort(t, "builds the service")
 	root := moduleRoot(t)
 	out := t.TempDir()
 	var progress strings.Builder
@@ -168,6 +170,7 @@ func TestEnvOverridesUserSettings(t *testing.T) {
 
 // A build whose inputs have not changed is skipped; any change rebuilds.
 func TestBuildSkipsWhatIsUpToDate(t *testing.T) {
+	testenv.SkipIfShort(t, "builds the service")
 	mod := t.TempDir()
 	os.WriteFile(filepath.Join(mod, "go.mod"), []byte("module example.com/tiny\n\ngo 1.26.8\n"), 0o644)
 	main := filepath.Join(mod, "main.go")

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 // checkout copies the module's build inputs (go.mod, go.sum and app/'s
@@ -46,6 +48,7 @@ func checkout(t *testing.T, root, eol string) string {
 // .gitattributes) builds the same bytes as one with LF, in another folder:
 // the image digest does not depend on the host's line endings or paths.
 func TestBuildIgnoresLineEndingsAndFolder(t *testing.T) {
+	testenv.SkipIfShort(t, "builds the service")
 	root := moduleRoot(t)
 	amd64 := v1.Platform{OS: "linux", Architecture: "amd64"}
 	var sums []string

@@ -30,6 +30,7 @@ import (
 // needRunc fails in CI and skips, loudly, elsewhere when runc cannot run.
 func needRunc(t *testing.T) {
 	t.Helper()
+	testenv.SkipIfShort(t, "needs runc")
 	needLinux(t)
 	if err := Available(); err != nil {
 		testenv.Need(t, err.Error())

@@ -37,6 +37,8 @@ const (
 func src(format, pkg string) string { return strings.ReplaceAll(format, "%s", pkg) }
 
 func TestRunCountsAndShowsFailures(t *testing.T) {
+	testenv.SkipIfShort(t, "runs go test")
+	t.Parallel()
 	dir := module(t, map[string]string{
 		"a/a.go": src(twoFuncs, "a"),
 		"a/a_test.go": `package a
@@ -83,6 +85,8 @@ func TestSkip(t *testing.T) { t.Skip("runc not installed") }
 }
 
 func TestRunCoverageFloor(t *testing.T) {
+	testenv.SkipIfShort(t, "runs go test")
+	t.Parallel()
 	dir := module(t, map[string]string{
 		"full/f.go":      "package full\nfunc One() int { return 1 }\n",
 		"full/f_test.go": "package full\nimport \"testing\"\nfunc TestOne(t *testing.T) { if One() != 1 { t.Fatal() } }\n",
@@ -122,6 +126,8 @@ func TestRunCoverageFloor(t *testing.T) {
 
 // The race detector really is on: a racy test passes without it and fails with it.
 func TestRunRace(t *testing.T) {
+	testenv.SkipIfShort(t, "runs go test")
+	t.Parallel()
 	if ok, why := RaceSupported(t.Context(), "."); !ok {
 		testenv.Need(t, "the race detector: "+why)
 	}
@@ -148,6 +154,8 @@ func TestRunRace(t *testing.T) {
 }
 
 func TestRunBuildFailure(t *testing.T) {
+	testenv.SkipIfShort(t, "runs go test")
+	t.Parallel()
 	dir := module(t, map[string]string{
 		"x/x.go":      "package x\nfunc X() int { return \"not an int\" }\n",
 		"x/x_test.go": "package x\nimport \"testing\"\nfunc TestX(t *testing.T) { X() }\n",

@@ -27,6 +27,8 @@ import (
 // skopeo copy --all --preserve-digests copies dist/oci to another layout
 // and keeps the index digest that build printed.
 func TestSkopeoCopiesTheLayoutKeepingTheDigest(t *testing.T) {
+	testenv.SkipIfShort(t, "runs skopeo")
+	t.Parallel()
 	d := buildDist(t, "")
 	dest := filepath.Join(t.TempDir(), "copy")
 	skopeo(t, "copy", "--quiet", "--all", "--preserve-digests", "oci:"+d.out.Layout+":"+version, "oci:"+dest+":"+version)
@@ -38,6 +40,7 @@ func TestSkopeoCopiesTheLayoutKeepingTheDigest(t *testing.T) {
 // umoci, which needs a single manifest, unpacks a platform image by its
 // own ref name into a runtime bundle with the service in it.
 func TestUmociUnpacksAPlatformImage(t *testing.T) {
+	t.Parallel()
 	testenv.MustHaveExec(t, "umoci", "apt-get install umoci")
 	d := buildDist(t, "")
 	bundle := filepath.Join(t.TempDir(), "bundle")
@@ -69,6 +72,8 @@ func TestUmociUnpacksAPlatformImage(t *testing.T) {
 // read them from dist/oci: the same address, or, where the build has none
 // (a fork, a local remote), none in either.
 func TestImageAndSBOMAgreeOnTheSource(t *testing.T) {
+	testenv.SkipIfShort(t, "builds the service")
+	t.Parallel()
 	for _, source := range []string{"https://example.com/fork/svc", ""} {
 		t.Run(source, func(t *testing.T) {
 			d := buildDist(t, source)
@@ -162,6 +167,8 @@ func TestPodmanLoadsUnderThePullName(t *testing.T) {
 
 // crane validates dist/image.tar.
 func TestCraneValidatesTheTarball(t *testing.T) {
+	testenv.SkipIfShort(t, "runs crane")
+	t.Parallel()
 	d := buildDist(t, "")
 	if len(d.out.TarballTags) == 0 {
 		testenv.SkipLoudly(t, "no dist/image.tar: this machine's platform is not linux/amd64 or linux/arm64")

@@ -24,6 +24,7 @@ import (
 
 	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
 	"github.com/lehus1/devops-info-service-go/internal/publish"
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 // skopeo copy --all --preserve-digests round-trips dist/oci through a real
@@ -31,6 +32,8 @@ import (
 // from it, hold the index digest that build printed. crane validates what
 // skopeo pushed.
 func TestSkopeoRoundTripThroughARegistry(t *testing.T) {
+	testenv.SkipIfShort(t, "runs skopeo and a registry")
+	t.Parallel()
 	d := buildDist(t, "")
 	r := startRegistry(t)
 	remote := "docker://" + r.addr + "/lehus1/mirror:" + version
@@ -55,6 +58,8 @@ func TestSkopeoRoundTripThroughARegistry(t *testing.T) {
 // one. oras pull writes the SBOM under its file name, the same bytes as
 // dist/sbom's.
 func TestOrasFindsAndPullsThePushedSBOM(t *testing.T) {
+	testenv.SkipIfShort(t, "runs oras against a registry")
+	t.Parallel()
 	d := buildDist(t, "")
 	tests := []struct {
 		name  string

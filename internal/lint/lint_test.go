@@ -11,6 +11,7 @@ import (
 )
 
 func TestRun(t *testing.T) {
+	testenv.SkipIfShort(t, "runs the linters")
 	root, _ := filepath.Abs("../..")
 	tests := []struct {
 		name     string
@@ -80,6 +81,7 @@ func TestGofmtCheck(t *testing.T) {
 }
 
 func TestActionlint(t *testing.T) {
+	testenv.SkipIfShort(t, "runs actionlint")
 	root, _ := filepath.Abs("../..")
 	var out strings.Builder
 	err := Run(t.Context(), root, WithPackages("./internal/lint/testdata/clean"), WithWorkflows("internal/lint/testdata/workflows/*.yml"), WithOutput(&out))
@@ -92,6 +94,7 @@ func TestActionlint(t *testing.T) {
 // wrong; so a missing shellcheck is an error when it is required (CI) and a
 // warning otherwise.
 func TestShellcheckRequired(t *testing.T) {
+	testenv.SkipIfShort(t, "runs the linters")
 	root, _ := filepath.Abs("../..")
 	goDir := filepath.Dir(mustLookPath(t, "go"))
 	t.Setenv("PATH", goDir) // go, but no shellcheck

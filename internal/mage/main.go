@@ -1,12 +1,15 @@
 // Command mage is Mage (github.com/magefile/mage, pinned in go.mod) with
-// one change: two `go tool mage` started at once in one checkout both
-// work. Mage compiles the magefile by writing mage_output_file.go beside
-// it and removing it after; two at once write and remove the same file
-// and one fails ("error compiling magefiles"). Here the compile alone is
-// serialized, under a lock per magefile folder, and each run gets a
-// binary of its own, so a second command waits a second or two, with a
-// line saying why, and never for the first one's target: `go tool mage
-// run` may serve for hours while `go tool mage test` runs beside it.
+// two changes. Two `go tool mage` started at once in one checkout both
+// work: mage compiles the magefile by writing mage_output_file.go beside
+// it and removing it after, and two at once write and remove the same
+// file and one fails ("error compiling magefiles"); here the compile is
+// serialized, under a lock per magefile folder, so a second command waits,
+// with a line saying why, and never for the first one's target: `go tool
+// mage run` may serve for hours while `go tool mage test` runs beside it.
+// And the compiled magefile is cached, keyed by everything it is built
+// from, including the main module's packages it imports, which mage's own
+// cache misses (cache.go): a command whose magefile did not change starts
+// its target at once instead of relinking a 35 MB binary first.
 //
 // go.mod's tool directive names this package, so `go tool mage` runs it.
 package main
@@ -14,6 +17,7 @@ package main
 import (
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"log"
 	"os"
@@ -46,32 +50,57 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if inv.WorkDir == "" {
 		inv.WorkDir = inv.Dir // as mage does: the targets run where the magefile is
 	}
-	dir := inv.Dir
-	// The binary is this run's own: another run's compile may replace a
-	// shared one while this one starts it.
-	tmp, err := os.MkdirTemp("", "mage-run-")
-	if err != nil {
-		errlog.Println("Error:", err)
+	if inv.GoCmd == "" {
+		inv.GoCmd = "go"
+	}
+	exe, err := compiled(inv, stderr)
+	if exe == "" {
+		if err != nil {
+			errlog.Println("Error:", err)
+		}
 		return 1
-	}
-	defer os.RemoveAll(tmp)
-	exe := filepath.Join(tmp, "mage")
-	if runtime.GOOS == "windows" {
-		exe += ".exe"
-	}
-	unlock, err := filelock.Lock(filelock.For(inv.CacheDir, "compile", dir), stderr,
-		"another `go tool mage` is compiling the magefile in "+dir)
-	if err != nil {
-		errlog.Println("Error:", err)
-		return 1
-	}
-	compile := inv
-	compile.CompileOut = exe
-	compile.Args = nil
-	code := mage.Invoke(compile)
-	unlock()
-	if code != 0 {
-		return code
 	}
 	return runCompiled(inv, exe, errlog)
+}
+
+// compiled returns the magefile's binary from the cache, compiling it
+// first when its inputs changed. An empty path with a nil error means
+// mage said why on stderr.
+func compiled(inv mage.Invocation, stderr io.Writer) (string, error) {
+	c := newCache(inv.CacheDir, inv.Dir)
+	in, err := inputs(inv)
+	if err != nil {
+		return "", err
+	}
+	if exe, ok, err := c.lookup(in); err != nil || ok && !inv.Force {
+		return exe, err
+	}
+	unlock, err := filelock.Lock(filelock.For(inv.CacheDir, "compile", inv.Dir), stderr,
+		"another `go tool mage` is compiling the magefile in "+inv.Dir)
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+	// The one before may have compiled it while this one waited.
+	if exe, ok, err := c.lookup(in); err != nil || ok && !inv.Force {
+		return exe, err
+	}
+	// A folder of this compile's own, for a binary named mage as upstream's
+	// (the name is in its usage lines), renamed into place when done.
+	tmpDir, err := os.MkdirTemp(inv.CacheDir, c.prefix+"*.tmp")
+	if err != nil {
+		return "", fmt.Errorf("compiling the magefile: %w", err)
+	}
+	defer os.RemoveAll(tmpDir)
+	tmp := filepath.Join(tmpDir, "mage")
+	if runtime.GOOS == "windows" {
+		tmp += ".exe"
+	}
+	compile := inv
+	compile.CompileOut = tmp
+	compile.Args = nil
+	if mage.Invoke(compile) != 0 {
+		return "", nil
+	}
+	return c.install(inv, in, tmp)
 }

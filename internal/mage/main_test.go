@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 // project writes a module with a magefile of one target, Hello, and
@@ -35,6 +37,7 @@ func Hello() { fmt.Println("hello from", "the target") }
 // target; upstream mage fails one of them about half the time (both write
 // and remove mage_output_file.go). Repeated, since the clash is a race.
 func TestTwoRunsAtOnce(t *testing.T) {
+	testenv.SkipIfShort(t, "compiles magefiles")
 	t.Setenv("MAGEFILE_CACHE", t.TempDir())
 	dir := project(t, hello)
 	for round := range 3 {
@@ -58,6 +61,7 @@ func TestTwoRunsAtOnce(t *testing.T) {
 
 // What does not compile is mage's own, unchanged.
 func TestPassesThrough(t *testing.T) {
+	testenv.SkipIfShort(t, "compiles magefiles")
 	t.Setenv("MAGEFILE_CACHE", t.TempDir())
 	dir := project(t, hello)
 	broken := project(t, "//go:build mage\n\npackage main\n\nfunc Hello() { undefined() }\n")

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 // killSteps are the points of Write where the test kills a build.
@@ -19,6 +21,7 @@ var killSteps = []string{"staged", "tarball", "blobs", "index"}
 // leaves dist/oci a whole layout, the old image or the new; what it left
 // beside it goes with the next Sweep, and the next Write works.
 func TestKilledWriteLeavesAWholeLayout(t *testing.T) {
+	testenv.SkipIfShort(t, "builds and kills a writer")
 	for _, at := range killSteps {
 		t.Run(at, func(t *testing.T) {
 			dir := t.TempDir()

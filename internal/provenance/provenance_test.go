@@ -23,6 +23,7 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/binary"
 	"github.com/lehus1/devops-info-service-go/internal/image"
 	"github.com/lehus1/devops-info-service-go/internal/layer"
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 	"github.com/lehus1/devops-info-service-go/internal/version"
 )
 
@@ -69,6 +70,8 @@ func statementJSON(t *testing.T, idx v1.ImageIndex, b Builder) []byte {
 // for the run's own id; the statement says what the image is and how it
 // was made.
 func TestMake(t *testing.T) {
+	testenv.SkipIfShort(t, "builds the service")
+	t.Parallel()
 	first, second := build(t), build(t)
 	ci := Builder{ID: "https://github.com/lehus1/devops-info-service-go/.github/workflows/ci.yml@refs/heads/main", Ref: "refs/heads/main",
 		Invocation: "https://github.com/lehus1/devops-info-service-go/actions/runs/1/attempts/1"}
@@ -138,6 +141,8 @@ func TestMake(t *testing.T) {
 // A base from a registry is a resolved dependency by its digest; a
 // malformed one is an error.
 func TestMakeRegistryBase(t *testing.T) {
+	testenv.SkipIfShort(t, "builds the service")
+	t.Parallel()
 	idx := build(t)
 	digest := "sha256:" + strings.Repeat("ab", 32)
 	withBase := mutate.Annotations(idx, map[string]string{ocispec.AnnotationBaseImageName: "gcr.io/distroless/static:nonroot", ocispec.AnnotationBaseImageDigest: digest}).(v1.ImageIndex)
@@ -184,6 +189,8 @@ func TestDirHash(t *testing.T) {
 // The first Go executable in the top layer is the one described, whatever
 // comes before it; an image without one has no provenance to give.
 func TestMakeFindsTheBinary(t *testing.T) {
+	testenv.SkipIfShort(t, "builds the service")
+	t.Parallel()
 	exe, err := os.ReadFile(os.Args[0]) // this test: a Go binary
 	if err != nil {
 		t.Fatal(err)

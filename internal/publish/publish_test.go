@@ -24,6 +24,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 
 	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 func TestTags(t *testing.T) {
@@ -265,6 +266,7 @@ func (f *flaky) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestPushThroughFlakyRegistry(t *testing.T) {
+	testenv.SkipIfShort(t, "pushes through a flaky registry with real retry waits")
 	f := &flaky{rng: rand.New(rand.NewPCG(7, 11)), share: 0.15, next: registry.New(registry.Logger(log.New(io.Discard, "", 0)))}
 	srv := httptest.NewServer(f)
 	defer srv.Close()

@@ -12,26 +12,38 @@ import (
 
 	"github.com/lehus1/devops-info-service-go/internal/provenance"
 	"github.com/lehus1/devops-info-service-go/internal/publish"
-	"github.com/lehus1/devops-info-service-go/internal/sign"
-	"github.com/lehus1/devops-info-service-go/internal/verify"
 )
+
+// Signing is sign.Config, field for field: the release command converts
+// it (sign.Config(s)). It is declared here so that this package, which the
+// magefile imports, does not import Sigstore's libraries; a field added to
+// one and not the other stops that conversion compiling.
+type Signing struct {
+	PrivateKey, Password  []byte
+	Required              bool
+	TokenURL, TokenBearer string
+	Builder               provenance.Builder
+}
+
+// gitHubIssuer is verify.GitHubIssuer (the test checks they agree).
+const gitHubIssuer = "https://token.actions.githubusercontent.com"
 
 // Sign reads how push signs: COSIGN_PRIVATE_KEY (a PEM file, the PEM
 // itself, or its base64), COSIGN_PASSWORD, SIGN (required or unset), and in a GitHub
 // Actions job the OIDC token request (ACTIONS_ID_TOKEN_REQUEST_URL and
 // _TOKEN) and the workflow run the provenance names (GITHUB_*).
-func Sign(getenv func(string) string) (sign.Config, error) {
+func Sign(getenv func(string) string) (Signing, error) {
 	key, err := pem(getenv, "COSIGN_PRIVATE_KEY")
 	if err != nil {
-		return sign.Config{}, err
+		return Signing{}, err
 	}
-	c := sign.Config{PrivateKey: key, Password: []byte(getenv("COSIGN_PASSWORD")), Builder: builder(getenv, runtime.GOOS, runtime.GOARCH)}
+	c := Signing{PrivateKey: key, Password: []byte(getenv("COSIGN_PASSWORD")), Builder: builder(getenv, runtime.GOOS, runtime.GOARCH)}
 	switch s := getenv("SIGN"); s {
 	case "required":
 		c.Required = true
 	case "":
 	default:
-		return sign.Config{}, fmt.Errorf("SIGN must be \"required\" or unset, got %q", s)
+		return Signing{}, fmt.Errorf("SIGN must be \"required\" or unset, got %q", s)
 	}
 	if getenv("GITHUB_ACTIONS") == "true" {
 		c.TokenURL, c.TokenBearer = getenv("ACTIONS_ID_TOKEN_REQUEST_URL"), getenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN")
@@ -75,7 +87,7 @@ func Verify(getenv func(string) string) (Verification, error) {
 			v.Identity = getenv("GITHUB_SERVER_URL") + "/" + getenv("GITHUB_WORKFLOW_REF")
 		}
 		if v.Issuer == "" {
-			v.Issuer = verify.GitHubIssuer
+			v.Issuer = gitHubIssuer
 		}
 	}
 	ref := getenv("IMAGE")

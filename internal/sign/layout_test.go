@@ -19,6 +19,7 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
 	"github.com/lehus1/devops-info-service-go/internal/provenance"
 	"github.com/lehus1/devops-info-service-go/internal/sbom"
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 // goLayout writes an OCI layout whose one platform image holds a Go
@@ -57,6 +58,7 @@ func goLayout(t *testing.T, withSBOM bool) string {
 // Layout signs the image and its provenance with a key, says nothing is
 // signed without one, and fails as SIGN=required asks.
 func TestLayout(t *testing.T) {
+	testenv.SkipIfShort(t, "signs a built layout")
 	priv, _, err := GenerateKeyPair([]byte(password))
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 func TestMain(m *testing.M) {
@@ -23,6 +25,7 @@ func TestMain(m *testing.M) {
 // (or by podman rm): nothing of the engine's stays on the machine, and the
 // folders go.
 func TestNothingLeft(t *testing.T) {
+	testenv.SkipIfShort(t, "builds the image and runs dockerd and podman")
 	local := Dist(t, "../..")
 	for _, start := range []func(testing.TB) (string, []string){docker, podman} {
 		var dir string

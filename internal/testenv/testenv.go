@@ -1,6 +1,8 @@
 // Package testenv is what tests ask of the machine they run on, as Go's own
 // internal/testenv is: a test that needs a tool calls MustHaveExec, and
-// gets the tool, a loud skip, or (in CI) a failure.
+// gets the tool, a loud skip, or (in CI) a failure. Under `go test -short`
+// (the inner loop's tier) a test that needs a tool, a build, a registry or
+// runc skips, saying so in one line; `go tool mage test` runs them all.
 package testenv
 
 import (
@@ -26,6 +28,7 @@ func InCI() bool { return os.Getenv("CI") == "true" }
 // how to get it, such as "apt-get install runc".
 func MustHaveExec(t testing.TB, name, install string) string {
 	t.Helper()
+	SkipIfShort(t, "needs "+name)
 	path, err := exec.LookPath(name)
 	if err != nil {
 		Need(t, name+" is not installed ("+install+")")
@@ -37,6 +40,7 @@ func MustHaveExec(t testing.TB, name, install string) string {
 // a requirement that is not a program on PATH (root, a kernel feature).
 func Need(t testing.TB, why string) {
 	t.Helper()
+	SkipIfShort(t, why)
 	if InCI() {
 		t.Fatalf("CI needs this: %s", why)
 	}
@@ -48,4 +52,14 @@ func Need(t testing.TB, why string) {
 func SkipLoudly(t testing.TB, why string) {
 	t.Helper()
 	t.Skipf("SKIPPED LOUDLY: %s", why)
+}
+
+// SkipIfShort skips the test under `go test -short`, saying what it needs
+// (a tool, a build, a registry, runc): the slow tier, which `go tool mage
+// test` and CI run.
+func SkipIfShort(t testing.TB, needs string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skipf("-short: %s", needs)
+	}
 }

@@ -43,6 +43,7 @@ func TestSkipLoudly(t *testing.T) {
 }
 
 func TestMustHaveExec(t *testing.T) {
+	SkipIfShort(t, "what it checks is what happens without -short")
 	tests := []struct {
 		name, program, ci   string
 		wantPath            bool
@@ -84,5 +85,16 @@ func TestBuffer(t *testing.T) {
 	<-done
 	if got := b.String(); got != strings.Repeat("x", 100) {
 		t.Errorf("Buffer.String() = %q, want 100 x", got)
+	}
+}
+
+func TestSkipIfShort(t *testing.T) {
+	r := run(func(tb testing.TB) { SkipIfShort(tb, "needs runc") })
+	want := ""
+	if testing.Short() {
+		want = "-short: needs runc"
+	}
+	if r.skip != want || r.fatal != "" {
+		t.Errorf("SkipIfShort() with -short=%v: skip %q, fatal %q; want skip %q", testing.Short(), r.skip, r.fatal, want)
 	}
 }

@@ -1,0 +1,81 @@
+// Package gotool runs a command of this module with `go tool`, which
+// compiles it on first use and caches it, so that what only one target
+// needs (Sigstore's libraries, for push and verify) is not compiled into
+// the magefile and paid for by every command. The command's error comes
+// back as the target's own: the same one line, the same exit status.
+package gotool
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+)
+
+// reportEnv tells a command that Run started it, so that it hands its
+// error back rather than printing it.
+const reportEnv = "GOTOOL_REPORT_ERROR"
+
+// goCmd is the go command; tests put a stand-in there.
+var goCmd = "go"
+
+// Run runs `go tool name args...` in the current folder, with this
+// process's environment and stdin, its output to stdout and stderr. When
+// the command fails, Run returns the error it reported with Exit.
+func Run(ctx context.Context, stdout, stderr io.Writer, name string, args ...string) error {
+	cmd := exec.CommandContext(ctx, goCmd, append([]string{"tool", name}, args...)...)
+	tail := &errorTail{w: stderr}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, stdout, tail
+	cmd.Env = append(os.Environ(), reportEnv+"=1")
+	err := cmd.Run()
+	if err == nil {
+		return nil
+	}
+	if msg := strings.TrimSpace(tail.err.String()); msg != "" {
+		return errors.New(msg)
+	}
+	return fmt.Errorf("running go tool %s: %w", name, err)
+}
+
+// Exit ends a command that Run may have started: status 0 for a nil err;
+// else 1, with err handed back to Run, or printed as mage prints a
+// target's error ("Error: ...") when the command was started by hand.
+func Exit(err error) {
+	if err == nil {
+		os.Exit(0)
+	}
+	if os.Getenv(reportEnv) == "1" {
+		fmt.Fprintf(os.Stderr, "\x00%v", err)
+	} else {
+		fmt.Fprintf(os.Stderr, "Error: %v\n", err)
+	}
+	os.Exit(1)
+}
+
+// errorTail passes what it is given to w up to a NUL byte, which a
+// command's output never holds, and keeps what follows it: the error.
+type errorTail struct {
+	w     io.Writer
+	found bool
+	err   bytes.Buffer
+}
+
+func (t *errorTail) Write(p []byte) (int, error) {
+	if !t.found {
+		i := bytes.IndexByte(p, 0)
+		if i < 0 {
+			return t.w.Write(p)
+		}
+		if _, err := t.w.Write(p[:i]); err != nil {
+			return 0, err
+		}
+		t.found = true
+		t.err.Write(p[i+1:])
+		return len(p), nil
+	}
+	return t.err.Write(p)
+}

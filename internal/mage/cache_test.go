@@ -1,0 +1,116 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
+)
+
+// A magefile that prints what a package of its module says.
+const greeter = `//go:build mage
+
+package main
+
+import (
+	"fmt"
+
+	"example.test/m/greet"
+)
+
+// Hello says hello.
+func Hello() { fmt.Println(greet.Line) }
+`
+
+func writeFile(t *testing.T, path, data string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// runHello runs the hello target in dir and returns its stdout.
+func runHello(t *testing.T, dir string) string {
+	t.Helper()
+	var stdout, stderr strings.Builder
+	if code := run([]string{"-d", dir, "hello"}, strings.NewReader(""), &stdout, &stderr); code != 0 {
+		t.Fatalf("run(hello) = %d, stderr %q; want 0", code, stderr.String())
+	}
+	return stdout.String()
+}
+
+// binaries lists the compiled magefiles in the cache, and anything else
+// a run left there but the lock and the lists of imports.
+func binaries(t *testing.T, cacheDir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(cacheDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		if n := e.Name(); !strings.HasSuffix(n, ".lock") && !strings.HasSuffix(n, ".deps") {
+			names = append(names, n)
+		}
+	}
+	return names
+}
+
+// The binary is compiled once and reused; an edit to the magefile, or to
+// a package of the module it imports (which mage's own cache misses),
+// compiles it again; an edit elsewhere does not. Nothing is left in the
+// temporary folder.
+func TestCache(t *testing.T) {
+	testenv.SkipIfShort(t, "compiles magefiles")
+	cacheDir, tmp := t.TempDir(), t.TempDir()
+	t.Setenv("MAGEFILE_CACHE", cacheDir)
+	t.Setenv("TMPDIR", tmp)
+	dir := project(t, greeter)
+	pkg := filepath.Join(dir, "greet", "greet.go")
+	writeFile(t, pkg, "package greet\n\nconst Line = \"one\"\n")
+	writeFile(t, filepath.Join(dir, "other", "other.go"), "package other\n")
+
+	steps := []struct {
+		name, path, data string
+		want             string
+		wantNew          bool
+	}{
+		{"first run", "", "", "one\n", true},
+		{"nothing changed", "", "", "one\n", false},
+		{"imported package edited", pkg, "package greet\n\nconst Line = \"two\"\n", "two\n", true},
+		{"package not imported edited", filepath.Join(dir, "other", "other.go"), "package other\n\nconst X = 1\n", "two\n", false},
+		{"test of imported package added", filepath.Join(dir, "greet", "greet_test.go"), "package greet\n", "two\n", false},
+		{"file added to imported package", filepath.Join(dir, "greet", "more.go"), "package greet\n\nconst More = 1\n", "two\n", true},
+		{"magefile edited", filepath.Join(dir, "magefile.go"), strings.Replace(greeter, "greet.Line)", "greet.Line, \"!\")", 1), "two !\n", true},
+	}
+	var before []string
+	for _, s := range steps {
+		if s.path != "" {
+			writeFile(t, s.path, s.data)
+		}
+		if got := runHello(t, dir); got != s.want {
+			t.Errorf("%s: run(hello) printed %q, want %q", s.name, got, s.want)
+		}
+		after := binaries(t, cacheDir)
+		isNew := false
+		for _, name := range after {
+			isNew = isNew || !slices.Contains(before, name)
+		}
+		if isNew != s.wantNew {
+			t.Errorf("%s: binaries %q after %q; want a new one: %v", s.name, after, before, s.wantNew)
+		}
+		if len(after) > keep {
+			t.Errorf("%s: %d binaries cached, want at most %d: %q", s.name, len(after), keep, after)
+		}
+		before = after
+		if left, _ := os.ReadDir(tmp); len(left) > 0 {
+			t.Errorf("%s: %d files left in TMPDIR, first %q", s.name, len(left), left[0].Name())
+		}
+	}
+}

@@ -76,7 +76,7 @@ func compiled(inv mage.Invocation, stderr io.Writer) (string, error) {
 		return exe, err
 	}
 	unlock, err := filelock.Lock(filelock.For(inv.CacheDir, "compile", inv.Dir), stderr,
-		"another `go tool mage` is compiling the magefile in "+inv.Dir)
+		"another `go tool mage` is compiling the magefile in "+filelock.Real(inv.Dir))
 	if err != nil {
 		return "", err
 	}

@@ -1,0 +1,70 @@
+package dev
+
+import (
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lehus1/devops-info-service-go/internal/engine"
+	"github.com/lehus1/devops-info-service-go/internal/testengine"
+)
+
+// With DEV_CONTAINER=1 under Docker or Podman a save is served from a new
+// container, and stopping dev leaves no container, no image and no file.
+func TestInContainerEngine(t *testing.T) {
+	for _, tt := range testengine.Engines {
+		t.Run(tt.Name, func(t *testing.T) {
+			e := tt.Start(t)
+			inContainer(t, e)
+			assertEngineEmpty(t, e)
+		})
+	}
+}
+
+// Ctrl-C, sent as a terminal sends it to dev and the engine's clients
+// alike, stops the container serving, and leaves no container, no image
+// and no file.
+func TestCtrlCInContainer(t *testing.T) {
+	for _, tt := range testengine.Engines {
+		t.Run(tt.Name, func(t *testing.T) {
+			e := tt.Start(t)
+			dir, tmp := realModule(t), t.TempDir()
+			cmd, stderr, lines := devProcess(t, dir, tmp, "DEV_TEST_ENGINE="+engineSpec(t, e))
+			var url string
+			select {
+			case url = <-lines:
+			case <-time.After(2 * time.Minute):
+				t.Fatalf("dev printed no URL within two minutes:\n%s", stderr.String())
+			}
+			desc, _ := description(t, url)
+			edit(t, filepath.Join(dir, "app", "info.go"), desc, desc+" (saved)")
+			waitFor(t, "the edit to be served", func() bool {
+				got, _ := description(t, url)
+				return got == desc+" (saved)"
+			})
+			interrupt(t, cmd, stderr, tmp)
+			assertEngineEmpty(t, e)
+		})
+	}
+}
+
+// assertEngineEmpty fails t if e, started for t alone, holds a container
+// or an image.
+func assertEngineEmpty(t *testing.T, e engine.Engine) {
+	t.Helper()
+	for _, args := range [][]string{
+		{"ps", "--all", "--format", "{{.ID}} {{.Names}}"},
+		{"images", "--all", "--format", "{{.ID}} {{.Repository}}:{{.Tag}}"},
+	} {
+		out, err := exec.Command(e.Path, slices.Concat(e.Args, args)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s %s: %v: %s", e.Name, args[0], err, out)
+		}
+		if left := strings.TrimSpace(string(out)); left != "" {
+			t.Errorf("%s %s --all after dev stopped:\n%s\nwant nothing", e.Name, args[0], left)
+		}
+	}
+}

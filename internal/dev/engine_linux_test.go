@@ -4,6 +4,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -66,5 +67,40 @@ func assertEngineEmpty(t *testing.T, e engine.Engine) {
 		if left := strings.TrimSpace(string(out)); left != "" {
 			t.Errorf("%s %s --all after dev stopped:\n%s\nwant nothing", e.Name, args[0], left)
 		}
+	}
+}
+
+// kill -9 of dev leaves its container and its image's tag (nothing can
+// clean up after SIGKILL); the next dev removes both, saying so.
+func TestKilledDevLeavesNothing(t *testing.T) {
+	for _, tt := range testengine.Engines {
+		t.Run(tt.Name, func(t *testing.T) {
+			e := tt.Start(t)
+			cmd, stderr, lines := devProcess(t, realModule(t), t.TempDir(), "DEV_TEST_ENGINE="+engineSpec(t, e))
+			select {
+			case <-lines:
+			case <-time.After(2 * time.Minute):
+				t.Fatalf("dev printed no URL within two minutes:\n%s", stderr.String())
+			}
+			// The engine's clients dev started outlive it, holding its
+			// stderr: Wait waits a second for them, not until they end.
+			cmd.WaitDelay = time.Second
+			cmd.Process.Kill()
+			cmd.Wait()
+			if left := strings.Fields(run(t, e, "ps", "--all", "--quiet")); len(left) != 1 {
+				t.Fatalf("%s ps --all after kill -9 = %q, want dev's container", e.Name, left)
+			}
+			var log strings.Builder
+			if err := engine.Prepare(t.Context(), engine.Choice{Engine: e}, &log); err != nil {
+				t.Fatalf("Prepare after a killed dev = %v\n%s", err, log.String())
+			}
+			pid := "(pid " + strconv.Itoa(cmd.Process.Pid) + ")"
+			for _, want := range []string{"left by a run that was killed " + pid, "left by a dev that was killed " + pid} {
+				if !strings.Contains(log.String(), want) {
+					t.Errorf("Prepare after a killed dev: log %q, want %q", log.String(), want)
+				}
+			}
+			assertEngineEmpty(t, e)
+		})
 	}
 }

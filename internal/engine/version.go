@@ -28,7 +28,10 @@ func Prepare(ctx context.Context, c Choice, log io.Writer) error {
 	if c.Name == Runc {
 		return container.Available()
 	}
-	return c.prepare(ctx, log)
+	if err := c.prepare(ctx, log); err != nil {
+		return err
+	}
+	return c.removeStaleTags(ctx, log)
 }
 
 // Version is one container Start started; Stop removes it and its image's
@@ -60,7 +63,7 @@ func Start(ctx context.Context, c Choice, img v1.Image, port int, logs io.Writer
 		return v, nil
 	}
 	name := newName()
-	v.tag = devRepository + ":" + strings.TrimPrefix(name, contract.Name+"-")
+	v.tag = devRepository + ":" + devTag(strings.TrimPrefix(name, contract.Name+"-"))
 	if err := load(ctx, c.Engine, img, v.tag); err != nil {
 		v.remove() // a load cut short may have tagged it
 		return nil, err

@@ -146,12 +146,12 @@ func Run(ctx context.Context) error {
 	return engine.Serve(ctx, choice, local, port, os.Stdout, os.Stderr)
 }
 
-// Dev serves the service on 127.0.0.1:$PORT and swaps in a rebuilt version about a second after each save in app/ (env: PORT, DEV_CONTAINER).
+// Dev serves the service on 127.0.0.1:$PORT and swaps in a rebuilt version about a second after each save in app/ (env: PORT, DEV_CONTAINER, ENGINE).
 //
 // Each version runs as a plain process (no root, no engine, no image);
-// DEV_CONTAINER=1 runs each in a container under runc, as run does as
-// root. The old version serves until the new one answers /health, so no
-// request is refused; a change that does not compile prints the
+// DEV_CONTAINER=1 runs each in a container with run's engine (named
+// first, with why), confined as run confines it. The old version serves
+// until the new one answers /health, so no request is refused; a change that does not compile prints the
 // compiler's errors and the old version serves on. Ctrl-C stops
 // everything and removes what dev made.
 func Dev(ctx context.Context) error {
@@ -170,14 +170,18 @@ func Dev(ctx context.Context) error {
 	return dev.Run(ctx, dev.Config{Port: cfg.Port, Version: cfg.Build.Version, Runner: runner}, os.Stdout, os.Stderr)
 }
 
-// devContainer is dev's runner for DEV_CONTAINER=1: run's container, with
-// an image on build's base.
+// devContainer is dev's runner for DEV_CONTAINER=1: run's engine and
+// container, with an image on build's base.
 func devContainer(ctx context.Context, cfg settings.Settings) (dev.Runner, error) {
+	choice, err := pickEngine()
+	if err != nil {
+		return nil, err
+	}
 	b, err := resolveBase(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	return dev.InContainer(b, cfg.Metadata())
+	return dev.InContainer(ctx, choice, b, cfg.Metadata(), os.Stderr)
 }
 
 // Smoke starts the image under runc, checks / and /health against the contract, the user, its confinement and a clean SIGTERM exit, and removes it.
@@ -212,6 +216,12 @@ func chooseEngine(local engine.Local) (engine.Choice, error) {
 	if err := local.Built(); err != nil {
 		return engine.Choice{}, err
 	}
+	return pickEngine()
+}
+
+// pickEngine is the engine ENGINE names or the host allows, named on
+// stderr with why.
+func pickEngine() (engine.Choice, error) {
 	want, err := settings.Engine(os.Getenv)
 	if err != nil {
 		return engine.Choice{}, err

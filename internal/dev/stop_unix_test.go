@@ -25,7 +25,11 @@ func TestMain(m *testing.M) {
 	if dir := os.Getenv("DEV_TEST_MODULE"); dir != "" {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 		defer stop()
-		if err := Run(ctx, Config{Dir: dir, Version: testInfo}, os.Stdout, os.Stderr); err != nil {
+		runner, err := engineRunner(ctx, os.Getenv("DEV_TEST_ENGINE"))
+		if err == nil {
+			err = Run(ctx, Config{Dir: dir, Version: testInfo, Runner: runner}, os.Stdout, os.Stderr)
+		}
+		if err != nil {
 			os.Stderr.WriteString(err.Error() + "\n")
 			os.Exit(1)
 		}
@@ -34,12 +38,22 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// devProcess is Run in a process of its own, with TMPDIR tmp: its stdout
-// lines come on the channel.
-func devProcess(t *testing.T, dir, tmp string) (*exec.Cmd, *testenv.Buffer, <-chan string) {
+// devProcess is Run in a process of its own, with TMPDIR tmp and env
+// added, started by startGroup.
+func devProcess(t *testing.T, dir, tmp string, env ...string) (*exec.Cmd, *testenv.Buffer, <-chan string) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), "DEV_TEST_MODULE="+dir, "TMPDIR="+tmp, "PORT=")
+	cmd.Env = append(os.Environ(), append([]string{"DEV_TEST_MODULE=" + dir, "TMPDIR=" + tmp, "PORT="}, env...)...)
+	stderr, lines := startGroup(t, cmd)
+	return cmd, stderr, lines
+}
+
+// startGroup starts cmd in a process group of its own, as a terminal's
+// foreground job is, killed with its group after the test: its stdout
+// lines come on the channel.
+func startGroup(t *testing.T, cmd *exec.Cmd) (*testenv.Buffer, <-chan string) {
+	t.Helper()
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	stderr := &testenv.Buffer{}
 	cmd.Stderr = stderr
 	out, err := cmd.StdoutPipe()
@@ -49,7 +63,11 @@ func devProcess(t *testing.T, dir, tmp string) (*exec.Cmd, *testenv.Buffer, <-ch
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill() })
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil { // not waited for: the group may live
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		}
+	})
 	lines := make(chan string, 1)
 	go func() {
 		s := bufio.NewScanner(out)
@@ -58,14 +76,16 @@ func devProcess(t *testing.T, dir, tmp string) (*exec.Cmd, *testenv.Buffer, <-ch
 		}
 		close(lines)
 	}()
-	return cmd, stderr, lines
+	return stderr, lines
 }
 
 // interrupt sends dev Ctrl-C and checks that it exits 0 within the 5 s
 // mage gives a target, leaving nothing in tmp.
 func interrupt(t *testing.T, cmd *exec.Cmd, stderr *testenv.Buffer, tmp string) {
 	t.Helper()
-	cmd.Process.Signal(os.Interrupt)
+	// To the group, as a terminal sends Ctrl-C: dev's children (go build,
+	// an engine's clients) get it too.
+	syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	select {

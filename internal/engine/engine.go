@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os/exec"
 	"slices"
 	"strings"
@@ -27,9 +28,14 @@ func (e Engine) cmd(ctx context.Context, args ...string) *exec.Cmd {
 // output runs the client and returns its stdout; a failure is an error
 // naming the command, with the client's last line of stderr.
 func (e Engine) output(ctx context.Context, args ...string) (string, error) {
+	return e.outputFrom(ctx, nil, args...)
+}
+
+// outputFrom is output with stdin read from in.
+func (e Engine) outputFrom(ctx context.Context, in io.Reader, args ...string) (string, error) {
 	var stdout, stderr bytes.Buffer
 	c := e.cmd(ctx, args...)
-	c.Stdout, c.Stderr = &stdout, &stderr
+	c.Stdin, c.Stdout, c.Stderr = in, &stdout, &stderr
 	if err := c.Run(); err != nil {
 		if msg := reason(stderr.String()); msg != "" {
 			err = errors.New(msg)

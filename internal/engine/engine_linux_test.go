@@ -35,36 +35,30 @@ func TestMain(m *testing.M) {
 }
 
 // engines are the real engines, each started for the test alone.
-var engines = []struct {
-	name  string
-	start func(testing.TB) engine.Engine
-}{
-	{engine.Docker, testengine.Docker},
-	{engine.Podman, testengine.Podman},
-}
+var engines = testengine.Engines
 
 // Smoke passes through each real engine, its checks named as runc's are,
 // and leaves no container behind.
 func TestSmoke(t *testing.T) {
 	for _, tt := range engines {
-		t.Run(tt.name, func(t *testing.T) {
-			e := tt.start(t)
+		t.Run(tt.Name, func(t *testing.T) {
+			e := tt.Start(t)
 			local := testengine.Dist(t, "../..")
 			var log strings.Builder
 			r, err := engine.Smoke(t.Context(), engine.Choice{Engine: e}, local, &log)
 			t.Log(log.String())
 			if err != nil {
-				t.Fatalf("Smoke(%s) = %v", tt.name, err)
+				t.Fatalf("Smoke(%s) = %v", tt.Name, err)
 			}
 			for _, want := range []string{"GET / matches the contract", "runs as uid and gid 65532", "no capabilities", "no new privileges",
 				"seccomp filter on", "read-only root filesystem", "at most 4096 open files", "at most 512 processes",
 				"/tmp mounted noexec, nosuid, nodev", "published on 127.0.0.1 only", "SIGTERM: exit 0"} {
 				if !slices.ContainsFunc(r.Checks, func(c container.Check) bool { return strings.HasPrefix(c.Name, want) && c.Err == nil }) {
-					t.Errorf("Smoke(%s) checks = %v, want %q passed", tt.name, r.Checks, want)
+					t.Errorf("Smoke(%s) checks = %v, want %q passed", tt.Name, r.Checks, want)
 				}
 			}
-			if !strings.Contains(log.String(), tt.name+" shows") {
-				t.Errorf("Smoke(%s) log has no line saying what the engine cannot show:\n%s", tt.name, log.String())
+			if !strings.Contains(log.String(), tt.Name+" shows") {
+				t.Errorf("Smoke(%s) log has no line saying what the engine cannot show:\n%s", tt.Name, log.String())
 			}
 			assertNoContainers(t, e)
 		})
@@ -76,8 +70,8 @@ func TestSmoke(t *testing.T) {
 // stops and removes the container.
 func TestServeUntilCtrlC(t *testing.T) {
 	for _, tt := range engines {
-		t.Run(tt.name, func(t *testing.T) {
-			e := tt.start(t)
+		t.Run(tt.Name, func(t *testing.T) {
+			e := tt.Start(t)
 			local := testengine.Dist(t, "../..")
 			port, err := container.FreePort()
 			if err != nil {
@@ -199,8 +193,8 @@ func TestSmokeRunc(t *testing.T) {
 // leaves no container.
 func TestServePortTaken(t *testing.T) {
 	for _, tt := range engines {
-		t.Run(tt.name, func(t *testing.T) {
-			e := tt.start(t)
+		t.Run(tt.Name, func(t *testing.T) {
+			e := tt.Start(t)
 			ln, err := net.Listen("tcp", "127.0.0.1:0")
 			if err != nil {
 				t.Fatal(err)
@@ -236,8 +230,8 @@ func serveForParent(spec string) {
 // after SIGKILL); the next run or smoke removes it, saying so.
 func TestKilledRunLeavesNothing(t *testing.T) {
 	for _, tt := range engines {
-		t.Run(tt.name, func(t *testing.T) {
-			e := tt.start(t)
+		t.Run(tt.Name, func(t *testing.T) {
+			e := tt.Start(t)
 			local := testengine.Dist(t, "../..")
 			port, err := container.FreePort()
 			if err != nil {

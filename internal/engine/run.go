@@ -31,18 +31,35 @@ func start(ctx context.Context, e Engine, local Local, port int, log io.Writer) 
 	if err != nil {
 		return nil, err
 	}
-	if err := e.Ping(ctx); err != nil {
-		return nil, err
-	}
-	if err := e.removeStale(ctx, log); err != nil {
+	if err := e.prepare(ctx, log); err != nil {
 		return nil, err
 	}
 	if _, err := e.output(ctx, "load", "--quiet", "--input", local.Tarball); err != nil {
 		return nil, fmt.Errorf("loading %s: %w", local.Tarball, err)
 	}
+	return e.run(ctx, newName(), ref, port)
+}
+
+// prepare checks that e answers and removes what killed runs left.
+func (e Engine) prepare(ctx context.Context, log io.Writer) error {
+	if err := e.Ping(ctx); err != nil {
+		return err
+	}
+	return e.removeStale(ctx, log)
+}
+
+// newName is a container's name: the service's, and a random suffix.
+func newName() string {
 	suffix := make([]byte, 4)
 	rand.Read(suffix)
-	c := &running{e: e, name: contract.Name + "-" + hex.EncodeToString(suffix), started: time.Now(), done: make(chan struct{})}
+	return contract.Name + "-" + hex.EncodeToString(suffix)
+}
+
+// run runs the image ref, already loaded, as the container name,
+// detached and confined, published on 127.0.0.1:port. A nil container
+// means nothing was started.
+func (e Engine) run(ctx context.Context, name, ref string, port int) (*running, error) {
+	c := &running{e: e, name: name, started: time.Now(), done: make(chan struct{})}
 	if _, err := e.output(ctx, runArgs(e.Name, c.name, ref, port)...); err != nil {
 		if s := err.Error(); strings.Contains(s, "already allocated") || strings.Contains(s, "address already in use") {
 			err = fmt.Errorf("%w; set PORT to a free one", err)

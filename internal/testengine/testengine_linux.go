@@ -74,6 +74,16 @@ func Docker(t testing.TB) engine.Engine {
 	return e
 }
 
+// Engines are Docker and Podman, each started as Docker and Podman
+// start them, for tests that run through both.
+var Engines = []struct {
+	Name  string
+	Start func(testing.TB) engine.Engine
+}{
+	{engine.Docker, Docker},
+	{engine.Podman, Podman},
+}
+
 // Podman returns the podman client on a store of t's own (vfs storage,
 // cgroupfs, its own run and temporary folders). Fails in CI and skips
 // loudly elsewhere without podman or root.

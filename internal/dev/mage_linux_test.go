@@ -1,0 +1,86 @@
+package dev
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lehus1/devops-info-service-go/internal/engine"
+	"github.com/lehus1/devops-info-service-go/internal/testengine"
+)
+
+// `go tool mage dev` with DEV_CONTAINER=1 runs each version with the
+// engine run would choose, and says which and why first: on a PATH with
+// no runc, docker; with ENGINE=podman on the whole PATH (runc too),
+// podman. The engine not chosen is a program that fails, so using it
+// fails the test.
+func TestMageDevChoosesEngine(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts `go tool mage dev` and an engine: slow")
+	}
+	tests := []struct {
+		name, env string // ENGINE
+		start     func(testing.TB) engine.Engine
+		path      string // after the engines' programs
+		want      string // dev's first line
+	}{
+		{"no runc", "", testengine.Docker, filepath.Join(runtime.GOROOT(), "bin"), "engine: docker (runc is not installed, so not runc;"},
+		{"ENGINE=podman", engine.Podman, testengine.Podman, os.Getenv("PATH"), "engine: podman (ENGINE=podman)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := tt.start(t)
+			bin := t.TempDir()
+			for _, name := range []string{engine.Docker, engine.Podman} {
+				script := "#!/bin/sh\necho \"" + name + " was not chosen\" >&2\nexit 1\n"
+				if name == e.Name {
+					script = "#!/bin/sh\nexec " + strings.Join(slices.Concat([]string{e.Path}, e.Args), " ") + " \"$@\"\n"
+				}
+				write(t, filepath.Join(bin, name), script)
+				os.Chmod(filepath.Join(bin, name), 0o755)
+			}
+			port, err := freePort()
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir, tmp := realModule(t), t.TempDir()
+			cmd := exec.Command("go", "tool", "mage", "-w", dir, "dev")
+			cmd.Dir = "../.."
+			cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+tt.path,
+				"DEV_CONTAINER=1", "ENGINE="+tt.env, "PORT="+strconv.Itoa(port), "TMPDIR="+tmp)
+			stderr, lines := startGroup(t, cmd)
+			select {
+			case url := <-lines:
+				if desc, _ := description(t, url); desc == "" {
+					t.Errorf("GET %s/ has no description", url)
+				}
+			case <-time.After(3 * time.Minute):
+				t.Fatalf("dev printed no URL within three minutes:\n%s", stderr.String())
+			}
+			if first, _, _ := strings.Cut(stderr.String(), "\n"); !strings.HasPrefix(first, tt.want) {
+				t.Errorf("dev's first line = %q, want it to start %q", first, tt.want)
+			}
+			if ps := run(t, e, "ps", "--quiet"); len(strings.Fields(ps)) != 1 {
+				t.Errorf("%s ps while dev serves = %q, want one container", e.Name, ps)
+			}
+			interrupt(t, cmd, stderr, tmp)
+			assertEngineEmpty(t, e)
+		})
+	}
+}
+
+// run is e's client running args: its stdout.
+func run(t *testing.T, e engine.Engine, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(e.Path, slices.Concat(e.Args, args)...).Output()
+	if err != nil {
+		t.Fatalf("%s %s: %v", e.Name, strings.Join(args, " "), err)
+	}
+	return string(out)
+}

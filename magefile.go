@@ -184,7 +184,6 @@ func devContainer(ctx context.Context, cfg settings.Settings) (dev.Runner, error
 	return dev.InContainer(ctx, choice, b, cfg.Metadata(), os.Stderr)
 }
 
-// Smoke starts the image under runc, checks / and /health against the contract, the user, its confinement and a clean SIGTERM exit, and removes it.
 // Smoke starts the image with run's engine, checks / and /health against the contract, the user, its confinement and a clean SIGTERM exit, and removes it (env: ENGINE).
 //
 // Under runc, the confinement is seen from the process's side: its own
@@ -291,7 +290,7 @@ func Push(ctx context.Context) error {
 	return gotool.Run(ctx, os.Stdout, os.Stderr, "release", "push")
 }
 
-// Verify checks that IMAGE (at dist/oci's digest, or IMAGE@sha256:…), or else dist/oci, is signed, has a signed provenance of its commit and an SBOM per platform (env: COSIGN_PUBLIC_KEY, COSIGN_CERTIFICATE_IDENTITY, COSIGN_CERTIFICATE_OIDC_ISSUER, SIGSTORE_TRUSTED_ROOT, IMAGE).
+// Verify checks that IMAGE (at dist/oci's digest, or IMAGE@sha256:…), or else dist/oci, is signed, with a signed provenance of its commit and a signed SBOM per platform (env: COSIGN_PUBLIC_KEY, COSIGN_CERTIFICATE_IDENTITY, COSIGN_CERTIFICATE_OIDC_ISSUER, SIGSTORE_TRUSTED_ROOT, IMAGE).
 //
 // A public key (a PEM file or its text) checks a key-based signature;
 // without one, the signature must be keyless, from the workflow identity

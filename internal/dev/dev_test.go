@@ -36,6 +36,7 @@ func TestSaveIsServed(t *testing.T) {
 }
 
 func TestBurstOfSavesGivesOneReload(t *testing.T) {
+	testenv.SkipIfShort(t, "builds and swaps several versions")
 	t.Parallel()
 	dir := newModule(t)
 	d := startDev(t, Config{Dir: dir})
@@ -64,6 +65,7 @@ func TestBurstOfSavesGivesOneReload(t *testing.T) {
 }
 
 func TestBrokenChangeKeepsTheOldVersion(t *testing.T) {
+	testenv.SkipIfShort(t, "builds and swaps several versions")
 	t.Parallel()
 	dir := newModule(t)
 	d := startDev(t, Config{Dir: dir})
@@ -83,6 +85,7 @@ func TestBrokenChangeKeepsTheOldVersion(t *testing.T) {
 // A client hammering /health through 10 reloads, on kept-alive
 // connections and on a new connection per request, sees no error.
 func TestNoRequestFailsThroughReloads(t *testing.T) {
+	testenv.SkipIfShort(t, "builds and swaps several versions")
 	t.Parallel()
 	dir := newModule(t)
 	d := startDev(t, Config{Dir: dir})
@@ -176,6 +179,7 @@ func TestServiceExits(t *testing.T) {
 // A version that exits at once, or ignores SIGTERM, does not take the
 // service down: the old one serves on, and the stubborn one is killed.
 func TestBadVersions(t *testing.T) {
+	testenv.SkipIfShort(t, "builds and swaps several versions")
 	t.Parallel()
 	dir := newModule(t)
 	d := startDev(t, Config{Dir: dir})

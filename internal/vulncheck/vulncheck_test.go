@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 // testDB is a vulnerability database of two made-up entries in the
@@ -42,6 +44,7 @@ func ids(fs []Finding) []string {
 
 // Source reports what the code reaches, and only that.
 func TestSource(t *testing.T) {
+	testenv.SkipIfShort(t, "govulncheck's analysis of the source takes seconds")
 	tests := []struct {
 		pkg  string
 		want []string
@@ -112,6 +115,7 @@ func TestBinary(t *testing.T) {
 // Check writes an OpenVEX document per scan, where the vulnerability
 // reached is "affected" and the other "not_affected".
 func TestCheckWritesOpenVEX(t *testing.T) {
+	testenv.SkipIfShort(t, "govulncheck's analysis of the source takes seconds")
 	out := filepath.Join(t.TempDir(), "dist", "sbom") // not there yet
 	var log strings.Builder
 	got, err := Check(t.Context(), filepath.Join(moduleRoot(t), "app"), testDB(t), nil, out, &log)

@@ -1,0 +1,98 @@
+package engine_test
+
+import (
+	"io"
+	"net/http"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/lehus1/devops-info-service-go/internal/container"
+	"github.com/lehus1/devops-info-service-go/internal/engine"
+	"github.com/lehus1/devops-info-service-go/internal/testengine"
+)
+
+// Versions are what dev swaps: two run side by side, each with its own
+// image tag; one that exits says so; Stop removes the container and its
+// tag, and Prepare removes the tag a killed dev left, saying so.
+func TestVersions(t *testing.T) {
+	for _, tt := range engines {
+		t.Run(tt.Name, func(t *testing.T) {
+			e := tt.Start(t)
+			c := engine.Choice{Engine: e}
+			img, err := testengine.Dist(t, "../..").Image()
+			if err != nil {
+				t.Fatal(err)
+			}
+			// A tag of a dev that was killed: its pid is gone.
+			dead := exec.Command("true")
+			if err := dead.Run(); err != nil {
+				t.Fatal(err)
+			}
+			first := start(t, c, img)
+			stale := engine.DevRepository + ":" + engine.DevTagOf(dead.Process.Pid, "gone")
+			run(t, e, "tag", devTags(t, e)[0], stale)
+			var log strings.Builder
+			if err := engine.Prepare(t.Context(), c, &log); err != nil {
+				t.Fatalf("Prepare() = %v", err)
+			}
+			if !strings.Contains(log.String(), "removed image tag "+stale) {
+				t.Errorf("Prepare() log = %q, want it to say it removed %s", log.String(), stale)
+			}
+			second := start(t, c, img)
+			if got := devTags(t, e); len(got) != 2 {
+				t.Errorf("%s images of two versions = %q, want one tag each", e.Name, got)
+			}
+			run(t, e, "kill", second.ContainerName())
+			select {
+			case <-second.Done():
+			case <-time.After(30 * time.Second):
+				t.Fatalf("Done() not closed 30 s after the container was killed")
+			}
+			if got := second.Exited(); !strings.Contains(got, second.ContainerName()) {
+				t.Errorf("Exited() = %q, want it to name the container", got)
+			}
+			for _, v := range []*engine.Version{first, second} {
+				if err := v.Stop(5 * time.Second); err != nil {
+					t.Errorf("Stop(%s) = %v", v.URL, err)
+				}
+			}
+			if got := devTags(t, e); len(got) != 0 {
+				t.Errorf("%s images after Stop = %q, want no tag left", e.Name, got)
+			}
+			assertNoContainers(t, e)
+		})
+	}
+}
+
+// start starts img as a version on a free port and checks it answers.
+func start(t *testing.T, c engine.Choice, img v1.Image) *engine.Version {
+	t.Helper()
+	port, err := container.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := engine.Start(t.Context(), c, img, port, io.Discard)
+	if err != nil {
+		t.Fatalf("Start() = %v", err)
+	}
+	t.Cleanup(func() { v.Stop(time.Second) })
+	resp, err := http.Get(v.URL + "/health")
+	if err != nil {
+		t.Fatalf("GET %s/health: %v", v.URL, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("GET %s/health = %d, want 200", v.URL, resp.StatusCode)
+	}
+	return v
+}
+
+// devTags are the tags of the images Start loaded into e.
+func devTags(t *testing.T, e engine.Engine) []string {
+	t.Helper()
+	return strings.Fields(run(t, e, "images", "--format", "{{.Repository}}:{{.Tag}}", engine.DevRepository))
+}

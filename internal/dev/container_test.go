@@ -3,6 +3,7 @@ package dev
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -78,6 +79,9 @@ func inContainer(t *testing.T, e engine.Engine) string {
 // With DEV_CONTAINER=1 under runc each version runs as run runs it, and
 // stopping leaves no container and no bundle.
 func TestInContainerRunc(t *testing.T) {
+	if errors.Is(container.Available(), container.ErrNeedsLinux) {
+		t.Skip("runc needs Linux")
+	}
 	testenv.MustHaveExec(t, "runc", "apt-get install runc")
 	if err := container.Available(); err != nil {
 		testenv.Need(t, err.Error())

@@ -4,7 +4,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -24,13 +23,17 @@ func TestMageDevChoosesEngine(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts `go tool mage dev` and an engine: slow")
 	}
+	goCmd, err := exec.LookPath("go") // the PATH without runc keeps go
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name, env string // ENGINE
 		start     func(testing.TB) engine.Engine
 		path      string // after the engines' programs
 		want      string // dev's first line
 	}{
-		{"no runc", "", testengine.Docker, filepath.Join(runtime.GOROOT(), "bin"), "engine: docker (runc is not installed, so not runc;"},
+		{"no runc", "", testengine.Docker, filepath.Dir(goCmd), "engine: docker (runc is not installed, so not runc;"},
 		{"ENGINE=podman", engine.Podman, testengine.Podman, os.Getenv("PATH"), "engine: podman (ENGINE=podman)"},
 	}
 	for _, tt := range tests {

@@ -6,7 +6,6 @@ import (
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -14,6 +13,8 @@ import (
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/lehus1/devops-info-service-go/internal/layer"
 )
 
 // Contents is what a base puts in the image, as far as it says.
@@ -87,29 +88,19 @@ func dpkgPackages(img v1.Image) ([]Package, error) {
 	}
 	found := map[string]Package{}
 	for _, l := range layers {
-		rc, err := l.Uncompressed()
+		err := layer.Walk(l, func(h *tar.Header, content io.Reader) error {
+			name := strings.TrimPrefix(path.Clean("/"+h.Name), "/")
+			if h.Typeflag != tar.TypeReg || !(name == "var/lib/dpkg/status" || strings.HasPrefix(name, "var/lib/dpkg/status.d/") && !strings.HasSuffix(name, ".md5sums")) {
+				return nil
+			}
+			for _, p := range parseDpkg(content) {
+				found[p.Name+"\x00"+p.Architecture] = p
+			}
+			return nil
+		})
 		if err != nil {
 			return nil, err
 		}
-		tr := tar.NewReader(rc)
-		for {
-			h, err := tr.Next()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				rc.Close()
-				return nil, err
-			}
-			name := strings.TrimPrefix(path.Clean("/"+h.Name), "/")
-			if h.Typeflag != tar.TypeReg || !(name == "var/lib/dpkg/status" || strings.HasPrefix(name, "var/lib/dpkg/status.d/") && !strings.HasSuffix(name, ".md5sums")) {
-				continue
-			}
-			for _, p := range parseDpkg(tr) {
-				found[p.Name+"\x00"+p.Architecture] = p
-			}
-		}
-		rc.Close()
 	}
 	out := make([]Package, 0, len(found))
 	for _, p := range found {

@@ -3,7 +3,6 @@ package image
 import (
 	"archive/tar"
 	"bytes"
-	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/lehus1/devops-info-service-go/internal/binary"
+	"github.com/lehus1/devops-info-service-go/internal/layer"
 )
 
 // binaryWithMode writes the same stand-in executable as fakeBinaries, in a
@@ -92,29 +92,20 @@ func checkLayers(t *testing.T, idx v1.ImageIndex, hostPath string) {
 	}
 	seen := map[string]*tar.Header{}
 	for _, l := range layers {
-		rc, err := l.Uncompressed()
-		if err != nil {
-			t.Fatal(err)
-		}
-		tr := tar.NewReader(rc)
-		for {
-			h, err := tr.Next()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
+		err := layer.Walk(l, func(h *tar.Header, content io.Reader) error {
 			if strings.Contains(h.Name, `\`) || strings.HasPrefix(h.Name, "/") || h.Uname != "" || h.Gname != "" {
 				t.Errorf("layer entry %q (user %q, group %q), want a relative slash-separated name and no user or group names", h.Name, h.Uname, h.Gname)
 			}
-			data, _ := io.ReadAll(tr)
+			data, _ := io.ReadAll(content)
 			if h.Typeflag == tar.TypeReg && h.Name != "app/devops-info-service" && bytes.Contains(data, []byte("\r")) {
 				t.Errorf("layer file %q has a carriage return, want LF line endings", h.Name)
 			}
 			seen[h.Name] = h
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
-		rc.Close()
 	}
 	want := map[string]int64{"app/": 0o755, "app/devops-info-service": 0o755, "etc/passwd": 0o644, "home/nonroot/": 0o700, "tmp/": 0o1777}
 	for name, mode := range want {

@@ -9,11 +9,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"sort"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	intoto "github.com/in-toto/attestation/go/v1"
+
+	"github.com/lehus1/devops-info-service-go/internal/layer"
 )
 
 // compilation is what the Go toolchain put into the image's binaries.
@@ -99,29 +102,26 @@ func dirHash(sum string) (string, bool) {
 
 // binaryInfo is the build information of the first Go executable in l.
 func binaryInfo(l v1.Layer) (*buildinfo.BuildInfo, error) {
-	rc, err := l.Uncompressed()
+	var bi *buildinfo.BuildInfo
+	err := layer.Walk(l, func(h *tar.Header, content io.Reader) error {
+		if h.Typeflag != tar.TypeReg || h.Mode&0o111 == 0 {
+			return nil
+		}
+		data, err := io.ReadAll(content)
+		if err != nil {
+			return err
+		}
+		if b, err := buildinfo.Read(bytes.NewReader(data)); err == nil {
+			bi = b
+			return fs.SkipAll
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	defer rc.Close()
-	tr := tar.NewReader(rc)
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return nil, errors.New("no Go executable in the image's top layer")
-		}
-		if err != nil {
-			return nil, err
-		}
-		if h.Typeflag != tar.TypeReg || h.Mode&0o111 == 0 {
-			continue
-		}
-		data, err := io.ReadAll(tr)
-		if err != nil {
-			return nil, err
-		}
-		if bi, err := buildinfo.Read(bytes.NewReader(data)); err == nil {
-			return bi, nil
-		}
+	if bi == nil {
+		return nil, errors.New("no Go executable in the image's top layer")
 	}
+	return bi, nil
 }

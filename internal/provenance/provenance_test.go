@@ -222,4 +222,12 @@ func TestMakeFindsTheBinary(t *testing.T) {
 	if _, err := Make(index(without), Builder{ID: "urn:test"}); err == nil || !strings.Contains(err.Error(), "no Go executable") {
 		t.Errorf("Make(no Go binary) = %v, want it to say there is no Go executable", err)
 	}
+	// A top layer cut short inside the executable's bytes.
+	cut, err := mutate.AppendLayers(empty.Image, static.NewLayer(buf.Bytes()[:buf.Len()/2], types.OCIUncompressedLayer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Make(index(cut), Builder{ID: "urn:test"}); err == nil || !strings.Contains(err.Error(), "reading the Go build information") {
+		t.Errorf("Make(a layer cut short) = %v, want it to say it was reading the Go build information", err)
+	}
 }

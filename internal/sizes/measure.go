@@ -6,12 +6,13 @@ package sizes
 import (
 	"archive/tar"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/lehus1/devops-info-service-go/internal/layer"
 )
 
 // Image is what one image of one platform measures.
@@ -151,19 +152,15 @@ func scanLayer(ctx context.Context, l v1.Layer, index int, w *wasteTracker, prog
 	}
 	defer rc.Close()
 	cr := &countingReader{r: rc, ctx: ctx, progress: progress}
-	tr := tar.NewReader(cr)
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return 0, 0, err
-		}
+	err = layer.WalkTar(cr, func(h *tar.Header, _ io.Reader) error {
 		if h.Typeflag == tar.TypeReg {
 			files += h.Size
 		}
 		w.entry(index, h)
+		return nil
+	})
+	if err != nil {
+		return 0, 0, err
 	}
 	// Whatever follows the end-of-archive marker is part of the stream.
 	if _, err := io.Copy(io.Discard, cr); err != nil {

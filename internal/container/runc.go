@@ -1,6 +1,6 @@
 // Package container starts an image as a real container with runc: it
-// unpacks the layers safely into a bundle's root filesystem, writes the OCI
-// runtime spec from the image's config, runs it, and cleans up after it.
+// unpacks the layers into a bundle (with rootfs), writes the OCI runtime
+// spec from the image's config, runs it, and cleans up after it.
 package container
 
 import (
@@ -23,6 +23,8 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/lehus1/devops-info-service-go/internal/rootfs"
 )
 
 // ErrNoRunc says runc is missing, and how to get it.
@@ -189,11 +191,11 @@ func start(img v1.Image, o options) (*Container, error) {
 func (c *Container) Started() time.Time { return c.started }
 
 func (c *Container) prepare(img v1.Image, cf *v1.ConfigFile, env []string) error {
-	rootfs := filepath.Join(c.Bundle, "rootfs")
-	if _, err := Unpack(img, rootfs); err != nil {
+	dir := filepath.Join(c.Bundle, "rootfs")
+	if _, err := rootfs.Unpack(img, dir); err != nil {
 		return err
 	}
-	spec, err := Spec(cf, rootfs, env)
+	spec, err := Spec(cf, dir, env)
 	if err != nil {
 		return err
 	}

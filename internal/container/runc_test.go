@@ -1,6 +1,7 @@
 package container
 
 import (
+	"archive/tar"
 	"context"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/lehus1/devops-info-service-go/internal/base"
 	"github.com/lehus1/devops-info-service-go/internal/binary"
@@ -105,7 +107,15 @@ func withProgram(t *testing.T, name, src string) v1.Image {
 		t.Fatalf("building %s: %v\n%s", name, err, out)
 	}
 	data, _ := os.ReadFile(filepath.Join(dir, name))
-	img, err := mutate.AppendLayers(serviceImage(t), layerOf(t, entry{name: "app/" + name, typ: '0', mode: 0o755, data: string(data)}))
+	tb, err := layer.Tar([]layer.File{{Name: "app/" + name, Type: tar.TypeReg, Mode: 0o755, UID: 65532, GID: 65532, Data: data}}, time.Unix(0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := layer.New(tb, layer.Gzip, types.OCILayer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := mutate.AppendLayers(serviceImage(t), l)
 	if err != nil {
 		t.Fatal(err)
 	}

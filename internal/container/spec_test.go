@@ -1,10 +1,14 @@
 package container
 
 import (
+	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -38,4 +42,67 @@ func allows(sc *specs.LinuxSeccomp, name string) bool {
 	return slices.ContainsFunc(sc.Syscalls, func(s specs.LinuxSyscall) bool {
 		return s.Action == specs.ActAllow && slices.Contains(s.Names, name)
 	})
+}
+
+func TestSpec(t *testing.T) {
+	rootfs := t.TempDir()
+	os.MkdirAll(filepath.Join(rootfs, "etc"), 0o755)
+	os.WriteFile(filepath.Join(rootfs, "etc", "passwd"), []byte("root:x:0:0::/root:/sbin/nologin\nnonroot:x:65532:65533::/home/nonroot:/sbin/nologin\n"), 0o644)
+	os.WriteFile(filepath.Join(rootfs, "etc", "group"), []byte("root:x:0:\nstaff:x:50:\n"), 0o644)
+	tests := []struct {
+		user             string
+		wantUID, wantGID uint32
+		wantErr          string
+	}{
+		{"", 0, 0, ""},
+		{"65532:65532", 65532, 65532, ""},
+		{"1000", 1000, 1000, ""},
+		{"nonroot", 65532, 65533, ""},
+		{"nonroot:staff", 65532, 50, ""},
+		{"ghost", 0, 0, `"ghost" is not in passwd`},
+		{"nonroot:ghosts", 0, 0, `"ghosts" is not in group`},
+	}
+	for _, tt := range tests {
+		cf := &v1.ConfigFile{Config: v1.Config{User: tt.user, Entrypoint: []string{"/app/x"}, Cmd: []string{"serve"}, Env: []string{"PATH=/bin", "PORT=8000"}}}
+		spec, err := Spec(cf, rootfs, []string{"PORT=9000", "HOST=127.0.0.1"})
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("Spec(user %q) error = %v, want %q", tt.user, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("Spec(user %q): %v", tt.user, err)
+		}
+		if spec.Process.User.UID != tt.wantUID || spec.Process.User.GID != tt.wantGID {
+			t.Errorf("Spec(user %q) = %d:%d, want %d:%d", tt.user, spec.Process.User.UID, spec.Process.User.GID, tt.wantUID, tt.wantGID)
+		}
+		if got := strings.Join(spec.Process.Env, " "); got != "PATH=/bin PORT=9000 HOST=127.0.0.1" {
+			t.Errorf("Spec() env = %q", got)
+		}
+		if got := strings.Join(spec.Process.Args, " "); got != "/app/x serve" || spec.Process.Cwd != "/" {
+			t.Errorf("Spec() args %q cwd %q, want /app/x serve in /", got, spec.Process.Cwd)
+		}
+		if !spec.Root.Readonly || !spec.Process.NoNewPrivileges || len(spec.Process.Capabilities.Effective) != 0 {
+			t.Errorf("Spec() must be read-only, no new privileges, no capabilities")
+		}
+		checkConfinement(t, spec)
+	}
+	if _, err := Spec(&v1.ConfigFile{}, rootfs, nil); err == nil {
+		t.Errorf("Spec(no entrypoint) = nil error")
+	}
+}
+
+// The user database is read inside the image: a symlink to a host file
+// cannot choose the container's user.
+func TestSpecUserLookupStaysInside(t *testing.T) {
+	host := filepath.Join(t.TempDir(), "hostsecret")
+	os.WriteFile(host, []byte("svc:x:4242:4343::/:/bin/sh\n"), 0o644)
+	rootfs := t.TempDir()
+	os.MkdirAll(filepath.Join(rootfs, "etc"), 0o755)
+	os.Symlink(host, filepath.Join(rootfs, "etc", "passwd"))
+	cf := &v1.ConfigFile{Config: v1.Config{User: "svc", Entrypoint: []string{"/x"}}}
+	if spec, err := Spec(cf, rootfs, nil); err == nil {
+		t.Errorf("Spec(passwd linked to a host file) ran as %d:%d, want an error", spec.Process.User.UID, spec.Process.User.GID)
+	}
 }

@@ -1,4 +1,6 @@
-package container
+// Package rootfs unpacks an image's layers into a root filesystem, as a
+// container runtime does, without letting any entry reach outside it.
+package rootfs
 
 import (
 	"archive/tar"
@@ -11,10 +13,12 @@ import (
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/lehus1/devops-info-service-go/internal/layer"
 )
 
-// UnpackStats counts what Unpack did not copy as it was.
-type UnpackStats struct {
+// Stats counts what Unpack did not copy as it was.
+type Stats struct {
 	// Skipped are device nodes and FIFOs: a container gets its devices
 	// from the runtime, never from an image.
 	Skipped int
@@ -25,8 +29,8 @@ type UnpackStats struct {
 // through an os.Root, so no entry, symlink or hard link can reach outside
 // dir; an entry that tries is an error. Set-user-ID and set-group-ID bits
 // are dropped. Owners are kept when running as root.
-func Unpack(img v1.Image, dir string) (UnpackStats, error) {
-	var st UnpackStats
+func Unpack(img v1.Image, dir string) (Stats, error) {
+	var st Stats
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return st, fmt.Errorf("unpacking: %w", err)
 	}
@@ -47,26 +51,13 @@ func Unpack(img v1.Image, dir string) (UnpackStats, error) {
 	return st, nil
 }
 
-func unpackLayer(root *os.Root, l v1.Layer, st *UnpackStats) error {
-	rc, err := l.Uncompressed()
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	tr := tar.NewReader(rc)
+func unpackLayer(root *os.Root, l v1.Layer, st *Stats) error {
 	added := map[string]bool{} // this layer's own entries, which an opaque whiteout keeps
-	for {
-		hdr, err := tr.Next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
+	return layer.Walk(l, func(hdr *tar.Header, content io.Reader) error {
 		// Cleaning against "/" turns "../../x" into "x": inside, always.
 		name := strings.TrimPrefix(path.Clean("/"+hdr.Name), "/")
 		if name == "" {
-			continue
+			return nil
 		}
 		dir, base := path.Dir(name), path.Base(name)
 		switch {
@@ -74,7 +65,7 @@ func unpackLayer(root *os.Root, l v1.Layer, st *UnpackStats) error {
 			if err := emptyDir(root, dir, added); err != nil {
 				return fmt.Errorf("entry %s: %w", hdr.Name, err)
 			}
-			continue
+			return nil
 		case strings.HasPrefix(base, ".wh."):
 			target := strings.TrimPrefix(base, ".wh.")
 			if target == "" || target == "." || target == ".." {
@@ -83,15 +74,15 @@ func unpackLayer(root *os.Root, l v1.Layer, st *UnpackStats) error {
 			if err := root.RemoveAll(path.Join(dir, target)); err != nil {
 				return fmt.Errorf("entry %s: %w", hdr.Name, err)
 			}
-			continue
+			return nil
 		}
-		done, err := writeEntry(root, name, hdr, tr)
+		done, err := writeEntry(root, name, hdr, content)
 		if err != nil {
 			return fmt.Errorf("entry %s: %w", hdr.Name, err)
 		}
 		if !done {
 			st.Skipped++
-			continue
+			return nil
 		}
 		// The entry and the folders leading to it are this layer's: an
 		// opaque whiteout later in the layer keeps them.
@@ -103,7 +94,8 @@ func unpackLayer(root *os.Root, l v1.Layer, st *UnpackStats) error {
 				return fmt.Errorf("entry %s: %w", hdr.Name, err)
 			}
 		}
-	}
+		return nil
+	})
 }
 
 // writeEntry creates one entry; false means it was skipped on purpose.

@@ -1,4 +1,4 @@
-package container
+package rootfs
 
 import (
 	"archive/tar"
@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -13,6 +14,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 type entry struct {
@@ -178,65 +181,48 @@ func TestUnpackRefusesEscapes(t *testing.T) {
 	}
 }
 
-func TestSpec(t *testing.T) {
-	rootfs := t.TempDir()
-	os.MkdirAll(filepath.Join(rootfs, "etc"), 0o755)
-	os.WriteFile(filepath.Join(rootfs, "etc", "passwd"), []byte("root:x:0:0::/root:/sbin/nologin\nnonroot:x:65532:65533::/home/nonroot:/sbin/nologin\n"), 0o644)
-	os.WriteFile(filepath.Join(rootfs, "etc", "group"), []byte("root:x:0:\nstaff:x:50:\n"), 0o644)
-	tests := []struct {
-		user             string
-		wantUID, wantGID uint32
-		wantErr          string
-	}{
-		{"", 0, 0, ""},
-		{"65532:65532", 65532, 65532, ""},
-		{"1000", 1000, 1000, ""},
-		{"nonroot", 65532, 65533, ""},
-		{"nonroot:staff", 65532, 50, ""},
-		{"ghost", 0, 0, `"ghost" is not in passwd`},
-		{"nonroot:ghosts", 0, 0, `"ghosts" is not in group`},
-	}
-	for _, tt := range tests {
-		cf := &v1.ConfigFile{Config: v1.Config{User: tt.user, Entrypoint: []string{"/app/x"}, Cmd: []string{"serve"}, Env: []string{"PATH=/bin", "PORT=8000"}}}
-		spec, err := Spec(cf, rootfs, []string{"PORT=9000", "HOST=127.0.0.1"})
-		if tt.wantErr != "" {
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Errorf("Spec(user %q) error = %v, want %q", tt.user, err, tt.wantErr)
-			}
-			continue
-		}
-		if err != nil {
-			t.Fatalf("Spec(user %q): %v", tt.user, err)
-		}
-		if spec.Process.User.UID != tt.wantUID || spec.Process.User.GID != tt.wantGID {
-			t.Errorf("Spec(user %q) = %d:%d, want %d:%d", tt.user, spec.Process.User.UID, spec.Process.User.GID, tt.wantUID, tt.wantGID)
-		}
-		if got := strings.Join(spec.Process.Env, " "); got != "PATH=/bin PORT=9000 HOST=127.0.0.1" {
-			t.Errorf("Spec() env = %q", got)
-		}
-		if got := strings.Join(spec.Process.Args, " "); got != "/app/x serve" || spec.Process.Cwd != "/" {
-			t.Errorf("Spec() args %q cwd %q, want /app/x serve in /", got, spec.Process.Cwd)
-		}
-		if !spec.Root.Readonly || !spec.Process.NoNewPrivileges || len(spec.Process.Capabilities.Effective) != 0 {
-			t.Errorf("Spec() must be read-only, no new privileges, no capabilities")
-		}
-		checkConfinement(t, spec)
-	}
-	if _, err := Spec(&v1.ConfigFile{}, rootfs, nil); err == nil {
-		t.Errorf("Spec(no entrypoint) = nil error")
+// needLinux skips, loudly, off Linux, also in CI: the root filesystems
+// Unpack writes are for runc, which needs a Linux kernel.
+func needLinux(t *testing.T) {
+	t.Helper()
+	if runtime.GOOS != "linux" {
+		testenv.SkipLoudly(t, "unpacking a root filesystem is tested on Linux only (this is "+runtime.GOOS+")")
 	}
 }
 
-// The user database is read inside the image: a symlink to a host file
-// cannot choose the container's user.
-func TestSpecUserLookupStaysInside(t *testing.T) {
-	host := filepath.Join(t.TempDir(), "hostsecret")
-	os.WriteFile(host, []byte("svc:x:4242:4343::/:/bin/sh\n"), 0o644)
-	rootfs := t.TempDir()
-	os.MkdirAll(filepath.Join(rootfs, "etc"), 0o755)
-	os.Symlink(host, filepath.Join(rootfs, "etc", "passwd"))
-	cf := &v1.ConfigFile{Config: v1.Config{User: "svc", Entrypoint: []string{"/x"}}}
-	if spec, err := Spec(cf, rootfs, nil); err == nil {
-		t.Errorf("Spec(passwd linked to a host file) ran as %d:%d, want an error", spec.Process.User.UID, spec.Process.User.GID)
+// Unpack says what it was doing when it fails, and an opaque whiteout
+// cannot empty a folder outside the tree through a symlink.
+func TestUnpackErrors(t *testing.T) {
+	needLinux(t)
+	outer := t.TempDir()
+	canary := filepath.Join(outer, "outside", "canary")
+	os.MkdirAll(filepath.Dir(canary), 0o755)
+	os.WriteFile(canary, []byte("still here"), 0o644)
+	os.WriteFile(filepath.Join(outer, "file"), nil, 0o644)
+	garbage, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) {
+		return io.NopCloser(bytes.NewReader(bytes.Repeat([]byte("not a tar "), 100))), nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, dir, want string
+		img             v1.Image
+	}{
+		{"the folder cannot be made", filepath.Join(outer, "file", "rootfs"), "unpacking: ", imageOf(t)},
+		{"a layer that is not a tar", filepath.Join(outer, "a"), "unpacking layer 1: ", imageOf(t, garbage)},
+		{"an opaque whiteout through a symlink out", filepath.Join(outer, "b"), "unpacking layer 1: entry evil/.wh..wh..opq: ", imageOf(t, layerOf(t,
+			entry{name: "evil", typ: tar.TypeSymlink, link: filepath.Dir(canary)},
+			entry{name: "evil/.wh..wh..opq", typ: tar.TypeReg}))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := Unpack(tt.img, tt.dir); err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+				t.Errorf("Unpack() = %v, want an error starting %q", err, tt.want)
+			}
+			if got, err := os.ReadFile(canary); err != nil || string(got) != "still here" {
+				t.Errorf("the file outside the tree = %q, %v; want it untouched", got, err)
+			}
+		})
 	}
 }

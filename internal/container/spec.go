@@ -83,6 +83,14 @@ const (
 	openFiles = 4096
 )
 
+// The limits a container gets, under runc as under Docker or Podman.
+const (
+	// OpenFiles is the most files the service may hold open.
+	OpenFiles = openFiles
+	// Processes is the most processes (threads) its cgroup may hold.
+	Processes = pidsLimit
+)
+
 // mergeEnv is base with each of extra's keys set to extra's value.
 func mergeEnv(base, extra []string) []string {
 	out := append([]string{}, base...)

@@ -20,6 +20,7 @@ import (
 
 	"github.com/lehus1/devops-info-service-go/internal/container"
 	"github.com/lehus1/devops-info-service-go/internal/engine"
+	"github.com/lehus1/devops-info-service-go/internal/smoke"
 	"github.com/lehus1/devops-info-service-go/internal/testengine"
 	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
@@ -53,7 +54,7 @@ func TestSmoke(t *testing.T) {
 			for _, want := range []string{"GET / matches the contract", "runs as uid and gid 65532", "no capabilities", "no new privileges",
 				"seccomp filter on", "read-only root filesystem", "at most 4096 open files", "at most 512 processes",
 				"/tmp mounted noexec, nosuid, nodev", "published on 127.0.0.1 only", "SIGTERM: exit 0"} {
-				if !slices.ContainsFunc(r.Checks, func(c container.Check) bool { return strings.HasPrefix(c.Name, want) && c.Err == nil }) {
+				if !slices.ContainsFunc(r.Checks, func(c smoke.Check) bool { return strings.HasPrefix(c.Name, want) && c.Err == nil }) {
 					t.Errorf("Smoke(%s) checks = %v, want %q passed", tt.Name, r.Checks, want)
 				}
 			}
@@ -184,7 +185,7 @@ func TestSmokeRunc(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Smoke(runc) = %v\n%s", err, log.String())
 	}
-	if !slices.ContainsFunc(r.Checks, func(c container.Check) bool { return c.Name == "own network namespace" }) {
+	if !slices.ContainsFunc(r.Checks, func(c smoke.Check) bool { return c.Name == "own network namespace" }) {
 		t.Errorf("Smoke(runc) checks = %v, want runc's own, such as own network namespace", r.Checks)
 	}
 }

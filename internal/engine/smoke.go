@@ -13,29 +13,27 @@ import (
 
 	"github.com/lehus1/devops-info-service-go/internal/container"
 	"github.com/lehus1/devops-info-service-go/internal/contract"
+	"github.com/lehus1/devops-info-service-go/internal/smoke"
 )
-
-// stopGrace is how long smoke gives the service to exit after SIGTERM.
-const stopGrace = 5 * time.Second
 
 // Smoke starts the local image with the engine chosen on a free port,
 // holds it to the service contract, checks the user and each confinement
 // flag as the engine reports it, stops it with SIGTERM (it must exit 0),
 // and removes it. Each result goes to log as it is made, and one line says
 // which checks the engine cannot show. opts go to runc's container.Smoke.
-func Smoke(ctx context.Context, c Choice, local Local, log io.Writer, opts ...container.Option) (container.Report, error) {
+func Smoke(ctx context.Context, c Choice, local Local, log io.Writer, opts ...container.Option) (smoke.Report, error) {
 	port, err := container.FreePort()
 	if err != nil {
-		return container.Report{}, err
+		return smoke.Report{}, err
 	}
 	if c.Name == Runc {
 		img, err := local.Image()
 		if err != nil {
-			return container.Report{}, err
+			return smoke.Report{}, err
 		}
 		return container.Smoke(ctx, img, port, log, opts...)
 	}
-	var r container.Report
+	var r smoke.Report
 	ctr, err := start(ctx, c.Engine, local, port, log)
 	if ctr != nil {
 		defer ctr.remove(ctx)
@@ -55,7 +53,7 @@ func Smoke(ctx context.Context, c Choice, local Local, log io.Writer, opts ...co
 	}
 	// The engine's port forwarding shows the service its own gateway as
 	// the client, not 127.0.0.1: any address will do.
-	for _, cc := range container.ContractChecks(base, in.Config.Labels[ocispec.AnnotationVersion], "") {
+	for _, cc := range smoke.ContractChecks(base, in.Config.Labels[ocispec.AnnotationVersion], "") {
 		check(cc.Name, cc.Err)
 	}
 	seen, err := ctr.process(ctx)
@@ -64,12 +62,12 @@ func Smoke(ctx context.Context, c Choice, local Local, log io.Writer, opts ...co
 	}
 	check(fmt.Sprintf("runs as uid and gid %d", contract.UID), equal("uid:gid", seen.user, contract.User()))
 	confinement(in, seen, check)
-	stopped, status, err := ctr.stop(ctx, stopGrace)
+	stopped, status, err := ctr.stop(ctx, smoke.StopGrace)
 	r.Stopped = stopped
 	if err == nil && status != 0 {
 		err = fmt.Errorf("exit status %d", status)
 	}
-	check(fmt.Sprintf("SIGTERM: exit 0 within %s (took %d ms)", stopGrace, stopped.Milliseconds()), err)
+	check(fmt.Sprintf("SIGTERM: exit 0 within %s (took %d ms)", smoke.StopGrace, stopped.Milliseconds()), err)
 	fmt.Fprintln(log, unseen(c.Name))
 	if n := r.Failed(); n > 0 {
 		return r, fmt.Errorf("smoke: %d of %d checks failed", n, len(r.Checks))

@@ -34,6 +34,7 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/sbom"
 	"github.com/lehus1/devops-info-service-go/internal/settings"
 	"github.com/lehus1/devops-info-service-go/internal/sizes"
+	"github.com/lehus1/devops-info-service-go/internal/sizes/render"
 	"github.com/lehus1/devops-info-service-go/internal/vulncheck"
 )
 
@@ -255,10 +256,10 @@ func Sizecompare(ctx context.Context) error {
 		return err
 	}
 	breaches := report.Check(req.Limits)
-	if err := report.WriteFiles("dist", settings.ReadCI(os.Getenv).StepSummary); err != nil {
+	if err := render.WriteFiles(report, "dist", settings.ReadCI(os.Getenv).StepSummary); err != nil {
 		return err
 	}
-	if err := report.WriteTable(os.Stdout); err != nil {
+	if err := render.Table(os.Stdout, report); err != nil {
 		return err
 	}
 	if len(breaches) > 0 {

@@ -25,6 +25,7 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
 	"github.com/lehus1/devops-info-service-go/internal/publish"
 	"github.com/lehus1/devops-info-service-go/internal/sizes"
+	"github.com/lehus1/devops-info-service-go/internal/sizes/render"
 )
 
 const (
@@ -121,7 +122,7 @@ func TestEchoedCredentialsNeverLeave(t *testing.T) {
 			"sizecompare": func(stdout, stderr io.Writer) error {
 				r, err := sizes.Compare(t.Context(), host+"/svc:1", "recorded:python:3.13-slim", []string{p}, sizes.WithKeychain(keys{}), sizes.WithLog(stderr), sizes.WithDepth(sizes.Manifests))
 				if err == nil {
-					r.WriteTable(stdout)
+					render.Table(stdout, r)
 				}
 				return err
 			},

@@ -10,6 +10,7 @@ import (
 
 	"github.com/lehus1/devops-info-service-go/internal/settings"
 	"github.com/lehus1/devops-info-service-go/internal/sizes"
+	"github.com/lehus1/devops-info-service-go/internal/sizes/render"
 )
 
 // Pulls of the baseline use the credentials push would for IMAGE's
@@ -43,8 +44,8 @@ func TestBaselineWithCredentials(t *testing.T) {
 			if err != nil {
 				written.WriteString(err.Error())
 			} else {
-				r.WriteTable(&written)
-				r.WriteMarkdown(&written)
+				render.Table(&written, r)
+				render.Markdown(&written, r)
 				json.NewEncoder(&written).Encode(r)
 			}
 			if strings.Contains(written.String()+stderr.String(), secret) {

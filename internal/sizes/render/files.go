@@ -1,4 +1,4 @@
-package sizes
+package render
 
 import (
 	"bytes"
@@ -8,22 +8,23 @@ import (
 	"path/filepath"
 
 	"github.com/lehus1/devops-info-service-go/internal/atomicfile"
+	"github.com/lehus1/devops-info-service-go/internal/sizes"
 )
 
 // WriteFiles writes the report into dir as sizecompare.json, .md and .svg,
 // each under a temporary name first; with summary set (GITHUB_STEP_SUMMARY)
 // the Markdown is appended there too.
-func (r Report) WriteFiles(dir, summary string) error {
+func WriteFiles(r sizes.Report, dir, summary string) error {
 	var js, md, svg bytes.Buffer
 	enc := json.NewEncoder(&js)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(r); err != nil {
 		return err
 	}
-	if err := r.WriteMarkdown(&md); err != nil {
+	if err := Markdown(&md, r); err != nil {
 		return err
 	}
-	if err := r.WriteSVG(&svg); err != nil {
+	if err := SVG(&svg, r); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {

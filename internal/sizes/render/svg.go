@@ -1,10 +1,12 @@
-package sizes
+package render
 
 import (
 	"fmt"
 	"html"
 	"io"
 	"strings"
+
+	"github.com/lehus1/devops-info-service-go/internal/sizes"
 )
 
 // Chart geometry, in SVG units.
@@ -28,9 +30,9 @@ type bar struct {
 	approx   bool
 }
 
-// WriteSVG draws the report as horizontal bars, one per image, the layers
+// SVG draws the report as horizontal bars, one per image, the layers
 // stacked and labelled: what a pull transfers, then what it takes on disk.
-func (r Report) WriteSVG(w io.Writer) error {
+func SVG(w io.Writer, r sizes.Report) error {
 	type group struct {
 		title string
 		bars  []bar
@@ -39,7 +41,7 @@ func (r Report) WriteSVG(w io.Writer) error {
 	for _, c := range r.Comparisons {
 		comp := group{title: c.Platform + ": compressed, what a pull transfers"}
 		disk := group{title: c.Platform + ": on disk, unpacked"}
-		for _, img := range []Image{c.Image, c.Baseline} {
+		for _, img := range []sizes.Image{c.Image, c.Baseline} {
 			var cs, ds []int64
 			var cn, dn []string
 			for i, l := range img.Layers {
@@ -55,7 +57,7 @@ func (r Report) WriteSVG(w io.Writer) error {
 			if img.ConfigBytes != nil {
 				cs, cn = append(cs, *img.ConfigBytes), append(cn, "config")
 			}
-			total := MB(img.Compressed)
+			total := sizes.MB(img.Compressed)
 			if img.CompressedEstimated {
 				total = "~" + total + " (estimated)"
 			}
@@ -64,7 +66,7 @@ func (r Report) WriteSVG(w io.Writer) error {
 				if len(ds) != len(img.Layers) { // only a published total
 					ds, dn = []int64{*img.Uncompressed}, []string{"all layers (recorded total)"}
 				}
-				total := MB(*img.Uncompressed)
+				total := sizes.MB(*img.Uncompressed)
 				if img.UncompressedApproximate {
 					total = "~" + total + " (recorded)"
 				}
@@ -112,7 +114,7 @@ func (r Report) WriteSVG(w io.Writer) error {
 				fmt.Fprintf(&b, `<rect class="seg" x="%.1f" y="%d" width="%.1f" height="%d" fill="%s"%s><title>%s: %s B</title></rect>`+"\n",
 					x, y, wpx, barHeight, segmentColors[i%len(segmentColors)], dash, html.EscapeString(br.names[i]), bytesExact(s))
 				if wpx > 64 {
-					fmt.Fprintf(&b, `<text class="in" x="%.1f" y="%d">%s</text>`+"\n", x+5, y+barHeight/2+4, MB(s))
+					fmt.Fprintf(&b, `<text class="in" x="%.1f" y="%d">%s</text>`+"\n", x+5, y+barHeight/2+4, sizes.MB(s))
 				}
 				x += wpx
 			}

@@ -1,10 +1,16 @@
-package sizes
+// Package render writes a size report for its readers: a table for a
+// terminal, Markdown for a job summary or a pull request, an SVG chart,
+// and the three files of dist/sizecompare.*.
+package render
 
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/lehus1/devops-info-service-go/internal/sizes"
 )
 
 // bytesExact writes n with thousands separators: 42,961,458.
@@ -20,7 +26,7 @@ func bytesExact(n int64) string {
 	return b.String()
 }
 
-func onDisk(img Image) string {
+func onDisk(img sizes.Image) string {
 	if img.Uncompressed == nil && img.Origin == "recorded" {
 		return "not recorded"
 	}
@@ -28,16 +34,16 @@ func onDisk(img Image) string {
 		return "not measured"
 	}
 	if img.UncompressedApproximate {
-		return "~" + MB(*img.Uncompressed) + " (approx.)"
+		return "~" + sizes.MB(*img.Uncompressed) + " (approx.)"
 	}
-	return MB(*img.Uncompressed) + " (" + bytesExact(*img.Uncompressed) + " B)"
+	return sizes.MB(*img.Uncompressed) + " (" + bytesExact(*img.Uncompressed) + " B)"
 }
 
-func wasted(img Image) string {
+func wasted(img sizes.Image) string {
 	if img.Wasted == nil {
 		return "not measured"
 	}
-	return MB(*img.Wasted) + " (" + bytesExact(*img.Wasted) + " B)"
+	return sizes.MB(*img.Wasted) + " (" + bytesExact(*img.Wasted) + " B)"
 }
 
 // ratio writes how many times smaller; approx marks a figure that rests on
@@ -53,19 +59,32 @@ func ratio(r *float64, approx bool) string {
 	return s
 }
 
-func compressed(img Image) string {
-	s := MB(img.Compressed) + " (" + bytesExact(img.Compressed) + " B)"
+func compressed(img sizes.Image) string {
+	s := sizes.MB(img.Compressed) + " (" + bytesExact(img.Compressed) + " B)"
 	if img.CompressedEstimated {
 		s = "~" + s + " (estimated)"
 	}
 	return s
 }
 
-func label(img Image) string {
+func label(img sizes.Image) string {
 	if img.Origin == "recorded" {
 		return img.Name + " (recorded)"
 	}
 	return img.Name
+}
+
+// rows are the figures of one comparison, as the table and the Markdown
+// show them: what, the image's, the baseline's, and how many times smaller
+// the image is (or "" where no ratio is given); compressed first.
+func rows(c sizes.Comparison) [][4]string {
+	cr := c.CompressedRatio
+	return [][4]string{
+		{"compressed (pull)", compressed(c.Image), compressed(c.Baseline), ratio(&cr, c.Image.CompressedEstimated || c.Baseline.CompressedEstimated)},
+		{"on disk", onDisk(c.Image), onDisk(c.Baseline), ratio(c.UncompressedRatio, c.Image.UncompressedApproximate || c.Baseline.UncompressedApproximate)},
+		{"layers", strconv.Itoa(len(c.Image.Layers)), strconv.Itoa(len(c.Baseline.Layers)), ""},
+		{"wasted by later layers", wasted(c.Image), wasted(c.Baseline), ""},
+	}
 }
 
 // tableWidth is how wide the table's notes and warnings are wrapped: a
@@ -91,27 +110,23 @@ func wrap(w io.Writer, prefix, text string) {
 	fmt.Fprintln(w, line)
 }
 
-// WriteTable writes the report for a person reading a terminal.
-func (r Report) WriteTable(w io.Writer) error {
+// Table writes the report for a person reading a terminal.
+func Table(w io.Writer, r sizes.Report) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for i, c := range r.Comparisons {
 		if i > 0 {
 			fmt.Fprintln(tw)
 		}
-		cr := c.CompressedRatio
 		fmt.Fprintf(tw, "%s\timage: %s\tbaseline: %s\tthe image is\n", c.Platform, label(c.Image), label(c.Baseline))
-		fmt.Fprintf(tw, "compressed (pull)\t%s\t%s\t%s\n", compressed(c.Image), compressed(c.Baseline),
-			ratio(&cr, c.Image.CompressedEstimated || c.Baseline.CompressedEstimated))
-		fmt.Fprintf(tw, "on disk\t%s\t%s\t%s\n", onDisk(c.Image), onDisk(c.Baseline),
-			ratio(c.UncompressedRatio, c.Image.UncompressedApproximate || c.Baseline.UncompressedApproximate))
-		fmt.Fprintf(tw, "layers\t%d\t%d\t\n", len(c.Image.Layers), len(c.Baseline.Layers))
-		fmt.Fprintf(tw, "wasted by later layers\t%s\t%s\t\n", wasted(c.Image), wasted(c.Baseline))
+		for _, row := range rows(c) {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", row[0], row[1], row[2], row[3])
+		}
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	for _, c := range r.Comparisons {
-		for _, img := range []Image{c.Image, c.Baseline} {
+		for _, img := range []sizes.Image{c.Image, c.Baseline} {
 			fmt.Fprintf(w, "\nlayers of %s, %s:\n", label(img), c.Platform)
 			tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 			fmt.Fprintf(tw, "  #\tcompressed\ton disk\twasted\t %s\n", "made by")
@@ -152,24 +167,27 @@ func shorten(s string, n int) string {
 	return s
 }
 
-// WriteMarkdown writes the report as GitHub-flavoured Markdown, for a job
+// Markdown writes the report as GitHub-flavoured Markdown, for a job
 // summary or a pull request.
-func (r Report) WriteMarkdown(w io.Writer) error {
+func Markdown(w io.Writer, r sizes.Report) error {
 	fmt.Fprintln(w, "## Image size")
 	for _, warning := range r.Warnings {
 		fmt.Fprintf(w, "\n> [!WARNING]\n> %s\n", warning)
 	}
 	for _, c := range r.Comparisons {
-		cr := c.CompressedRatio
 		fmt.Fprintf(w, "\n### %s\n\n", c.Platform)
 		fmt.Fprintf(w, "| | image: `%s` | baseline: `%s` | the image is |\n|---|---:|---:|---|\n", label(c.Image), label(c.Baseline))
-		fmt.Fprintf(w, "| compressed (pull) | %s | %s | **%s** |\n", compressed(c.Image), compressed(c.Baseline),
-			ratio(&cr, c.Image.CompressedEstimated || c.Baseline.CompressedEstimated))
-		fmt.Fprintf(w, "| on disk | %s | %s | %s |\n", onDisk(c.Image), onDisk(c.Baseline),
-			ratio(c.UncompressedRatio, c.Image.UncompressedApproximate || c.Baseline.UncompressedApproximate))
-		fmt.Fprintf(w, "| layers | %d | %d | |\n", len(c.Image.Layers), len(c.Baseline.Layers))
-		fmt.Fprintf(w, "| wasted by later layers | %s | %s | |\n", wasted(c.Image), wasted(c.Baseline))
-		for _, img := range []Image{c.Image, c.Baseline} {
+		for i, row := range rows(c) {
+			verdict := " "
+			switch {
+			case i == 0: // what a pull costs is the figure that matters
+				verdict = " **" + row[3] + "** "
+			case row[3] != "":
+				verdict = " " + row[3] + " "
+			}
+			fmt.Fprintf(w, "| %s | %s | %s |%s|\n", row[0], row[1], row[2], verdict)
+		}
+		for _, img := range []sizes.Image{c.Image, c.Baseline} {
 			if img.Note != "" {
 				fmt.Fprintf(w, "\n> %s: %s\n", label(img), img.Note)
 			}

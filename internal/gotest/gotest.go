@@ -41,6 +41,10 @@ type Summary struct {
 	Passed, Failed, Skipped int
 }
 
+// MinCoverage is the floor, in percent, for app/ and every pipeline
+// package: Run's default.
+const MinCoverage = 80
+
 type options struct {
 	race        bool
 	minCoverage float64
@@ -58,7 +62,7 @@ type Option func(*options)
 func WithRace(on bool) Option { return func(o *options) { o.race = on } }
 
 // WithMinCoverage sets the floor, in percent, that every package with
-// statements must reach. Default 80.
+// statements must reach. Default MinCoverage.
 func WithMinCoverage(percent float64) Option { return func(o *options) { o.minCoverage = percent } }
 
 // WithCoverProfile writes the merged coverage profile to path. Default none.
@@ -94,7 +98,7 @@ func WithPackages(patterns ...string) Option { return func(o *options) { o.packa
 // Run runs the tests of the module in dir. The error says what failed:
 // tests, the build, or the coverage floor; the summary is filled in either way.
 func Run(ctx context.Context, dir string, opts ...Option) (Summary, error) {
-	o := options{race: true, minCoverage: 80, output: io.Discard, packages: []string{"./..."}}
+	o := options{race: true, minCoverage: MinCoverage, output: io.Discard, packages: []string{"./..."}}
 	for _, opt := range opts {
 		opt(&o)
 	}

@@ -166,3 +166,31 @@ func TestRunBuildFailure(t *testing.T) {
 		t.Errorf("Run(broken build) = %v, output %q; want an error and the compiler's message", err, out.String())
 	}
 }
+
+func TestRace(t *testing.T) {
+	if ok, _ := RaceSupported(t.Context(), "."); ok {
+		var warn strings.Builder
+		if on, err := Race(t.Context(), ".", true, &warn); !on || err != nil || warn.Len() > 0 {
+			t.Errorf("Race(supported, required) = %v, %v, warning %q; want true, nil, none", on, err, warn.String())
+		}
+	}
+	t.Setenv("CGO_ENABLED", "0") // the race detector needs cgo
+	tests := []struct {
+		required bool
+		wantErr  string
+		wantWarn string
+	}{
+		{true, "the race detector cannot run: cgo is off", ""},
+		{false, "", "WARNING: testing WITHOUT the race detector: cgo is off"},
+	}
+	for _, tt := range tests {
+		var warn strings.Builder
+		on, err := Race(t.Context(), ".", tt.required, &warn)
+		if on || (err == nil) != (tt.wantErr == "") || err != nil && !strings.HasPrefix(err.Error(), tt.wantErr) {
+			t.Errorf("Race(no cgo, required %v) = %v, %v; want false, %q", tt.required, on, err, tt.wantErr)
+		}
+		if !strings.HasPrefix(warn.String(), tt.wantWarn) || tt.wantWarn == "" && warn.Len() > 0 {
+			t.Errorf("Race(no cgo, required %v) warned %q, want %q", tt.required, warn.String(), tt.wantWarn)
+		}
+	}
+}

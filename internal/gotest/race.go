@@ -2,9 +2,26 @@ package gotest
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"os/exec"
 	"strings"
 )
+
+// Race says whether to test with the race detector: yes wherever it can
+// run. Where it cannot, that is an error when required (as in CI), and
+// otherwise a warning to warn saying why, and no.
+func Race(ctx context.Context, dir string, required bool, warn io.Writer) (bool, error) {
+	ok, why := RaceSupported(ctx, dir)
+	switch {
+	case ok:
+		return true, nil
+	case required:
+		return false, fmt.Errorf("the race detector cannot run: %s", why)
+	}
+	fmt.Fprintf(warn, "WARNING: testing WITHOUT the race detector: %s\n", why)
+	return false, nil
+}
 
 // RaceSupported says whether go test -race can work here: it needs cgo and
 // a C compiler. When it cannot, why says what to install.

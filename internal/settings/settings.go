@@ -87,13 +87,16 @@ func (s Settings) SBOMs(b *base.Base, built []binary.Artifact) sbom.Build {
 }
 
 // SBOMDir is where build writes each platform's SBOM.
-func (s Settings) SBOMDir() string { return filepath.Join(s.Dir, "dist", "sbom") }
+func (s Settings) SBOMDir() string { return s.Dist().SBOMs() }
+
+// Dist is the checkout's dist/, where the pipeline writes.
+func (s Settings) Dist() Dist { return DistIn(s.Dir) }
 
 // Outputs are where build writes the image: dist/oci, and dist/image.tar
 // when the local platform is among those built (else an old one is
 // removed), tagged IMAGE:VERSION and IMAGE:latest.
 func (s Settings) Outputs() ocilayout.Outputs {
-	out := ocilayout.Outputs{Layout: filepath.Join(s.Dir, "dist", "oci"), RefName: s.Version.Version, Tarball: filepath.Join(s.Dir, "dist", "image.tar")}
+	out := ocilayout.Outputs{Layout: s.Dist().Layout(), RefName: s.Version.Version, Tarball: s.Dist().Tarball()}
 	for _, p := range s.Platforms {
 		out.Also = append(out.Also, filepath.Join(s.SBOMDir(), platform.Dir(p)+".spdx.json"))
 	}

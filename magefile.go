@@ -1,13 +1,14 @@
 //go:build mage
 
 // Build, test, run, measure and publish devops-info-service-go; building needs no Docker engine.
-// `go tool mage -h <target>` shows what a target reads (Env:) and writes.
+// "go tool mage -h <target>" shows what a target reads (Env:) and writes.
 package main
 
 // Each target is a few lines over a package in internal/ that does the work
 // and has its own tests; the helpers follow the targets.
 //
-// The -h text keeps its line breaks:
+// The -h text keeps its line breaks (the package comment, shown raw by -l,
+// must hold no backquote):
 //mage:multiline
 
 import (
@@ -257,9 +258,9 @@ func Vulncheck(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	dist := settings.DistIn(".")
-	bins, _ := filepath.Glob(filepath.Join(dist.Binaries(), "*", contract.Name))
-	found, err := vulncheck.Check(ctx, ".", db, bins, dist.SBOMs(), os.Stderr)
+	out := settings.DistIn(".")
+	bins, _ := filepath.Glob(filepath.Join(out.Binaries(), "*", contract.Name))
+	found, err := vulncheck.Check(ctx, ".", db, bins, out.SBOMs(), os.Stderr)
 	if err != nil {
 		return err
 	}
@@ -384,8 +385,8 @@ func devContainer(ctx context.Context, cfg settings.Settings) (dev.Runner, error
 // localImage is build's image, as run and smoke start it: dist/oci, and
 // dist/image.tar for Docker and Podman.
 func localImage() engine.Local {
-	dist := settings.DistIn(".")
-	return engine.Local{Layout: dist.Layout(), Tarball: dist.Tarball()}
+	out := settings.DistIn(".")
+	return engine.Local{Layout: out.Layout(), Tarball: out.Tarball()}
 }
 
 // chooseEngine is run's and smoke's engine, named on stderr with why; a

@@ -1,7 +1,7 @@
 // Package lint checks the module's code with gofmt, go vet and staticcheck,
-// cross-compiles it for the other systems developers use, and checks the
-// CI workflows with actionlint. Every check runs, so one run shows every
-// finding.
+// cross-compiles it for the other systems developers use, checks the CI
+// workflows with actionlint and the documents' relative links. Every check
+// runs, so one run shows every finding.
 package lint
 
 import (
@@ -26,6 +26,7 @@ type options struct {
 	workflows      string
 	targets        []string
 	scripts        []string
+	docs           []string
 }
 
 // Option changes how Run works.
@@ -53,6 +54,11 @@ func WithShellcheckRequired(required bool) Option {
 	return func(o *options) { o.needShellcheck = required }
 }
 
+// WithDocs sets the globs, relative to the module, of the Markdown
+// documents whose relative links must lead somewhere. Default "README.md"
+// and "docs/*.md".
+func WithDocs(globs ...string) Option { return func(o *options) { o.docs = globs } }
+
 // WithTags sets the build tags, so that files behind them are checked too.
 // Default "mage", for the magefile.
 func WithTags(tags string) Option { return func(o *options) { o.tags = tags } }
@@ -78,12 +84,13 @@ var checks = []check{
 	{"cross-compile", crossCheck},
 	{"actionlint", actionlintCheck},
 	{"scripts", scriptsCheck},
+	{"links", linksCheck},
 }
 
 // Run runs every check on the module in dir and fails if any found anything.
 func Run(ctx context.Context, dir string, opts ...Option) error {
 	o := options{output: io.Discard, packages: []string{"./..."}, tags: "mage", workflows: ".github/workflows/*.y*ml", targets: DefaultTargets,
-		scripts: []string{"scripts", ".ci"}}
+		scripts: []string{"scripts", ".ci"}, docs: []string{"README.md", "docs/*.md"}}
 	for _, opt := range opts {
 		opt(&o)
 	}

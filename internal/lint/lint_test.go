@@ -16,27 +16,36 @@ func TestRun(t *testing.T) {
 	tests := []struct {
 		name     string
 		packages []string
+		docs     []string
 		wantErr  string
 		wantOut  []string
 		notOut   []string
 	}{
-		{"clean", []string{"./internal/lint/testdata/clean"}, "", []string{"gofmt: ok", "go vet: ok", "staticcheck: ok", "cross-compile: ok", "actionlint: ok", "scripts: ok"}, nil},
-		{"linux-only call", []string{"./internal/lint/testdata/cross/linuxonly"}, "lint found problems: cross-compile",
+		// clean checks this module's own README.md and docs/.
+		{"clean", []string{"./internal/lint/testdata/clean"}, nil, "", []string{"gofmt: ok", "go vet: ok", "staticcheck: ok", "cross-compile: ok", "actionlint: ok", "scripts: ok", "links: ok"}, nil},
+		{"broken links", []string{"./internal/lint/testdata/clean"}, []string{"internal/lint/testdata/links/*.md"}, "lint found problems: links",
+			[]string{"links:\n", "internal/lint/testdata/links/broken.md:4: docs/clients.md → no such file or folder internal/lint/testdata/links/docs/clients.md\n",
+				"broken.md:4: #nowhere → no heading #nowhere in internal/lint/testdata/links/broken.md"}, nil},
+		{"linux-only call", []string{"./internal/lint/testdata/cross/linuxonly"}, nil, "lint found problems: cross-compile",
 			[]string{"go vet: ok", "darwin/arm64:\n", "darwin/amd64:\n", "windows/amd64:\n", "linuxonly.go:8:", "undefined: syscall."}, nil},
-		{"linux-only call in a test", []string{"./internal/lint/testdata/cross/testonly"}, "lint found problems: cross-compile",
+		{"linux-only call in a test", []string{"./internal/lint/testdata/cross/testonly"}, nil, "lint found problems: cross-compile",
 			[]string{"go vet: ok", "windows/amd64:\n", "undefined: syscall.Kill"}, []string{"darwin"}},
-		{"linux-only call behind the mage tag", []string{"./internal/lint/testdata/cross/mageonly"}, "lint found problems: cross-compile",
+		{"linux-only call behind the mage tag", []string{"./internal/lint/testdata/cross/mageonly"}, nil, "lint found problems: cross-compile",
 			[]string{"go vet: ok", "windows/amd64:\n", "unknown field Setpgid"}, []string{"darwin"}},
-		{"vet finding", []string{"./internal/lint/testdata/vet"}, "lint found problems: go vet, staticcheck",
+		{"vet finding", []string{"./internal/lint/testdata/vet"}, nil, "lint found problems: go vet, staticcheck",
 			[]string{"gofmt: ok", "format %d has arg"}, nil},
-		{"staticcheck finding", []string{"./internal/lint/testdata/static"}, "lint found problems: staticcheck",
+		{"staticcheck finding", []string{"./internal/lint/testdata/static"}, nil, "lint found problems: staticcheck",
 			[]string{"go vet: ok", "SA4017"}, nil},
-		{"no such package", []string{"./internal/lint/testdata/missing"}, "running gofmt: listing files", nil, nil},
+		{"no such package", []string{"./internal/lint/testdata/missing"}, nil, "running gofmt: listing files", nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out strings.Builder
-			err := Run(t.Context(), root, WithPackages(tt.packages...), WithOutput(&out))
+			opts := []Option{WithPackages(tt.packages...), WithOutput(&out)}
+			if tt.docs != nil {
+				opts = append(opts, WithDocs(tt.docs...))
+			}
+			err := Run(t.Context(), root, opts...)
 			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || err.Error() != tt.wantErr && !strings.HasPrefix(err.Error(), tt.wantErr)) {
 				t.Fatalf("Run(%v) = %v, want %q\n%s", tt.packages, err, tt.wantErr, out.String())
 			}
@@ -55,17 +64,13 @@ func TestRun(t *testing.T) {
 }
 
 func TestGofmtCheck(t *testing.T) {
-	dir := t.TempDir()
-	files := map[string]string{
+	dir := writeTree(t, map[string]string{
 		"go.mod":    "module example.com/f\n\ngo 1.26\n",
 		"ok.go":     "package f\n\nfunc A() {}\n",
 		"ugly.go":   "package f\nfunc  B( ) {  }\n",
 		"broken.go": "package f\nfunc C( {\n",
 		"tagged.go": "//go:build mage\n\npackage f\nfunc  D() {}\n",
-	}
-	for name, content := range files {
-		os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644)
-	}
+	})
 	got, err := gofmtCheck(t.Context(), dir, options{packages: []string{"."}, tags: "mage"})
 	if err != nil {
 		t.Fatal(err)

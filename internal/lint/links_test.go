@@ -104,3 +104,12 @@ func TestLinksCheckErrors(t *testing.T) {
 		t.Errorf("linksCheck(bad glob) = nil, want an error")
 	}
 }
+
+// This module's own documents, in -short too: a broken link fails go test,
+// not only lint.
+func TestLinksOfThisModule(t *testing.T) {
+	got, err := linksCheck(t.Context(), filepath.Join("..", ".."), options{docs: []string{"README.md", "docs/*.md"}})
+	if err != nil || got != "" {
+		t.Errorf("linksCheck(README.md, docs/*.md) = %v, broken links:\n%s", err, got)
+	}
+}

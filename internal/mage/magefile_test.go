@@ -1,0 +1,115 @@
+package main
+
+import (
+	"fmt"
+	"go/ast"
+	"go/doc"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The magefile's shape, as issue 21 asks it: each target a few lines over
+// a package that does the work, a first doc sentence that `go tool mage -l`
+// shows whole, the helpers after the targets, and every path from settings.
+const (
+	maxTargetLines = 20
+	maxSynopsis    = 100
+)
+
+// shape lists how the magefile src departs from that shape; exempt names
+// targets let off the line limit, with why.
+func shape(src string, exempt map[string]string) ([]string, error) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "magefile.go", src, parser.ParseComments)
+	if err != nil {
+		return nil, err
+	}
+	var findings []string
+	if f.Doc != nil && strings.Contains(f.Doc.Text(), "`") {
+		// mage:multiline prints the package comment in a raw string literal
+		findings = append(findings, "the package comment holds a backquote, which breaks mage's compile")
+	}
+	helper := ""
+	for _, d := range f.Decls {
+		fn, ok := d.(*ast.FuncDecl)
+		if !ok || fn.Recv != nil {
+			continue
+		}
+		if !fn.Name.IsExported() {
+			if helper == "" {
+				helper = fn.Name.Name
+			}
+			continue
+		}
+		name := fn.Name.Name
+		if helper != "" {
+			findings = append(findings, fmt.Sprintf("%s: a target after the helper %s", name, helper))
+		}
+		lines := fset.Position(fn.End()).Line - fset.Position(fn.Pos()).Line + 1
+		if _, ok := exempt[name]; !ok && lines > maxTargetLines {
+			findings = append(findings, fmt.Sprintf("%s: %d lines, more than %d", name, lines, maxTargetLines))
+		}
+		if s := new(doc.Package).Synopsis(fn.Doc.Text()); len(s) > maxSynopsis {
+			findings = append(findings, fmt.Sprintf("%s: a first sentence of %d characters, more than %d", name, len(s), maxSynopsis))
+		}
+	}
+	ast.Inspect(f, func(n ast.Node) bool {
+		if lit, ok := n.(*ast.BasicLit); ok && lit.Kind == token.STRING && (lit.Value == `"dist"` || strings.HasPrefix(lit.Value, `"dist/`)) {
+			findings = append(findings, fmt.Sprintf("line %d: the path %s, not from settings", fset.Position(lit.Pos()).Line, lit.Value))
+		}
+		return true
+	})
+	return findings, nil
+}
+
+func TestMagefileShape(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("..", "..", "magefile.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Build's work moves into a package of its own (issue 21, i21-buildpath);
+	// drop this when that lands.
+	exempt := map[string]string{"Build": "its body moves out in i21-buildpath"}
+	findings, err := shape(string(src), exempt)
+	if err != nil || len(findings) > 0 {
+		t.Errorf("shape(magefile.go) = %v, %q; want none", err, findings)
+	}
+}
+
+func TestShape(t *testing.T) {
+	const pkg = "// Targets.\npackage main\n\n"
+	long := "func Long() {\n" + strings.Repeat("\tprintln()\n", maxTargetLines-1) + "}\n"
+	tests := []struct {
+		name string
+		src  string
+		want []string
+	}{
+		{"table of contents", pkg + "// A does a.\nfunc A() { b() }\n\n// B does b.\nfunc B() {}\n\nfunc b() {}\n", nil},
+		{"helper between targets", pkg + "func A() {}\n\nfunc h() {}\n\nfunc B() {}\n", []string{"B: a target after the helper h"}},
+		{"long target", pkg + long, []string{fmt.Sprintf("Long: %d lines, more than %d", maxTargetLines+1, maxTargetLines)}},
+		{"long first sentence", pkg + "// A " + strings.Repeat("x", maxSynopsis) + ". Then more.\nfunc A() {}\n",
+			[]string{fmt.Sprintf("A: a first sentence of %d characters, more than %d", maxSynopsis+3, maxSynopsis)}},
+		{"dist spelled out", pkg + "func A() { _ = \"dist/oci\"; _ = \"dist\"; _ = \"distance\" }\n",
+			[]string{"line 4: the path \"dist/oci\", not from settings", "line 4: the path \"dist\", not from settings"}},
+		{"backquote in the package comment", "// Run `go tool mage`.\npackage main\n",
+			[]string{"the package comment holds a backquote, which breaks mage's compile"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := shape(tt.src, nil)
+			if err != nil || strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+				t.Errorf("shape(%q) = %q, %v; want %q", tt.src, got, err, tt.want)
+			}
+		})
+	}
+	if got, _ := shape(pkg+long, map[string]string{"Long": "moving out"}); len(got) > 0 {
+		t.Errorf("shape(long, exempt) = %q, want none", got)
+	}
+	if _, err := shape("package", nil); err == nil {
+		t.Errorf("shape(%q) = nil error, want a parse error", "package")
+	}
+}

@@ -36,6 +36,7 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
 	"github.com/lehus1/devops-info-service-go/internal/platform"
 	"github.com/lehus1/devops-info-service-go/internal/publish"
+	"github.com/lehus1/devops-info-service-go/internal/registryhttp"
 	"github.com/lehus1/devops-info-service-go/internal/sbom"
 	"github.com/lehus1/devops-info-service-go/internal/settings"
 	"github.com/lehus1/devops-info-service-go/internal/sizes"
@@ -194,7 +195,7 @@ func Sizecompare(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	opts := append(req.Options(), sizes.WithKeychain(push.Keychain()), sizes.WithInsecure(push.Insecure...), sizes.WithLog(os.Stderr))
+	opts := append(req.Options(), sizes.WithRegistry(registryhttp.New(push.Registry())), sizes.WithLog(os.Stderr))
 	report, err := sizes.Compare(ctx, req.Image, req.Baseline, req.Platforms, opts...)
 	if err != nil {
 		return err
@@ -335,7 +336,8 @@ func Clean() error {
 // resolveBase finds build's base and checks it has every platform, so
 // that a build fails before anything is compiled.
 func resolveBase(ctx context.Context, cfg settings.Settings) (*base.Base, error) {
-	b, err := base.Resolve(ctx, cfg.BaseImage, cfg.Compression, base.WithLog(os.Stderr), base.WithInsecure(cfg.Insecure...))
+	reg := registryhttp.New(registryhttp.Config{Insecure: cfg.Insecure})
+	b, err := base.Resolve(ctx, cfg.BaseImage, cfg.Compression, base.WithLog(os.Stderr), base.WithRegistry(reg))
 	if err != nil {
 		return nil, err
 	}

@@ -9,14 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
@@ -46,13 +44,10 @@ type Base struct {
 }
 
 type options struct {
-	cacheDir  string
-	keychain  authn.Keychain
-	log       io.Writer
-	timeout   time.Duration
-	transport http.RoundTripper
-	insecure  []string
-	redactor  *registryhttp.Redactor
+	cacheDir string
+	registry *registryhttp.Client
+	log      io.Writer
+	timeout  time.Duration
 }
 
 // Option changes how Resolve works.
@@ -63,24 +58,13 @@ type Option func(*options)
 // platform's user cache folder).
 func WithCacheDir(dir string) Option { return func(o *options) { o.cacheDir = dir } }
 
-// WithKeychain sets the registry credentials. Default authn.DefaultKeychain
-// (~/.docker/config.json, DOCKER_CONFIG and credential helpers).
-func WithKeychain(k authn.Keychain) Option { return func(o *options) { o.keychain = k } }
+// WithRegistry sets how registries are reached (credentials, plain HTTP,
+// transport). Default registryhttp.New(registryhttp.Config{}): docker's
+// keychain, HTTPS but to this machine.
+func WithRegistry(c *registryhttp.Client) Option { return func(o *options) { o.registry = c } }
 
 // WithLog sets where notes such as "using the cached copy" go. Default nowhere.
 func WithLog(w io.Writer) Option { return func(o *options) { o.log = w } }
-
-// WithTransport sets the HTTP transport registry requests go out by,
-// under the rule every registry request follows (see WithInsecure).
-// Default registryhttp's, with its timeouts.
-func WithTransport(t http.RoundTripper) Option { return func(o *options) { o.transport = t } }
-
-// WithInsecure names the registries that may be reached over plain HTTP
-// (INSECURE_REGISTRY); every other but this machine's is reached over
-// HTTPS, whatever go-containerregistry would pick. Default none.
-func WithInsecure(hosts ...string) Option {
-	return func(o *options) { o.insecure = append(o.insecure, hosts...) }
-}
 
 // WithPullTimeout bounds the registry lookup. Default 60 s.
 func WithPullTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }
@@ -98,12 +82,15 @@ func DefaultCacheDir() string {
 // (empty), "oci:DIR[:TAG]" (a local OCI layout) or a registry reference,
 // which is pulled and kept in the cache so later builds work offline.
 func Resolve(ctx context.Context, nameArg string, c layer.Compression, opts ...Option) (_ *Base, err error) {
-	o := options{cacheDir: DefaultCacheDir(), keychain: authn.DefaultKeychain, log: io.Discard, timeout: time.Minute, redactor: registryhttp.NewRedactor()}
+	o := options{cacheDir: DefaultCacheDir(), log: io.Discard, timeout: time.Minute}
 	for _, opt := range opts {
 		opt(&o)
 	}
+	if o.registry == nil {
+		o.registry = registryhttp.New(registryhttp.Config{})
+	}
 	// A registry may echo the credentials it was sent: none leaves here.
-	defer func() { err = o.redactor.Error(err) }()
+	defer func() { err = o.registry.Redact(err) }()
 	b := &Base{Name: nameArg, compression: c}
 	switch {
 	case nameArg == "static":
@@ -116,7 +103,7 @@ func Resolve(ctx context.Context, nameArg string, c layer.Compression, opts ...O
 	case strings.HasPrefix(nameArg, "oci:"):
 		return b, b.fromLayout(strings.TrimPrefix(nameArg, "oci:"))
 	}
-	ref, err := registryhttp.ParseReference(nameArg, o.insecure)
+	ref, err := o.registry.Reference(nameArg)
 	if err != nil {
 		return nil, fmt.Errorf("base %q is not static, scratch, oci:DIR[:TAG] or an image reference: %w", nameArg, err)
 	}
@@ -158,8 +145,7 @@ func (b *Base) fromRegistry(ctx context.Context, ref name.Reference, o options) 
 	}
 	pullCtx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
-	rt := registryhttp.Transport(registryhttp.WithInner(o.transport), registryhttp.WithInsecure(o.insecure...), registryhttp.WithRedactor(o.redactor))
-	desc, err := remote.Get(ref, remote.WithContext(pullCtx), remote.WithAuthFromKeychain(o.keychain), remote.WithTransport(rt))
+	desc, err := remote.Get(ref, o.registry.Options(pullCtx)...)
 	if err != nil {
 		return b.offline(ref, cache, cacheErr, err, o)
 	}
@@ -179,7 +165,7 @@ func (b *Base) fromRegistry(ctx context.Context, ref name.Reference, o options) 
 		cacheErr = cache.put(ref.Name(), pulled)
 	}
 	if cacheErr != nil {
-		fmt.Fprintf(o.log, "base %s: not cached for offline use: %v\n", ref.Name(), o.redactor.Error(cacheErr))
+		fmt.Fprintf(o.log, "base %s: not cached for offline use: %v\n", ref.Name(), o.registry.Redact(cacheErr))
 	} else if cached, ok := cache.find(desc.Digest.String(), ""); ok {
 		// Read it back from the cache: the build then reads local files,
 		// not the network; put has just renamed every blob in whole.
@@ -209,7 +195,7 @@ func (b *Base) offline(ref name.Reference, cache *cache, cacheErr, err error, o 
 			if verr := cache.verify(cached); verr != nil {
 				return fmt.Errorf("base %s: registry unreachable (%v), and %w", ref.Name(), shortErr(err), verr)
 			}
-			fmt.Fprintf(o.log, "base %s: registry unreachable (%v); using the cached copy %s\n", ref.Name(), o.redactor.Error(errors.New(shortErr(err))), cached.Digest)
+			fmt.Fprintf(o.log, "base %s: registry unreachable (%v); using the cached copy %s\n", ref.Name(), o.registry.Redact(errors.New(shortErr(err))), cached.Digest)
 			return b.fromCache(cache, cached)
 		}
 	}

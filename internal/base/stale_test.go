@@ -20,6 +20,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/registry"
 
 	"github.com/lehus1/devops-info-service-go/internal/layer"
+	"github.com/lehus1/devops-info-service-go/internal/registryhttp"
 	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
@@ -89,7 +90,7 @@ func TestStaleBaseOnlyWhenUnreachable(t *testing.T) {
 			reg.status.Store(int32(tt.status))
 			reg.code.Store(tt.code)
 			var log strings.Builder
-			_, err := Resolve(t.Context(), ref, layer.Gzip, WithCacheDir(cache), WithLog(&log), WithTransport(tt.transport))
+			_, err := Resolve(t.Context(), ref, layer.Gzip, WithCacheDir(cache), WithLog(&log), WithRegistry(registryhttp.New(registryhttp.Config{Transport: tt.transport})))
 			if tt.wantErr == "" {
 				if err != nil || !strings.Contains(log.String(), "registry unreachable") || !strings.Contains(log.String(), "using the cached copy") {
 					t.Errorf("Resolve(%s) = %v, log %q; want the cached copy, said so", tt.name, err, log.String())
@@ -144,7 +145,7 @@ func TestDamagedCacheIsRepaired(t *testing.T) {
 	digestRef := strings.Split(ref, ":1")[0] + "@" + b.Digest
 	for _, r := range []string{ref, digestRef} {
 		damage(t, cache)
-		_, err = Resolve(t.Context(), r, layer.Gzip, WithCacheDir(cache), WithTransport(failing{&net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}}))
+		_, err = Resolve(t.Context(), r, layer.Gzip, WithCacheDir(cache), WithRegistry(registryhttp.New(registryhttp.Config{Transport: failing{&net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}}})))
 		if err == nil || !strings.Contains(err.Error(), "the cached copy in "+cache+" is damaged") || !strings.Contains(err.Error(), "rm -rf "+cache) {
 			t.Errorf("Resolve(%s) over a damaged cache, registry out of reach = %v; want an error naming %s and how to clear it", r, err, cache)
 		}

@@ -24,6 +24,7 @@ import (
 
 	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
 	"github.com/lehus1/devops-info-service-go/internal/publish"
+	"github.com/lehus1/devops-info-service-go/internal/registryhttp"
 	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
@@ -68,13 +69,14 @@ func TestOrasFindsAndPullsThePushedSBOM(t *testing.T) {
 		{"distribution, tag fallback", func(t *testing.T) target {
 			r := startRegistry(t)
 			return target{repo: r.addr + "/lehus1/svc", oras: []string{"--ca-file", r.caFile, "--registry-config", r.config}, crane: r.craneEnv(),
-				push: []publish.Option{publish.WithTransport(trusting(t, r.caFile)), publish.WithKeychain(publish.Keychain(r.addr, registryUser, registryPassword))}}
+				push: []publish.Option{publish.WithRegistry(registryhttp.New(registryhttp.Config{Transport: trusting(t, r.caFile),
+					Registry: r.addr, Username: registryUser, Password: registryPassword}))}}
 		}},
 		{"in-memory, referrers API", func(t *testing.T) target {
 			s := httptest.NewServer(registry.New(registry.WithReferrersSupport(true), registry.Logger(log.New(io.Discard, "", 0))))
 			t.Cleanup(s.Close)
 			return target{repo: strings.TrimPrefix(s.URL, "http://") + "/lehus1/svc", oras: []string{"--plain-http"},
-				push: []publish.Option{publish.WithKeychain(authn.NewMultiKeychain())}}
+				push: []publish.Option{publish.WithRegistry(registryhttp.New(registryhttp.Config{Keychain: authn.NewMultiKeychain()}))}}
 		}},
 	}
 	for _, tt := range tests {
@@ -92,7 +94,7 @@ func TestOrasFindsAndPullsThePushedSBOM(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := publish.Push(t.Context(), idx, repo, []string{version}, append(to.push, publish.WithArtifacts(arts...), publish.WithAttempts(1))...); err != nil {
+			if _, err := publish.Push(t.Context(), idx, repo, []string{version}, append(to.push, publish.WithArtifacts(arts...))...); err != nil {
 				t.Fatal(err)
 			}
 			amd64, err := ocilayout.Find(d.out.Layout + ":" + version + "-linux-amd64")

@@ -9,7 +9,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
@@ -98,18 +97,14 @@ func checkReferrers(repo name.Repository, arts []ocilayout.Artifact, opts []remo
 
 // referrersAPI says whether the registry answers the OCI referrers API.
 func referrersAPI(ctx context.Context, repo name.Repository, digest string, o options) (bool, error) {
-	auth, err := o.keychain.Resolve(repo)
-	if err != nil {
-		return false, err
-	}
-	rt, err := transport.NewWithContext(ctx, repo.Registry, auth, o.transport, []string{repo.Scope(transport.PullScope)})
+	client, err := o.registry.Reader(ctx, repo)
 	if err != nil {
 		return false, err
 	}
 	u := fmt.Sprintf("%s://%s/v2/%s/referrers/%s", repo.Scheme(), repo.RegistryStr(), repo.RepositoryStr(), digest)
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	req.Header.Set("Accept", string(types.OCIImageIndex))
-	resp, err := (&http.Client{Transport: rt}).Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return false, err
 	}

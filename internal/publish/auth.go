@@ -1,7 +1,6 @@
 package publish
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -13,50 +12,23 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 )
 
-// Keychain is where push finds credentials: user and pass
-// (REGISTRY_USERNAME and REGISTRY_PASSWORD; a token works as the
-// password) for registry only, never handed to another; else the default
-// keychain (~/.docker/config.json, DOCKER_CONFIG, credential helpers).
-func Keychain(registry, user, pass string) authn.Keychain {
-	if user == "" && pass == "" {
-		return authn.DefaultKeychain
-	}
-	return authn.NewMultiKeychain(envKeychain{registry: registry, cfg: authn.AuthConfig{Username: user, Password: pass}}, authn.DefaultKeychain)
-}
-
-type envKeychain struct {
-	registry string
-	cfg      authn.AuthConfig
-}
-
-func (k envKeychain) Resolve(r authn.Resource) (authn.Authenticator, error) {
-	if r.RegistryStr() != k.registry {
-		return authn.Anonymous, nil
-	}
-	return authn.FromConfig(k.cfg), nil
-}
-
 // Preflight checks, in about a second, that the credentials may push to
 // repo: it starts an upload and cancels it. A refusal names the registry
 // and says what to set.
 func Preflight(repo name.Repository, opts ...Option) (err error) {
 	o := newOptions(opts)
 	defer o.redactErr(&err)
-	reg := repo.RegistryStr()
-	auth, err := o.keychain.Resolve(repo)
-	if err != nil {
-		return fmt.Errorf("reading credentials for %s: %w", reg, err)
+	if _, err := o.registry.Keychain().Resolve(repo); err != nil {
+		return fmt.Errorf("reading credentials for %s: %w", repo.RegistryStr(), err)
 	}
 	// A flaky registry must not fail the check: retried like the push.
-	err = o.retry(context.Background(), func(int) error {
-		return remote.CheckPushPermission(repo.Tag("preflight"), o.keychain, o.transport)
-	})
+	err = remote.CheckPushPermission(repo.Tag("preflight"), o.registry.Keychain(), o.registry.Transport())
 	if err == nil {
 		return nil
 	}
 	var te *transport.Error
 	if errors.As(err, &te) && (te.StatusCode == http.StatusUnauthorized || te.StatusCode == http.StatusForbidden) {
-		return credentialsError(repo, auth, te.StatusCode)
+		return credentialsError(repo, o.registry.Keychain(), te.StatusCode)
 	}
 	return fmt.Errorf("checking push access to %s: %w", repo.Name(), err)
 }
@@ -100,16 +72,13 @@ func imageMistake(image string) string {
 // redactErr removes the secrets from *err. Push, MakePlan and Preflight,
 // the ways out of the package for a registry's error, defer it: a registry
 // or a library may echo what it was sent.
-func (o options) redactErr(err *error) { *err = o.redact(*err) }
-
-// redact is err with every secret, in any encoding, replaced by "***".
-func (o options) redact(err error) error { return o.redactor.Error(err) }
+func (o options) redactErr(err *error) { *err = o.registry.Redact(*err) }
 
 // credentialsError says, in one line, that the registry wants other
 // credentials and what to set.
-func credentialsError(repo name.Repository, auth authn.Authenticator, status int) error {
+func credentialsError(repo name.Repository, kc authn.Keychain, status int) error {
 	reg := repo.RegistryStr()
-	if auth == authn.Anonymous {
+	if auth, err := kc.Resolve(repo); err == nil && auth == authn.Anonymous {
 		return fmt.Errorf("no credentials for %s: set REGISTRY_USERNAME and REGISTRY_PASSWORD (a token works as the password), or run 'docker login %s'", reg, reg)
 	}
 	return fmt.Errorf("%s refused the credentials for pushing to %s (%d): check REGISTRY_USERNAME and REGISTRY_PASSWORD, or 'docker login %s'", reg, repo.RepositoryStr(), status, reg)

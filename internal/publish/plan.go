@@ -8,7 +8,6 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 
 	"github.com/lehus1/devops-info-service-go/internal/sizes"
 )
@@ -81,15 +80,10 @@ func MakePlan(ctx context.Context, idx v1.ImageIndex, repo name.Repository, tags
 			p.Blobs = append(p.Blobs, Blob{Digest: l.Digest, Size: l.Size, What: what})
 		}
 	}
-	auth, err := o.keychain.Resolve(repo)
-	if err != nil {
-		return Plan{}, err
-	}
-	rt, err := transport.NewWithContext(ctx, repo.Registry, auth, o.transport, []string{repo.Scope(transport.PullScope)})
+	client, err := o.registry.Reader(ctx, repo)
 	if err != nil {
 		return Plan{}, fmt.Errorf("asking %s what it has: %w", repo.RegistryStr(), err)
 	}
-	client := &http.Client{Transport: rt}
 	for i := range p.Blobs {
 		u := fmt.Sprintf("%s://%s/v2/%s/blobs/%s", repo.Scheme(), repo.RegistryStr(), repo.RepositoryStr(), p.Blobs[i].Digest)
 		req, _ := http.NewRequestWithContext(ctx, http.MethodHead, u, nil)
@@ -104,7 +98,7 @@ func MakePlan(ctx context.Context, idx v1.ImageIndex, repo name.Repository, tags
 		case http.StatusNotFound:
 		case http.StatusUnauthorized, http.StatusForbidden:
 			// The plan cannot be known, and the push would fail the same way.
-			return Plan{}, credentialsError(repo, auth, resp.StatusCode)
+			return Plan{}, credentialsError(repo, o.registry.Keychain(), resp.StatusCode)
 		default:
 			return Plan{}, fmt.Errorf("asking %s for blob %s: status %d", repo.RegistryStr(), p.Blobs[i].Digest, resp.StatusCode)
 		}

@@ -24,6 +24,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 
 	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
+	"github.com/lehus1/devops-info-service-go/internal/registryhttp"
 	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
@@ -140,7 +141,13 @@ func indexOf(t *testing.T, imgs ...v1.Image) v1.ImageIndex {
 	return idx
 }
 
-var fast = withBackoff(remote.Backoff{Duration: time.Millisecond, Factor: 2, Steps: 6})
+// client is a registry client as cfg says, that retries without waiting.
+func client(cfg registryhttp.Config) Option {
+	cfg.Backoff = remote.Backoff{Duration: time.Millisecond, Factor: 2, Steps: 6}
+	return WithRegistry(registryhttp.New(cfg))
+}
+
+var fast = client(registryhttp.Config{})
 
 func listTags(t *testing.T, repo name.Repository) []string {
 	t.Helper()
@@ -193,7 +200,7 @@ func TestPushFailureLeavesNoTag(t *testing.T) {
 	rec, host := newRegistry(t)
 	rec.failUpload = 3
 	repo, _ := Repository(host+"/svc", nil)
-	_, err := Push(t.Context(), testIndex(t), repo, []string{"1.0.0", "latest"}, fast, WithAttempts(2))
+	_, err := Push(t.Context(), testIndex(t), repo, []string{"1.0.0", "latest"}, fast)
 	if err == nil || !strings.Contains(err.Error(), "pushing "+host+"/svc@sha256:") {
 		t.Fatalf("Push() = %v, want a pushing error", err)
 	}
@@ -307,22 +314,6 @@ type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
-func TestRetryAfterIsHeeded(t *testing.T) {
-	calls := 0
-	g := &retryAfter{maxWait: 2 * time.Second, inner: roundTripFunc(func(*http.Request) (*http.Response, error) {
-		calls++
-		h := http.Header{}
-		h.Set("Retry-After", "1")
-		return &http.Response{StatusCode: http.StatusTooManyRequests, Header: h, Body: io.NopCloser(strings.NewReader(""))}, nil
-	})}
-	req, _ := http.NewRequest("GET", "http://127.0.0.1:1/v2/", nil)
-	start := time.Now()
-	g.RoundTrip(req)
-	if took := time.Since(start); took < time.Second {
-		t.Errorf("a 429 with Retry-After: 1 returned after %v, want a wait of 1s", took)
-	}
-}
-
 // The credentials for IMAGE's registry reach that registry only.
 func TestConfigKeychain(t *testing.T) {
 	t.Setenv("DOCKER_CONFIG", t.TempDir()) // no docker login here
@@ -330,7 +321,7 @@ func TestConfigKeychain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k := Config{Repo: repo, Username: "u", Password: "p"}.Keychain()
+	k := registryhttp.New(Config{Repo: repo, Username: "u", Password: "p"}.Registry()).Keychain()
 	tests := []struct {
 		ref      string
 		wantUser string
@@ -409,7 +400,7 @@ func TestTimeoutIsRetried(t *testing.T) {
 	repo, _ := Repository(strings.TrimPrefix(srv.URL, "http://")+"/svc", nil)
 	impatient := &http.Transport{ResponseHeaderTimeout: 200 * time.Millisecond}
 	var out strings.Builder
-	if _, err := Push(t.Context(), testIndex(t), repo, []string{"1"}, fast, WithTransport(impatient), WithProgress(&out, false)); err != nil {
+	if _, err := Push(t.Context(), testIndex(t), repo, []string{"1"}, client(registryhttp.Config{Transport: impatient}), WithProgress(&out, false)); err != nil {
 		t.Fatalf("Push() with one stalled request = %v\n%s", err, out.String())
 	}
 }
@@ -417,16 +408,18 @@ func TestTimeoutIsRetried(t *testing.T) {
 // A registry that answers HTTPS with plain HTTP is a refusal that names
 // INSECURE_REGISTRY, and no retry follows.
 func TestPlainHTTPAnswerToHTTPSIsARefusal(t *testing.T) {
+	calls := 0
 	plain := roundTripFunc(func(*http.Request) (*http.Response, error) {
+		calls++
 		return nil, fmt.Errorf("http: server gave HTTP response to HTTPS client")
 	})
 	repo, err := name.NewRepository("registry.test:5000/svc")
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = Preflight(repo, WithTransport(plain), fast)
-	if err == nil || !strings.Contains(err.Error(), "registry.test:5000 speaks plain HTTP") || !strings.Contains(err.Error(), "INSECURE_REGISTRY") || retryable(err) {
-		t.Errorf("Preflight() = %v, want a refusal naming INSECURE_REGISTRY that is not retried", err)
+	err = Preflight(repo, client(registryhttp.Config{Transport: plain}))
+	if err == nil || !strings.Contains(err.Error(), "registry.test:5000 speaks plain HTTP") || !strings.Contains(err.Error(), "INSECURE_REGISTRY") || calls != 1 {
+		t.Errorf("Preflight() = %v after %d requests, want a refusal naming INSECURE_REGISTRY after 1", err, calls)
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
+
+	"github.com/lehus1/devops-info-service-go/internal/registryhttp"
 )
 
 // echoSecret is a transport whose every error repeats the secret, as a
@@ -25,7 +27,7 @@ func TestErrorsAreRedacted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := []Option{WithTransport(echoSecret(secret)), WithSecrets(secret), WithAttempts(1), fast}
+	opts := []Option{client(registryhttp.Config{Transport: echoSecret(secret), Password: secret})}
 	idx := testIndex(t)
 	for _, tt := range []struct {
 		name string

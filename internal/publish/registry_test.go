@@ -23,6 +23,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 
 	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
+	"github.com/lehus1/devops-info-service-go/internal/registryhttp"
 	"github.com/lehus1/devops-info-service-go/internal/testenv"
 	"github.com/lehus1/devops-info-service-go/internal/testregistry"
 )
@@ -146,8 +147,9 @@ func TestPushMountsBaseLayers(t *testing.T) {
 	pemBytes, _ := os.ReadFile(ca)
 	pool.AppendCertsFromPEM(pemBytes)
 	counter := &mountCounter{inner: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
-	kc := Keychain(addr, testUser, testPassword)
-	opts := []Option{WithTransport(counter), WithKeychain(kc), fast}
+	reg := registryhttp.New(registryhttp.Config{Transport: counter, Registry: addr, Username: testUser, Password: testPassword})
+	kc := reg.Keychain()
+	opts := []Option{WithRegistry(reg)}
 
 	baseLayer, _ := random.Layer(5000, types.OCILayer)
 	base, _ := mutate.AppendLayers(mutate.MediaType(empty.Image, types.OCIManifestSchema1), baseLayer)

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 
 	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
+	"github.com/lehus1/devops-info-service-go/internal/registryhttp"
 )
 
 // Config is what a push is asked to do (settings.Publish reads it from
@@ -36,11 +37,11 @@ type Config struct {
 	Artifacts []ocilayout.Artifact
 }
 
-// Keychain is the keychain cfg pushes with, and that a step reading from
-// registries (sizecompare) uses too: the credentials reach Repo's
-// registry and no other.
-func (cfg Config) Keychain() authn.Keychain {
-	return Keychain(cfg.Repo.RegistryStr(), cfg.Username, cfg.Password)
+// Registry is how cfg reaches registries, for push and for the steps
+// that read with push's credentials (sizecompare, verify): Username and
+// Password reach Repo's registry and no other.
+func (cfg Config) Registry() registryhttp.Config {
+	return registryhttp.Config{Insecure: cfg.Insecure, Registry: cfg.Repo.RegistryStr(), Username: cfg.Username, Password: cfg.Password}
 }
 
 // Run pushes the image in the layout dir as cfg says. The digest
@@ -73,9 +74,7 @@ func Run(ctx context.Context, dir string, cfg Config, stdout, stderr io.Writer) 
 	repo := cfg.Repo
 	opts := []Option{
 		WithArtifacts(arts...),
-		WithKeychain(cfg.Keychain()),
-		WithInsecure(cfg.Insecure...),
-		WithSecrets(cfg.Password),
+		WithRegistry(registryhttp.New(cfg.Registry())),
 		WithProgress(stderr, isTerminal(stderr)),
 	}
 	if cfg.DryRun {
@@ -115,7 +114,7 @@ func isTerminal(w io.Writer) bool {
 // NoCredentials says why push cannot run with cfg: no credentials for its
 // registry. "" means push can be attempted.
 func NoCredentials(cfg Config) string {
-	auth, err := cfg.Keychain().Resolve(cfg.Repo)
+	auth, err := registryhttp.New(cfg.Registry()).Keychain().Resolve(cfg.Repo)
 	if err != nil {
 		return "reading credentials for " + cfg.Repo.RegistryStr() + ": " + err.Error()
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/layer"
 	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
 	"github.com/lehus1/devops-info-service-go/internal/publish"
+	"github.com/lehus1/devops-info-service-go/internal/registryhttp"
 	"github.com/lehus1/devops-info-service-go/internal/sizes"
 	"github.com/lehus1/devops-info-service-go/internal/sizes/render"
 )
@@ -116,11 +117,11 @@ func TestEchoedCredentialsNeverLeave(t *testing.T) {
 				return publish.Run(t.Context(), dir, c, stdout, stderr)
 			},
 			"base pull": func(_, stderr io.Writer) error {
-				_, err := base.Resolve(t.Context(), host+"/base:1", layer.Gzip, base.WithKeychain(keys{}), base.WithLog(stderr), base.WithCacheDir(t.TempDir()))
+				_, err := base.Resolve(t.Context(), host+"/base:1", layer.Gzip, base.WithRegistry(registryhttp.New(registryhttp.Config{Keychain: keys{}})), base.WithLog(stderr), base.WithCacheDir(t.TempDir()))
 				return err
 			},
 			"sizecompare": func(stdout, stderr io.Writer) error {
-				r, err := sizes.Compare(t.Context(), host+"/svc:1", "recorded:python:3.13-slim", []string{p}, sizes.WithKeychain(keys{}), sizes.WithLog(stderr), sizes.WithDepth(sizes.Manifests))
+				r, err := sizes.Compare(t.Context(), host+"/svc:1", "recorded:python:3.13-slim", []string{p}, sizes.WithRegistry(registryhttp.New(registryhttp.Config{Keychain: keys{}})), sizes.WithLog(stderr), sizes.WithDepth(sizes.Manifests))
 				if err == nil {
 					render.Table(stdout, r)
 				}

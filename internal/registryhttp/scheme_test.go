@@ -23,6 +23,7 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/base"
 	"github.com/lehus1/devops-info-service-go/internal/layer"
 	"github.com/lehus1/devops-info-service-go/internal/publish"
+	"github.com/lehus1/devops-info-service-go/internal/registryhttp"
 	"github.com/lehus1/devops-info-service-go/internal/sizes"
 )
 
@@ -98,19 +99,20 @@ func TestOneRuleForEveryRegistry(t *testing.T) {
 		if err := remote.WriteIndex(seed, idx, remote.WithTransport(&fakeNetwork{reg: net.reg})); err != nil {
 			t.Fatal(err)
 		}
+		reg := registryhttp.New(registryhttp.Config{Transport: net, Insecure: tt.insecure})
 		steps := map[string]func() error{
 			"push": func() error {
 				repo, _ := name.NewRepository(private + "/svc")
-				_, err := publish.Push(t.Context(), idx, repo, []string{"1"}, publish.WithTransport(net), publish.WithInsecure(tt.insecure...), publish.WithAttempts(1))
+				_, err := publish.Push(t.Context(), idx, repo, []string{"1"}, publish.WithRegistry(reg))
 				return err
 			},
 			"base pull": func() error {
-				_, err := base.Resolve(t.Context(), private+"/base:1", layer.Gzip, base.WithTransport(net), base.WithInsecure(tt.insecure...), base.WithCacheDir(t.TempDir()))
+				_, err := base.Resolve(t.Context(), private+"/base:1", layer.Gzip, base.WithRegistry(reg), base.WithCacheDir(t.TempDir()))
 				return err
 			},
 			"sizecompare": func() error {
 				_, err := sizes.Compare(t.Context(), private+"/base:1", "recorded:python:3.13-slim", []string{"linux/amd64"},
-					sizes.WithTransport(net), sizes.WithInsecure(tt.insecure...), sizes.WithDepth(sizes.Manifests))
+					sizes.WithRegistry(reg), sizes.WithDepth(sizes.Manifests))
 				return err
 			},
 		}

@@ -1,12 +1,21 @@
-// Package registryhttp is how the pipeline talks HTTP to registries, for
-// push, the base pull and sizecompare alike: HTTPS to every registry but
-// this machine's and the hosts named in INSECURE_REGISTRY, bounded waits,
-// and no credential in what a registry answers.
+// Package registryhttp is how the pipeline talks to registries, for the
+// base pull, push, sizecompare and verify alike: one Client, made from the
+// Config settings reads, gives the remote options every call takes.
+//
+//   - HTTPS to every registry but this machine's and the hosts named in
+//     INSECURE_REGISTRY (rule, below), with bounded waits.
+//   - No credential in what leaves: the credentials sent are scrubbed from
+//     error answers, errors and logs (Redactor).
+//   - Credentials from REGISTRY_USERNAME and REGISTRY_PASSWORD for IMAGE's
+//     registry only, else docker's keychain (Config.Keychain).
+//   - One retry: go-containerregistry's, per request (DefaultBackoff), and
+//     one Retry-After policy over it (retryafter.go), which a step that
+//     spends a pull quota makes sparing (Client.SparingPulls).
 //
 // go-containerregistry sends plain HTTP by itself to private-range
 // addresses (10/8, 172.16/12, 192.168/16) and to .local names, so
 // credentials could travel unencrypted on a network the user never chose
-// to trust; Transport sends those requests over HTTPS instead.
+// to trust; the rule sends those requests over HTTPS instead.
 package registryhttp
 
 import (
@@ -25,60 +34,36 @@ import (
 // a registry's error is a few hundred bytes of JSON.
 const maxErrorBody = 1 << 20
 
-type options struct {
-	inner    http.RoundTripper
-	insecure map[string]bool
-	redactor *Redactor
-}
-
-// Option changes what Transport does.
-type Option func(*options)
-
-// WithInner sets the transport that sends the requests. Default a clone
-// of http.DefaultTransport that gives up on a registry that does not
-// answer: 10 s to connect and for the TLS handshake, 60 s for an answer's
-// headers (a body that keeps flowing may take as long as it needs).
-func WithInner(rt http.RoundTripper) Option { return func(o *options) { o.inner = rt } }
-
-// WithInsecure names the registries (host:port as in IMAGE, such as
-// INSECURE_REGISTRY lists them) that may be reached over plain HTTP.
-// Default none: only this machine's (127.0.0.0/8, ::1, localhost) may.
-func WithInsecure(hosts ...string) Option {
-	return func(o *options) {
-		for _, h := range hosts {
-			if h = strings.TrimSpace(h); h != "" {
-				o.insecure[h] = true
-			}
+// newRule is the transport every registry request goes through: over
+// inner (default a clone of http.DefaultTransport that gives up on a
+// registry that does not answer: 10 s to connect and for the TLS
+// handshake, 60 s for an answer's headers; a body that keeps flowing may
+// take as long as it needs), HTTPS but to this machine (127.0.0.0/8, ::1,
+// localhost) and the insecure hosts, and the credentials sent kept in
+// redactor and scrubbed from error answers.
+func newRule(inner http.RoundTripper, insecure []string, redactor *Redactor) http.RoundTripper {
+	r := &rule{inner: inner, insecure: map[string]bool{}, redactor: redactor}
+	for _, h := range insecure {
+		if h = strings.TrimSpace(h); h != "" {
+			r.insecure[h] = true
 		}
 	}
-}
-
-// WithRedactor sets where the credentials the transport sends are kept,
-// to be scrubbed from error answers and, by its user, from errors.
-// Default one of the transport's own.
-func WithRedactor(r *Redactor) Option { return func(o *options) { o.redactor = r } }
-
-// Transport is the transport every registry request goes through.
-func Transport(opts ...Option) http.RoundTripper {
-	o := options{insecure: map[string]bool{}}
-	for _, opt := range opts {
-		opt(&o)
-	}
-	if o.inner == nil {
+	if r.inner == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.DialContext = (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext
 		t.TLSHandshakeTimeout = 10 * time.Second
 		t.ResponseHeaderTimeout = 60 * time.Second
 		t.ExpectContinueTimeout = 5 * time.Second
-		o.inner = t
+		r.inner = t
 	}
-	if o.redactor == nil {
-		o.redactor = NewRedactor()
-	}
-	return &rule{options: o}
+	return r
 }
 
-type rule struct{ options }
+type rule struct {
+	inner    http.RoundTripper
+	insecure map[string]bool
+	redactor *Redactor
+}
 
 func (r *rule) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL.Scheme == "http" && !Loopback(req.URL.Host) && !r.insecure[req.URL.Host] {

@@ -42,10 +42,10 @@ func TestPlainHTTPOnlyWhereAllowed(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var got string
-		rt := Transport(WithInsecure(tt.insecure...), WithInner(roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		rt := newRule(roundTripFunc(func(r *http.Request) (*http.Response, error) {
 			got = r.URL.String()
 			return &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader("")), Header: http.Header{}}, nil
-		})))
+		}), tt.insecure, NewRedactor())
 		req, _ := http.NewRequest("GET", tt.url, nil)
 		if _, err := rt.RoundTrip(req); err != nil || got != tt.want {
 			t.Errorf("GET %s (insecure %q) went to %q, %v; want %q", tt.url, tt.insecure, got, err, tt.want)
@@ -57,9 +57,9 @@ func TestPlainHTTPOnlyWhereAllowed(t *testing.T) {
 }
 
 func TestPlainHTTPAnswerIsARefusal(t *testing.T) {
-	rt := Transport(WithInner(roundTripFunc(func(*http.Request) (*http.Response, error) {
+	rt := newRule(roundTripFunc(func(*http.Request) (*http.Response, error) {
 		return nil, errors.New("http: server gave HTTP response to HTTPS client")
-	})))
+	}), nil, NewRedactor())
 	req, _ := http.NewRequest("GET", "http://10.0.0.5:5000/v2/", nil)
 	_, err := rt.RoundTrip(req)
 	var refusal *RefusalError
@@ -72,7 +72,7 @@ func TestPlainHTTPAnswerIsARefusal(t *testing.T) {
 // those sent before; a success answer is passed on untouched.
 func TestErrorAnswersAreScrubbed(t *testing.T) {
 	r := NewRedactor()
-	rt := Transport(WithRedactor(r), WithInner(roundTripFunc(func(req *http.Request) (*http.Response, error) {
+	rt := newRule(roundTripFunc(func(req *http.Request) (*http.Response, error) {
 		status := http.StatusOK
 		if strings.HasSuffix(req.URL.Path, "/fail") {
 			status = http.StatusUnauthorized
@@ -80,7 +80,7 @@ func TestErrorAnswersAreScrubbed(t *testing.T) {
 		h := http.Header{}
 		h.Set("Content-Length", "99")
 		return &http.Response{StatusCode: status, Header: h, Body: io.NopCloser(strings.NewReader("you sent " + req.Header.Get("Authorization") + " and Basic dTpzM2NyZXQ="))}, nil
-	})))
+	}), nil, r)
 	get := func(path, auth string) (string, error) {
 		req, _ := http.NewRequest("GET", "https://registry.test"+path, nil)
 		req.Header.Set("Authorization", auth)

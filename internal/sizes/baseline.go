@@ -9,19 +9,17 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 
-	"github.com/lehus1/devops-info-service-go/internal/ratelimit"
+	"github.com/lehus1/devops-info-service-go/internal/registryhttp"
 )
 
 // baseline is where the baseline's figures come from: measured at its
 // source or, once the source cannot be had, the recorded figures.
 type baseline struct {
-	spec    string
-	src     *Source
-	rec     *Record
-	o       options
-	limiter *ratelimit.Transport
+	spec string
+	src  *Source
+	rec  *Record
+	o    options
 	// warning says why the recorded figures stand in; "" when they were
 	// asked for, or do not.
 	warning string
@@ -29,15 +27,15 @@ type baseline struct {
 
 // openBaseline opens spec; "recorded:NAME" is NAME's recorded figures,
 // on purpose, with no request at all.
-func openBaseline(ctx context.Context, spec string, o options, limiter *ratelimit.Transport, remotes []remote.Option) (*baseline, error) {
-	b := &baseline{spec: spec, o: o, limiter: limiter}
+func openBaseline(ctx context.Context, spec string, o options) (*baseline, error) {
+	b := &baseline{spec: spec, o: o}
 	if name, ok := strings.CutPrefix(spec, "recorded:"); ok {
 		if b.rec, ok = o.recorded(name); !ok {
 			return nil, fmt.Errorf("no figures are recorded for %q (the project records python:3.13-slim)", name)
 		}
 		return b, nil
 	}
-	src, err := Open(ctx, spec, o.insecure, remotes...)
+	src, err := Open(ctx, spec, o.registry)
 	if err != nil {
 		if err := b.fallBack(err); err != nil {
 			return nil, err
@@ -95,15 +93,15 @@ func (b *baseline) why(err error) string {
 		return ""
 	}
 	reg := ref.Context().RegistryStr()
-	status, ok := ratelimit.Exceeded(err, reg)
+	status, ok := registryhttp.Exceeded(err, reg)
 	if !ok {
 		return ""
 	}
 	how := ""
-	if status == http.StatusTooManyRequests && b.limiter.Refusal() != "" {
-		how = ", " + b.limiter.Refusal()
+	if status == http.StatusTooManyRequests && b.o.registry.Refusal() != "" {
+		how = ", " + b.o.registry.Refusal()
 	}
-	auth, aerr := b.o.keychain.Resolve(ref.Context())
+	auth, aerr := b.o.registry.Keychain().Resolve(ref.Context())
 	if aerr != nil || auth == authn.Anonymous {
 		return fmt.Sprintf("%s refused the anonymous pull for its rate limit (%d %s%s); log in to %s for a higher limit (docker login, or REGISTRY_USERNAME and REGISTRY_PASSWORD when IMAGE is there)",
 			reg, status, http.StatusText(status), how, reg)

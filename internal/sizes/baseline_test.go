@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/registry"
+
+	"github.com/lehus1/devops-info-service-go/internal/registryhttp"
 )
 
 // limited is a registry whose nth manifest request (from 1) is refused
@@ -65,6 +67,11 @@ func localBaseline(t *testing.T, wrap func(http.Handler) http.Handler) (ref, lay
 	serve = wrap(reg)
 	mu.Unlock()
 	return ref, writeLayout(t, amd)
+}
+
+// via sends Compare's registry requests through rt.
+func via(rt http.RoundTripper) Option {
+	return WithRegistry(registryhttp.New(registryhttp.Config{Transport: rt}))
 }
 
 // recordedFor makes the project's recorded python:3.13-slim figures stand
@@ -193,7 +200,7 @@ func TestDockerHubQuotaAnswers(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Setenv("DOCKER_CONFIG", t.TempDir()) // anonymous
-			r, err := Compare(t.Context(), "oci:"+dir, DefaultBaseline, nil, WithDepth(Manifests), WithTransport(dockerHub(t, tt.status, tt.body)))
+			r, err := Compare(t.Context(), "oci:"+dir, DefaultBaseline, nil, WithDepth(Manifests), via(dockerHub(t, tt.status, tt.body)))
 			if !tt.wantFallback {
 				if err == nil {
 					t.Errorf("Compare(%d %s) = %+v, want an error", tt.status, tt.body, r.Warnings)

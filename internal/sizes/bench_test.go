@@ -39,7 +39,7 @@ func BenchmarkCompareLocal(b *testing.B) {
 	}
 	dir := writeLayout(b, img)
 	for b.Loop() {
-		if _, err := Compare(b.Context(), "oci:"+dir, "python:3.13-slim", []string{"linux/amd64"}, WithTransport(unreachable{})); err != nil {
+		if _, err := Compare(b.Context(), "oci:"+dir, "python:3.13-slim", []string{"linux/amd64"}, via(unreachable{})); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -4,14 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"sync/atomic"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/authn"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
-
-	"github.com/lehus1/devops-info-service-go/internal/ratelimit"
 	"github.com/lehus1/devops-info-service-go/internal/registryhttp"
 )
 
@@ -49,14 +44,11 @@ type Limits struct {
 }
 
 type options struct {
-	depth     Depth
-	log       io.Writer
-	keychain  authn.Keychain
-	transport http.RoundTripper
-	insecure  []string
-	redactor  *registryhttp.Redactor
-	strict    bool
-	interval  time.Duration
+	depth    Depth
+	log      io.Writer
+	registry *registryhttp.Client
+	strict   bool
+	interval time.Duration
 	// recorded finds a baseline's recorded figures; tests point it at
 	// figures for a registry on 127.0.0.1.
 	recorded func(ref string) (*Record, bool)
@@ -71,32 +63,16 @@ func WithDepth(d Depth) Option { return func(o *options) { o.depth = d } }
 // WithLog sets where notes, warnings and progress go. Default nowhere.
 func WithLog(w io.Writer) Option { return func(o *options) { o.log = w } }
 
-// WithKeychain sets where registry credentials come from. Default
-// authn.DefaultKeychain (docker login, credential helpers).
-func WithKeychain(k authn.Keychain) Option { return func(o *options) { o.keychain = k } }
-
-// WithTransport sets the HTTP transport registry requests go out by,
-// under the rule every registry request follows (see WithInsecure) and the
-// wait for a short Retry-After. Default registryhttp's, with its timeouts.
-func WithTransport(t http.RoundTripper) Option { return func(o *options) { o.transport = t } }
-
-// WithInsecure names the registries that may be reached over plain HTTP
-// (INSECURE_REGISTRY); every other but this machine's is reached over
-// HTTPS. Default none.
-func WithInsecure(hosts ...string) Option {
-	return func(o *options) { o.insecure = append(o.insecure, hosts...) }
-}
+// WithRegistry sets how registries are reached (credentials, plain HTTP,
+// transport); Compare spares pulls with it (registryhttp's
+// SparingPulls). Default registryhttp.New(registryhttp.Config{}): docker's
+// keychain, HTTPS but to this machine.
+func WithRegistry(c *registryhttp.Client) Option { return func(o *options) { o.registry = c } }
 
 // WithStrict makes a baseline registry that is unreachable or over its
 // rate limit an error rather than a fallback to the recorded figures.
 // Default false.
 func WithStrict(strict bool) Option { return func(o *options) { o.strict = strict } }
-
-// retryStatusCodes are go-containerregistry's retried statuses less 429:
-// its blind retries of a 429 would each count against the pull quota that
-// refused; ratelimit.Transport waits out a short Retry-After instead.
-var retryStatusCodes = []int{http.StatusRequestTimeout, http.StatusInternalServerError, http.StatusBadGateway,
-	http.StatusServiceUnavailable, http.StatusGatewayTimeout, 499, 522}
 
 // Compare measures the image and the baseline for each platform (all of
 // the image's when platforms is empty). A baseline registry that cannot be
@@ -104,22 +80,24 @@ var retryStatusCodes = []int{http.StatusRequestTimeout, http.StatusInternalServe
 // the project records for it, where it has them, with a warning in the
 // report, unless WithStrict.
 func Compare(ctx context.Context, imageSpec, baselineSpec string, platforms []string, opts ...Option) (_ Report, err error) {
-	o := options{depth: Full, log: io.Discard, interval: 2 * time.Second, keychain: authn.DefaultKeychain,
-		redactor: registryhttp.NewRedactor(), recorded: Recorded}
+	o := options{depth: Full, log: io.Discard, interval: 2 * time.Second, recorded: Recorded}
 	for _, opt := range opts {
 		opt(&o)
 	}
+	if o.registry == nil {
+		o.registry = registryhttp.New(registryhttp.Config{})
+	}
+	// Each manifest read counts against a pull quota: a rate-limited
+	// baseline gives way to its recorded figures at once.
+	o.registry = o.registry.SparingPulls()
 	// A registry may echo the credentials it was sent: none leaves here.
-	defer func() { err = o.redactor.Error(err) }()
-	o.log = redactingWriter{o.log, o.redactor}
-	rule := registryhttp.Transport(registryhttp.WithInner(o.transport), registryhttp.WithInsecure(o.insecure...), registryhttp.WithRedactor(o.redactor))
-	limiter := ratelimit.NewTransport(rule)
-	remotes := []remote.Option{remote.WithAuthFromKeychain(o.keychain), remote.WithTransport(limiter), remote.WithRetryStatusCodes(retryStatusCodes...)}
-	img, err := Open(ctx, imageSpec, o.insecure, remotes...)
+	defer func() { err = o.registry.Redact(err) }()
+	o.log = redactingWriter{o.log, o.registry}
+	img, err := Open(ctx, imageSpec, o.registry)
 	if err != nil {
 		return Report{}, fmt.Errorf("image: %w", err)
 	}
-	base, err := openBaseline(ctx, baselineSpec, o, limiter, remotes)
+	base, err := openBaseline(ctx, baselineSpec, o)
 	if err != nil {
 		return Report{}, fmt.Errorf("baseline: %w", err)
 	}
@@ -148,7 +126,7 @@ func Compare(ctx context.Context, imageSpec, baselineSpec string, platforms []st
 	}
 	if base.warning != "" {
 		// The report goes to dist/: no credential in it either.
-		r.Warnings = append(r.Warnings, o.redactor.String(base.warning))
+		r.Warnings = append(r.Warnings, o.registry.RedactString(base.warning))
 	}
 	return r, nil
 }
@@ -212,11 +190,11 @@ func MB(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
 // replaced by "***".
 type redactingWriter struct {
 	w io.Writer
-	r *registryhttp.Redactor
+	r *registryhttp.Client
 }
 
 func (w redactingWriter) Write(p []byte) (int, error) {
-	if _, err := io.WriteString(w.w, w.r.String(string(p))); err != nil {
+	if _, err := io.WriteString(w.w, w.r.RedactString(string(p))); err != nil {
 		return 0, err
 	}
 	return len(p), nil

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lehus1/devops-info-service-go/internal/registryhttp"
 	"github.com/lehus1/devops-info-service-go/internal/settings"
 	"github.com/lehus1/devops-info-service-go/internal/sizes"
 	"github.com/lehus1/devops-info-service-go/internal/sizes/render"
@@ -37,9 +38,8 @@ func TestBaselineWithCredentials(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			keys := cfg.Keychain()
 			var stderr strings.Builder
-			r, err := sizes.Compare(t.Context(), "oci:"+dir, ref, []string{"linux/amd64"}, sizes.WithDepth(sizes.Manifests), sizes.WithKeychain(keys), sizes.WithLog(&stderr), sizes.RecordedFor(ref))
+			r, err := sizes.Compare(t.Context(), "oci:"+dir, ref, []string{"linux/amd64"}, sizes.WithDepth(sizes.Manifests), sizes.WithRegistry(registryhttp.New(cfg.Registry())), sizes.WithLog(&stderr), sizes.RecordedFor(ref))
 			var written strings.Builder
 			if err != nil {
 				written.WriteString(err.Error())

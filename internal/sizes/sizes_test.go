@@ -274,7 +274,7 @@ func TestUnreachableBaselineFallsBack(t *testing.T) {
 	// 127.0.0.1:1 refuses connections: the registry cannot be reached. The
 	// recorded baseline is for python:3.13-slim only, so the test names that
 	// image at an unreachable registry through a mirror setting.
-	r, err := Compare(t.Context(), "oci:"+dir, "python:3.13-slim", []string{"linux/amd64"}, WithLog(&log), WithTransport(unreachable{}))
+	r, err := Compare(t.Context(), "oci:"+dir, "python:3.13-slim", []string{"linux/amd64"}, WithLog(&log), via(unreachable{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -290,7 +290,7 @@ func TestUnreachableBaselineFallsBack(t *testing.T) {
 		t.Errorf("Compare(unreachable) logged %q, want the warning in the report only", log.String())
 	}
 	// Strict: the baseline must be measured.
-	if _, err := Compare(t.Context(), "oci:"+dir, "python:3.13-slim", nil, WithStrict(true), WithTransport(unreachable{})); err == nil || !strings.Contains(err.Error(), "BASELINE_STRICT") {
+	if _, err := Compare(t.Context(), "oci:"+dir, "python:3.13-slim", nil, WithStrict(true), via(unreachable{})); err == nil || !strings.Contains(err.Error(), "BASELINE_STRICT") {
 		t.Errorf("Compare(unreachable, strict) = %v, want an error naming BASELINE_STRICT", err)
 	}
 	// Any other unreachable baseline is an error.
@@ -456,7 +456,7 @@ func TestDockerSaveArchiveIsEstimated(t *testing.T) {
 
 func TestMissingLayoutSaysBuild(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "dist", "oci")
-	_, err := Compare(t.Context(), "oci:"+dir, "python:3.13-slim", nil, WithTransport(unreachable{}))
+	_, err := Compare(t.Context(), "oci:"+dir, "python:3.13-slim", nil, via(unreachable{}))
 	if want := "image: no image in " + dir + " yet: run `go tool mage build` first"; err == nil || err.Error() != want {
 		t.Errorf("Compare(missing layout) = %v, want %q", err, want)
 	}
@@ -466,7 +466,7 @@ func TestRecordedBaselineOnPurpose(t *testing.T) {
 	img, _ := knownImage(t, "amd64")
 	dir := writeLayout(t, img)
 	// A transport that fails the test if it is used: no network at all.
-	r, err := Compare(t.Context(), "oci:"+dir, "recorded:python:3.13-slim", nil, WithTransport(roundTripFunc(func(req *http.Request) (*http.Response, error) {
+	r, err := Compare(t.Context(), "oci:"+dir, "recorded:python:3.13-slim", nil, via(roundTripFunc(func(req *http.Request) (*http.Response, error) {
 		t.Errorf("recorded: baseline made a request to %s", req.URL)
 		return nil, fmt.Errorf("no")
 	})))

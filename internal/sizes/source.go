@@ -43,9 +43,8 @@ type UnreachableError struct{ Err error }
 func (e *UnreachableError) Error() string { return e.Err.Error() }
 func (e *UnreachableError) Unwrap() error { return e.Err }
 
-// Open opens spec. A registry named in insecure may be reached over plain
-// HTTP; registry options (credentials, transport) go in opts.
-func Open(ctx context.Context, spec string, insecure []string, opts ...remote.Option) (*Source, error) {
+// Open opens spec, reaching a registry through reg.
+func Open(ctx context.Context, spec string, reg *registryhttp.Client) (*Source, error) {
 	s := &Source{Name: spec}
 	switch {
 	case strings.HasPrefix(spec, "oci:"):
@@ -57,12 +56,12 @@ func Open(ctx context.Context, spec string, insecure []string, opts ...remote.Op
 	}
 	s.Origin = "registry"
 	refStr := strings.TrimPrefix(spec, "docker://")
-	ref, err := registryhttp.ParseReference(refStr, insecure)
+	ref, err := reg.Reference(refStr)
 	if err != nil {
 		return nil, fmt.Errorf("%q is not an image: use a registry reference, oci:DIR[:TAG] or docker-archive:FILE (%v)", spec, err)
 	}
 	s.Name = ref.Name()
-	desc, err := remote.Get(ref, append([]remote.Option{remote.WithContext(ctx)}, opts...)...)
+	desc, err := remote.Get(ref, reg.Options(ctx)...)
 	if err != nil {
 		if registryhttp.Unreachable(err) && ctx.Err() == nil {
 			return nil, &UnreachableError{fmt.Errorf("reaching %s: %w", ref.Context().RegistryStr(), err)}

@@ -38,12 +38,9 @@ func FromPush(ctx context.Context, cfg publish.Config, digest, dir string) (Imag
 		}
 		digest = h.String()
 	}
-	// The rule every registry request follows (HTTPS but to this machine
-	// and INSECURE_REGISTRY), with push's credentials scrubbed from errors.
-	redactor := registryhttp.NewRedactor(cfg.Password)
-	img, err := FromRegistry(cfg.Repo.Digest(digest), remote.WithContext(ctx), remote.WithAuthFromKeychain(cfg.Keychain()),
-		remote.WithTransport(registryhttp.Transport(registryhttp.WithInsecure(cfg.Insecure...), registryhttp.WithRedactor(redactor))))
-	return img, redactor.Error(err)
+	reg := registryhttp.New(cfg.Registry())
+	img, err := FromRegistry(cfg.Repo.Digest(digest), reg.Options(ctx)...)
+	return img, reg.Redact(err)
 }
 
 // FromRegistry reads the image index at ref and what is attached to it

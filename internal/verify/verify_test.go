@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"net/http"
@@ -50,16 +51,13 @@ func keyPair(t *testing.T) (*sign.Signer, Policy) {
 // target is where a test pushes: a repository and how to reach it.
 type target struct {
 	repo name.Repository
-	rt   http.RoundTripper
-	keys authn.Keychain
+	reg  *registryhttp.Client
 }
 
-func (tg target) remote() []remote.Option {
-	return []remote.Option{remote.WithTransport(tg.rt), remote.WithAuthFromKeychain(tg.keys)}
-}
+func (tg target) remote() []remote.Option { return tg.reg.Options(context.Background()) }
 
 func memTarget(t *testing.T, referrers bool) target {
-	return target{memRegistry(t, referrers), registryhttp.Transport(), authn.NewMultiKeychain()}
+	return target{memRegistry(t, referrers), registryhttp.New(registryhttp.Config{Keychain: authn.NewMultiKeychain()})}
 }
 
 // realTarget is CNCF Distribution on 127.0.0.1, with TLS and htpasswd.
@@ -81,15 +79,15 @@ func realTarget(t *testing.T) target {
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys := publish.Keychain(s.Addr, "ci-bot", "s3cret-pw")
-	return target{repo, &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}, keys}
+	return target{repo, registryhttp.New(registryhttp.Config{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}},
+		Registry: s.Addr, Username: "ci-bot", Password: "s3cret-pw", Keychain: authn.NewMultiKeychain()})}
 }
 
 // push pushes idx with arts as push does, and reads it back for checking.
 func push(t *testing.T, tg target, idx v1.ImageIndex, arts ...ocilayout.Artifact) Image {
 	t.Helper()
 	res, err := publish.Push(t.Context(), idx, tg.repo, []string{"1.2.3"}, publish.WithArtifacts(arts...),
-		publish.WithTransport(tg.rt), publish.WithKeychain(tg.keys))
+		publish.WithRegistry(tg.reg))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,33 +1,13 @@
-// Package ratelimit recognises a registry's "not now": a 429, or Docker
-// Hub's pull-quota answers, with the Retry-After that may come with it; and
-// it provides a transport that waits out a short Retry-After once.
-package ratelimit
+package registryhttp
 
 import (
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 )
-
-// RetryAfter reads a Retry-After header, seconds or an HTTP date, as the
-// wait from now; 0 when it is absent, unreadable or past.
-func RetryAfter(v string, now time.Time) time.Duration {
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
-}
 
 // Exceeded says whether err is a refusal to serve more for now from
 // registry (as name.Registry.RegistryStr gives it), and its HTTP status:

@@ -10,7 +10,16 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+
+	"github.com/lehus1/devops-info-service-go/internal/registryhttp"
 )
+
+// Registry is how cfg reaches registries, for push and for the steps
+// that read with push's credentials (sizecompare, verify): Username and
+// Password reach Repo's registry and no other.
+func (cfg Config) Registry() registryhttp.Config {
+	return registryhttp.Config{Insecure: cfg.Insecure, Registry: cfg.Repo.RegistryStr(), Username: cfg.Username, Password: cfg.Password}
+}
 
 // Preflight checks, in about a second, that the credentials may push to
 // repo: it starts an upload and cancels it. A refusal names the registry

@@ -467,3 +467,32 @@ func TestPushAttachesArtifacts(t *testing.T) {
 		})
 	}
 }
+
+// A push retries at one layer, per request: a manifest the registry keeps
+// failing is sent as many times as the backoff has steps, not again for
+// each of several whole attempts around it.
+func TestOneLayerOfRetry(t *testing.T) {
+	idx := testIndex(t)
+	d, _ := idx.Digest()
+	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
+	var mu sync.Mutex
+	puts := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/manifests/"+d.String()) {
+			mu.Lock()
+			puts++
+			mu.Unlock()
+			http.Error(w, "failing inside", http.StatusInternalServerError)
+			return
+		}
+		reg.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	repo, _ := Repository(strings.TrimPrefix(srv.URL, "http://")+"/svc", nil)
+	if _, err := Push(t.Context(), idx, repo, []string{"1"}, fast); err == nil {
+		t.Fatal("Push() to a registry that fails every index upload = nil, want an error")
+	}
+	if want := 6; puts != want {
+		t.Errorf("Push() sent the index %d times, want %d (one retry layer of 6 tries)", puts, want)
+	}
+}

@@ -37,13 +37,6 @@ type Config struct {
 	Artifacts []ocilayout.Artifact
 }
 
-// Registry is how cfg reaches registries, for push and for the steps
-// that read with push's credentials (sizecompare, verify): Username and
-// Password reach Repo's registry and no other.
-func (cfg Config) Registry() registryhttp.Config {
-	return registryhttp.Config{Insecure: cfg.Insecure, Registry: cfg.Repo.RegistryStr(), Username: cfg.Username, Password: cfg.Password}
-}
-
 // Run pushes the image in the layout dir as cfg says. The digest
 // reference and each tag (or, for a dry run, the plan) go to stdout;
 // progress to stderr.

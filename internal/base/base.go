@@ -82,12 +82,9 @@ func DefaultCacheDir() string {
 // (empty), "oci:DIR[:TAG]" (a local OCI layout) or a registry reference,
 // which is pulled and kept in the cache so later builds work offline.
 func Resolve(ctx context.Context, nameArg string, c layer.Compression, opts ...Option) (_ *Base, err error) {
-	o := options{cacheDir: DefaultCacheDir(), log: io.Discard, timeout: time.Minute}
+	o := options{cacheDir: DefaultCacheDir(), registry: registryhttp.New(registryhttp.Config{}), log: io.Discard, timeout: time.Minute}
 	for _, opt := range opts {
 		opt(&o)
-	}
-	if o.registry == nil {
-		o.registry = registryhttp.New(registryhttp.Config{})
 	}
 	// A registry may echo the credentials it was sent: none leaves here.
 	defer func() { err = o.registry.Redact(err) }()

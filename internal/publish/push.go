@@ -44,12 +44,9 @@ func WithProgress(w io.Writer, terminal bool) Option {
 func withInterval(d time.Duration) Option { return func(o *options) { o.interval = d } }
 
 func newOptions(opts []Option) options {
-	o := options{progress: io.Discard, interval: 5 * time.Second}
+	o := options{registry: registryhttp.New(registryhttp.Config{}), progress: io.Discard, interval: 5 * time.Second}
 	for _, opt := range opts {
 		opt(&o)
-	}
-	if o.registry == nil {
-		o.registry = registryhttp.New(registryhttp.Config{})
 	}
 	return o
 }

@@ -53,7 +53,7 @@ type Client struct {
 }
 
 // New is the Client that cfg describes.
-func New(cfg Config) *Client { return newClient(cfg, NewRedactor(cfg.Password), false) }
+func New(cfg Config) *Client { return newClient(cfg, newRedactor(cfg.Password), false) }
 
 // SparingPulls is c for reads that count against a pull quota (the sizes
 // baseline): a Retry-After longer than SparingWait, or a 429 without
@@ -140,7 +140,7 @@ func (c *Client) Keychain() authn.Keychain { return c.keychain }
 // Reference parses ref, marking its registry as one that may be reached
 // over plain HTTP when Config.Insecure names it.
 func (c *Client) Reference(ref string) (name.Reference, error) {
-	return ParseReference(ref, c.cfg.Insecure)
+	return parseReference(ref, c.cfg.Insecure)
 }
 
 // Redact is err with every credential the client knows or has sent, in

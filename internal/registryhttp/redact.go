@@ -19,8 +19,8 @@ type Redactor struct {
 	forms map[string]bool
 }
 
-// NewRedactor is a Redactor that knows secrets already.
-func NewRedactor(secrets ...string) *Redactor {
+// newRedactor is a Redactor that knows secrets already.
+func newRedactor(secrets ...string) *Redactor {
 	r := &Redactor{forms: map[string]bool{}}
 	r.Add(secrets...)
 	return r

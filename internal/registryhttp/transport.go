@@ -66,7 +66,7 @@ type rule struct {
 }
 
 func (r *rule) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.URL.Scheme == "http" && !Loopback(req.URL.Host) && !r.insecure[req.URL.Host] {
+	if req.URL.Scheme == "http" && !loopback(req.URL.Host) && !r.insecure[req.URL.Host] {
 		req = req.Clone(req.Context())
 		req.URL.Scheme = "https"
 	}
@@ -96,8 +96,8 @@ type RefusalError struct{ Msg string }
 
 func (e *RefusalError) Error() string { return e.Msg }
 
-// Loopback says whether host[:port] is this machine.
-func Loopback(hostport string) bool {
+// loopback says whether host[:port] is this machine.
+func loopback(hostport string) bool {
 	host, _, err := net.SplitHostPort(hostport)
 	if err != nil {
 		host = hostport
@@ -109,9 +109,9 @@ func Loopback(hostport string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// ParseReference parses ref, marking its registry as one that may be
+// parseReference parses ref, marking its registry as one that may be
 // reached over plain HTTP when insecure names it.
-func ParseReference(ref string, insecure []string) (name.Reference, error) {
+func parseReference(ref string, insecure []string) (name.Reference, error) {
 	r, err := name.ParseReference(ref)
 	if err != nil {
 		return nil, err

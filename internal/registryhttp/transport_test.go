@@ -45,7 +45,7 @@ func TestPlainHTTPOnlyWhereAllowed(t *testing.T) {
 		rt := newRule(roundTripFunc(func(r *http.Request) (*http.Response, error) {
 			got = r.URL.String()
 			return &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader("")), Header: http.Header{}}, nil
-		}), tt.insecure, NewRedactor())
+		}), tt.insecure, newRedactor())
 		req, _ := http.NewRequest("GET", tt.url, nil)
 		if _, err := rt.RoundTrip(req); err != nil || got != tt.want {
 			t.Errorf("GET %s (insecure %q) went to %q, %v; want %q", tt.url, tt.insecure, got, err, tt.want)
@@ -59,7 +59,7 @@ func TestPlainHTTPOnlyWhereAllowed(t *testing.T) {
 func TestPlainHTTPAnswerIsARefusal(t *testing.T) {
 	rt := newRule(roundTripFunc(func(*http.Request) (*http.Response, error) {
 		return nil, errors.New("http: server gave HTTP response to HTTPS client")
-	}), nil, NewRedactor())
+	}), nil, newRedactor())
 	req, _ := http.NewRequest("GET", "http://10.0.0.5:5000/v2/", nil)
 	_, err := rt.RoundTrip(req)
 	var refusal *RefusalError
@@ -71,7 +71,7 @@ func TestPlainHTTPAnswerIsARefusal(t *testing.T) {
 // An error answer is scrubbed of the credentials sent with it, and of
 // those sent before; a success answer is passed on untouched.
 func TestErrorAnswersAreScrubbed(t *testing.T) {
-	r := NewRedactor()
+	r := newRedactor()
 	rt := newRule(roundTripFunc(func(req *http.Request) (*http.Response, error) {
 		status := http.StatusOK
 		if strings.HasSuffix(req.URL.Path, "/fail") {
@@ -108,7 +108,7 @@ func TestErrorAnswersAreScrubbed(t *testing.T) {
 }
 
 func TestRedactor(t *testing.T) {
-	r := NewRedactor("p@ss/w rd", "")
+	r := newRedactor("p@ss/w rd", "")
 	tests := []struct{ in, want string }{
 		{"plain p@ss/w rd", "plain ***"},
 		{"query p%40ss%2Fw+rd", "query ***"},
@@ -175,12 +175,12 @@ func TestParseReference(t *testing.T) {
 		{"registry.test:5000/a:1", []string{"registry.test:5001"}, "https"},
 	}
 	for _, tt := range tests {
-		r, err := ParseReference(tt.ref, tt.insecure)
+		r, err := parseReference(tt.ref, tt.insecure)
 		if err != nil || r.Context().Scheme() != tt.scheme {
-			t.Errorf("ParseReference(%q, %q) scheme = %v, %v; want %s", tt.ref, tt.insecure, r, err, tt.scheme)
+			t.Errorf("parseReference(%q, %q) scheme = %v, %v; want %s", tt.ref, tt.insecure, r, err, tt.scheme)
 		}
 	}
-	if _, err := ParseReference("Not Valid", nil); err == nil {
-		t.Errorf("ParseReference(%q) = nil error", "Not Valid")
+	if _, err := parseReference("Not Valid", nil); err == nil {
+		t.Errorf("parseReference(%q) = nil error", "Not Valid")
 	}
 }

@@ -80,12 +80,9 @@ func WithStrict(strict bool) Option { return func(o *options) { o.strict = stric
 // the project records for it, where it has them, with a warning in the
 // report, unless WithStrict.
 func Compare(ctx context.Context, imageSpec, baselineSpec string, platforms []string, opts ...Option) (_ Report, err error) {
-	o := options{depth: Full, log: io.Discard, interval: 2 * time.Second, recorded: Recorded}
+	o := options{depth: Full, log: io.Discard, registry: registryhttp.New(registryhttp.Config{}), interval: 2 * time.Second, recorded: Recorded}
 	for _, opt := range opts {
 		opt(&o)
-	}
-	if o.registry == nil {
-		o.registry = registryhttp.New(registryhttp.Config{})
 	}
 	// Each manifest read counts against a pull quota: a rate-limited
 	// baseline gives way to its recorded figures at once.

@@ -47,7 +47,7 @@ func Load(ctx context.Context, dir string, getenv func(string) string) (Settings
 	or := orDefault(getenv)
 	s := Settings{Dir: dir, Platforms: platform.Default, BaseImage: or("BASE_IMAGE", "static"), Licenses: or("IMAGE_LICENSES", "NOASSERTION")}
 	var err error
-	if s.Version, err = version.Detect(ctx, dir, getenv); err != nil {
+	if s.Version, err = buildVersion(ctx, dir, getenv); err != nil {
 		return Settings{}, err
 	}
 	if p := getenv("PLATFORMS"); p != "" {
@@ -62,7 +62,7 @@ func Load(ctx context.Context, dir string, getenv func(string) string) (Settings
 		return Settings{}, err
 	}
 	s.Insecure = insecure(getenv)
-	s.Source = version.Source(ctx, dir, getenv)
+	s.Source = source(ctx, dir, getenv)
 	return s, nil
 }
 

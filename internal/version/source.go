@@ -11,13 +11,10 @@ import (
 var scpLike = regexp.MustCompile(`^[A-Za-z0-9._-]+@([A-Za-z0-9.-]+):(.+)$`)
 
 // Source is the public address of the repository in dir, for the image's
-// source annotation: IMAGE_SOURCE if set, else the origin remote as an
-// https URL. Credentials in the remote are dropped, never published. A
-// remote that is a local path has no public address: "".
-func Source(ctx context.Context, dir string, getenv func(string) string) string {
-	if s := getenv("IMAGE_SOURCE"); s != "" {
-		return s
-	}
+// source annotation (unless IMAGE_SOURCE says otherwise): the origin
+// remote as an https URL. Credentials in the remote are dropped, never
+// published. A remote that is a local path has no public address: "".
+func Source(ctx context.Context, dir string) string {
 	remote, err := gitIn(ctx, dir)("remote", "get-url", "origin")
 	if err != nil {
 		return ""

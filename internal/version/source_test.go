@@ -21,15 +21,11 @@ func TestPublicURL(t *testing.T) {
 
 func TestSource(t *testing.T) {
 	r := newRepo(t)
-	if got := Source(t.Context(), r.dir, noEnv); got != "" {
+	if got := Source(t.Context(), r.dir); got != "" {
 		t.Errorf("Source(no remote) = %q, want empty", got)
 	}
 	r.git("remote", "add", "origin", "https://tok:en@example.com/a/b.git")
-	if got := Source(t.Context(), r.dir, noEnv); got != "https://example.com/a/b" {
+	if got := Source(t.Context(), r.dir); got != "https://example.com/a/b" {
 		t.Errorf("Source() = %q, want https://example.com/a/b", got)
-	}
-	override := func(k string) string { return map[string]string{"IMAGE_SOURCE": "https://x.test/y"}[k] }
-	if got := Source(t.Context(), r.dir, override); got != "https://x.test/y" {
-		t.Errorf("Source(IMAGE_SOURCE set) = %q, want the override", got)
 	}
 }

@@ -42,15 +42,12 @@ var dockerTag = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
 // checks every tag against it before anything is sent.
 func IsTag(s string) bool { return dockerTag.MatchString(s) }
 
-// lastSecond is 9999-12-31T23:59:59Z: JSON, and so an image's config,
-// cannot hold a later time (encoding/json refuses years past 9999).
-const lastSecond = 253402300799
-
-// Detect works out the build of the checkout in dir. VERSION overrides the
-// version; an exact vX.Y.Z tag on a clean HEAD gives X.Y.Z; anything else is a
-// pre-release derived from `git describe`. It fails only on bad input from
-// the environment.
-func Detect(ctx context.Context, dir string, getenv func(string) string) (Info, error) {
+// Detect works out the build of the checkout in dir, from git alone: an
+// exact vX.Y.Z tag on a clean HEAD gives X.Y.Z; anything else is a
+// pre-release derived from `git describe`. What the environment pins
+// (VERSION, SOURCE_DATE_EPOCH) settings reads, and puts over what Detect
+// found. It fails only when git refuses to read the checkout.
+func Detect(ctx context.Context, dir string) (Info, error) {
 	info := Info{Version: DevVersion, Commit: "unknown", Time: time.Unix(0, 0).UTC()}
 	g := gitIn(ctx, dir)
 	// Outside a checkout, or without git, the build still works. A checkout
@@ -70,23 +67,6 @@ func Detect(ctx context.Context, dir string, getenv func(string) string) (Info, 
 		status, _ := g("status", "--porcelain", "--untracked-files=no")
 		info.Dirty = status != ""
 		info.Version = gitVersion(g, head, info.Dirty)
-	}
-	if v := getenv("VERSION"); v != "" {
-		v = strings.TrimPrefix(v, "v")
-		if err := Validate(v); err != nil {
-			return Info{}, err
-		}
-		info.Version = v
-	}
-	if s := getenv("SOURCE_DATE_EPOCH"); s != "" {
-		sec, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || sec < 0 {
-			return Info{}, fmt.Errorf("SOURCE_DATE_EPOCH must be whole seconds since 1970, got %q", s)
-		}
-		if sec > lastSecond {
-			return Info{}, fmt.Errorf("SOURCE_DATE_EPOCH %q is after the year 9999, which an image's JSON cannot hold: give seconds since 1970 up to %d", s, int64(lastSecond))
-		}
-		info.Time = time.Unix(sec, 0).UTC()
 	}
 	return info, nil
 }

@@ -187,7 +187,7 @@ func Smoke(ctx context.Context) error {
 // recorded figures, with a warning, unless BASELINE_STRICT=1. Pulls use
 // the credentials push would for IMAGE's registry, and docker login's.
 func Sizecompare(ctx context.Context) error {
-	req, err := settings.Sizes(os.Getenv, platform.Name(platform.Local()), os.Stderr)
+	req, err := settings.Sizes(os.Getenv, platform.Local(), os.Stderr)
 	if err != nil {
 		return err
 	}
@@ -195,8 +195,7 @@ func Sizecompare(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	opts := append(req.Options(), sizes.WithRegistry(registryhttp.New(push.Registry())), sizes.WithLog(os.Stderr))
-	report, err := sizes.Compare(ctx, req.Image, req.Baseline, req.Platforms, opts...)
+	report, err := sizes.Compare(ctx, req, sizes.WithRegistry(registryhttp.New(push.Registry())), sizes.WithLog(os.Stderr))
 	if err != nil {
 		return err
 	}
@@ -349,8 +348,8 @@ func resolveBase(ctx context.Context, cfg settings.Settings) (*base.Base, error)
 // already hold the image of the same inputs.
 func assemble(ctx context.Context, cfg settings.Settings, b *base.Base, built []binary.Artifact) (v1.Hash, error) {
 	out, meta := cfg.Outputs(), cfg.Metadata()
-	inputs := image.Inputs(b, built, meta, out)
-	if d, ok := ocilayout.Reusable(out, inputs); ok {
+	inputs, d, ok := image.Reusable(b, built, meta, out)
+	if ok {
 		fmt.Fprintf(os.Stderr, "image unchanged: reusing %s\n", out.Layout)
 		return d, nil
 	}

@@ -21,8 +21,8 @@ type attachFunc func(p v1.Platform, m v1.Descriptor) (ocilayout.Attachment, erro
 // assembled, its attachments made (when attach is not nil) and the
 // outputs written. It returns the index digest and whether it was reused.
 func build(ctx context.Context, b *base.Base, bins []binary.Artifact, meta Metadata, out ocilayout.Outputs, log io.Writer, attach attachFunc) (v1.Hash, bool, error) {
-	inputs := Inputs(b, bins, meta, out)
-	if d, ok := ocilayout.Reusable(out, inputs); ok {
+	inputs, d, ok := Reusable(b, bins, meta, out)
+	if ok {
 		fmt.Fprintf(log, "image unchanged: reusing %s\n", out.Layout)
 		return d, true, nil
 	}
@@ -49,6 +49,6 @@ func build(ctx context.Context, b *base.Base, bins []binary.Artifact, meta Metad
 		return v1.Hash{}, false, err
 	}
 	fmt.Fprintf(log, "assembled %d platform(s) on base %s in %.2fs: %s\n", len(bins), b.Name, time.Since(start).Seconds(), out)
-	d, err := idx.Digest()
+	d, err = idx.Digest()
 	return d, false, err
 }

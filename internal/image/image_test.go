@@ -459,7 +459,7 @@ func TestVerify(t *testing.T) {
 			if err := ocilayout.Verify(out.Layout); err == nil || !strings.Contains(err.Error(), "is damaged") {
 				t.Errorf("ocilayout.Verify(%s) = %v, want a damage error", tt.name, err)
 			}
-			if _, ok := ocilayout.Reusable(out, Inputs(resolve(t, "static"), bins, meta, out)); ok {
+			if _, _, ok := Reusable(resolve(t, "static"), bins, meta, out); ok {
 				t.Errorf("a layout with %s is reusable", tt.name)
 			}
 		})

@@ -10,16 +10,31 @@ import (
 	"sort"
 	"strings"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
 	"github.com/lehus1/devops-info-service-go/internal/base"
 	"github.com/lehus1/devops-info-service-go/internal/binary"
 	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
 	"github.com/lehus1/devops-info-service-go/internal/platform"
 )
 
-// Inputs is a fingerprint of everything that goes into the image: the
+// Reusable is the digest of the image out already holds, whole, when it
+// was assembled from these very inputs; ok is false when it is to be
+// assembled again. inputs is their fingerprint, which ocilayout.Write
+// stores beside the image for the next build to compare.
+func Reusable(b *base.Base, bins []binary.Artifact, meta Metadata, out ocilayout.Outputs) (inputs string, d v1.Hash, ok bool) {
+	inputs = fingerprint(b, bins, meta, out)
+	d, stored, whole := ocilayout.Holds(out)
+	if !whole || stored != inputs {
+		return inputs, v1.Hash{}, false
+	}
+	return inputs, d, true
+}
+
+// fingerprint is a hash of everything that goes into the image: the
 // binaries, the base, the metadata, the outputs' names and the program
 // doing the assembly (so a change to the pipeline itself rebuilds).
-func Inputs(b *base.Base, bins []binary.Artifact, meta Metadata, out ocilayout.Outputs) string {
+func fingerprint(b *base.Base, bins []binary.Artifact, meta Metadata, out ocilayout.Outputs) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "base %s\ncompression %s\n", b.ID, b.Compression())
 	for _, b := range bins {

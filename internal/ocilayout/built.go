@@ -6,6 +6,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // Built is nil when dir holds a layout, and otherwise says in one line
@@ -16,4 +19,55 @@ func Built(dir string) error {
 		return fmt.Errorf("no image in %s yet: run `go tool mage build` first", dir)
 	}
 	return nil
+}
+
+// Holds is what the outputs hold when they are whole: the index digest,
+// and the fingerprint of the inputs it was made from, as Write stored it.
+// ok is false when there is no image, it is not tagged out.RefName, a
+// file is missing (the tarball when one is wanted, one of out.Also), a
+// tarball is there that is not wanted, or a blob does not match its
+// digest: then the outputs are to be written again.
+func Holds(out Outputs) (d v1.Hash, inputs string, ok bool) {
+	_, desc, err := Read(out.Layout)
+	if err != nil || desc.Annotations[ocispec.AnnotationRefName] != out.RefName {
+		return v1.Hash{}, "", false
+	}
+	if _, err := os.Stat(out.Tarball); out.Tarball != "" && (err == nil) != (len(out.TarballTags) > 0) {
+		return v1.Hash{}, "", false
+	}
+	for _, f := range out.Also {
+		if _, err := os.Stat(f); err != nil {
+			return v1.Hash{}, "", false
+		}
+	}
+	if err := Verify(out.Layout); err != nil {
+		return v1.Hash{}, "", false
+	}
+	return desc.Digest, desc.Annotations[inputsKey], true
+}
+
+// Image is what a build leaves in a layout: the image index, and the
+// documents attached to it and its platform images (the SBOMs). Release
+// steps hand it on in memory (sign adds its signatures, push sends it
+// all), so the layout is read, and checked, once.
+type Image struct {
+	Index     v1.ImageIndex
+	Artifacts []Artifact
+}
+
+// Load reads the image Write put in the layout dir, once every blob has
+// been checked against its digest (Verify).
+func Load(dir string) (Image, error) {
+	if err := Verify(dir); err != nil {
+		return Image{}, err
+	}
+	idx, _, err := Read(dir)
+	if err != nil {
+		return Image{}, err
+	}
+	arts, err := Artifacts(dir)
+	if err != nil {
+		return Image{}, err
+	}
+	return Image{Index: idx, Artifacts: arts}, nil
 }

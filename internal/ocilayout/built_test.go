@@ -25,3 +25,25 @@ func TestNoImageYet(t *testing.T) {
 		t.Errorf("Built(a layout) = %v, want nil", err)
 	}
 }
+
+func TestLoad(t *testing.T) {
+	dir := t.TempDir()
+	idx := testIndex(t)
+	d, err := idx.Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(idx, outputs(dir), "inputs"); err != nil {
+		t.Fatal(err)
+	}
+	img, err := Load(outputs(dir).Layout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := img.Index.Digest(); err != nil || got != d || len(img.Artifacts) != 0 {
+		t.Errorf("Load() = index %s, %d artifacts, %v; want %s, none", got, len(img.Artifacts), err, d)
+	}
+	if _, err := Load(filepath.Join(dir, "nothing")); err == nil {
+		t.Errorf("Load(no layout) = nil error, want one")
+	}
+}

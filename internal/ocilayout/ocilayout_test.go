@@ -91,11 +91,13 @@ func TestWriteThenRead(t *testing.T) {
 	if got, want := out.String(), out.Layout+", "+out.Tarball+" (example.com/svc:1.2.3, latest)"; got != want {
 		t.Errorf("Outputs.String() = %q, want %q", got, want)
 	}
-	if d, ok := Reusable(out, "inputs-1"); !ok || d != want {
-		t.Errorf("Reusable(same inputs) = %s, %v; want %s, true", d, ok, want)
+	if d, inputs, ok := Holds(out); !ok || d != want || inputs != "inputs-1" {
+		t.Errorf("Holds() = %s, %q, %v; want %s, inputs-1, true", d, inputs, ok, want)
 	}
-	if _, ok := Reusable(out, "inputs-2"); ok {
-		t.Errorf("Reusable(other inputs) = true, want false")
+	other := out
+	other.RefName = "1.2.4"
+	if _, _, ok := Holds(other); ok {
+		t.Errorf("Holds(another version) = true, want false")
 	}
 	if runtime.GOOS != "windows" {
 		fi, err := os.Stat(filepath.Join(out.Layout, "index.json"))
@@ -150,8 +152,8 @@ func TestVerify(t *testing.T) {
 	if err := Verify(out.Layout); err == nil || !strings.Contains(err.Error(), "is damaged") {
 		t.Errorf("Verify(missing blob) = %v, want damage", err)
 	}
-	if _, ok := Reusable(out, "x"); ok {
-		t.Errorf("Reusable(damaged layout) = true, want false")
+	if _, _, ok := Holds(out); ok {
+		t.Errorf("Holds(damaged layout) = true, want false")
 	}
 	if err := Verify(filepath.Join(dir, "none")); err == nil {
 		t.Errorf("Verify(no layout) = nil, want an error")

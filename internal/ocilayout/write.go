@@ -65,8 +65,8 @@ func (out Outputs) String() string {
 }
 
 // Write puts idx in the layout, with the attachments, and, if asked, the
-// tarball; inputs is the fingerprint of what the image was made from
-// (image.Inputs), which Reusable compares. The layout and the tarball are
+// tarball; inputs is the fingerprint of what the image was made from,
+// which Holds gives back (image.Reusable makes and compares it). The layout and the tarball are
 // written under temporary names beside their final ones first and moved
 // into place only when both are whole (see swapIn), so a failure leaves the
 // previous outputs as they were.
@@ -217,27 +217,4 @@ func Read(dir string) (v1.ImageIndex, v1.Descriptor, error) {
 		return nil, v1.Descriptor{}, fmt.Errorf("reading %s: %w", dir, err)
 	}
 	return idx, found[0], nil
-}
-
-// Reusable says whether the outputs already hold the image made from
-// inputs, whole: then the build has nothing to do.
-func Reusable(out Outputs, inputs string) (v1.Hash, bool) {
-	_, desc, err := Read(out.Layout)
-	if err != nil || desc.Annotations[inputsKey] != inputs || desc.Annotations[ocispec.AnnotationRefName] != out.RefName {
-		return v1.Hash{}, false
-	}
-	// The tarball must be there when one is wanted, and gone when not.
-	if _, err := os.Stat(out.Tarball); out.Tarball != "" && (err == nil) != (len(out.TarballTags) > 0) {
-		return v1.Hash{}, false
-	}
-	for _, f := range out.Also {
-		if _, err := os.Stat(f); err != nil {
-			return v1.Hash{}, false
-		}
-	}
-	// Every blob must be whole, or the layout was damaged: then rebuild.
-	if err := Verify(out.Layout); err != nil {
-		return v1.Hash{}, false
-	}
-	return desc.Digest, true
 }

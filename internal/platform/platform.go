@@ -77,6 +77,16 @@ func ParseList(s, variable string) ([]v1.Platform, error) {
 // and Go name it: the variant follows from the architecture.
 func Name(p v1.Platform) string { return p.OS + "/" + p.Architecture }
 
+// Label is p as docker shows it, os/arch[/variant]: the variant where it
+// tells (linux/arm/v7), not arm64's v8, the only arm64 there is. It names
+// a platform in sizecompare's report and in the figures it records.
+func Label(p v1.Platform) string {
+	if p.Variant == "" || p.Architecture == "arm64" && p.Variant == "v8" {
+		return p.OS + "/" + p.Architecture
+	}
+	return p.OS + "/" + p.Architecture + "/" + p.Variant
+}
+
 // Dir is p's folder or file name, such as linux_arm64.
 func Dir(p v1.Platform) string { return p.OS + "_" + p.Architecture }
 

@@ -130,3 +130,21 @@ func TestFind(t *testing.T) {
 		}
 	}
 }
+
+func TestLabel(t *testing.T) {
+	tests := []struct {
+		p    v1.Platform
+		want string
+	}{
+		{v1.Platform{OS: "linux", Architecture: "amd64"}, "linux/amd64"},
+		{v1.Platform{OS: "linux", Architecture: "arm64", Variant: "v8"}, "linux/arm64"},
+		{v1.Platform{OS: "linux", Architecture: "arm64"}, "linux/arm64"},
+		{v1.Platform{OS: "linux", Architecture: "arm", Variant: "v7"}, "linux/arm/v7"},
+		{v1.Platform{OS: "linux", Architecture: "arm", Variant: "v5"}, "linux/arm/v5"},
+	}
+	for _, tt := range tests {
+		if got := Label(tt.p); got != tt.want {
+			t.Errorf("Label(%v) = %q, want %q", tt.p, got, tt.want)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
 	"github.com/lehus1/devops-info-service-go/internal/publish"
 	"github.com/lehus1/devops-info-service-go/internal/settings"
 )
@@ -19,8 +20,12 @@ import (
 func TestMain(m *testing.M) {
 	if os.Getenv("PUBLISH_TEST_HELPER") == "1" {
 		cfg, err := settings.Publish(os.Getenv)
+		var img ocilayout.Image
 		if err == nil {
-			err = publish.Run(context.Background(), os.Getenv("PUBLISH_TEST_LAYOUT"), cfg, os.Stdout, os.Stderr)
+			img, err = ocilayout.Load(os.Getenv("PUBLISH_TEST_LAYOUT"))
+		}
+		if err == nil {
+			err = publish.Run(context.Background(), img, cfg, os.Stdout, os.Stderr)
 		}
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "Error:", err)

@@ -31,23 +31,14 @@ type Config struct {
 	Insecure []string
 	// DryRun prints the plan and writes nothing (DRY_RUN).
 	DryRun bool
-	// Artifacts go up after the layout's own attachments (SBOMs) and
-	// before any tag: signatures and provenance, which build does not
-	// make. Default none.
-	Artifacts []ocilayout.Artifact
 }
 
-// Run pushes the image in the layout dir as cfg says. The digest
-// reference and each tag (or, for a dry run, the plan) go to stdout;
-// progress to stderr.
-func Run(ctx context.Context, dir string, cfg Config, stdout, stderr io.Writer) error {
-	if err := ocilayout.Verify(dir); err != nil {
-		return err
-	}
-	idx, _, err := ocilayout.Read(dir)
-	if err != nil {
-		return err
-	}
+// Run pushes img, the image and its attachments (the SBOMs build made,
+// and the signatures and provenance sign added, which go up in that
+// order, before any tag), as cfg says. The digest reference and each tag
+// (or, for a dry run, the plan) go to stdout; progress to stderr.
+func Run(ctx context.Context, img ocilayout.Image, cfg Config, stdout, stderr io.Writer) error {
+	idx := img.Index
 	im, err := idx.IndexManifest()
 	if err != nil {
 		return err
@@ -59,14 +50,9 @@ func Run(ctx context.Context, dir string, cfg Config, stdout, stderr io.Writer) 
 	if note := KeepsLatest(cfg.Repo.Name(), im.Annotations[ocispec.AnnotationVersion], tags, cfg.Tags); note != "" {
 		fmt.Fprintln(stderr, note)
 	}
-	arts, err := ocilayout.Artifacts(dir)
-	if err != nil {
-		return err
-	}
-	arts = append(arts, cfg.Artifacts...)
 	repo := cfg.Repo
 	opts := []Option{
-		WithArtifacts(arts...),
+		WithArtifacts(img.Artifacts...),
 		WithRegistry(registryhttp.New(cfg.Registry())),
 		WithProgress(stderr, isTerminal(stderr)),
 	}

@@ -9,27 +9,27 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
 )
 
-// Config.Artifacts (signatures, provenance) go up with the layout's own
-// and are read back among their subject's referrers.
-func TestRunPushesConfigArtifacts(t *testing.T) {
+// Artifacts added to the loaded image (signatures, provenance) go up with
+// the layout's own and are read back among their subject's referrers.
+func TestRunPushesAddedArtifacts(t *testing.T) {
 	_, host := newRegistry(t)
 	repo, err := Repository(host+"/svc", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := layoutFor(t)
-	idx, _, err := ocilayout.Read(dir)
+	img, err := ocilayout.Load(layoutFor(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	im, _ := idx.IndexManifest()
+	im, _ := img.Index.IndexManifest()
 	subject := im.Manifests[0]
 	art, err := ocilayout.NewArtifact(ocilayout.Attachment{Subject: subject, ArtifactType: "application/vnd.dev.sigstore.bundle.v0.3+json", Data: []byte(`{}`)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var stdout, stderr strings.Builder
-	if err := Run(t.Context(), dir, Config{Repo: repo, Artifacts: []ocilayout.Artifact{art}}, &stdout, &stderr); err != nil {
+	img.Artifacts = append(img.Artifacts, art)
+	if err := Run(t.Context(), img, Config{Repo: repo}, &stdout, &stderr); err != nil {
 		t.Fatalf("Run() = %v\n%s", err, stderr.String())
 	}
 	if want := "attached " + repo.Digest(art.Descriptor.Digest.String()).String(); !strings.Contains(stderr.String(), want) {

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
+
+	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
 )
 
 // A bad tag among good ones stops the push before any request: before,
@@ -25,7 +27,11 @@ func TestBadTagSendsNothing(t *testing.T) {
 	}
 	for _, dry := range []bool{false, true} {
 		var stdout, stderr strings.Builder
-		err := Run(t.Context(), layoutFor(t), Config{Repo: repo, Tags: "good1,-dash,good2,.dot", DryRun: dry}, &stdout, &stderr)
+		img, err := ocilayout.Load(layoutFor(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = Run(t.Context(), img, Config{Repo: repo, Tags: "good1,-dash,good2,.dot", DryRun: dry}, &stdout, &stderr)
 		if err == nil || !strings.Contains(err.Error(), `tags "-dash", ".dot" are not valid image tags`) {
 			t.Errorf("Run(TAGS=good1,-dash,good2,.dot, dry run %v) = %v, want one line naming -dash and .dot", dry, err)
 		}

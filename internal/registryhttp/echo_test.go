@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
@@ -97,9 +98,13 @@ func TestEchoedCredentialsNeverLeave(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := "linux/amd64"
+	p := v1.Platform{OS: "linux", Architecture: "amd64"}
 	idx := mutate.AppendManifests(mutate.IndexMediaType(empty.Index, types.OCIImageIndex), mutate.IndexAddendum{Add: img})
 	if err := ocilayout.Write(idx, ocilayout.Outputs{Layout: dir, RefName: "1.0.0"}, "x"); err != nil {
+		t.Fatal(err)
+	}
+	built, err := ocilayout.Load(dir)
+	if err != nil {
 		t.Fatal(err)
 	}
 	for _, realm := range []string{"basic", "bearer", "token"} {
@@ -110,18 +115,18 @@ func TestEchoedCredentialsNeverLeave(t *testing.T) {
 		}
 		cfg := publish.Config{Repo: repo, Tags: "1.0.0", Username: user, Password: pass}
 		steps := map[string]func(stdout, stderr io.Writer) error{
-			"push": func(stdout, stderr io.Writer) error { return publish.Run(t.Context(), dir, cfg, stdout, stderr) },
+			"push": func(stdout, stderr io.Writer) error { return publish.Run(t.Context(), built, cfg, stdout, stderr) },
 			"dry run": func(stdout, stderr io.Writer) error {
 				c := cfg
 				c.DryRun = true
-				return publish.Run(t.Context(), dir, c, stdout, stderr)
+				return publish.Run(t.Context(), built, c, stdout, stderr)
 			},
 			"base pull": func(_, stderr io.Writer) error {
 				_, err := base.Resolve(t.Context(), host+"/base:1", layer.Gzip, base.WithRegistry(registryhttp.New(registryhttp.Config{Keychain: keys{}})), base.WithLog(stderr), base.WithCacheDir(t.TempDir()))
 				return err
 			},
 			"sizecompare": func(stdout, stderr io.Writer) error {
-				r, err := sizes.Compare(t.Context(), host+"/svc:1", "recorded:python:3.13-slim", []string{p}, sizes.WithRegistry(registryhttp.New(registryhttp.Config{Keychain: keys{}})), sizes.WithLog(stderr), sizes.WithDepth(sizes.Manifests))
+				r, err := sizes.Compare(t.Context(), sizes.Request{Image: host + "/svc:1", Baseline: "recorded:python:3.13-slim", Platforms: []v1.Platform{p}, Depth: sizes.Manifests}, sizes.WithRegistry(registryhttp.New(registryhttp.Config{Keychain: keys{}})), sizes.WithLog(stderr))
 				if err == nil {
 					render.Table(stdout, r)
 				}

@@ -111,8 +111,7 @@ func TestOneRuleForEveryRegistry(t *testing.T) {
 				return err
 			},
 			"sizecompare": func() error {
-				_, err := sizes.Compare(t.Context(), private+"/base:1", "recorded:python:3.13-slim", []string{"linux/amd64"},
-					sizes.WithRegistry(reg), sizes.WithDepth(sizes.Manifests))
+				_, err := sizes.Compare(t.Context(), sizes.Request{Image: private + "/base:1", Baseline: "recorded:python:3.13-slim", Platforms: []v1.Platform{{OS: "linux", Architecture: "amd64"}}, Depth: sizes.Manifests}, sizes.WithRegistry(reg))
 				return err
 			},
 		}

@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/lehus1/devops-info-service-go/internal/gotool"
+	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
 	"github.com/lehus1/devops-info-service-go/internal/publish"
 	"github.com/lehus1/devops-info-service-go/internal/settings"
 	"github.com/lehus1/devops-info-service-go/internal/sign"
@@ -39,29 +40,35 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return fmt.Errorf("usage: go tool release push|verify (got %q)", args)
 }
 
-// push is `go tool mage push`'s doc: it signs dist/oci unless DRY_RUN,
-// writes the signed statements to dist/provenance, and pushes.
+// push is `go tool mage push`'s doc: it reads dist/oci once, signs it
+// unless DRY_RUN, writes the signed statements to dist/provenance, and
+// pushes the image with what sign attached, as it is in memory.
 func push(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
-	dir := filepath.Join("dist", "oci")
 	cfg, err := settings.Publish(getenv)
 	if err != nil {
 		return err
 	}
+	var how settings.Signing
 	if !cfg.DryRun {
-		how, err := settings.Sign(getenv)
-		if err != nil {
+		if how, err = settings.Sign(getenv); err != nil {
 			return err
 		}
-		signed, err := sign.Layout(ctx, dir, sign.Config(how), stderr)
+	}
+	img, err := ocilayout.Load(filepath.Join("dist", "oci"))
+	if err != nil {
+		return err
+	}
+	if !cfg.DryRun {
+		signed, err := sign.Release(ctx, img, sign.Config(how), stderr)
 		if err != nil {
 			return err
 		}
 		if err := signed.WriteFiles(filepath.Join("dist", "provenance")); err != nil {
 			return err
 		}
-		cfg.Artifacts = signed.Artifacts
+		img.Artifacts = append(img.Artifacts, signed.Artifacts...)
 	}
-	return publish.Run(ctx, dir, cfg, stdout, stderr)
+	return publish.Run(ctx, img, cfg, stdout, stderr)
 }
 
 // check is `go tool mage verify`'s doc: every failure is one line.

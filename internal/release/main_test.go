@@ -1,46 +1,70 @@
 package main
 
 import (
+	"archive/tar"
 	"io"
 	"log"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/lehus1/devops-info-service-go/internal/layer"
 	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
+	"github.com/lehus1/devops-info-service-go/internal/sbom"
 	"github.com/lehus1/devops-info-service-go/internal/sign"
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
-// layout writes an unsigned one-platform dist/oci in a fresh current folder.
-func layout(t *testing.T) {
+// layout writes an unsigned one-platform dist/oci, as build would, in a
+// fresh current folder: its image holds a Go executable (this test's own,
+// for the provenance), and its SBOM is attached.
+func layout(t *testing.T) v1.Hash {
 	t.Helper()
 	t.Chdir(t.TempDir())
-	img, err := random.Image(256, 1)
+	exe, err := os.ReadFile(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := layer.Tar([]layer.File{{Name: "app/svc", Type: tar.TypeReg, Mode: 0o755, Data: exe}}, time.Unix(0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := mutate.AppendLayers(empty.Image, static.NewLayer(data, types.OCIUncompressedLayer))
 	if err != nil {
 		t.Fatal(err)
 	}
 	idx := mutate.AppendManifests(mutate.IndexMediaType(empty.Index, types.OCIImageIndex),
 		mutate.IndexAddendum{Add: mutate.MediaType(img, types.OCIManifestSchema1), Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "amd64"}}})
 	idx = mutate.Annotations(idx, map[string]string{ocispec.AnnotationVersion: "1.2.3", ocispec.AnnotationRevision: strings.Repeat("a", 40)}).(v1.ImageIndex)
-	if err := ocilayout.Write(idx, ocilayout.Outputs{Layout: "dist/oci", RefName: "1.2.3"}, ""); err != nil {
+	im, err := idx.IndexManifest()
+	if err != nil {
 		t.Fatal(err)
 	}
+	doc := ocilayout.Attachment{Subject: im.Manifests[0], ArtifactType: sbom.MediaType, Data: []byte(`{"spdxVersion":"SPDX-2.3","name":"svc"}`)}
+	if err := ocilayout.Write(idx, ocilayout.Outputs{Layout: "dist/oci", RefName: "1.2.3"}, "", doc); err != nil {
+		t.Fatal(err)
+	}
+	d, err := idx.Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
 
 // Each way in gives what `go tool mage push` and `verify` gave: the plan,
 // the pushed references, or one line saying what is wrong.
 func TestRun(t *testing.T) {
-	reg := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	t.Cleanup(reg.Close)
-	host := strings.TrimPrefix(reg.URL, "http://")
+	host := registryHost(t)
 	_, pub, err := sign.GenerateKeyPair([]byte("pw"))
 	if err != nil {
 		t.Fatal(err)
@@ -60,13 +84,13 @@ func TestRun(t *testing.T) {
 		{"nothing to verify against", []string{"verify"}, nil, "", "nothing to verify against"},
 		{"bad IMAGE to verify", []string{"verify"}, map[string]string{"IMAGE": "Bad Name", "COSIGN_PUBLIC_KEY": string(pub)}, "", `IMAGE "Bad Name"`},
 		{"unsigned layout", []string{"verify"}, map[string]string{"COSIGN_PUBLIC_KEY": string(pub)}, "", "signature"},
-		{"layout not pushed", []string{"verify"}, map[string]string{"IMAGE": host + "/svc", "INSECURE_REGISTRY": host, "COSIGN_PUBLIC_KEY": string(pub)}, "", "MANIFEST_UNKNOWN"},
+		{"layout not pushed", []string{"verify"}, map[string]string{"IMAGE": host + "/never-pushed", "INSECURE_REGISTRY": host, "COSIGN_PUBLIC_KEY": string(pub)}, "", "reading " + host + "/never-pushed@sha256:"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			layout(t)
 			var stdout, stderr strings.Builder
-			err := run(t.Context(), tt.args, func(k string) string { return tt.env[k] }, &stdout, &stderr)
+			err := run(t.Context(), tt.args, getenv(tt.env), &stdout, &stderr)
 			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
 				t.Errorf("run(%q) = %v, want error %q (stderr %q)", tt.args, err, tt.wantErr, stderr.String())
 			}
@@ -76,3 +100,44 @@ func TestRun(t *testing.T) {
 		})
 	}
 }
+
+// A signed push and a verify of what it pushed, as `go tool mage push`
+// then `verify` run them: push signs the layout it read once and sends
+// the signatures with it, from memory; verify finds them all.
+func TestSignedRoundTrip(t *testing.T) {
+	testenv.SkipIfShort(t, "signs and pushes a layout")
+	d := layout(t)
+	host := registryHost(t)
+	priv, pub, err := sign.GenerateKeyPair([]byte("pw"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"IMAGE": host + "/svc", "INSECURE_REGISTRY": host, "COSIGN_PRIVATE_KEY": string(priv), "COSIGN_PASSWORD": "pw"}
+	var stdout, stderr strings.Builder
+	if err := run(t.Context(), []string{"push"}, getenv(env), &stdout, &stderr); err != nil {
+		t.Fatalf("run(push) = %v\n%s", err, stderr.String())
+	}
+	if want := host + "/svc@" + d.String(); !strings.HasPrefix(stdout.String(), want+"\n") || !strings.Contains(stderr.String(), "signed (key)") {
+		t.Errorf("run(push) stdout %q, stderr %q; want %s first and a line saying it signed", stdout.String(), stderr.String(), want)
+	}
+	if _, err := os.Stat("dist/provenance/provenance.sigstore.json"); err != nil {
+		t.Errorf("run(push) wrote no dist/provenance/provenance.sigstore.json: %v", err)
+	}
+	stdout.Reset()
+	env = map[string]string{"IMAGE": host + "/svc", "INSECURE_REGISTRY": host, "COSIGN_PUBLIC_KEY": string(pub)}
+	if err := run(t.Context(), []string{"verify"}, getenv(env), &stdout, &stderr); err != nil {
+		t.Fatalf("run(verify) = %v", err)
+	}
+	if want := "verified " + host + "/svc@" + d.String() + ": signature, provenance of commit aaaaaaaaaaaa, 1 SBOMs"; !strings.Contains(stdout.String(), want) {
+		t.Errorf("run(verify) stdout %q, want %q", stdout.String(), want)
+	}
+}
+
+// registryHost is the host:port of an in-memory registry on 127.0.0.1.
+func registryHost(t *testing.T) string {
+	reg := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	t.Cleanup(reg.Close)
+	return strings.TrimPrefix(reg.URL, "http://")
+}
+
+func getenv(m map[string]string) func(string) string { return func(k string) string { return m[k] } }

@@ -15,7 +15,13 @@ const DefaultImage = "docker.io/lehus1/devops-info-service-go"
 // Publish reads what push needs: IMAGE (default DefaultImage), TAGS,
 // REGISTRY_USERNAME, REGISTRY_PASSWORD, INSECURE_REGISTRY and DRY_RUN.
 func Publish(getenv func(string) string) (publish.Config, error) {
-	repo, err := repository(getenv)
+	return publishTo(getenv, orDefault(getenv)("IMAGE", DefaultImage))
+}
+
+// publishTo is what Publish reads, for the repository image: IMAGE, or
+// (for verify) IMAGE less its digest.
+func publishTo(getenv func(string) string, image string) (publish.Config, error) {
+	repo, err := publish.Repository(image, insecure(getenv))
 	if err != nil {
 		return publish.Config{}, err
 	}

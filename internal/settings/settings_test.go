@@ -1,10 +1,13 @@
 package settings
 
 import (
+	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
@@ -12,10 +15,38 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/platform"
 )
 
+// gitRepo is a checkout with one commit, at 1700000000.
+func gitRepo(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, args := range [][]string{{"init", "-q", "-b", "main"}, {"commit", "-q", "--allow-empty", "-m", "a"},
+		{"remote", "add", "origin", "https://tok:en@example.com/a/b.git"}} {
+		cmd := exec.Command("git", append([]string{"-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgSign=false"}, args...)...)
+		cmd.Env = append(os.Environ(), "GIT_COMMITTER_DATE=@1700000000 +0000", "GIT_AUTHOR_DATE=@1700000000 +0000")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	return dir
+}
+
 func getenv(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
 func TestLoad(t *testing.T) {
-	dir := t.TempDir() // not a checkout: version 0.0.0-dev
+	dir := gitRepo(t)
+	pinned := func(version string, at int64, source string) func(t *testing.T, s Settings) {
+		return func(t *testing.T, s Settings) {
+			if want := version; want != "" && s.Version.Version != want || want == "" && !strings.HasPrefix(s.Version.Version, "0.0.1-dev.1.g") {
+				t.Errorf("Load().Version.Version = %q, want %q (git's when empty)", s.Version.Version, want)
+			}
+			if !s.Version.Time.Equal(time.Unix(at, 0)) || s.Version.Time.Location() != time.UTC {
+				t.Errorf("Load().Version.Time = %v, want %d UTC", s.Version.Time, at)
+			}
+			if s.Source != source {
+				t.Errorf("Load().Source = %q, want %q", s.Source, source)
+			}
+		}
+	}
 	tests := []struct {
 		name    string
 		env     map[string]string
@@ -24,7 +55,7 @@ func TestLoad(t *testing.T) {
 	}{
 		{name: "defaults", check: func(t *testing.T, s Settings) {
 			if s.BaseImage != "static" || s.Compression != layer.Gzip || s.Image.Name() != "index.docker.io/lehus1/devops-info-service-go" ||
-				len(s.Platforms) != 2 || s.Licenses != "NOASSERTION" || s.Version.Version != "0.0.0-dev" {
+				len(s.Platforms) != 2 || s.Licenses != "NOASSERTION" {
 				t.Errorf("Load() = %+v", s)
 			}
 		}},
@@ -42,6 +73,18 @@ func TestLoad(t *testing.T) {
 		{name: "bad image", env: map[string]string{"IMAGE": "not/valid:"}, wantErr: `IMAGE "not/valid:" is not a repository`},
 		{name: "upper case image", env: map[string]string{"IMAGE": "Not/Valid"}, wantErr: `IMAGE "Not/Valid" has upper case: lower case only`},
 		{name: "bad version", env: map[string]string{"VERSION": "one"}, wantErr: `VERSION "one"`},
+		{name: "git's version", check: pinned("", 1700000000, "https://example.com/a/b")},
+		{name: "pinned version", env: map[string]string{"VERSION": "v3.0.0-beta.2", "SOURCE_DATE_EPOCH": "1234", "IMAGE_SOURCE": "https://x.test/y"},
+			check: pinned("3.0.0-beta.2", 1234, "https://x.test/y")},
+		{name: "epoch 0", env: map[string]string{"SOURCE_DATE_EPOCH": "0"}, check: pinned("", 0, "https://example.com/a/b")},
+		{name: "last second of 9999", env: map[string]string{"SOURCE_DATE_EPOCH": "253402300799", "VERSION": "1.0.0"}, check: pinned("1.0.0", 253402300799, "https://example.com/a/b")},
+		{name: "VERSION with build metadata", env: map[string]string{"VERSION": "1.0.0+abc"}, wantErr: `VERSION "1.0.0+abc" is not a version`},
+		{name: "VERSION shorthand", env: map[string]string{"VERSION": "1.2"}, wantErr: `VERSION "1.2" is not a version`},
+		{name: "bad SOURCE_DATE_EPOCH", env: map[string]string{"SOURCE_DATE_EPOCH": "yesterday"}, wantErr: `SOURCE_DATE_EPOCH must be whole seconds`},
+		{name: "negative SOURCE_DATE_EPOCH", env: map[string]string{"SOURCE_DATE_EPOCH": "-1"}, wantErr: `SOURCE_DATE_EPOCH must be whole seconds`},
+		// A time that an image's JSON cannot hold is refused here, before
+		// anything is compiled, not when the config is written.
+		{name: "SOURCE_DATE_EPOCH in year 10000", env: map[string]string{"SOURCE_DATE_EPOCH": "253402300800"}, wantErr: `SOURCE_DATE_EPOCH "253402300800" is after the year 9999`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

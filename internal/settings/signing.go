@@ -95,12 +95,7 @@ func Verify(getenv func(string) string) (Verification, error) {
 		return v, nil
 	}
 	repo, digest, _ := strings.Cut(ref, "@")
-	cfg, err := Publish(func(k string) string {
-		if k == "IMAGE" {
-			return repo
-		}
-		return getenv(k)
-	})
+	cfg, err := publishTo(getenv, repo)
 	if err != nil {
 		return Verification{}, err
 	}

@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/lehus1/devops-info-service-go/internal/sizes"
 )
@@ -23,22 +24,23 @@ import (
 // MIN_RATIO, reads compressed sizes only: there the on-disk figures and
 // waste would cost a download of the baseline's layers (43 MB from Docker
 // Hub for python:3.13-slim) on every run and change no verdict.
-func Sizes(getenv func(string) string, host string, warn io.Writer) (sizes.Request, error) {
+func Sizes(getenv func(string) string, host v1.Platform, warn io.Writer) (sizes.Request, error) {
 	or := orDefault(getenv)
 	r := sizes.Request{Image: or("IMAGE_REF", "oci:dist/oci"), Baseline: or("BASELINE", sizes.DefaultBaseline)}
-	p := renamed(getenv, "SIZE_PLATFORMS", "PLATFORM", warn)
-	if p == "" {
-		p = host
-	}
-	switch p {
+	switch ps := renamed(getenv, "SIZE_PLATFORMS", "PLATFORM", warn); ps {
+	case "":
+		r.Platforms = []v1.Platform{host}
 	case "all":
 	default:
-		for _, s := range strings.Split(p, ",") {
+		for _, s := range strings.Split(ps, ",") {
 			s = strings.TrimSpace(s)
-			if parts := strings.Split(s, "/"); len(parts) < 2 || len(parts) > 3 || slices.Contains(parts, "") {
+			// os/arch[/variant] in full, as it reads back: not "arm64",
+			// "linux/arm/" or an os.version after a colon.
+			p, err := v1.ParsePlatform(s)
+			if err != nil || p.OS == "" || p.Architecture == "" || p.String() != s {
 				return sizes.Request{}, fmt.Errorf("SIZE_PLATFORMS %q is not os/arch[/variant] (such as linux/arm64 or linux/arm/v7), a list of them, or all", s)
 			}
-			r.Platforms = append(r.Platforms, s)
+			r.Platforms = append(r.Platforms, *p)
 		}
 	}
 	measure := "full"

@@ -2,14 +2,16 @@ package settings
 
 import (
 	"io"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/lehus1/devops-info-service-go/internal/sizes"
 )
+
+var amd64 = v1.Platform{OS: "linux", Architecture: "amd64"}
 
 func TestSizes(t *testing.T) {
 	tests := []struct {
@@ -17,11 +19,11 @@ func TestSizes(t *testing.T) {
 		want    sizes.Request
 		wantErr string
 	}{
-		{nil, sizes.Request{Image: "oci:dist/oci", Baseline: "python:3.13-slim", Platforms: []string{"linux/amd64"}, Depth: sizes.Full, Limits: sizes.Limits{MaxCompressed: 20_000_000}}, ""},
+		{nil, sizes.Request{Image: "oci:dist/oci", Baseline: "python:3.13-slim", Platforms: []v1.Platform{amd64}, Depth: sizes.Full, Limits: sizes.Limits{MaxCompressed: 20_000_000}}, ""},
 		{map[string]string{"SIZE_PLATFORMS": "all", "MEASURE": "compressed", "MAX_SIZE": "19.5MiB", "MIN_RATIO": "10x", "BASELINE": "x:1", "IMAGE_REF": "y:2"},
 			sizes.Request{Image: "y:2", Baseline: "x:1", Depth: sizes.Manifests, Limits: sizes.Limits{MaxCompressed: 20447232, MinRatio: 10}}, ""},
 		{map[string]string{"SIZE_PLATFORMS": "linux/arm64, linux/amd64", "MAX_SIZE": "0"},
-			sizes.Request{Image: "oci:dist/oci", Baseline: "python:3.13-slim", Platforms: []string{"linux/arm64", "linux/amd64"}, Depth: sizes.Full}, ""},
+			sizes.Request{Image: "oci:dist/oci", Baseline: "python:3.13-slim", Platforms: []v1.Platform{{OS: "linux", Architecture: "arm64"}, amd64}, Depth: sizes.Full}, ""},
 		{map[string]string{"SIZE_PLATFORMS": "arm64"}, sizes.Request{}, `SIZE_PLATFORMS "arm64" is not os/arch`},
 		{map[string]string{"MEASURE": "some"}, sizes.Request{}, `MEASURE "some"`},
 		{map[string]string{"MAX_SIZE": "big"}, sizes.Request{}, `MAX_SIZE: "big" is not a size`},
@@ -36,14 +38,17 @@ func TestSizes(t *testing.T) {
 		{map[string]string{"MIN_RATIO": "-1"}, sizes.Request{}, `MIN_RATIO "-1"`},
 		{map[string]string{"MIN_RATIO": "NaN"}, sizes.Request{}, `MIN_RATIO "NaN"`},
 		{map[string]string{"MIN_RATIO": "Inf"}, sizes.Request{}, `MIN_RATIO "Inf"`},
-		{map[string]string{"SIZE_PLATFORMS": "linux/arm/v7"}, sizes.Request{Image: "oci:dist/oci", Baseline: "python:3.13-slim", Platforms: []string{"linux/arm/v7"}, Depth: sizes.Full, Limits: sizes.Limits{MaxCompressed: 20_000_000}}, ""},
+		{map[string]string{"SIZE_PLATFORMS": "linux/arm/v7"}, sizes.Request{Image: "oci:dist/oci", Baseline: "python:3.13-slim", Platforms: []v1.Platform{{OS: "linux", Architecture: "arm", Variant: "v7"}}, Depth: sizes.Full, Limits: sizes.Limits{MaxCompressed: 20_000_000}}, ""},
 		{map[string]string{"SIZE_PLATFORMS": "linux/arm/v7/x"}, sizes.Request{}, `SIZE_PLATFORMS "linux/arm/v7/x"`},
-		{map[string]string{"CI": "true", "BASELINE_STRICT": "1"}, sizes.Request{Image: "oci:dist/oci", Baseline: "python:3.13-slim", Platforms: []string{"linux/amd64"}, Depth: sizes.Manifests, Limits: sizes.Limits{MaxCompressed: 20_000_000}, Strict: true}, ""},
-		{map[string]string{"CI": "true", "MEASURE": "full", "BASELINE_STRICT": "0"}, sizes.Request{Image: "oci:dist/oci", Baseline: "python:3.13-slim", Platforms: []string{"linux/amd64"}, Depth: sizes.Full, Limits: sizes.Limits{MaxCompressed: 20_000_000}}, ""},
+		{map[string]string{"SIZE_PLATFORMS": "linux/arm/"}, sizes.Request{}, `SIZE_PLATFORMS "linux/arm/"`},
+		{map[string]string{"SIZE_PLATFORMS": "/amd64"}, sizes.Request{}, `SIZE_PLATFORMS "/amd64"`},
+		{map[string]string{"SIZE_PLATFORMS": "linux/amd64,"}, sizes.Request{}, `SIZE_PLATFORMS ""`},
+		{map[string]string{"CI": "true", "BASELINE_STRICT": "1"}, sizes.Request{Image: "oci:dist/oci", Baseline: "python:3.13-slim", Platforms: []v1.Platform{amd64}, Depth: sizes.Manifests, Limits: sizes.Limits{MaxCompressed: 20_000_000}, Strict: true}, ""},
+		{map[string]string{"CI": "true", "MEASURE": "full", "BASELINE_STRICT": "0"}, sizes.Request{Image: "oci:dist/oci", Baseline: "python:3.13-slim", Platforms: []v1.Platform{amd64}, Depth: sizes.Full, Limits: sizes.Limits{MaxCompressed: 20_000_000}}, ""},
 		{map[string]string{"BASELINE_STRICT": "yes"}, sizes.Request{}, `BASELINE_STRICT "yes" is not 1 or 0`},
 	}
 	for _, tt := range tests {
-		got, err := Sizes(getenv(tt.env), "linux/amd64", io.Discard)
+		got, err := Sizes(getenv(tt.env), amd64, io.Discard)
 		if tt.wantErr != "" {
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("Sizes(%v) = %v, want %q", tt.env, err, tt.wantErr)
@@ -61,17 +66,17 @@ func TestSizes(t *testing.T) {
 func TestSizesPlatformRenamed(t *testing.T) {
 	tests := []struct {
 		env      map[string]string
-		want     []string
+		want     []v1.Platform
 		warnings string
 	}{
-		{map[string]string{"PLATFORM": "linux/arm64"}, []string{"linux/arm64"}, "WARNING: PLATFORM is deprecated; set SIZE_PLATFORMS instead\n"},
-		{map[string]string{"PLATFORM": "linux/arm64", "SIZE_PLATFORMS": "linux/s390x"}, []string{"linux/s390x"}, ""},
-		{nil, []string{"linux/amd64"}, ""},
+		{map[string]string{"PLATFORM": "linux/arm64"}, []v1.Platform{{OS: "linux", Architecture: "arm64"}}, "WARNING: PLATFORM is deprecated; set SIZE_PLATFORMS instead\n"},
+		{map[string]string{"PLATFORM": "linux/arm64", "SIZE_PLATFORMS": "linux/s390x"}, []v1.Platform{{OS: "linux", Architecture: "s390x"}}, ""},
+		{nil, []v1.Platform{amd64}, ""},
 	}
 	for _, tt := range tests {
 		var warn strings.Builder
-		got, err := Sizes(getenv(tt.env), "linux/amd64", &warn)
-		if err != nil || !slices.Equal(got.Platforms, tt.want) || warn.String() != tt.warnings {
+		got, err := Sizes(getenv(tt.env), amd64, &warn)
+		if err != nil || !cmp.Equal(got.Platforms, tt.want) || warn.String() != tt.warnings {
 			t.Errorf("Sizes(%v) = %v, %v, warned %q; want %v, warned %q", tt.env, got.Platforms, err, warn.String(), tt.want, tt.warnings)
 		}
 	}

@@ -33,34 +33,30 @@ type Signed struct {
 // platform image, and each of statements (a provenance) as it is. Each
 // bundle is attached to the index and to every platform image, so that
 // `cosign verify` finds it from either digest.
-func Image(ctx context.Context, s *Signer, idx v1.ImageIndex, statements ...[]byte) (Signed, error) {
+func Image(ctx context.Context, s *Signer, idx v1.ImageIndex, statements ...*intoto.Statement) (Signed, error) {
 	subjects, err := provenance.Subjects(idx)
 	if err != nil {
 		return Signed{}, err
 	}
 	sig := &intoto.Statement{Type: intoto.StatementTypeUri, Subject: subjects, PredicateType: SignaturePredicateType, Predicate: &structpb.Struct{}}
-	sigJSON, err := provenance.JSON(sig)
-	if err != nil {
-		return Signed{}, err
-	}
 	targets, err := descriptors(idx)
 	if err != nil {
 		return Signed{}, err
 	}
 	var out Signed
-	for i, st := range append([][]byte{sigJSON}, statements...) {
-		parsed, err := provenance.Parse(st)
+	for i, st := range append([]*intoto.Statement{sig}, statements...) {
+		data, err := provenance.JSON(st)
 		if err != nil {
 			return Signed{}, err
 		}
 		name := "signature.sigstore.json"
 		if i > 0 {
 			name = fmt.Sprintf("attestation-%d.sigstore.json", i)
-			if parsed.GetPredicateType() == provenance.PredicateType {
+			if st.GetPredicateType() == provenance.PredicateType {
 				name = "provenance.sigstore.json"
 			}
 		}
-		b, arts, err := attest(ctx, s, st, name, parsed.GetPredicateType(), targets)
+		b, arts, err := attest(ctx, s, data, name, st.GetPredicateType(), targets)
 		if err != nil {
 			return Signed{}, err
 		}

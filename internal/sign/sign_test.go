@@ -13,6 +13,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/lehus1/devops-info-service-go/internal/provenance"
 )
 
 const password = "correct horse"
@@ -124,7 +126,11 @@ func TestImage(t *testing.T) {
 	}
 	d, _ := idx.Digest()
 	prov := []byte(`{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"index","digest":{"sha256":"` + d.Hex + `"}}],"predicateType":"https://slsa.dev/provenance/v1","predicate":{}}`)
-	s, err := Image(t.Context(), WithKey(k), idx, prov)
+	st, err := provenance.Parse(prov)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Image(t.Context(), WithKey(k), idx, st)
 	if err != nil {
 		t.Fatal(err)
 	}

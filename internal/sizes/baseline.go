@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/lehus1/devops-info-service-go/internal/registryhttp"
 )
@@ -50,7 +51,7 @@ func openBaseline(ctx context.Context, spec string, o options) (*baseline, error
 // measuring (a platform's manifest, a layer) falls back as one at opening
 // does, for this platform and the rest: asking again would only spend more
 // of the quota.
-func (b *baseline) measure(ctx context.Context, platform string) (Image, error) {
+func (b *baseline) measure(ctx context.Context, platform v1.Platform) (Image, error) {
 	if b.rec == nil {
 		img, err := measureSource(ctx, b.src, platform, b.o)
 		if err == nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/registry"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/lehus1/devops-info-service-go/internal/registryhttp"
 )
 
@@ -110,7 +111,7 @@ func TestRateLimitedBaseline(t *testing.T) {
 			l := &limited{refuse: tt.refuse, retryAfter: tt.retryAfter}
 			ref, dir := localBaseline(t, func(h http.Handler) http.Handler { l.next = h; return l })
 			var stderr strings.Builder
-			r, err := Compare(t.Context(), "oci:"+dir, ref, []string{"linux/amd64"}, WithDepth(Manifests), WithLog(&stderr), WithStrict(tt.strict), recordedFor(ref))
+			r, err := Compare(t.Context(), Request{Image: "oci:" + dir, Baseline: ref, Platforms: []v1.Platform{{OS: "linux", Architecture: "amd64"}}, Depth: Manifests, Strict: tt.strict}, WithLog(&stderr), recordedFor(ref))
 			if l.manifests != tt.wantManifests {
 				t.Errorf("Compare() made %d manifest requests, want %d", l.manifests, tt.wantManifests)
 			}
@@ -200,7 +201,7 @@ func TestDockerHubQuotaAnswers(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Setenv("DOCKER_CONFIG", t.TempDir()) // anonymous
-			r, err := Compare(t.Context(), "oci:"+dir, DefaultBaseline, nil, WithDepth(Manifests), via(dockerHub(t, tt.status, tt.body)))
+			r, err := Compare(t.Context(), Request{Image: "oci:" + dir, Baseline: DefaultBaseline, Depth: Manifests}, via(dockerHub(t, tt.status, tt.body)))
 			if !tt.wantFallback {
 				if err == nil {
 					t.Errorf("Compare(%d %s) = %+v, want an error", tt.status, tt.body, r.Warnings)
@@ -224,7 +225,7 @@ func TestBaselineDoesNotExist(t *testing.T) {
 	ref, dir := localBaseline(t, func(h http.Handler) http.Handler { return h })
 	repo := strings.TrimSuffix(ref, ":3.13-slim")
 	for _, missing := range []string{repo + ":1.0.0", strings.TrimSuffix(repo, "python") + "nothing:1.0.0"} {
-		_, err := Compare(t.Context(), "oci:"+dir, missing, nil)
+		_, err := Compare(t.Context(), Request{Image: "oci:" + dir, Baseline: missing, Depth: Full})
 		want := "baseline: " + missing + " does not exist: " + strings.Split(repo, "/")[0] + " has no such tag or repository"
 		if err == nil || err.Error() != want {
 			t.Errorf("Compare(baseline %s) = %v, want %q", missing, err, want)

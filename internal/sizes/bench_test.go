@@ -7,6 +7,7 @@ import (
 	"os"
 	"testing"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
@@ -39,7 +40,7 @@ func BenchmarkCompareLocal(b *testing.B) {
 	}
 	dir := writeLayout(b, img)
 	for b.Loop() {
-		if _, err := Compare(b.Context(), "oci:"+dir, "python:3.13-slim", []string{"linux/amd64"}, via(unreachable{})); err != nil {
+		if _, err := Compare(b.Context(), Request{Image: "oci:" + dir, Baseline: "python:3.13-slim", Platforms: []v1.Platform{{OS: "linux", Architecture: "amd64"}}, Depth: Full}, via(unreachable{})); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -7,6 +7,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/lehus1/devops-info-service-go/internal/platform"
 	"github.com/lehus1/devops-info-service-go/internal/registryhttp"
 )
 
@@ -57,9 +60,6 @@ type options struct {
 // Option changes how Compare works.
 type Option func(*options)
 
-// WithDepth sets how much of the images to read. Default Full.
-func WithDepth(d Depth) Option { return func(o *options) { o.depth = d } }
-
 // WithLog sets where notes, warnings and progress go. Default nowhere.
 func WithLog(w io.Writer) Option { return func(o *options) { o.log = w } }
 
@@ -69,18 +69,13 @@ func WithLog(w io.Writer) Option { return func(o *options) { o.log = w } }
 // keychain, HTTPS but to this machine.
 func WithRegistry(c *registryhttp.Client) Option { return func(o *options) { o.registry = c } }
 
-// WithStrict makes a baseline registry that is unreachable or over its
-// rate limit an error rather than a fallback to the recorded figures.
-// Default false.
-func WithStrict(strict bool) Option { return func(o *options) { o.strict = strict } }
-
-// Compare measures the image and the baseline for each platform (all of
-// the image's when platforms is empty). A baseline registry that cannot be
-// reached, or that refuses for its rate limit, gives way to the figures
-// the project records for it, where it has them, with a warning in the
-// report, unless WithStrict.
-func Compare(ctx context.Context, imageSpec, baselineSpec string, platforms []string, opts ...Option) (_ Report, err error) {
-	o := options{depth: Full, log: io.Discard, registry: registryhttp.New(registryhttp.Config{}), interval: 2 * time.Second, recorded: Recorded}
+// Compare measures req's image and baseline for each of its platforms
+// (all of the image's when it names none), as deep as it asks. A baseline
+// registry that cannot be reached, or that refuses for its rate limit,
+// gives way to the figures the project records for it, where it has them,
+// with a warning in the report, unless req.Strict.
+func Compare(ctx context.Context, req Request, opts ...Option) (_ Report, err error) {
+	o := options{depth: req.Depth, strict: req.Strict, log: io.Discard, registry: registryhttp.New(registryhttp.Config{}), interval: 2 * time.Second, recorded: Recorded}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -90,14 +85,15 @@ func Compare(ctx context.Context, imageSpec, baselineSpec string, platforms []st
 	// A registry may echo the credentials it was sent: none leaves here.
 	defer func() { err = o.registry.Redact(err) }()
 	o.log = redactingWriter{o.log, o.registry}
-	img, err := Open(ctx, imageSpec, o.registry)
+	img, err := Open(ctx, req.Image, o.registry)
 	if err != nil {
 		return Report{}, fmt.Errorf("image: %w", err)
 	}
-	base, err := openBaseline(ctx, baselineSpec, o)
+	base, err := openBaseline(ctx, req.Baseline, o)
 	if err != nil {
 		return Report{}, fmt.Errorf("baseline: %w", err)
 	}
+	platforms := req.Platforms
 	if len(platforms) == 0 {
 		if platforms, err = img.Platforms(); err != nil {
 			return Report{}, err
@@ -105,7 +101,7 @@ func Compare(ctx context.Context, imageSpec, baselineSpec string, platforms []st
 	}
 	r := Report{Schema: 1, Breaches: []string{}, Warnings: []string{}}
 	for _, p := range platforms {
-		c := Comparison{Platform: p}
+		c := Comparison{Platform: platform.Label(p)}
 		if c.Image, err = measureSource(ctx, img, p, o); err != nil {
 			return Report{}, fmt.Errorf("image: %w", err)
 		}
@@ -128,8 +124,8 @@ func Compare(ctx context.Context, imageSpec, baselineSpec string, platforms []st
 	return r, nil
 }
 
-func measureSource(ctx context.Context, s *Source, platform string, o options) (Image, error) {
-	img, err := s.Image(platform)
+func measureSource(ctx context.Context, s *Source, p v1.Platform, o options) (Image, error) {
+	img, err := s.Image(p)
 	if err != nil {
 		return Image{}, err
 	}
@@ -144,7 +140,7 @@ func measureSource(ctx context.Context, s *Source, platform string, o options) (
 				case <-done:
 					return
 				case <-t.C:
-					fmt.Fprintf(o.log, "measuring %s %s: %s unpacked so far\n", s.Name, platform, MB(read.Load()))
+					fmt.Fprintf(o.log, "measuring %s %s: %s unpacked so far\n", s.Name, platform.Label(p), MB(read.Load()))
 				}
 			}
 		}()
@@ -152,9 +148,9 @@ func measureSource(ctx context.Context, s *Source, platform string, o options) (
 	m, err := Measure(ctx, img, o.depth, func(n int64) { read.Add(n) })
 	close(done)
 	if err != nil {
-		return Image{}, fmt.Errorf("measuring %s %s: %w", s.Name, platform, err)
+		return Image{}, fmt.Errorf("measuring %s %s: %w", s.Name, platform.Label(p), err)
 	}
-	m.Name, m.Platform, m.Origin = s.Name, platform, s.Origin
+	m.Name, m.Platform, m.Origin = s.Name, platform.Label(p), s.Origin
 	if s.estimated {
 		m.CompressedEstimated = true
 		m.Note = "the archive holds its layers uncompressed (as docker save writes them): the compressed sizes are estimates, a gzip of each layer"

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/lehus1/devops-info-service-go/internal/registryhttp"
 	"github.com/lehus1/devops-info-service-go/internal/settings"
 	"github.com/lehus1/devops-info-service-go/internal/sizes"
@@ -39,7 +40,7 @@ func TestBaselineWithCredentials(t *testing.T) {
 				t.Fatal(err)
 			}
 			var stderr strings.Builder
-			r, err := sizes.Compare(t.Context(), "oci:"+dir, ref, []string{"linux/amd64"}, sizes.WithDepth(sizes.Manifests), sizes.WithRegistry(registryhttp.New(cfg.Registry())), sizes.WithLog(&stderr), sizes.RecordedFor(ref))
+			r, err := sizes.Compare(t.Context(), sizes.Request{Image: "oci:" + dir, Baseline: ref, Platforms: []v1.Platform{{OS: "linux", Architecture: "amd64"}}, Depth: sizes.Manifests}, sizes.WithRegistry(registryhttp.New(cfg.Registry())), sizes.WithLog(&stderr), sizes.RecordedFor(ref))
 			var written strings.Builder
 			if err != nil {
 				written.WriteString(err.Error())

@@ -29,7 +29,7 @@ func TestDamagedLayoutIsAnError(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, "blobs", "sha256", d.Hex), []byte(`{"schemaVersion":2}`), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		r, err := Compare(t.Context(), "oci:"+dir, "recorded:python:3.13-slim", nil, WithDepth(depth))
+		r, err := Compare(t.Context(), Request{Image: "oci:" + dir, Baseline: "recorded:python:3.13-slim", Depth: depth})
 		if err == nil || !strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), "damaged") {
 			t.Errorf("Compare(damaged layout, depth %d) = %+v, %v; want an error naming %s as damaged", depth, r.Comparisons, err, dir)
 		}

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"testing"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
 	"github.com/lehus1/devops-info-service-go/internal/platform"
 	"github.com/lehus1/devops-info-service-go/internal/testengine"
 )
@@ -37,7 +39,7 @@ func TestDockerSaveBaseline(t *testing.T) {
 	if _, err := os.Stat(py); err != nil {
 		t.Fatal(err)
 	}
-	r, err := Compare(t.Context(), "oci:"+local.Layout, "docker-archive:"+py, []string{platform.Name(platform.Local())})
+	r, err := Compare(t.Context(), Request{Image: "oci:" + local.Layout, Baseline: "docker-archive:" + py, Platforms: []v1.Platform{platform.Local()}, Depth: Full})
 	if err != nil {
 		t.Fatalf("Compare(oci:dist/oci, docker-archive:py.tar) = %v", err)
 	}

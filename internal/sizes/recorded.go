@@ -8,6 +8,9 @@ import (
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/lehus1/devops-info-service-go/internal/platform"
 )
 
 //go:embed python-3.13-slim.json
@@ -70,8 +73,10 @@ func (r *Record) platforms() []string {
 	return out
 }
 
-// Image is the recorded figures for platform, marked as such.
-func (r *Record) Image(platform string) (Image, error) {
+// Image is the recorded figures for pl, marked as such; they are
+// recorded by platform.Label.
+func (r *Record) Image(pl v1.Platform) (Image, error) {
+	platform := platform.Label(pl)
 	p, ok := r.Platforms[platform]
 	if !ok {
 		return Image{}, fmt.Errorf("the recorded baseline %s has no %s figures (it has: %s)", r.Name, platform, strings.Join(r.platforms(), ", "))

@@ -164,7 +164,8 @@ func TestRecordedBaseline(t *testing.T) {
 		}
 	}
 	for platform, want := range map[string]int64{"linux/amd64": 42961458, "linux/arm64": 43237284} {
-		img, err := r.Image(platform)
+		p, _ := v1.ParsePlatform(platform)
+		img, err := r.Image(*p)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -172,11 +173,11 @@ func TestRecordedBaseline(t *testing.T) {
 			t.Errorf("recorded %s: %d bytes, origin %s, note %q; want %d, recorded, naming the index digest", platform, img.Compressed, img.Origin, img.Note, want)
 		}
 	}
-	amd, _ := r.Image("linux/amd64")
+	amd, _ := r.Image(v1.Platform{OS: "linux", Architecture: "amd64"})
 	if amd.Uncompressed == nil || *amd.Uncompressed != 126250000 || !amd.UncompressedApproximate {
 		t.Errorf("recorded on-disk size = %v (approx %v), want ~126,250,000 marked approximate", amd.Uncompressed, amd.UncompressedApproximate)
 	}
-	if _, err := r.Image("linux/s390x"); err == nil || !strings.Contains(err.Error(), "has no linux/s390x figures") {
+	if _, err := r.Image(v1.Platform{OS: "linux", Architecture: "s390x"}); err == nil || !strings.Contains(err.Error(), "has no linux/s390x figures") {
 		t.Errorf("recorded s390x = %v, want a missing-platform error", err)
 	}
 }
@@ -246,7 +247,7 @@ func TestRegistryBaselineFetchesNoBlobs(t *testing.T) {
 	c.mu.Lock()
 	c.manifests, c.blobGET = 0, 0
 	c.mu.Unlock()
-	r, err := Compare(t.Context(), "oci:"+dir, ref, []string{"linux/amd64"}, WithDepth(Manifests))
+	r, err := Compare(t.Context(), Request{Image: "oci:" + dir, Baseline: ref, Platforms: []v1.Platform{{OS: "linux", Architecture: "amd64"}}, Depth: Manifests})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,7 +259,7 @@ func TestRegistryBaselineFetchesNoBlobs(t *testing.T) {
 		t.Errorf("Compare() = %+v", got)
 	}
 	// Full depth streams the baseline's layers and measures its waste.
-	full, err := Compare(t.Context(), "oci:"+dir, ref, []string{"linux/amd64"})
+	full, err := Compare(t.Context(), Request{Image: "oci:" + dir, Baseline: ref, Platforms: []v1.Platform{{OS: "linux", Architecture: "amd64"}}, Depth: Full})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,7 +275,7 @@ func TestUnreachableBaselineFallsBack(t *testing.T) {
 	// 127.0.0.1:1 refuses connections: the registry cannot be reached. The
 	// recorded baseline is for python:3.13-slim only, so the test names that
 	// image at an unreachable registry through a mirror setting.
-	r, err := Compare(t.Context(), "oci:"+dir, "python:3.13-slim", []string{"linux/amd64"}, WithLog(&log), via(unreachable{}))
+	r, err := Compare(t.Context(), Request{Image: "oci:" + dir, Baseline: "python:3.13-slim", Platforms: []v1.Platform{{OS: "linux", Architecture: "amd64"}}, Depth: Full}, WithLog(&log), via(unreachable{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -290,11 +291,11 @@ func TestUnreachableBaselineFallsBack(t *testing.T) {
 		t.Errorf("Compare(unreachable) logged %q, want the warning in the report only", log.String())
 	}
 	// Strict: the baseline must be measured.
-	if _, err := Compare(t.Context(), "oci:"+dir, "python:3.13-slim", nil, WithStrict(true), via(unreachable{})); err == nil || !strings.Contains(err.Error(), "BASELINE_STRICT") {
+	if _, err := Compare(t.Context(), Request{Image: "oci:" + dir, Baseline: "python:3.13-slim", Strict: true, Depth: Full}, via(unreachable{})); err == nil || !strings.Contains(err.Error(), "BASELINE_STRICT") {
 		t.Errorf("Compare(unreachable, strict) = %v, want an error naming BASELINE_STRICT", err)
 	}
 	// Any other unreachable baseline is an error.
-	if _, err := Compare(t.Context(), "oci:"+dir, "127.0.0.1:1/other:1", nil); err == nil || !strings.Contains(err.Error(), "baseline: reaching 127.0.0.1:1") {
+	if _, err := Compare(t.Context(), Request{Image: "oci:" + dir, Baseline: "127.0.0.1:1/other:1", Depth: Full}); err == nil || !strings.Contains(err.Error(), "baseline: reaching 127.0.0.1:1") {
 		t.Errorf("Compare(unreachable, no record) = %v, want a baseline error", err)
 	}
 }
@@ -335,11 +336,11 @@ func TestBadInput(t *testing.T) {
 		{"oci:" + dir, "oci:" + dir, "linux/arm64", "has no linux/arm64 image (it has: linux/amd64)"},
 	}
 	for _, tt := range tests {
-		var ps []string
-		if tt.platform != "" {
-			ps = []string{tt.platform}
+		var ps []v1.Platform
+		if p, err := v1.ParsePlatform(tt.platform); tt.platform != "" && err == nil {
+			ps = []v1.Platform{*p}
 		}
-		if _, err := Compare(t.Context(), tt.image, tt.baseline, ps); err == nil || !strings.Contains(err.Error(), tt.want) {
+		if _, err := Compare(t.Context(), Request{Image: tt.image, Baseline: tt.baseline, Platforms: ps, Depth: Full}); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("Compare(%q, %q, %q) = %v, want %q", tt.image, tt.baseline, tt.platform, err, tt.want)
 		}
 	}
@@ -353,7 +354,7 @@ func TestDockerArchive(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, spec := range []string{"docker-archive:" + file, "docker-archive:" + file + ":example.com/x:1"} {
-		r, err := Compare(t.Context(), spec, spec, nil)
+		r, err := Compare(t.Context(), Request{Image: spec, Baseline: spec, Depth: Full})
 		if err != nil {
 			t.Fatalf("Compare(%s): %v", spec, err)
 		}
@@ -366,7 +367,7 @@ func TestDockerArchive(t *testing.T) {
 func TestOutputs(t *testing.T) {
 	img, _ := knownImage(t, "amd64")
 	dir := writeLayout(t, img)
-	r, err := Compare(t.Context(), "oci:"+dir, "oci:"+dir, nil)
+	r, err := Compare(t.Context(), Request{Image: "oci:" + dir, Baseline: "oci:" + dir, Depth: Full})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -400,7 +401,7 @@ func TestPlatformVariants(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "oci")
 	lp, _ := layout.Write(dir, empty.Index)
 	lp.AppendIndex(idx)
-	r, err := Compare(t.Context(), "oci:"+dir, "oci:"+dir, nil)
+	r, err := Compare(t.Context(), Request{Image: "oci:" + dir, Baseline: "oci:" + dir, Depth: Full})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -413,7 +414,7 @@ func TestPlatformVariants(t *testing.T) {
 	if diff := cmp.Diff([]string{"linux/arm/v6", "linux/arm/v7", "linux/arm64"}, got); diff != "" || len(digests) != 3 {
 		t.Errorf("platforms (-want +got):\n%s (distinct images: %d, want 3)", diff, len(digests))
 	}
-	if _, err := Compare(t.Context(), "oci:"+dir, "oci:"+dir, []string{"linux/arm/v7"}); err != nil {
+	if _, err := Compare(t.Context(), Request{Image: "oci:" + dir, Baseline: "oci:" + dir, Platforms: []v1.Platform{{OS: "linux", Architecture: "arm", Variant: "v7"}}, Depth: Full}); err != nil {
 		t.Errorf("Compare(linux/arm/v7) = %v", err)
 	}
 }
@@ -444,7 +445,7 @@ func TestDockerSaveArchiveIsEstimated(t *testing.T) {
 	add("manifest.json", []byte(manifest))
 	tw.Close()
 	f.Close()
-	r, err := Compare(t.Context(), "docker-archive:"+file, "docker-archive:"+file, nil)
+	r, err := Compare(t.Context(), Request{Image: "docker-archive:" + file, Baseline: "docker-archive:" + file, Depth: Full})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -456,7 +457,7 @@ func TestDockerSaveArchiveIsEstimated(t *testing.T) {
 
 func TestMissingLayoutSaysBuild(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "dist", "oci")
-	_, err := Compare(t.Context(), "oci:"+dir, "python:3.13-slim", nil, via(unreachable{}))
+	_, err := Compare(t.Context(), Request{Image: "oci:" + dir, Baseline: "python:3.13-slim", Depth: Full}, via(unreachable{}))
 	if want := "image: no image in " + dir + " yet: run `go tool mage build` first"; err == nil || err.Error() != want {
 		t.Errorf("Compare(missing layout) = %v, want %q", err, want)
 	}
@@ -466,14 +467,14 @@ func TestRecordedBaselineOnPurpose(t *testing.T) {
 	img, _ := knownImage(t, "amd64")
 	dir := writeLayout(t, img)
 	// A transport that fails the test if it is used: no network at all.
-	r, err := Compare(t.Context(), "oci:"+dir, "recorded:python:3.13-slim", nil, via(roundTripFunc(func(req *http.Request) (*http.Response, error) {
+	r, err := Compare(t.Context(), Request{Image: "oci:" + dir, Baseline: "recorded:python:3.13-slim", Depth: Full}, via(roundTripFunc(func(req *http.Request) (*http.Response, error) {
 		t.Errorf("recorded: baseline made a request to %s", req.URL)
 		return nil, fmt.Errorf("no")
 	})))
 	if err != nil || r.Comparisons[0].Baseline.Compressed != 42961458 {
 		t.Fatalf("Compare(recorded:) = %v, %v", r, err)
 	}
-	if _, err := Compare(t.Context(), "oci:"+dir, "recorded:alpine:3", nil); err == nil || !strings.Contains(err.Error(), `no figures are recorded for "alpine:3"`) {
+	if _, err := Compare(t.Context(), Request{Image: "oci:" + dir, Baseline: "recorded:alpine:3", Depth: Full}); err == nil || !strings.Contains(err.Error(), `no figures are recorded for "alpine:3"`) {
 		t.Errorf("Compare(recorded:alpine:3) = %v", err)
 	}
 }

@@ -197,60 +197,51 @@ func uncompressedLayers(file string) (bool, error) {
 	}
 }
 
-// platformKey names a platform os/arch[/variant]; arm64's v8 is the only
-// arm64 there is, so it is left out, as docker does.
-func platformKey(os, arch, variant string) string {
-	if variant == "" || arch == "arm64" && variant == "v8" {
-		return os + "/" + arch
-	}
-	return os + "/" + arch + "/" + variant
-}
-
 // Platforms lists the platforms the source has images for.
-func (s *Source) Platforms() ([]string, error) {
+func (s *Source) Platforms() ([]v1.Platform, error) {
 	if s.image != nil {
 		cf, err := s.image.ConfigFile()
 		if err != nil {
 			return nil, fmt.Errorf("reading %s: %w", s.Name, err)
 		}
-		return []string{platformKey(cf.OS, cf.Architecture, cf.Variant)}, nil
+		return []v1.Platform{{OS: cf.OS, Architecture: cf.Architecture, Variant: cf.Variant}}, nil
 	}
 	im, err := s.index.IndexManifest()
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", s.Name, err)
 	}
-	var out []string
+	var out []v1.Platform
 	for _, d := range im.Manifests {
 		if d.Platform != nil && d.Platform.OS != "unknown" {
-			out = append(out, platformKey(d.Platform.OS, d.Platform.Architecture, d.Platform.Variant))
+			out = append(out, *d.Platform)
 		}
 	}
 	return out, nil
 }
 
-// Image is the source's image for name ("os/arch[/variant]").
-func (s *Source) Image(name string) (v1.Image, error) {
+// Image is the source's image for p, as platform.Matches matches it.
+func (s *Source) Image(p v1.Platform) (v1.Image, error) {
 	have, err := s.Platforms()
 	if err != nil {
 		return nil, err
 	}
 	if s.image != nil {
-		if have[0] != name {
-			return nil, fmt.Errorf("%s has no %s image (it has: %s)", s.Name, name, have[0])
+		if !platform.Matches(p)(v1.Descriptor{Platform: &have[0]}) {
+			return nil, fmt.Errorf("%s has no %s image (it has: %s)", s.Name, platform.Label(p), platform.Label(have[0]))
 		}
 		return s.image, nil
 	}
-	p, err := v1.ParsePlatform(name)
+	d, err := platform.Find(s.index, p)
 	if err != nil {
-		return nil, fmt.Errorf("platform %q: %w", name, err)
-	}
-	d, err := platform.Find(s.index, *p)
-	if err != nil {
-		return nil, fmt.Errorf("%s has no %s image (it has: %s)", s.Name, name, strings.Join(have, ", "))
+		var labels []string
+		for _, h := range have {
+			labels = append(labels, platform.Label(h))
+		}
+		return nil, fmt.Errorf("%s has no %s image (it has: %s)", s.Name, platform.Label(p), strings.Join(labels, ", "))
 	}
 	img, err := s.index.Image(d.Digest)
 	if err != nil {
-		return nil, fmt.Errorf("reading %s for %s: %w", s.Name, name, err)
+		return nil, fmt.Errorf("reading %s for %s: %w", s.Name, platform.Label(p), err)
 	}
 	return img, nil
 }

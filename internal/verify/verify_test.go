@@ -14,8 +14,10 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+	intoto "github.com/in-toto/attestation/go/v1"
 
 	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
+	"github.com/lehus1/devops-info-service-go/internal/provenance"
 	"github.com/lehus1/devops-info-service-go/internal/publish"
 	"github.com/lehus1/devops-info-service-go/internal/registryhttp"
 	"github.com/lehus1/devops-info-service-go/internal/sign"
@@ -102,7 +104,15 @@ func push(t *testing.T, tg target, idx v1.ImageIndex, arts ...ocilayout.Artifact
 // signed, and the SBOMs of sbomAttachments attested.
 func signed(t *testing.T, s *sign.Signer, idx v1.ImageIndex, statements ...[]byte) sign.Signed {
 	t.Helper()
-	out, err := sign.Image(t.Context(), s, idx, statements...)
+	var parsed []*intoto.Statement
+	for _, st := range statements {
+		p, err := provenance.Parse(st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		parsed = append(parsed, p)
+	}
+	out, err := sign.Image(t.Context(), s, idx, parsed...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,8 +314,9 @@ func TestFromLayout(t *testing.T) {
 	}
 }
 
-// What push sent, signatures and provenance among cfg.Artifacts, reads
-// back from cfg and the layout it came from, as the verify target does.
+// What push sent, signatures and provenance added to the loaded layout,
+// reads back from cfg and the layout it came from, as the verify target
+// does.
 func TestFromPush(t *testing.T) {
 	signer, policy := keyPair(t)
 	idx := testIndex(t, commit)
@@ -314,10 +325,14 @@ func TestFromPush(t *testing.T) {
 		t.Fatal(err)
 	}
 	repo := memRegistry(t, false)
-	cfg := publish.Config{Repo: repo, Insecure: []string{repo.RegistryStr()},
-		Artifacts: signed(t, signer, idx, provenanceOf(t, idx, commit)).Artifacts}
+	cfg := publish.Config{Repo: repo, Insecure: []string{repo.RegistryStr()}}
+	loaded, err := ocilayout.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded.Artifacts = append(loaded.Artifacts, signed(t, signer, idx, provenanceOf(t, idx, commit)).Artifacts...)
 	var stdout, stderr strings.Builder
-	if err := publish.Run(t.Context(), dir, cfg, &stdout, &stderr); err != nil {
+	if err := publish.Run(t.Context(), loaded, cfg, &stdout, &stderr); err != nil {
 		t.Fatalf("publish.Run() = %v\n%s", err, stderr.String())
 	}
 	d, _ := idx.Digest()

@@ -10,11 +10,12 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/sbom"
 )
 
-// Layout signs the image in the OCI layout dir, its provenance (built by
-// c.Builder) and each platform's SBOM attached there, as c says, for push
-// to attach. When c gives nothing to
-// sign with, it returns nothing and says so on log in one line.
-func Layout(ctx context.Context, dir string, c Config, log io.Writer) (Signed, error) {
+// Release signs what push releases: the image img (as ocilayout.Load
+// read it from dist/oci), its provenance (built by c.Builder) and each
+// platform's SBOM attached to it, as c says, for push to attach. When c
+// gives nothing to sign with, it returns nothing and says so on log in
+// one line.
+func Release(ctx context.Context, img ocilayout.Image, c Config, log io.Writer) (Signed, error) {
 	signer, err := New(ctx, c)
 	if err != nil {
 		return Signed{}, err
@@ -23,31 +24,19 @@ func Layout(ctx context.Context, dir string, c Config, log io.Writer) (Signed, e
 		fmt.Fprintln(log, Unsigned)
 		return Signed{}, nil
 	}
-	idx, _, err := ocilayout.Read(dir)
+	st, err := provenance.Make(img.Index, c.Builder)
 	if err != nil {
 		return Signed{}, err
 	}
-	st, err := provenance.Make(idx, c.Builder)
+	signed, err := Image(ctx, signer, img.Index, st)
 	if err != nil {
 		return Signed{}, err
 	}
-	data, err := provenance.JSON(st)
+	docs, err := sbom.Attached(img.Artifacts)
 	if err != nil {
 		return Signed{}, err
 	}
-	signed, err := Image(ctx, signer, idx, data)
-	if err != nil {
-		return Signed{}, err
-	}
-	arts, err := ocilayout.Artifacts(dir)
-	if err != nil {
-		return Signed{}, err
-	}
-	docs, err := sbom.Attached(arts)
-	if err != nil {
-		return Signed{}, err
-	}
-	sboms, err := SBOMs(ctx, signer, idx, docs)
+	sboms, err := SBOMs(ctx, signer, img.Index, docs)
 	if err != nil {
 		return Signed{}, err
 	}

@@ -24,8 +24,8 @@ import (
 
 // goLayout writes an OCI layout whose one platform image holds a Go
 // executable (this test's own binary), as provenance.Make needs, with its
-// SBOM attached or not.
-func goLayout(t *testing.T, withSBOM bool) string {
+// SBOM attached or not, and loads it as push does.
+func goLayout(t *testing.T, withSBOM bool) ocilayout.Image {
 	t.Helper()
 	exe, err := os.ReadFile(os.Args[0])
 	if err != nil {
@@ -52,43 +52,44 @@ func goLayout(t *testing.T, withSBOM bool) string {
 	if err := ocilayout.Write(idx, ocilayout.Outputs{Layout: dir, RefName: "1.2.3"}, "test", atts...); err != nil {
 		t.Fatal(err)
 	}
-	return dir
+	loaded, err := ocilayout.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loaded
 }
 
-// Layout signs the image and its provenance with a key, says nothing is
-// signed without one, and fails as SIGN=required asks.
-func TestLayout(t *testing.T) {
+// Release signs the image, its provenance and its SBOMs with a key, says
+// nothing is signed without one, and fails as SIGN=required asks.
+func TestRelease(t *testing.T) {
 	testenv.SkipIfShort(t, "signs a built layout")
 	priv, _, err := GenerateKeyPair([]byte(password))
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := goLayout(t, true)
+	img := goLayout(t, true)
 	var log strings.Builder
-	s, err := Layout(t.Context(), dir, Config{PrivateKey: priv, Password: []byte(password), Builder: provenance.Builder{ID: "urn:test"}}, &log)
+	s, err := Release(t.Context(), img, Config{PrivateKey: priv, Password: []byte(password), Builder: provenance.Builder{ID: "urn:test"}}, &log)
 	if err != nil {
-		t.Fatalf("Layout(a key) = %v", err)
+		t.Fatalf("Release(a key) = %v", err)
 	}
 	// Two bundles (signature, provenance), each on the index and its one
 	// image, and the SBOM's attestation on the image.
 	if len(s.Bundles) != 3 || len(s.Artifacts) != 5 || s.Bundles[1].Name != "provenance.sigstore.json" || s.Bundles[2].Name != "sbom-linux-amd64.sigstore.json" ||
 		!strings.Contains(log.String(), "signed (key) the index, 1 platform images, their provenance and their SBOMs") {
-		t.Errorf("Layout(a key) = %d bundles, %d artifacts, log %q; want 3 (provenance, then SBOM), 5, and a line that says so",
+		t.Errorf("Release(a key) = %d bundles, %d artifacts, log %q; want 3 (provenance, then SBOM), 5, and a line that says so",
 			len(s.Bundles), len(s.Artifacts), log.String())
 	}
-	if _, err := Layout(t.Context(), goLayout(t, false), Config{PrivateKey: priv, Password: []byte(password), Builder: provenance.Builder{ID: "urn:test"}}, &log); err == nil ||
+	if _, err := Release(t.Context(), goLayout(t, false), Config{PrivateKey: priv, Password: []byte(password), Builder: provenance.Builder{ID: "urn:test"}}, &log); err == nil ||
 		!strings.Contains(err.Error(), "linux/amd64") || !strings.Contains(err.Error(), "has 0 SBOMs attached") {
-		t.Errorf("Layout(no SBOM) = %v, want an error naming linux/amd64 and its missing SBOM", err)
+		t.Errorf("Release(no SBOM) = %v, want an error naming linux/amd64 and its missing SBOM", err)
 	}
 
 	log.Reset()
-	if s, err := Layout(t.Context(), dir, Config{}, &log); err != nil || len(s.Artifacts) != 0 || log.String() != Unsigned+"\n" {
-		t.Errorf("Layout(no key) = %d artifacts, %v, log %q; want none and %q", len(s.Artifacts), err, log.String(), Unsigned)
+	if s, err := Release(t.Context(), img, Config{}, &log); err != nil || len(s.Artifacts) != 0 || log.String() != Unsigned+"\n" {
+		t.Errorf("Release(no key) = %d artifacts, %v, log %q; want none and %q", len(s.Artifacts), err, log.String(), Unsigned)
 	}
-	if _, err := Layout(t.Context(), dir, Config{Required: true}, &log); !errors.Is(err, ErrNoSigner) {
-		t.Errorf("Layout(no key, required) = %v, want ErrNoSigner", err)
-	}
-	if _, err := Layout(t.Context(), t.TempDir(), Config{PrivateKey: priv, Password: []byte(password)}, &log); err == nil {
-		t.Errorf("Layout(no layout) = nil error, want one")
+	if _, err := Release(t.Context(), img, Config{Required: true}, &log); !errors.Is(err, ErrNoSigner) {
+		t.Errorf("Release(no key, required) = %v, want ErrNoSigner", err)
 	}
 }

@@ -15,16 +15,18 @@ import (
 const lastSecond = 253402300799
 
 // buildVersion is what git says of the checkout in dir (version.Detect)
-// with what VERSION and SOURCE_DATE_EPOCH pin put over it: a bad value
-// is refused before git is asked anything.
+// with what VERSION and SOURCE_DATE_EPOCH pin put over it.
 func buildVersion(ctx context.Context, dir string, getenv func(string) string) (version.Info, error) {
-	v := strings.TrimPrefix(getenv("VERSION"), "v")
-	if v != "" {
+	info, err := version.Detect(ctx, dir)
+	if err != nil {
+		return version.Info{}, err
+	}
+	if v := strings.TrimPrefix(getenv("VERSION"), "v"); v != "" {
 		if err := version.Validate(v); err != nil {
 			return version.Info{}, err
 		}
+		info.Version = v
 	}
-	var at *time.Time
 	if s := getenv("SOURCE_DATE_EPOCH"); s != "" {
 		sec, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || sec < 0 {
@@ -35,18 +37,7 @@ func buildVersion(ctx context.Context, dir string, getenv func(string) string) (
 		if sec > lastSecond {
 			return version.Info{}, fmt.Errorf("SOURCE_DATE_EPOCH %q is after the year 9999, which an image's JSON cannot hold: give seconds since 1970 up to %d", s, int64(lastSecond))
 		}
-		t := time.Unix(sec, 0).UTC()
-		at = &t
-	}
-	info, err := version.Detect(ctx, dir)
-	if err != nil {
-		return version.Info{}, err
-	}
-	if v != "" {
-		info.Version = v
-	}
-	if at != nil {
-		info.Time = *at
+		info.Time = time.Unix(sec, 0).UTC()
 	}
 	return info, nil
 }

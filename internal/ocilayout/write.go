@@ -66,10 +66,10 @@ func (out Outputs) String() string {
 
 // Write puts idx in the layout, with the attachments, and, if asked, the
 // tarball; inputs is the fingerprint of what the image was made from,
-// which Holds gives back (image.Reusable makes and compares it). The layout and the tarball are
-// written under temporary names beside their final ones first and moved
-// into place only when both are whole (see swapIn), so a failure leaves the
-// previous outputs as they were.
+// which Holds gives back (image.Reusable makes and compares it). The
+// layout and the tarball are written under temporary names beside their
+// final ones first and moved into place only when both are whole (see
+// swapIn), so a failure leaves the previous outputs as they were.
 func Write(idx v1.ImageIndex, out Outputs, inputs string, atts ...Attachment) error {
 	parent := filepath.Dir(out.Layout)
 	if err := os.MkdirAll(parent, 0o755); err != nil {

@@ -23,6 +23,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 
 	"github.com/magefile/mage/mage"
 
@@ -99,8 +100,45 @@ func compiled(inv mage.Invocation, stderr io.Writer) (string, error) {
 	compile := inv
 	compile.CompileOut = tmp
 	compile.Args = nil
-	if mage.Invoke(compile) != 0 {
+	restore := shareStd()
+	failed := mage.Invoke(compile) != 0
+	restore()
+	if failed {
 		return "", nil
 	}
 	return c.install(inv, in, tmp)
+}
+
+// shareStd has the magefile compiled, unless the environment says
+// otherwise, without cgo and with -trimpath: as build compiles the
+// service for linux/amd64, so that on an empty build cache the standard
+// library is compiled once for both (net/http, crypto/tls and the rest
+// the service needs), not once with cgo for the magefile and once
+// without for the service. The magefile needs no cgo: it starts runc and
+// the go command, and talks to 127.0.0.1 and registries. The returned
+// func puts the environment back: the targets (go test -race) keep cgo.
+func shareStd() (restore func()) {
+	var undo []func()
+	set := func(k, v string) {
+		old, had := os.LookupEnv(k)
+		os.Setenv(k, v)
+		undo = append(undo, func() {
+			if had {
+				os.Setenv(k, old)
+			} else {
+				os.Unsetenv(k)
+			}
+		})
+	}
+	if _, ok := os.LookupEnv("CGO_ENABLED"); !ok {
+		set("CGO_ENABLED", "0")
+	}
+	if flags := os.Getenv("GOFLAGS"); !strings.Contains(flags, "-trimpath") {
+		set("GOFLAGS", strings.TrimSpace(flags+" -trimpath"))
+	}
+	return func() {
+		for _, u := range undo {
+			u()
+		}
+	}
 }

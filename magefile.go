@@ -16,7 +16,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -26,7 +25,6 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/binary"
 	"github.com/lehus1/devops-info-service-go/internal/ci"
 	"github.com/lehus1/devops-info-service-go/internal/container"
-	"github.com/lehus1/devops-info-service-go/internal/contract"
 	"github.com/lehus1/devops-info-service-go/internal/dev"
 	"github.com/lehus1/devops-info-service-go/internal/engine"
 	"github.com/lehus1/devops-info-service-go/internal/gotest"
@@ -41,7 +39,6 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/settings"
 	"github.com/lehus1/devops-info-service-go/internal/sizes"
 	"github.com/lehus1/devops-info-service-go/internal/sizes/render"
-	"github.com/lehus1/devops-info-service-go/internal/vulncheck"
 )
 
 const module = "github.com/lehus1/devops-info-service-go"
@@ -254,17 +251,7 @@ func Verify(ctx context.Context) error {
 // binaries are stripped, so their findings are listed, and only the
 // source's reached ones fail.
 func Vulncheck(ctx context.Context) error {
-	db, err := settings.VulnDB(os.Getenv)
-	if err != nil {
-		return err
-	}
-	out := settings.DistIn(".")
-	bins, _ := filepath.Glob(filepath.Join(out.Binaries(), "*", contract.Name))
-	found, err := vulncheck.Check(ctx, ".", db, bins, out.SBOMs(), os.Stderr)
-	if err != nil {
-		return err
-	}
-	return vulncheck.Verdict(found, os.Stdout)
+	return gotool.Run(ctx, os.Stdout, os.Stderr, "vulncheck")
 }
 
 // Ci runs the pipeline as CI does: lint, test, build, vulncheck, smoke, sizecompare, push, verify.

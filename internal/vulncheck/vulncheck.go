@@ -20,9 +20,6 @@ import (
 	"golang.org/x/vuln/scan"
 )
 
-// DefaultDB is the Go vulnerability database.
-const DefaultDB = "https://vuln.go.dev"
-
 // Finding is a vulnerability that code reaches.
 type Finding struct {
 	// Target is what was scanned: "source" or a binary's path.

@@ -6,7 +6,6 @@ tool (
 	github.com/google/go-containerregistry/cmd/crane
 	github.com/lehus1/devops-info-service-go/internal/mage
 	github.com/lehus1/devops-info-service-go/internal/release
-	github.com/lehus1/devops-info-service-go/internal/vulncheck/cmd/vulncheck
 	github.com/rhysd/actionlint/cmd/actionlint
 	honnef.co/go/tools/cmd/staticcheck
 )

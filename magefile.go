@@ -251,7 +251,7 @@ func Verify(ctx context.Context) error {
 // binaries are stripped, so their findings are listed, and only the
 // source's reached ones fail.
 func Vulncheck(ctx context.Context) error {
-	return gotool.Run(ctx, os.Stdout, os.Stderr, "vulncheck")
+	return gotool.RunPackage(ctx, os.Stdout, os.Stderr, "./internal/vulncheck/cmd/vulncheck")
 }
 
 // Ci runs the pipeline as CI does: lint, test, build, vulncheck, smoke, sizecompare, push, verify.

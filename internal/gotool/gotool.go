@@ -27,7 +27,20 @@ var goCmd = "go"
 // process's environment and stdin, its output to stdout and stderr. When
 // the command fails, Run returns the error it reported with Exit.
 func Run(ctx context.Context, stdout, stderr io.Writer, name string, args ...string) error {
-	cmd := exec.CommandContext(ctx, goCmd, append([]string{"tool", name}, args...)...)
+	return goRun(ctx, stdout, stderr, append([]string{"tool", name}, args...))
+}
+
+// RunPackage is Run for a main package of this module that go.mod's tool
+// block does not name, such as "./internal/vulncheck/cmd/vulncheck": `go
+// run pkg args...`, which Go caches as it caches tools. A new tool line
+// would change go.mod, which is in the service's module hash, and so the
+// bytes of every binary build makes.
+func RunPackage(ctx context.Context, stdout, stderr io.Writer, pkg string, args ...string) error {
+	return goRun(ctx, stdout, stderr, append([]string{"run", pkg}, args...))
+}
+
+func goRun(ctx context.Context, stdout, stderr io.Writer, args []string) error {
+	cmd := exec.CommandContext(ctx, goCmd, args...)
 	tail := &errorTail{w: stderr}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, stdout, tail
 	cmd.Env = append(os.Environ(), reportEnv+"=1")
@@ -38,7 +51,7 @@ func Run(ctx context.Context, stdout, stderr io.Writer, name string, args ...str
 	if msg := strings.TrimSpace(tail.err.String()); msg != "" {
 		return errors.New(msg)
 	}
-	return fmt.Errorf("running go tool %s: %w", name, err)
+	return fmt.Errorf("running go %s %s: %w", args[0], args[1], err)
 }
 
 // Exit ends a command that Run may have started: status 0 for a nil err;

@@ -86,6 +86,10 @@ func TestRun(t *testing.T) {
 	if want := "progress\nError: pushing \"x\": refused\n"; err == nil || !strings.HasSuffix(string(out), want) {
 		t.Errorf("the command by hand = %v, output %q; want exit 1 and %q", err, out, want)
 	}
+	var stdout strings.Builder
+	if err := RunPackage(t.Context(), &stdout, io.Discard, "./cmd/x", "ok"); err != nil || stdout.String() != "out: run ./cmd/x ok\n" {
+		t.Errorf("RunPackage(./cmd/x ok) = %v, stdout %q; want nil, %q", err, stdout.String(), "out: run ./cmd/x ok\n")
+	}
 	goCmd = filepath.Join(t.TempDir(), "no-go")
 	if err := Run(t.Context(), io.Discard, io.Discard, "release"); err == nil || !strings.Contains(err.Error(), "running go tool release") {
 		t.Errorf("Run without a go command = %v, want an error saying what it ran", err)

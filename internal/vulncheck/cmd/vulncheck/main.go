@@ -1,5 +1,5 @@
 // Command vulncheck is `go tool mage vulncheck`'s work, which the target
-// runs as `go tool vulncheck` (see internal/gotool): govulncheck's
+// runs with `go run` (gotool.RunPackage): govulncheck's
 // libraries (golang.org/x/vuln, and golang.org/x/tools' call graphs) are
 // compiled when vulncheck first needs them, not into the magefile that
 // every command runs.

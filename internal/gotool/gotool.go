@@ -48,7 +48,11 @@ func goRun(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	if err == nil {
 		return nil
 	}
-	if msg := strings.TrimSpace(tail.err.String()); msg != "" {
+	msg := strings.TrimSpace(tail.err.String())
+	if args[0] == "run" { // go run's own line after the command's error
+		msg = strings.TrimSpace(strings.TrimSuffix(msg, fmt.Sprintf("exit status %d", cmd.ProcessState.ExitCode())))
+	}
+	if msg != "" {
 		return errors.New(msg)
 	}
 	return fmt.Errorf("running go %s %s: %w", args[0], args[1], err)

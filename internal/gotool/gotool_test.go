@@ -47,6 +47,11 @@ func TestMain(m *testing.M) {
 		fmt.Println("out:", strings.Join(os.Args[1:], " "))
 		fmt.Fprintln(os.Stderr, "progress")
 		if os.Args[len(os.Args)-1] == "fail" {
+			if os.Args[1] == "run" { // as go run: the command's error, then its own line
+				fmt.Fprintf(os.Stderr, "\x00pushing \"x\": refused")
+				fmt.Fprintln(os.Stderr, "exit status 1")
+				os.Exit(1)
+			}
 			Exit(errors.New("pushing \"x\": refused"))
 		}
 		Exit(nil)
@@ -86,9 +91,15 @@ func TestRun(t *testing.T) {
 	if want := "progress\nError: pushing \"x\": refused\n"; err == nil || !strings.HasSuffix(string(out), want) {
 		t.Errorf("the command by hand = %v, output %q; want exit 1 and %q", err, out, want)
 	}
-	var stdout strings.Builder
-	if err := RunPackage(t.Context(), &stdout, io.Discard, "./cmd/x", "ok"); err != nil || stdout.String() != "out: run ./cmd/x ok\n" {
-		t.Errorf("RunPackage(./cmd/x ok) = %v, stdout %q; want nil, %q", err, stdout.String(), "out: run ./cmd/x ok\n")
+	for _, tt := range tests {
+		var stdout strings.Builder
+		err := RunPackage(t.Context(), &stdout, io.Discard, "./cmd/x", tt.arg)
+		if got := fmt.Sprint(err); tt.wantErr == "" && err != nil || tt.wantErr != "" && got != tt.wantErr {
+			t.Errorf("RunPackage(./cmd/x %s) = %q, want %q", tt.arg, got, tt.wantErr)
+		}
+		if want := "out: run ./cmd/x " + tt.arg + "\n"; stdout.String() != want {
+			t.Errorf("RunPackage(./cmd/x %s): stdout %q, want %q", tt.arg, stdout.String(), want)
+		}
 	}
 	goCmd = filepath.Join(t.TempDir(), "no-go")
 	if err := Run(t.Context(), io.Discard, io.Discard, "release"); err == nil || !strings.Contains(err.Error(), "running go tool release") {

@@ -17,25 +17,20 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"time"
-
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/lehus1/devops-info-service-go/internal/base"
-	"github.com/lehus1/devops-info-service-go/internal/binary"
 	"github.com/lehus1/devops-info-service-go/internal/ci"
 	"github.com/lehus1/devops-info-service-go/internal/container"
 	"github.com/lehus1/devops-info-service-go/internal/dev"
+	"github.com/lehus1/devops-info-service-go/internal/dist"
 	"github.com/lehus1/devops-info-service-go/internal/engine"
 	"github.com/lehus1/devops-info-service-go/internal/gotest"
 	"github.com/lehus1/devops-info-service-go/internal/gotool"
-	"github.com/lehus1/devops-info-service-go/internal/image"
 	"github.com/lehus1/devops-info-service-go/internal/lint"
 	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
 	"github.com/lehus1/devops-info-service-go/internal/platform"
 	"github.com/lehus1/devops-info-service-go/internal/publish"
 	"github.com/lehus1/devops-info-service-go/internal/registryhttp"
-	"github.com/lehus1/devops-info-service-go/internal/sbom"
 	"github.com/lehus1/devops-info-service-go/internal/settings"
 	"github.com/lehus1/devops-info-service-go/internal/sizes"
 	"github.com/lehus1/devops-info-service-go/internal/sizes/render"
@@ -72,16 +67,8 @@ func Build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "building %s (commit %.12s, %s)\n", cfg.Version.Version, cfg.Version.Commit, cfg.Version.Time.Format(time.RFC3339))
-	built, err := binary.Build(ctx, ".", cfg.Version, binary.WithPlatforms(cfg.Platforms...), binary.WithProgress(os.Stderr))
+	digest, err := dist.Build(ctx, cfg, b, os.Stderr)
 	if err != nil {
-		return err
-	}
-	digest, err := assemble(ctx, cfg, b, built)
-	if err != nil {
-		return err
-	}
-	if err := sbom.Prune(cfg.SBOMDir(), cfg.Platforms); err != nil {
 		return err
 	}
 	fmt.Println(digest)
@@ -328,32 +315,6 @@ func resolveBase(ctx context.Context, cfg settings.Settings) (*base.Base, error)
 		return nil, err
 	}
 	return b, b.Check(cfg.Platforms)
-}
-
-// assemble is build's second half, binaries → image → SBOMs → layout, each
-// step handing its result to the next; the outputs are reused when they
-// already hold the image of the same inputs.
-func assemble(ctx context.Context, cfg settings.Settings, b *base.Base, built []binary.Artifact) (v1.Hash, error) {
-	out, meta := cfg.Outputs(), cfg.Metadata()
-	inputs, d, ok := image.Reusable(b, built, meta, out)
-	if ok {
-		fmt.Fprintf(os.Stderr, "image unchanged: reusing %s\n", out.Layout)
-		return d, nil
-	}
-	start := time.Now()
-	idx, err := image.Assemble(ctx, b, built, meta)
-	if err != nil {
-		return v1.Hash{}, err
-	}
-	sboms, err := cfg.SBOMs(b, built).Attachments(idx)
-	if err != nil {
-		return v1.Hash{}, err
-	}
-	if err := ocilayout.Write(idx, out, inputs, sboms...); err != nil {
-		return v1.Hash{}, err
-	}
-	fmt.Fprintf(os.Stderr, "assembled %d platform(s) on base %s in %.2fs: %s\n", len(built), b.Name, time.Since(start).Seconds(), out)
-	return idx.Digest()
 }
 
 // devContainer is dev's runner for DEV_CONTAINER=1: run's engine and

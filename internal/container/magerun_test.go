@@ -20,6 +20,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
+	"github.com/lehus1/devops-info-service-go/internal/testdist"
 )
 
 // mageRun is `go tool mage run` as a user starts it from the checkout, on
@@ -101,8 +102,12 @@ func startMageRun(t *testing.T, tmp string, wrap ...string) *mageRun {
 
 // serviceIndex is serviceImage's index.
 func serviceIndex(t *testing.T) v1.ImageIndex {
-	serviceImage(t)
-	return serviceIdx
+	t.Helper()
+	idx, err := testdist.Build(t, "../..").Index()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return idx
 }
 
 // tree is pid and every process under it, parents first.

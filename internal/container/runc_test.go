@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,13 +19,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
-	"github.com/lehus1/devops-info-service-go/internal/base"
-	"github.com/lehus1/devops-info-service-go/internal/binary"
-	"github.com/lehus1/devops-info-service-go/internal/image"
-	"github.com/lehus1/devops-info-service-go/internal/layer"
-	"github.com/lehus1/devops-info-service-go/internal/platform"
+	"github.com/lehus1/devops-info-service-go/internal/testdist"
 	"github.com/lehus1/devops-info-service-go/internal/testenv"
-	"github.com/lehus1/devops-info-service-go/internal/version"
 )
 
 // needRunc fails in CI and skips, loudly, elsewhere when runc cannot run.
@@ -39,58 +33,21 @@ func needRunc(t *testing.T) {
 	}
 }
 
-var (
-	serviceOnce sync.Once
-	serviceImg  v1.Image
-	serviceIdx  v1.ImageIndex // serviceImg's index, as dist/oci holds it
-	serviceErr  error
-	serviceDir  string
-)
-
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if serviceDir != "" {
-		os.RemoveAll(serviceDir)
-	}
+	testdist.Remove()
 	os.Exit(code)
 }
 
-// serviceImage builds the real service for this machine and assembles its
-// image on the built-in static base, once per test run.
+// serviceImage is the real service's image for this machine, as build
+// writes it, built once per test binary.
 func serviceImage(t *testing.T) v1.Image {
 	t.Helper()
-	serviceOnce.Do(func() {
-		root, _ := filepath.Abs("../..")
-		out, err := os.MkdirTemp("", "container-test-bin")
-		if err != nil {
-			serviceErr = err
-			return
-		}
-		serviceDir = out
-		info := version.Info{Version: "7.7.7", Commit: "test", Time: time.Unix(1700000000, 0).UTC()}
-		bins, err := binary.Build(context.Background(), root, info, binary.WithOutput(out),
-			binary.WithPlatforms(platform.Local()))
-		if err != nil {
-			serviceErr = err
-			return
-		}
-		b, err := base.Resolve(context.Background(), "static", layer.Gzip)
-		if err != nil {
-			serviceErr = err
-			return
-		}
-		idx, err := image.Assemble(context.Background(), b, bins, image.Metadata{Version: info.Version, Created: info.Time})
-		if err != nil {
-			serviceErr = err
-			return
-		}
-		serviceIdx = idx
-		serviceImg, serviceErr = platform.Image(idx, bins[0].Platform)
-	})
-	if serviceErr != nil {
-		t.Fatalf("building the service image: %v", serviceErr)
+	img, err := testdist.Build(t, "../..").Image()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return serviceImg
+	return img
 }
 
 // withProgram is the service image with the Go program src, built static

@@ -50,3 +50,20 @@ func TestGitURI(t *testing.T) {
 		}
 	}
 }
+
+func TestDirHash(t *testing.T) {
+	tests := []struct {
+		sum, want string
+		ok        bool
+	}{
+		{"h1:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", true},
+		{"", "", false},
+		{"h2:abc", "", false},
+		{"h1:not base64!", "", false},
+	}
+	for _, tt := range tests {
+		if got, ok := dirHash(tt.sum); got != tt.want || ok != tt.ok {
+			t.Errorf("dirHash(%q) = %q, %v, want %q, %v", tt.sum, got, ok, tt.want, tt.ok)
+		}
+	}
+}

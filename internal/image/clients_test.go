@@ -18,84 +18,86 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/lehus1/devops-info-service-go/internal/base"
-	"github.com/lehus1/devops-info-service-go/internal/binary"
-	"github.com/lehus1/devops-info-service-go/internal/image"
+	"github.com/lehus1/devops-info-service-go/internal/dist"
 	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
 	"github.com/lehus1/devops-info-service-go/internal/settings"
+	"github.com/lehus1/devops-info-service-go/internal/testdist"
 	"github.com/lehus1/devops-info-service-go/internal/testenv"
 	"github.com/lehus1/devops-info-service-go/internal/testregistry"
 )
 
 const version = "1.2.3"
 
-// dist is what `go tool mage build` leaves in a checkout's dist/.
-type dist struct {
+// built is what `go tool mage build` leaves in a checkout's dist/.
+type built struct {
 	cfg    settings.Settings
 	out    ocilayout.Outputs
 	digest v1.Hash // the index, as build prints it
 	bin    []byte  // the service binary in each platform image
 }
 
-// buildDist builds the amd64 and arm64 image, its SBOMs, dist/oci and
-// dist/image.tar as the magefile's Build does, with IMAGE_SOURCE=source.
-// Both platforms carry one small Go program built for this machine: the
-// clients read images, they do not run them, and the SBOM needs a real Go
-// binary's build information.
-func buildDist(t *testing.T, source string) dist {
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, dir := range distDirs {
+		os.RemoveAll(dir)
+	}
+	testdist.Remove()
+	os.Exit(code)
+}
+
+var (
+	distMu   sync.Mutex
+	dists    = map[string]built{} // by IMAGE_SOURCE
+	distDirs []string
+)
+
+// buildDist is the amd64 and arm64 image, its SBOMs, dist/oci and
+// dist/image.tar as the magefile's Build writes them, with
+// IMAGE_SOURCE=source, built once per test binary and source: tests read
+// it and do not change it. Both platforms carry testdist's small Go
+// program: the clients read images, they do not run them.
+func buildDist(t *testing.T, source string) built {
 	t.Helper()
+	distMu.Lock()
+	defer distMu.Unlock()
+	if d, ok := dists[source]; ok {
+		return d
+	}
+	dir, err := os.MkdirTemp("", "image-clients-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	distDirs = append(distDirs, dir)
 	env := map[string]string{"VERSION": version, "SOURCE_DATE_EPOCH": "1700000000", "PLATFORMS": "linux/amd64,linux/arm64", "IMAGE_SOURCE": source}
-	cfg, err := settings.Load(t.Context(), t.TempDir(), func(k string) string { return env[k] })
+	cfg, err := settings.Load(t.Context(), dir, func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := goProgram(t)
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256(data)
-	var bins []binary.Artifact
-	for _, p := range cfg.Platforms {
-		bins = append(bins, binary.Artifact{Platform: p, Path: path, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data))})
-	}
+	bins := testdist.Binaries(t, cfg.Platforms...)
 	b, err := base.Resolve(t.Context(), cfg.BaseImage, cfg.Compression)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sboms := cfg.SBOMs(b, bins)
-	d := dist{cfg: cfg, out: cfg.Outputs(), bin: data}
-	if d.digest, _, err = image.BuildForTest(t.Context(), b, bins, cfg.Metadata(), d.out, &bytes.Buffer{}, sboms.Attach); err != nil {
+	d := built{cfg: cfg, out: cfg.Outputs()}
+	if d.digest, err = dist.Assemble(t.Context(), cfg, b, bins, io.Discard); err != nil {
 		t.Fatal(err)
 	}
+	if d.bin, err = os.ReadFile(bins[0].Path); err != nil {
+		t.Fatal(err)
+	}
+	dists[source] = d
 	return d
-}
-
-// goProgram builds a tiny static Go program for this machine.
-func goProgram(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	files := map[string]string{"go.mod": "module example.com/svc\n\ngo 1.22\n", "main.go": "package main\n\nfunc main() { println(\"hello\") }\n"}
-	for name, body := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cmd := exec.Command("go", "build", "-trimpath", "-o", "svc", ".")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=", "GOWORK=off")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building the test program: %v\n%s", err, out)
-	}
-	return filepath.Join(dir, "svc")
 }
 
 // run runs a client and returns its stdout; a failure ends the test with

@@ -20,14 +20,16 @@ func TestSkopeoCopiesTheLayoutAsAnotherUser(t *testing.T) {
 		testenv.Need(t, "root, to build as one user and copy as another")
 	}
 	d := buildDist(t, "")
-	// t.TempDir's folders are the test's own (0700): let the other user
-	// reach dist/, as a checkout's folders would.
-	for dir := d.cfg.Dir; dir != filepath.Dir(dir) && strings.HasPrefix(dir, os.TempDir()+"/"); dir = filepath.Dir(dir) {
-		if err := os.Chmod(dir, 0o755); err != nil {
-			t.Fatal(err)
+	dest := t.TempDir()
+	// Temporary folders are their maker's own (0700): let the other user
+	// reach dist/, as a checkout's folders would, and its own folder.
+	for _, start := range []string{d.cfg.Dir, dest} {
+		for dir := start; dir != filepath.Dir(dir) && strings.HasPrefix(dir, os.TempDir()+"/"); dir = filepath.Dir(dir) {
+			if err := os.Chmod(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
-	dest := t.TempDir()
 	if err := os.Chown(dest, 65534, 65534); err != nil {
 		t.Fatal(err)
 	}

@@ -41,6 +41,7 @@ func binaryWithMode(t *testing.T, p v1.Platform, mode os.FileMode, depth int) bi
 // The index digest does not depend on the binary's mode on disk or on
 // where it lies: the layer's modes and owners are set, not copied.
 func TestDigestIgnoresHostModeAndPath(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		mode  os.FileMode

@@ -2,11 +2,9 @@ package image
 
 import (
 	"archive/tar"
-	"bytes"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
-	"fmt"
 	"io"
 	"log"
 	"net/http/httptest"
@@ -15,8 +13,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -73,20 +69,18 @@ func sha256Hex(data []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func outputs(dir string) ocilayout.Outputs {
-	return ocilayout.Outputs{Layout: filepath.Join(dir, "oci"), RefName: "1.2.3", Tarball: filepath.Join(dir, "image.tar"),
-		TarballTags: []string{"example.com/svc:1.2.3"}, TarballPlatform: v1.Platform{OS: "linux", Architecture: "amd64"}}
-}
-
-// Two builds from the same inputs, in different places, give one digest.
-func TestBuildIsDeterministic(t *testing.T) {
+// Two images from the same inputs, on bases resolved apart, have one
+// digest.
+func TestAssembleIsDeterministic(t *testing.T) {
+	t.Parallel()
 	bins := fakeBinaries(t, amd64, arm64)
 	var digests []v1.Hash
 	for range 2 {
-		d, reused, err := build(t.Context(), resolve(t, "static"), bins, meta, outputs(t.TempDir()), io.Discard, nil)
-		if err != nil || reused {
-			t.Fatalf("Build() = %v, reused %v", err, reused)
+		idx, err := Assemble(t.Context(), resolve(t, "static"), bins, meta)
+		if err != nil {
+			t.Fatalf("Assemble() = %v", err)
 		}
+		d, _ := idx.Digest()
 		digests = append(digests, d)
 	}
 	if digests[0] != digests[1] {
@@ -94,20 +88,14 @@ func TestBuildIsDeterministic(t *testing.T) {
 	}
 }
 
-// The layout reads back as the image the issue describes.
-func TestLayoutContent(t *testing.T) {
-	dir := t.TempDir()
+// The image is the one the issue describes: its annotations, config,
+// history and layers.
+func TestImageContent(t *testing.T) {
+	t.Parallel()
 	bins := fakeBinaries(t, amd64, arm64)
-	digest, _, err := build(t.Context(), resolve(t, "static"), bins, meta, outputs(dir), io.Discard, nil)
+	idx, err := Assemble(t.Context(), resolve(t, "static"), bins, meta)
 	if err != nil {
 		t.Fatal(err)
-	}
-	idx, desc, err := ocilayout.Read(filepath.Join(dir, "oci"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if desc.Digest != digest || desc.Annotations[ocispec.AnnotationRefName] != "1.2.3" {
-		t.Errorf("layout index.json entry = %v %v, want digest %s named 1.2.3", desc.Digest, desc.Annotations, digest)
 	}
 	if err := validate.Index(idx); err != nil {
 		t.Errorf("validate.Index: %v", err)
@@ -190,9 +178,6 @@ func TestLayoutContent(t *testing.T) {
 			t.Errorf("static base files (-want +got):\n%s", diff)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(dir, "image.tar")); err != nil {
-		t.Errorf("docker tarball: %v", err)
-	}
 }
 
 type tarEntry struct {
@@ -225,63 +210,9 @@ func readLayer(t *testing.T, l v1.Layer) []tarEntry {
 	}
 }
 
-func TestReuse(t *testing.T) {
-	dir := t.TempDir()
-	bins := fakeBinaries(t, amd64)
-	b := resolve(t, "scratch")
-	first, _, err := build(t.Context(), b, bins, meta, outputs(dir), io.Discard, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var log strings.Builder
-	second, reused, err := build(t.Context(), b, bins, meta, outputs(dir), &log, nil)
-	if err != nil || !reused || second != first || !strings.Contains(log.String(), "image unchanged") {
-		t.Errorf("second Build() = %s, reused %v, %v; want the first result reused", second, reused, err)
-	}
-	changed := meta
-	changed.Revision = "fedcba"
-	if _, reused, _ := build(t.Context(), b, bins, changed, outputs(dir), io.Discard, nil); reused {
-		t.Errorf("Build() with a new revision reused the old image")
-	}
-	// A damaged layout is rebuilt, not trusted.
-	idx, _, err := ocilayout.Read(filepath.Join(dir, "oci"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, _ := platform.Image(idx, amd64)
-	layers, _ := img.Layers()
-	h, _ := layers[len(layers)-1].Digest()
-	if err := os.Remove(filepath.Join(dir, "oci", "blobs", h.Algorithm, h.Hex)); err != nil {
-		t.Fatal(err)
-	}
-	if _, reused, err := build(t.Context(), b, bins, changed, outputs(dir), io.Discard, nil); reused || err != nil {
-		t.Errorf("Build() over a damaged layout: reused %v, %v; want a rebuild", reused, err)
-	}
-}
-
-// A base with only amd64 cannot make an arm64 image: a clear error, and
-// the outputs stay as they were.
-func TestBaseMissingPlatform(t *testing.T) {
-	dir := t.TempDir()
-	img, err := resolve(t, "scratch").Image(v1.Platform{OS: "linux", Architecture: "amd64"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, _ := layout.Write(filepath.Join(dir, "base"), empty.Index)
-	p.AppendImage(img, layout.WithAnnotations(map[string]string{ocispec.AnnotationRefName: "only-amd64"}))
-	b := resolve(t, "oci:"+filepath.Join(dir, "base")+":only-amd64")
-	out := outputs(dir)
-	_, _, err = build(t.Context(), b, fakeBinaries(t, amd64, arm64), meta, out, io.Discard, nil)
-	if err == nil || !strings.Contains(err.Error(), "has no linux/arm64/v8 image (it has: linux/amd64)") {
-		t.Errorf("Build(arm64 on amd64-only base) = %v, want a missing-platform error", err)
-	}
-	if _, err := os.Stat(out.Layout); !os.IsNotExist(err) {
-		t.Errorf("failed build left %s behind", out.Layout)
-	}
-}
-
 // A registry base is pulled, cached, and used again when the registry is gone.
 func TestRegistryBaseCachedForOffline(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
 	ref := strings.TrimPrefix(srv.URL, "http://") + "/base:v1"
 	pushIndexBase(t, ref)
@@ -365,6 +296,7 @@ func pushIndexBase(t *testing.T, ref string) {
 }
 
 func TestZstdLayers(t *testing.T) {
+	t.Parallel()
 	b, err := base.Resolve(t.Context(), "static", layer.Zstd)
 	if err != nil {
 		t.Fatal(err)
@@ -393,102 +325,8 @@ func TestZstdLayers(t *testing.T) {
 	}
 }
 
-func TestReuseNoticesCompression(t *testing.T) {
-	dir := t.TempDir()
-	bins := fakeBinaries(t, amd64)
-	if _, _, err := build(t.Context(), resolve(t, "scratch"), bins, meta, outputs(dir), io.Discard, nil); err != nil {
-		t.Fatal(err)
-	}
-	zstdBase, err := base.Resolve(t.Context(), "scratch", layer.Zstd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, reused, err := build(t.Context(), zstdBase, bins, meta, outputs(dir), io.Discard, nil); reused || err != nil {
-		t.Errorf("Build() after a compression change: reused %v, %v; want a rebuild", reused, err)
-	}
-}
-
-// Verify finds every kind of damage, and a damaged layout is not reused.
-func TestVerify(t *testing.T) {
-	bins := fakeBinaries(t, amd64)
-	tests := []struct {
-		name   string
-		damage func(t *testing.T, dir string, img v1.Image)
-	}{
-		{"layer truncated", func(t *testing.T, dir string, img v1.Image) {
-			layers, _ := img.Layers()
-			h, _ := layers[len(layers)-1].Digest()
-			p := filepath.Join(dir, "blobs", h.Algorithm, h.Hex)
-			fi, _ := os.Stat(p)
-			os.Truncate(p, fi.Size()/2)
-		}},
-		{"layer edited", func(t *testing.T, dir string, img v1.Image) {
-			layers, _ := img.Layers()
-			h, _ := layers[len(layers)-1].Digest()
-			f, _ := os.OpenFile(filepath.Join(dir, "blobs", h.Algorithm, h.Hex), os.O_RDWR, 0)
-			f.WriteAt([]byte("evil"), 100)
-			f.Close()
-		}},
-		{"config edited", func(t *testing.T, dir string, img v1.Image) {
-			h, _ := img.ConfigName()
-			p := filepath.Join(dir, "blobs", h.Algorithm, h.Hex)
-			data, _ := os.ReadFile(p)
-			os.WriteFile(p, bytes.Replace(data, []byte("65532"), []byte("00000"), 1), 0o644)
-		}},
-		{"config gone", func(t *testing.T, dir string, img v1.Image) {
-			h, _ := img.ConfigName()
-			os.Remove(filepath.Join(dir, "blobs", h.Algorithm, h.Hex))
-		}},
-		{"index.json garbage", func(t *testing.T, dir string, img v1.Image) {
-			os.WriteFile(filepath.Join(dir, "index.json"), []byte("{"), 0o644)
-		}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			dir := t.TempDir()
-			out := outputs(dir)
-			if _, _, err := build(t.Context(), resolve(t, "static"), bins, meta, out, io.Discard, nil); err != nil {
-				t.Fatal(err)
-			}
-			if err := ocilayout.Verify(out.Layout); err != nil {
-				t.Fatalf("ocilayout.Verify(fresh layout) = %v", err)
-			}
-			idx, _, _ := ocilayout.Read(out.Layout)
-			img, _ := platform.Image(idx, amd64)
-			tt.damage(t, out.Layout, img)
-			if err := ocilayout.Verify(out.Layout); err == nil || !strings.Contains(err.Error(), "is damaged") {
-				t.Errorf("ocilayout.Verify(%s) = %v, want a damage error", tt.name, err)
-			}
-			if _, _, ok := Reusable(resolve(t, "static"), bins, meta, out); ok {
-				t.Errorf("a layout with %s is reusable", tt.name)
-			}
-		})
-	}
-}
-
-func TestWriteOutputsAndStaleTarball(t *testing.T) {
-	dir := t.TempDir()
-	out := outputs(dir)
-	bins := fakeBinaries(t, amd64)
-	if _, _, err := build(t.Context(), resolve(t, "scratch"), bins, meta, out, io.Discard, nil); err != nil {
-		t.Fatal(err)
-	}
-	for path, want := range map[string]os.FileMode{out.Layout: 0o755 | os.ModeDir, out.Tarball: 0o644} {
-		if fi, err := os.Stat(path); err != nil || fi.Mode() != want {
-			t.Errorf("%s mode %v, %v; want %v", path, fi.Mode(), err, want)
-		}
-	}
-	noTar := out
-	noTar.TarballTags = nil
-	if _, reused, err := build(t.Context(), resolve(t, "scratch"), bins, meta, noTar, io.Discard, nil); err != nil || reused {
-		t.Fatalf("Build(no tarball) = reused %v, %v; want a rebuild that drops the tarball", reused, err)
-	}
-	if _, err := os.Stat(out.Tarball); !os.IsNotExist(err) {
-		t.Errorf("stale %s kept when no tarball was asked for", out.Tarball)
-	}
-}
-
 func TestBaseCheck(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	img, _ := resolve(t, "scratch").Image(v1.Platform{OS: "linux", Architecture: "amd64"})
 	p, _ := layout.Write(filepath.Join(dir, "base"), empty.Index)
@@ -502,54 +340,45 @@ func TestBaseCheck(t *testing.T) {
 	}
 }
 
-// Attachments land in the layout as artifacts whose subject is their
-// platform's manifest, read back whole, and leave the image as it was.
-func TestAttachments(t *testing.T) {
-	dir := t.TempDir()
-	out := outputs(dir)
-	bins := fakeBinaries(t, amd64, arm64)
-	attachFn := func(p v1.Platform, m v1.Descriptor) (ocilayout.Attachment, error) {
-		return ocilayout.Attachment{Subject: m, ArtifactType: "application/spdx+json", Data: []byte(`{"platform":"` + p.Architecture + `"}`)}, nil
+// The fingerprint the reuse check compares changes with each input: the
+// binaries, the base and its compression, the metadata, the outputs'
+// names; outputs that hold no image are not reusable.
+func TestReusableFingerprint(t *testing.T) {
+	t.Parallel()
+	bins, b := fakeBinaries(t, amd64), resolve(t, "scratch")
+	out := ocilayout.Outputs{Layout: filepath.Join(t.TempDir(), "oci"), RefName: "1.2.3", TarballTags: []string{"example.com/svc:1.2.3"}, TarballPlatform: amd64}
+	inputs := func(b *base.Base, bins []binary.Artifact, meta Metadata, out ocilayout.Outputs) string {
+		t.Helper()
+		in, d, ok := Reusable(b, bins, meta, out)
+		if ok || d != (v1.Hash{}) {
+			t.Errorf("Reusable(no image in %s) = %s, %v; want not reusable", out.Layout, d, ok)
+		}
+		return in
 	}
-	d, _, err := build(t.Context(), resolve(t, "static"), bins, meta, out, io.Discard, attachFn)
+	want := inputs(b, bins, meta, out)
+	if again := inputs(resolve(t, "scratch"), bins, meta, out); again != want {
+		t.Errorf("Reusable() twice = %s and %s, want one fingerprint", want, again)
+	}
+	zstd, err := base.Resolve(t.Context(), "scratch", layer.Zstd)
 	if err != nil {
 		t.Fatal(err)
 	}
-	plain, _, err := build(t.Context(), resolve(t, "static"), bins, meta, outputs(t.TempDir()), io.Discard, nil)
-	if err != nil || plain != d {
-		t.Errorf("index digest with attachments %s, without %s (%v); want the same", d, plain, err)
+	revision, otherBin, noTar := meta, fakeBinaries(t, arm64), out
+	revision.Revision = "fedcba"
+	noTar.TarballTags = nil
+	changes := []struct {
+		name string
+		got  string
+	}{
+		{"a new revision", inputs(b, bins, revision, out)},
+		{"another binary", inputs(b, otherBin, meta, out)},
+		{"another base", inputs(resolve(t, "static"), bins, meta, out)},
+		{"zstd", inputs(zstd, bins, meta, out)},
+		{"no tarball", inputs(b, bins, meta, noTar)},
 	}
-	if err := ocilayout.Verify(out.Layout); err != nil {
-		t.Errorf("ocilayout.Verify() = %v", err)
-	}
-	idx, _, err := ocilayout.Read(out.Layout)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if e, err := ocilayout.Find(out.Layout); err != nil || e.Digest != d {
-		t.Errorf("ocilayout.Find() = %v, %v; want the index, not an attachment", e.Digest, err)
-	}
-	arts, err := ocilayout.Artifacts(out.Layout)
-	if err != nil || len(arts) != 2 {
-		t.Fatalf("ocilayout.Artifacts() = %d, %v; want 2", len(arts), err)
-	}
-	im, _ := idx.IndexManifest()
-	for i, a := range arts {
-		subject, err := a.Subject()
-		if err != nil || subject != im.Manifests[i].Digest {
-			t.Errorf("artifact %d subject = %s, %v; want %s", i, subject, err, im.Manifests[i].Digest)
+	for _, c := range changes {
+		if c.got == want {
+			t.Errorf("Reusable(%s) fingerprint = %s, want it to differ from %s", c.name, c.got, want)
 		}
-		if a.Descriptor.ArtifactType != "application/spdx+json" || len(a.Blobs) != 3 {
-			t.Errorf("artifact %d = %s with %d blobs, want an SPDX artifact with config, document and manifest", i, a.Descriptor.ArtifactType, len(a.Blobs))
-		}
-	}
-	broken := func(v1.Platform, v1.Descriptor) (ocilayout.Attachment, error) {
-		return ocilayout.Attachment{}, fmt.Errorf("no SBOM today")
-	}
-	if _, _, err := build(t.Context(), resolve(t, "static"), bins, meta, outputs(t.TempDir()), io.Discard, broken); err == nil || !strings.Contains(err.Error(), "no SBOM today") {
-		t.Errorf("Build(failing attach) = %v, want its error", err)
-	}
-	if _, err := (ocilayout.Artifact{Manifest: []byte(`{}`)}).Subject(); err == nil {
-		t.Errorf("Subject() of an artifact without one = nil error")
 	}
 }

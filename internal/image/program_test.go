@@ -11,6 +11,7 @@ import (
 // The program is named by its Go build ID where it has one (this test
 // binary, on Linux), else by all its bytes.
 func TestHashProgram(t *testing.T) {
+	t.Parallel()
 	sum := func(data string) [32]byte {
 		t.Helper()
 		path := filepath.Join(t.TempDir(), "prog")

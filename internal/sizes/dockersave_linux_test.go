@@ -1,4 +1,4 @@
-package sizes
+package sizes_test
 
 import (
 	"os"
@@ -10,6 +10,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/lehus1/devops-info-service-go/internal/platform"
+	"github.com/lehus1/devops-info-service-go/internal/sizes"
 	"github.com/lehus1/devops-info-service-go/internal/testengine"
 )
 
@@ -39,7 +40,7 @@ func TestDockerSaveBaseline(t *testing.T) {
 	if _, err := os.Stat(py); err != nil {
 		t.Fatal(err)
 	}
-	r, err := Compare(t.Context(), Request{Image: "oci:" + local.Layout, Baseline: "docker-archive:" + py, Platforms: []v1.Platform{platform.Local()}, Depth: Full})
+	r, err := sizes.Compare(t.Context(), sizes.Request{Image: "oci:" + local.Layout, Baseline: "docker-archive:" + py, Platforms: []v1.Platform{platform.Local()}, Depth: sizes.Full})
 	if err != nil {
 		t.Fatalf("Compare(oci:dist/oci, docker-archive:py.tar) = %v", err)
 	}

@@ -100,9 +100,12 @@ func build(ctx context.Context, root string) (Built, error) {
 	return b, err
 }
 
-// Remove deletes what Build wrote; TestMain calls it after the tests.
+// Remove deletes what Build and Binaries wrote; TestMain calls it after
+// the tests.
 func Remove() {
-	if dir != "" {
-		os.RemoveAll(dir)
+	for _, d := range []string{dir, programDir} {
+		if d != "" {
+			os.RemoveAll(d)
+		}
 	}
 }

@@ -1,9 +1,11 @@
 package dist_test
 
 import (
+	"bytes"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -12,7 +14,9 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/base"
 	"github.com/lehus1/devops-info-service-go/internal/dist"
 	"github.com/lehus1/devops-info-service-go/internal/image"
+	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
 	"github.com/lehus1/devops-info-service-go/internal/platform"
+	"github.com/lehus1/devops-info-service-go/internal/sbom"
 	"github.com/lehus1/devops-info-service-go/internal/settings"
 	"github.com/lehus1/devops-info-service-go/internal/testdist"
 	"github.com/lehus1/devops-info-service-go/internal/testenv"
@@ -136,8 +140,8 @@ func TestBuildFails(t *testing.T) {
 }
 
 // Two builds from the same inputs, in different places, give one digest,
-// the digest of the index image.Assemble makes: the SBOMs beside it
-// leave it as it is.
+// the same SBOM files and attached artifacts, and the digest of the index
+// image.Assemble makes: the SBOMs beside it leave it as it is.
 func TestAssembleIsDeterministic(t *testing.T) {
 	t.Parallel()
 	cfg := config(t, t.TempDir(), nil)
@@ -150,6 +154,16 @@ func TestAssembleIsDeterministic(t *testing.T) {
 	if second, _ := assemble(t, again, resolve(t, again)); second != first {
 		t.Errorf("two builds gave %s and %s", first, second)
 	}
+	for _, p := range cfg.Platforms {
+		a, errA := os.ReadFile(sbom.Path(cfg.SBOMDir(), p))
+		b, errB := os.ReadFile(sbom.Path(again.SBOMDir(), p))
+		if errA != nil || errB != nil || !bytes.Equal(a, b) {
+			t.Errorf("%s: two builds wrote different SBOMs (%v, %v)", platform.Name(p), errA, errB)
+		}
+	}
+	if a, b := artifacts(t, cfg), artifacts(t, again); !slices.Equal(a, b) || len(a) != len(cfg.Platforms) {
+		t.Errorf("two builds attached %v and %v, want one artifact per platform, the same", a, b)
+	}
 	b := resolve(t, cfg)
 	idx, err := image.Assemble(t.Context(), b, testdist.Binaries(t, cfg.Platforms...), cfg.Metadata())
 	if err != nil {
@@ -158,4 +172,18 @@ func TestAssembleIsDeterministic(t *testing.T) {
 	if plain, _ := idx.Digest(); plain != first {
 		t.Errorf("index with SBOMs attached %s, image.Assemble's %s; want the same", first, plain)
 	}
+}
+
+// artifacts are the digests of what the layout build wrote attaches.
+func artifacts(t *testing.T, cfg settings.Settings) []string {
+	t.Helper()
+	arts, err := ocilayout.Artifacts(cfg.Outputs().Layout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, a := range arts {
+		out = append(out, a.Descriptor.Digest.String())
+	}
+	return out
 }

@@ -20,9 +20,7 @@ import (
 
 	"github.com/lehus1/devops-info-service-go/internal/base"
 	"github.com/lehus1/devops-info-service-go/internal/binary"
-	"github.com/lehus1/devops-info-service-go/internal/image"
 	"github.com/lehus1/devops-info-service-go/internal/layer"
-	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
 	"github.com/lehus1/devops-info-service-go/internal/platform"
 )
 
@@ -218,44 +216,6 @@ func TestAttachWritesTheFile(t *testing.T) {
 	}
 	if _, err := b.Attach(v1.Platform{OS: "linux", Architecture: "s390x"}, subject); err == nil {
 		t.Errorf("Attach(a platform without a binary) = nil error")
-	}
-}
-
-// Two builds of the same binaries through the image pipeline give the same
-// SBOM files and the same attached artifacts.
-func TestBuildTwiceSameSBOM(t *testing.T) {
-	bin := withDeps(t)
-	b0, _ := base.Resolve(t.Context(), "static", layer.Gzip)
-	var files [][]byte
-	var arts []string
-	for range 2 {
-		dir := t.TempDir()
-		b := Build{Dir: filepath.Join(dir, "sbom"), Binaries: []binary.Artifact{bin}, Base: b0, Version: "1.2.3", Commit: "abc", Created: time.Unix(1700000000, 0)}
-		out := ocilayout.Outputs{Layout: filepath.Join(dir, "oci"), RefName: "1.2.3"}
-		idx, err := image.Assemble(t.Context(), b0, b.Binaries, image.Metadata{Version: "1.2.3", Created: b.Created})
-		if err != nil {
-			t.Fatal(err)
-		}
-		atts, err := b.Attachments(idx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := ocilayout.Write(idx, out, "test", atts...); err != nil {
-			t.Fatal(err)
-		}
-		data, err := os.ReadFile(Path(b.Dir, bin.Platform))
-		if err != nil {
-			t.Fatal(err)
-		}
-		files = append(files, data)
-		a, err := ocilayout.Artifacts(out.Layout)
-		if err != nil || len(a) != 1 {
-			t.Fatalf("Artifacts() = %d, %v", len(a), err)
-		}
-		arts = append(arts, a[0].Descriptor.Digest.String())
-	}
-	if !bytes.Equal(files[0], files[1]) || arts[0] != arts[1] {
-		t.Errorf("two builds gave different SBOMs (artifacts %s and %s)", arts[0], arts[1])
 	}
 }
 

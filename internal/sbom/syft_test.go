@@ -1,27 +1,21 @@
-package sbom
+package sbom_test
 
 import (
 	"bytes"
 	"encoding/json"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 	spdxjson "github.com/spdx/tools-golang/json"
 
-	"github.com/lehus1/devops-info-service-go/internal/base"
-	"github.com/lehus1/devops-info-service-go/internal/binary"
-	"github.com/lehus1/devops-info-service-go/internal/image"
-	"github.com/lehus1/devops-info-service-go/internal/layer"
-	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
+	"github.com/lehus1/devops-info-service-go/internal/platform"
+	"github.com/lehus1/devops-info-service-go/internal/sbom"
+	"github.com/lehus1/devops-info-service-go/internal/testdist"
 	"github.com/lehus1/devops-info-service-go/internal/testenv"
-	"github.com/lehus1/devops-info-service-go/internal/version"
 )
 
 // syftPackage is what syft's JSON says of a package.
@@ -52,37 +46,18 @@ func syft(t *testing.T, args ...string) []syftPackage {
 	return doc.Artifacts
 }
 
-// builtImage builds the service at VERSION 1.2.3 for linux/amd64 on the
-// static base, as build does: the layout, the docker-archive tarball and
-// the SBOM, in dir.
-func builtImage(t *testing.T, dir string) (tarball, sbomFile string) {
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testdist.Remove()
+	os.Exit(code)
+}
+
+// builtImage is the service as build makes it, for this machine (testdist,
+// built once per test binary): its docker-archive tarball and its SBOM.
+func builtImage(t *testing.T) (tarball, sbomFile string) {
 	t.Helper()
-	root, _ := filepath.Abs("../..")
-	amd64 := v1.Platform{OS: "linux", Architecture: "amd64"}
-	info := version.Info{Version: "1.2.3", Commit: "0123456789abcdef0123456789abcdef01234567", Time: time.Unix(1700000000, 0).UTC()}
-	bins, err := binary.Build(t.Context(), root, info, binary.WithOutput(filepath.Join(dir, "bin")), binary.WithPlatforms(amd64))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := base.Resolve(t.Context(), "static", layer.Gzip)
-	if err != nil {
-		t.Fatal(err)
-	}
-	idx, err := image.Assemble(t.Context(), b, bins, image.Metadata{Version: info.Version, Revision: info.Commit, Created: info.Time})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sb := Build{Dir: filepath.Join(dir, "sbom"), Binaries: bins, Base: b, Version: info.Version, Commit: info.Commit, Created: info.Time}
-	atts, err := sb.Attachments(idx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := ocilayout.Outputs{Layout: filepath.Join(dir, "oci"), RefName: info.Version, Tarball: filepath.Join(dir, "image.tar"),
-		TarballTags: []string{"devops-info-service:1.2.3"}, TarballPlatform: amd64}
-	if err := ocilayout.Write(idx, out, "test", atts...); err != nil {
-		t.Fatal(err)
-	}
-	return out.Tarball, Path(sb.Dir, amd64)
+	cfg := testdist.Build(t, "../..").Settings
+	return cfg.Outputs().Tarball, sbom.Path(cfg.SBOMDir(), platform.Local())
 }
 
 // What a scanner sees: syft reads the service's version from the image's
@@ -94,7 +69,7 @@ func TestSyftReadsImageAndSBOM(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the service; skipped with -short")
 	}
-	tarball, sbomFile := builtImage(t, t.TempDir())
+	tarball, sbomFile := builtImage(t)
 	goVersion := strings.TrimPrefix(runtime.Version(), "go")
 	t.Run("image", func(t *testing.T) {
 		got := syft(t, "scan", "docker-archive:"+tarball)
@@ -107,8 +82,8 @@ func TestSyftReadsImageAndSBOM(t *testing.T) {
 			t.Fatalf("syft scan found no package %s in %v", name, got)
 			return nil
 		}
-		if p := find("github.com/lehus1/devops-info-service-go"); p.Version != "v1.2.3" || p.PURL != "pkg:golang/github.com/lehus1/devops-info-service-go@v1.2.3" {
-			t.Errorf("syft scan: the service is %s %s, want v1.2.3 and its purl", p.Version, p.PURL)
+		if p := find("github.com/lehus1/devops-info-service-go"); p.Version != "v"+testdist.Version || p.PURL != "pkg:golang/github.com/lehus1/devops-info-service-go@v"+testdist.Version {
+			t.Errorf("syft scan: the service is %s %s, want v%s and its purl", p.Version, p.PURL, testdist.Version)
 		}
 		if p := find("stdlib"); p.PURL != "pkg:golang/stdlib@"+goVersion {
 			t.Errorf("syft scan: stdlib purl %s, want pkg:golang/stdlib@%s", p.PURL, goVersion)

@@ -22,10 +22,12 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/settings"
 )
 
-// What the built image says it is: its version, the repository its
-// tarball's tags name, the commit and source it is stamped with.
+// What the built image says it is: its version (a v1 one, which the
+// binary's build information can carry: the module has no /vN suffix),
+// the repository its tarball's tags name, the commit and source it is
+// stamped with.
 const (
-	Version    = "7.7.7"
+	Version    = "1.7.7"
 	Repository = "localhost/devops-info-service-test"
 	Commit     = "0123456789abcdef0123456789abcdef01234567"
 	Source     = "https://github.com/lehus1/devops-info-service-go"

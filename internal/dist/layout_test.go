@@ -77,10 +77,7 @@ func TestLayout(t *testing.T) {
 func TestAttachments(t *testing.T) {
 	t.Parallel()
 	out, _ := shared(t)
-	idx, _, err := ocilayout.Read(out.Layout)
-	if err != nil {
-		t.Fatal(err)
-	}
+	idx := read(t, out.Layout)
 	if err := ocilayout.Verify(out.Layout); err != nil {
 		t.Errorf("ocilayout.Verify() = %v", err)
 	}
@@ -123,10 +120,7 @@ func TestAssembleWithoutSBOMFails(t *testing.T) {
 func TestPlatformRefs(t *testing.T) {
 	t.Parallel()
 	out, d := shared(t)
-	idx, _, err := ocilayout.Read(out.Layout)
-	if err != nil {
-		t.Fatal(err)
-	}
+	idx := read(t, out.Layout)
 	digests := map[string]v1.Hash{"": d, "1.2.3": d}
 	var wantRefs []string
 	for _, p := range []v1.Platform{local, other} {
@@ -193,4 +187,14 @@ func TestLayoutIsReadableByAll(t *testing.T) {
 	if err != nil || n < 10 {
 		t.Errorf("walking %s: %d entries, %v", out.Layout, n, err)
 	}
+}
+
+// read is the index the layout at dir names.
+func read(t *testing.T, dir string) v1.ImageIndex {
+	t.Helper()
+	idx, _, err := ocilayout.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return idx
 }

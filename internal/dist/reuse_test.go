@@ -43,11 +43,7 @@ func TestReuse(t *testing.T) {
 		t.Errorf("Assemble() after a compression change reused the old image: %q", log)
 	}
 	// A damaged layout is built again, not trusted.
-	idx, _, err := ocilayout.Read(cfg.Outputs().Layout)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, _ := platform.Image(idx, local)
+	img, _ := platform.Image(read(t, cfg.Outputs().Layout), local)
 	layers, _ := img.Layers()
 	h, _ := layers[len(layers)-1].Digest()
 	if err := os.Remove(filepath.Join(cfg.Outputs().Layout, "blobs", h.Algorithm, h.Hex)); err != nil {
@@ -104,8 +100,7 @@ func TestDamagedLayoutIsNotReused(t *testing.T) {
 			if err := ocilayout.Verify(out.Layout); err != nil {
 				t.Fatalf("ocilayout.Verify(fresh layout) = %v", err)
 			}
-			idx, _, _ := ocilayout.Read(out.Layout)
-			img, _ := platform.Image(idx, local)
+			img, _ := platform.Image(read(t, out.Layout), local)
 			tt.damage(t, out.Layout, img)
 			if err := ocilayout.Verify(out.Layout); err == nil || !strings.Contains(err.Error(), "is damaged") {
 				t.Errorf("ocilayout.Verify(%s) = %v, want a damage error", tt.name, err)

@@ -19,7 +19,6 @@ var (
 	programOnce sync.Once
 	program     binary.Artifact
 	programErr  error
-	programDir  string // Binaries' temporary folder
 )
 
 // Binaries is one small static Go program, built for this machine once per
@@ -42,23 +41,23 @@ func Binaries(t testing.TB, ps ...v1.Platform) []binary.Artifact {
 }
 
 func buildProgram() (binary.Artifact, error) {
-	var err error
-	if programDir, err = os.MkdirTemp("", "testdist-program-"); err != nil {
+	dir, err := tempDir("testdist-program-")
+	if err != nil {
 		return binary.Artifact{}, err
 	}
 	files := map[string]string{"go.mod": "module example.com/svc\n\ngo 1.22\n", "main.go": "package main\n\nfunc main() { println(\"hello\") }\n"}
 	for name, body := range files {
-		if err := os.WriteFile(filepath.Join(programDir, name), []byte(body), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
 			return binary.Artifact{}, err
 		}
 	}
 	cmd := exec.Command("go", "build", "-trimpath", "-o", "svc", ".")
-	cmd.Dir = programDir
+	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=", "GOWORK=off")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return binary.Artifact{}, fmt.Errorf("go build: %v\n%s", err, out)
 	}
-	path := filepath.Join(programDir, "svc")
+	path := filepath.Join(dir, "svc")
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return binary.Artifact{}, err

@@ -64,7 +64,6 @@ var (
 	once  sync.Once
 	built Built
 	err   error
-	dir   string // Build's temporary folder
 )
 
 // Build builds the module at root (the repository's root, such as
@@ -84,7 +83,8 @@ func build(ctx context.Context, root string) (Built, error) {
 	if err != nil {
 		return Built{}, err
 	}
-	if dir, err = os.MkdirTemp("", "testdist-"); err != nil {
+	dir, err := tempDir("testdist-")
+	if err != nil {
 		return Built{}, err
 	}
 	env := map[string]string{"VERSION": Version, "SOURCE_DATE_EPOCH": Epoch, "PLATFORMS": platform.Name(platform.Local()),
@@ -102,12 +102,29 @@ func build(ctx context.Context, root string) (Built, error) {
 	return b, err
 }
 
+var (
+	mu   sync.Mutex
+	made []string // the folders Build and Binaries made
+)
+
+// tempDir makes a temporary folder that Remove deletes.
+func tempDir(prefix string) (string, error) {
+	d, err := os.MkdirTemp("", prefix)
+	if err == nil {
+		mu.Lock()
+		made = append(made, d)
+		mu.Unlock()
+	}
+	return d, err
+}
+
 // Remove deletes what Build and Binaries wrote; TestMain calls it after
 // the tests.
 func Remove() {
-	for _, d := range []string{dir, programDir} {
-		if d != "" {
-			os.RemoveAll(d)
-		}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, d := range made {
+		os.RemoveAll(d)
 	}
+	made = nil
 }

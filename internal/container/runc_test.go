@@ -19,6 +19,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/lehus1/devops-info-service-go/internal/layer"
 	"github.com/lehus1/devops-info-service-go/internal/testdist"
 	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
@@ -88,6 +89,7 @@ func withProgram(t *testing.T, name, src string) v1.Image {
 
 func TestSmokeUnderRunc(t *testing.T) {
 	needRunc(t)
+	t.Parallel()
 	sb := newSandbox(t)
 	port, err := FreePort()
 	if err != nil {
@@ -107,6 +109,7 @@ func TestSmokeUnderRunc(t *testing.T) {
 // A contract breach fails the smoke test: here the image runs as root.
 func TestSmokeCatchesRoot(t *testing.T) {
 	needRunc(t)
+	t.Parallel()
 	sb := newSandbox(t)
 	img := serviceImage(t)
 	cf, _ := img.ConfigFile()
@@ -127,6 +130,7 @@ func TestSmokeCatchesRoot(t *testing.T) {
 
 func TestServeStopsAndRemoves(t *testing.T) {
 	needRunc(t)
+	t.Parallel()
 	sb := newSandbox(t)
 	port, _ := FreePort()
 	ctx, cancel := context.WithCancel(t.Context())
@@ -154,6 +158,7 @@ func TestServeStopsAndRemoves(t *testing.T) {
 // container's stead.
 func TestRefusesTakenPort(t *testing.T) {
 	needRunc(t)
+	t.Parallel()
 	sb := newSandbox(t)
 	img := serviceImage(t)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
@@ -176,6 +181,7 @@ func TestRefusesTakenPort(t *testing.T) {
 
 func TestStartFailureIsReported(t *testing.T) {
 	needRunc(t)
+	t.Parallel()
 	sb := newSandbox(t)
 	img := serviceImage(t)
 	cf, _ := img.ConfigFile()
@@ -196,6 +202,7 @@ func TestStartFailureIsReported(t *testing.T) {
 }
 
 func TestProcChecks(t *testing.T) {
+	t.Parallel()
 	status := []byte("Name:\tx\nUid:\t65532\t65532\t65532\t65532\nGid:\t0\t0\t0\t0\nNoNewPrivs:\t1\n")
 	if err := procField(status, nil, "Uid", "Gid", "65532"); err == nil || !strings.Contains(err.Error(), "Gid") {
 		t.Errorf("procField(gid 0) = %v, want a Gid error", err)

@@ -11,6 +11,7 @@ import (
 )
 
 func TestParse(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, in, want string
 	}{
@@ -31,6 +32,7 @@ func TestParse(t *testing.T) {
 
 // An image without a Go binary on top has no provenance to give.
 func TestMakeNeedsAGoBinary(t *testing.T) {
+	t.Parallel()
 	img, _ := random.Image(256, 1)
 	idx := mutate.AppendManifests(empty.Index, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "amd64"}}})
 	if _, err := Make(idx, Builder{ID: "urn:test"}); err == nil || !strings.Contains(err.Error(), "reading the Go build information of linux/amd64") {
@@ -39,6 +41,7 @@ func TestMakeNeedsAGoBinary(t *testing.T) {
 }
 
 func TestGitURI(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ source, ref, want string }{
 		{"https://github.com/o/r", "refs/tags/v1.2.3", "git+https://github.com/o/r@refs/tags/v1.2.3"},
 		{"https://github.com/o/r", "", "git+https://github.com/o/r"},
@@ -52,6 +55,7 @@ func TestGitURI(t *testing.T) {
 }
 
 func TestDirHash(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		sum, want string
 		ok        bool

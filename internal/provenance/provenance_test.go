@@ -204,7 +204,7 @@ func TestMakeFindsTheBinary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Make(index(cut), Builder{ID: "urn:test"}); err == nil || !strings.Contains(err.Error(), "reading the Go build information") {
+	if _, err := provenance.Make(index(cut), provenance.Builder{ID: "urn:test"}); err == nil || !strings.Contains(err.Error(), "reading the Go build information") {
 		t.Errorf("Make(a layer cut short) = %v, want it to say it was reading the Go build information", err)
 	}
 }

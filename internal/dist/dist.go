@@ -9,7 +9,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"path/filepath"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -45,7 +44,7 @@ func Build(ctx context.Context, cfg settings.Settings, b *base.Base, log io.Writ
 		opt(&o)
 	}
 	fmt.Fprintf(log, "building %s (commit %.12s, %s)\n", cfg.Version.Version, cfg.Version.Commit, cfg.Version.Time.Format(time.RFC3339))
-	built, err := binary.Build(ctx, o.module, cfg.Version, binary.WithOutput(filepath.Join(cfg.Dir, "dist", "bin")),
+	built, err := binary.Build(ctx, o.module, cfg.Version, binary.WithOutput(cfg.Dist().Binaries()),
 		binary.WithPlatforms(cfg.Platforms...), binary.WithProgress(log))
 	if err != nil {
 		return v1.Hash{}, err

@@ -112,7 +112,7 @@ func TestRunSurvivesFlood(t *testing.T) {
 
 	left := time.Now()
 	var err error
-	if !waitFor(10*time.Second, func() bool { err = health(r.url); return err == nil }) {
+	if !waitFor(10*time.Second, func() bool { err = healthOf(r.url); return err == nil }) {
 		t.Fatalf("GET /health after a flood of %d connections: %v for 10 s, want 200\n%s", opened, err, r.stderr)
 	}
 	answered := time.Since(left)

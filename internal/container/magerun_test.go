@@ -21,6 +21,7 @@ import (
 
 	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
 	"github.com/lehus1/devops-info-service-go/internal/testdist"
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 // mageRun is `go tool mage run` as a user starts it from the checkout, on
@@ -30,7 +31,7 @@ type mageRun struct {
 	cmd    *exec.Cmd
 	url    string
 	id     string // the container's
-	stderr *lockedBuffer
+	stderr *testenv.Buffer
 	exited chan struct{}
 }
 
@@ -56,7 +57,7 @@ func startMageRun(t *testing.T, tmp string, wrap ...string) *mageRun {
 		t.Fatal(err)
 	}
 	args := slices.Concat(wrap, []string{"go", "tool", "mage", "-w", work, "run"})
-	r := &mageRun{cmd: exec.Command(args[0], args[1:]...), stderr: &lockedBuffer{}, exited: make(chan struct{})}
+	r := &mageRun{cmd: exec.Command(args[0], args[1:]...), stderr: &testenv.Buffer{}, exited: make(chan struct{})}
 	r.cmd.Dir = "../.."
 	r.cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(port), "TMPDIR="+tmp)
 	r.cmd.Stderr = r.stderr
@@ -169,8 +170,8 @@ func (r *mageRun) target() int {
 	return 0
 }
 
-// health is the status of GET /health, or the error.
-func health(url string) error {
+// healthOf is the status of GET /health, or the error.
+func healthOf(url string) error {
 	res, err := (&http.Client{Timeout: time.Second}).Get(url + "/health")
 	if err != nil {
 		return err

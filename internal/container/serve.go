@@ -6,13 +6,14 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/lehus1/devops-info-service-go/internal/health"
 )
 
 // Serve runs img published on 127.0.0.1:port until ctx is done: once
@@ -59,25 +60,15 @@ const serveGrace = 3 * time.Second
 // WaitHealthy polls base/health until it answers 200 and returns how long
 // that took after runc started.
 func WaitHealthy(ctx context.Context, c *Container, base string, timeout time.Duration) (time.Duration, error) {
-	client := &http.Client{Timeout: time.Second}
-	deadline := time.After(timeout)
-	for {
-		if res, err := client.Get(base + "/health"); err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return time.Since(c.Started()), nil
-			}
-		}
-		select {
-		case <-c.Done():
-			return 0, fmt.Errorf("container %s exited with status %d before it was healthy: %s", c.ID, c.ExitCode(), lastLine(c.Stderr()))
-		case <-ctx.Done():
-			return 0, ctx.Err()
-		case <-deadline:
-			return 0, fmt.Errorf("container %s not healthy at %s/health within %s", c.ID, base, timeout)
-		case <-time.After(2 * time.Millisecond):
-		}
+	ctx, cancel := context.WithTimeoutCause(ctx, timeout, fmt.Errorf("container %s not healthy at %s/health within %s", c.ID, base, timeout))
+	defer cancel()
+	err := health.Wait(ctx, base+"/health", 2*time.Millisecond, c.Done(), func() error {
+		return fmt.Errorf("container %s exited with status %d before it was healthy: %s", c.ID, c.ExitCode(), lastLine(c.Stderr()))
+	})
+	if err != nil {
+		return 0, err
 	}
+	return time.Since(c.Started()), nil
 }
 
 func lastLine(s string) string {

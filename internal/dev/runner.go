@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"runtime"
@@ -13,6 +12,8 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/lehus1/devops-info-service-go/internal/health"
 )
 
 // Runner starts versions of the service.
@@ -102,26 +103,12 @@ func (p *process) Stop(grace time.Duration) error {
 // waitHealthy polls 127.0.0.1:port/health until it answers 200, inst
 // exits, or timeout passes.
 func waitHealthy(ctx context.Context, inst Instance, port int, timeout time.Duration) error {
-	client := &http.Client{Timeout: time.Second, Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}}
 	url := "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) + "/health"
-	deadline := time.After(timeout)
-	for {
-		if res, err := client.Get(url); err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		select {
-		case <-inst.Done():
-			return fmt.Errorf("it exited before it answered /health: %s", inst.Exited())
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-deadline:
-			return fmt.Errorf("it did not answer %s within %s", url, timeout)
-		case <-time.After(3 * time.Millisecond):
-		}
-	}
+	ctx, cancel := context.WithTimeoutCause(ctx, timeout, fmt.Errorf("it did not answer %s within %s", url, timeout))
+	defer cancel()
+	return health.Wait(ctx, url, 3*time.Millisecond, inst.Done(), func() error {
+		return fmt.Errorf("it exited before it answered /health: %s", inst.Exited())
+	})
 }
 
 // freePort is a TCP port on 127.0.0.1 that is free now.

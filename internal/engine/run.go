@@ -5,15 +5,16 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/lehus1/devops-info-service-go/internal/container"
 	"github.com/lehus1/devops-info-service-go/internal/contract"
+	"github.com/lehus1/devops-info-service-go/internal/health"
 )
 
 // running is a container the engine started; remove it, whatever happens.
@@ -99,29 +100,22 @@ func runArgs(engine, name, ref string, port int) []string {
 // waitHealthy polls base/health until it answers 200 and says how long
 // that took after the run command started.
 func (c *running) waitHealthy(ctx context.Context, base string, timeout time.Duration) (time.Duration, error) {
-	client := &http.Client{Timeout: time.Second}
-	deadline := time.After(timeout)
-	done := c.done
-	for {
-		if res, err := client.Get(base + "/health"); err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return time.Since(c.started), nil
-			}
+	slow := errors.New("not healthy in time")
+	wctx, cancel := context.WithTimeoutCause(ctx, timeout, slow)
+	defer cancel()
+	err := health.Wait(wctx, base+"/health", 20*time.Millisecond, c.done, func() error {
+		if !c.exited(ctx) {
+			return nil // the client's wait ended, not the container: Ctrl-C is on its way
 		}
-		select {
-		case <-done:
-			if c.exited(ctx) {
-				return 0, fmt.Errorf("container %s exited before it was healthy: %s", c.name, c.lastLog(ctx))
-			}
-			done = nil // the client's wait ended, not the container: Ctrl-C is on its way
-		case <-ctx.Done():
-			return 0, ctx.Err()
-		case <-deadline:
-			return 0, fmt.Errorf("container %s not healthy at %s/health within %s: %s", c.name, base, timeout, c.lastLog(ctx))
-		case <-time.After(20 * time.Millisecond):
-		}
+		return fmt.Errorf("container %s exited before it was healthy: %s", c.name, c.lastLog(ctx))
+	})
+	if err == slow {
+		return 0, fmt.Errorf("container %s not healthy at %s/health within %s: %s", c.name, base, timeout, c.lastLog(ctx))
 	}
+	if err != nil {
+		return 0, err
+	}
+	return time.Since(c.started), nil
 }
 
 // exited says whether the container is no longer running: `wait` also

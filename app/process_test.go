@@ -29,6 +29,7 @@ var (
 // these tests see what an operator runs.
 func binary(t *testing.T) string {
 	t.Helper()
+	testenv.SkipIfShort(t, "builds the service")
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "devops-info-service-test")
 		if err != nil {
@@ -56,7 +57,6 @@ func TestMain(m *testing.M) {
 }
 
 func TestProcessBadPort(t *testing.T) {
-	testenv.SkipIfShort(t, "builds the service")
 	cmd := exec.Command(binary(t))
 	cmd.Env = append(os.Environ(), "PORT=abc")
 	var stderr, stdout bytes.Buffer
@@ -81,7 +81,7 @@ func TestProcessGracefulSIGTERM(t *testing.T) {
 	base := "http://127.0.0.1:" + port
 	cmd := exec.Command(binary(t))
 	cmd.Env = append(os.Environ(), "HOST=127.0.0.1", "PORT="+port)
-	var logs syncBuffer
+	var logs testenv.Buffer
 	cmd.Stdout = &logs
 	cmd.Stderr = &logs
 	if err := cmd.Start(); err != nil {

@@ -11,9 +11,10 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 // freePort asks the kernel for a port that is free now.
@@ -25,24 +26,6 @@ func freePort(t *testing.T) int {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
-}
-
-// syncBuffer is a bytes.Buffer that the server goroutine and the test can share.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func waitHealthy(t *testing.T, base string) {
@@ -100,7 +83,7 @@ func TestServeAndHealthcheck(t *testing.T) {
 	port := strconv.Itoa(freePort(t))
 	getenv := env(map[string]string{"HOST": "127.0.0.1", "PORT": port, "TRUSTED_PROXIES": "127.0.0.1"})
 	ctx, cancel := context.WithCancel(t.Context())
-	var logs syncBuffer
+	var logs testenv.Buffer
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"devops-info-service"}, getenv, &logs) }()
 	waitHealthy(t, "http://127.0.0.1:"+port)

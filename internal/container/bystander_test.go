@@ -4,7 +4,6 @@ package container
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"io"
 	"net/http"
@@ -12,29 +11,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
-
-// lockedBuffer is a bytes.Buffer that runc's output copiers, Serve and
-// the test can share.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // bystander is a container the tests did not start, started as `go tool
 // mage run` starts one: Serve with no options, so under runc's default
@@ -57,7 +38,7 @@ func startBystander(t *testing.T) *bystander {
 	ctx, cancel := context.WithCancel(context.Background())
 	b := &bystander{cancel: cancel, done: make(chan error, 1)}
 	pr, pw := io.Pipe()
-	var logs lockedBuffer
+	var logs testenv.Buffer
 	img := serviceImage(t)
 	go func() { b.done <- Serve(ctx, img, port, pw, &logs); pw.Close() }()
 	// Whatever happens to the test, the bystander goes.

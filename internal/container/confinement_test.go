@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/lehus1/devops-info-service-go/internal/contract"
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 // hostOnlyService is listenHostOnly for a test: its port, and how many
@@ -121,7 +122,7 @@ func TestConfinedInside(t *testing.T) {
 	port, heard := hostOnlyService(t)
 	img := withProgram(t, "confined", confined)
 	sb := newSandbox(t)
-	var out lockedBuffer
+	var out testenv.Buffer
 	c, err := Start(img, append(sb.options(), WithOutput(&out), WithEnv("HOST_ONLY=127.0.0.1:"+port))...)
 	if err != nil {
 		t.Fatal(err)

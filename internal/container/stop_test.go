@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 // stubborn is a static program that ignores SIGTERM, built for the test.
@@ -32,7 +34,7 @@ func TestStopKillsWhatIgnoresSIGTERM(t *testing.T) {
 	needRunc(t)
 	img := withProgram(t, "stubborn", stubborn)
 	sb := newSandbox(t)
-	var out lockedBuffer
+	var out testenv.Buffer
 	c, err := Start(img, append(sb.options(), WithOutput(&out))...)
 	if err != nil {
 		t.Fatal(err)

@@ -37,17 +37,9 @@ func TestForwardOutlivesAcceptErrors(t *testing.T) {
 			target := upper(t)
 			ln := &shortOfFds{Listener: listen(t)}
 			ln.n.Store(errs)
-			f := forward(ln, maxForwarded, halfCloseGrace, func(ctx context.Context) (net.Conn, error) { return (&net.Dialer{}).DialContext(ctx, "tcp", target) })
+			f := forward(ln, maxForwarded, halfCloseGrace, dialTo(target))
 			defer f.Close()
-			c, err := net.Dial("tcp", ln.Addr().String())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
-			io.WriteString(c, "still there")
-			c.(*net.TCPConn).CloseWrite()
-			c.SetDeadline(time.Now().Add(10 * time.Second))
-			if got, err := io.ReadAll(c); string(got) != "STILL THERE" || err != nil {
+			if got, err := ask(dial(t, ln, 1)[0], "still there"); got != "STILL THERE" || err != nil {
 				t.Errorf("answer after %d EMFILE from Accept = %q, %v; want %q", errs, got, err, "STILL THERE")
 			}
 		})
@@ -85,15 +77,7 @@ func TestForwardCapsConnections(t *testing.T) {
 		return &counted{Conn: a, live: &live}, nil
 	})
 	defer f.Close()
-	var conns []net.Conn
-	for range clients {
-		c, err := net.Dial("tcp", ln.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		conns = append(conns, c)
-	}
+	conns := dial(t, ln, clients)
 	time.Sleep(200 * time.Millisecond)
 	if got := dialled.Load(); got != limit {
 		t.Errorf("forwarded with %d clients waiting = %d, want %d", clients, got, limit)
@@ -135,19 +119,9 @@ func TestForwardLetsGoOfIdleClients(t *testing.T) {
 	}()
 	defer service.Close()
 	before := openFds(t)
-	f := forward(ln, maxForwarded, grace, func(ctx context.Context) (net.Conn, error) {
-		return (&net.Dialer{}).DialContext(ctx, "tcp", service.Addr().String())
-	})
+	f := forward(ln, maxForwarded, grace, dialTo(service.Addr().String()))
 	defer f.Close()
-	var conns []net.Conn
-	for range clients {
-		c, err := net.Dial("tcp", ln.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		conns = append(conns, c)
-	}
+	conns := dial(t, ln, clients)
 	start := time.Now()
 	for _, c := range conns {
 		c.SetDeadline(time.Now().Add(10 * time.Second))

@@ -40,6 +40,35 @@ func upper(t *testing.T) string {
 	return ln.Addr().String()
 }
 
+// dialTo is forward's dial for a service at addr.
+func dialTo(addr string) func(context.Context) (net.Conn, error) {
+	return func(ctx context.Context) (net.Conn, error) { return (&net.Dialer{}).DialContext(ctx, "tcp", addr) }
+}
+
+// dial connects n clients to ln; they are closed when the test ends.
+func dial(t *testing.T, ln net.Listener, n int) []net.Conn {
+	t.Helper()
+	var conns []net.Conn
+	for range n {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		conns = append(conns, c)
+	}
+	return conns
+}
+
+// ask sends msg on c, ends c's sending side and reads the answer.
+func ask(c net.Conn, msg string) (string, error) {
+	io.WriteString(c, msg)
+	c.(*net.TCPConn).CloseWrite()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	got, err := io.ReadAll(c)
+	return string(got), err
+}
+
 func listen(t *testing.T) net.Listener {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -54,18 +83,9 @@ func listen(t *testing.T) net.Listener {
 func TestForwardCopiesBothWays(t *testing.T) {
 	target := upper(t)
 	ln := listen(t)
-	f := forward(ln, maxForwarded, halfCloseGrace, func(ctx context.Context) (net.Conn, error) { return (&net.Dialer{}).DialContext(ctx, "tcp", target) })
+	f := forward(ln, maxForwarded, halfCloseGrace, dialTo(target))
 	defer f.Close()
-	c, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	io.WriteString(c, "hello, container")
-	c.(*net.TCPConn).CloseWrite()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
-	got, err := io.ReadAll(c)
-	if string(got) != "HELLO, CONTAINER" || err != nil {
+	if got, err := ask(dial(t, ln, 1)[0], "hello, container"); got != "HELLO, CONTAINER" || err != nil {
 		t.Errorf("forwarded answer = %q, %v; want %q", got, err, "HELLO, CONTAINER")
 	}
 }
@@ -76,11 +96,7 @@ func TestForwardDialFailureEndsConnection(t *testing.T) {
 	ln := listen(t)
 	f := forward(ln, maxForwarded, halfCloseGrace, func(context.Context) (net.Conn, error) { return nil, errors.New("not yet") })
 	defer f.Close()
-	c, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dial(t, ln, 1)[0]
 	c.SetDeadline(time.Now().Add(10 * time.Second))
 	if n, err := c.Read(make([]byte, 1)); n != 0 || err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Errorf("Read() after a failed dial = %d, %v; want the connection ended", n, err)

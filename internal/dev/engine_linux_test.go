@@ -1,9 +1,7 @@
 package dev
 
 import (
-	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,40 +14,34 @@ import (
 // With DEV_CONTAINER=1 under Docker or Podman a save is served from a new
 // container, and stopping dev leaves no container, no image and no file.
 func TestInContainerEngine(t *testing.T) {
-	for _, tt := range testengine.Engines {
-		t.Run(tt.Name, func(t *testing.T) {
-			e := tt.Start(t)
-			inContainer(t, e)
-			assertEngineEmpty(t, e)
-		})
-	}
+	testengine.Each(t, func(t *testing.T, e engine.Engine) {
+		inContainer(t, e)
+		assertEngineEmpty(t, e)
+	})
 }
 
 // Ctrl-C, sent as a terminal sends it to dev and the engine's clients
 // alike, stops the container serving, and leaves no container, no image
 // and no file.
 func TestCtrlCInContainer(t *testing.T) {
-	for _, tt := range testengine.Engines {
-		t.Run(tt.Name, func(t *testing.T) {
-			e := tt.Start(t)
-			dir, tmp := realModule(t), t.TempDir()
-			cmd, stderr, lines := devProcess(t, dir, tmp, "DEV_TEST_ENGINE="+engineSpec(t, e))
-			var url string
-			select {
-			case url = <-lines:
-			case <-time.After(2 * time.Minute):
-				t.Fatalf("dev printed no URL within two minutes:\n%s", stderr.String())
-			}
-			desc, _ := description(t, url)
-			edit(t, filepath.Join(dir, "app", "info.go"), desc, desc+" (saved)")
-			waitFor(t, "the edit to be served", func() bool {
-				got, _ := description(t, url)
-				return got == desc+" (saved)"
-			})
-			interrupt(t, cmd, stderr, tmp)
-			assertEngineEmpty(t, e)
+	testengine.Each(t, func(t *testing.T, e engine.Engine) {
+		dir, tmp := realModule(t), t.TempDir()
+		cmd, stderr, lines := devProcess(t, dir, tmp, "DEV_TEST_ENGINE="+engineSpec(t, e))
+		var url string
+		select {
+		case url = <-lines:
+		case <-time.After(2 * time.Minute):
+			t.Fatalf("dev printed no URL within two minutes:\n%s", stderr.String())
+		}
+		desc, _ := description(t, url)
+		edit(t, filepath.Join(dir, "app", "info.go"), desc, desc+" (saved)")
+		waitFor(t, "the edit to be served", func() bool {
+			got, _ := description(t, url)
+			return got == desc+" (saved)"
 		})
-	}
+		interrupt(t, cmd, stderr, tmp)
+		assertEngineEmpty(t, e)
+	})
 }
 
 // assertEngineEmpty fails t if e, started for t alone, holds a container
@@ -60,11 +52,7 @@ func assertEngineEmpty(t *testing.T, e engine.Engine) {
 		{"ps", "--all", "--format", "{{.ID}} {{.Names}}"},
 		{"images", "--all", "--format", "{{.ID}} {{.Repository}}:{{.Tag}}"},
 	} {
-		out, err := exec.Command(e.Path, slices.Concat(e.Args, args)...).CombinedOutput()
-		if err != nil {
-			t.Fatalf("%s %s: %v: %s", e.Name, args[0], err, out)
-		}
-		if left := strings.TrimSpace(string(out)); left != "" {
+		if left := strings.TrimSpace(testengine.Run(t, e, args...)); left != "" {
 			t.Errorf("%s %s --all after dev stopped:\n%s\nwant nothing", e.Name, args[0], left)
 		}
 	}
@@ -73,34 +61,31 @@ func assertEngineEmpty(t *testing.T, e engine.Engine) {
 // kill -9 of dev leaves its container and its image's tag (nothing can
 // clean up after SIGKILL); the next dev removes both, saying so.
 func TestKilledDevLeavesNothing(t *testing.T) {
-	for _, tt := range testengine.Engines {
-		t.Run(tt.Name, func(t *testing.T) {
-			e := tt.Start(t)
-			cmd, stderr, lines := devProcess(t, realModule(t), t.TempDir(), "DEV_TEST_ENGINE="+engineSpec(t, e))
-			select {
-			case <-lines:
-			case <-time.After(2 * time.Minute):
-				t.Fatalf("dev printed no URL within two minutes:\n%s", stderr.String())
+	testengine.Each(t, func(t *testing.T, e engine.Engine) {
+		cmd, stderr, lines := devProcess(t, realModule(t), t.TempDir(), "DEV_TEST_ENGINE="+engineSpec(t, e))
+		select {
+		case <-lines:
+		case <-time.After(2 * time.Minute):
+			t.Fatalf("dev printed no URL within two minutes:\n%s", stderr.String())
+		}
+		// The engine's clients dev started outlive it, holding its
+		// stderr: Wait waits a second for them, not until they end.
+		cmd.WaitDelay = time.Second
+		cmd.Process.Kill()
+		cmd.Wait()
+		if left := strings.Fields(testengine.Run(t, e, "ps", "--all", "--quiet")); len(left) != 1 {
+			t.Fatalf("%s ps --all after kill -9 = %q, want dev's container", e.Name, left)
+		}
+		var log strings.Builder
+		if err := engine.Prepare(t.Context(), engine.Choice{Engine: e}, &log); err != nil {
+			t.Fatalf("Prepare after a killed dev = %v\n%s", err, log.String())
+		}
+		pid := "(pid " + strconv.Itoa(cmd.Process.Pid) + ")"
+		for _, want := range []string{"left by a run that was killed " + pid, "left by a dev that was killed " + pid} {
+			if !strings.Contains(log.String(), want) {
+				t.Errorf("Prepare after a killed dev: log %q, want %q", log.String(), want)
 			}
-			// The engine's clients dev started outlive it, holding its
-			// stderr: Wait waits a second for them, not until they end.
-			cmd.WaitDelay = time.Second
-			cmd.Process.Kill()
-			cmd.Wait()
-			if left := strings.Fields(run(t, e, "ps", "--all", "--quiet")); len(left) != 1 {
-				t.Fatalf("%s ps --all after kill -9 = %q, want dev's container", e.Name, left)
-			}
-			var log strings.Builder
-			if err := engine.Prepare(t.Context(), engine.Choice{Engine: e}, &log); err != nil {
-				t.Fatalf("Prepare after a killed dev = %v\n%s", err, log.String())
-			}
-			pid := "(pid " + strconv.Itoa(cmd.Process.Pid) + ")"
-			for _, want := range []string{"left by a run that was killed " + pid, "left by a dev that was killed " + pid} {
-				if !strings.Contains(log.String(), want) {
-					t.Errorf("Prepare after a killed dev: log %q, want %q", log.String(), want)
-				}
-			}
-			assertEngineEmpty(t, e)
-		})
-	}
+		}
+		assertEngineEmpty(t, e)
+	})
 }

@@ -69,21 +69,11 @@ func TestMageDevChoosesEngine(t *testing.T) {
 			if first, _, _ := strings.Cut(stderr.String(), "\n"); !strings.HasPrefix(first, tt.want) {
 				t.Errorf("dev's first line = %q, want it to start %q", first, tt.want)
 			}
-			if ps := run(t, e, "ps", "--quiet"); len(strings.Fields(ps)) != 1 {
+			if ps := testengine.Run(t, e, "ps", "--quiet"); len(strings.Fields(ps)) != 1 {
 				t.Errorf("%s ps while dev serves = %q, want one container", e.Name, ps)
 			}
 			interrupt(t, cmd, stderr, tmp)
 			assertEngineEmpty(t, e)
 		})
 	}
-}
-
-// run is e's client running args: its stdout.
-func run(t *testing.T, e engine.Engine, args ...string) string {
-	t.Helper()
-	out, err := exec.Command(e.Path, slices.Concat(e.Args, args)...).Output()
-	if err != nil {
-		t.Fatalf("%s %s: %v", e.Name, strings.Join(args, " "), err)
-	}
-	return string(out)
 }

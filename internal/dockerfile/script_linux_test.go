@@ -14,11 +14,7 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	testengine.RemoveDist()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testengine.Main(m) }
 
 // The workflow's dockerfile job runs scripts/ci/compare-dockerfile-image
 // from the repository root; here it runs from elsewhere, against a dockerd
@@ -30,15 +26,9 @@ func TestCompareDockerfileImageScript(t *testing.T) {
 	}
 	e := testengine.Docker(t)
 	local := testengine.Dist(t, "../..")
-	docker := func(args ...string) {
-		t.Helper()
-		if out, err := exec.Command(e.Path, append(slices.Clone(e.Args), args...)...).CombinedOutput(); err != nil {
-			t.Fatalf("docker %s: %v: %s", args[0], err, out)
-		}
-	}
-	docker("load", "--input", local.Tarball)
-	docker("create", "--name", "changed", testengine.Tag)
-	docker("commit", "--change", "USER 0:0", "changed", "localhost/changed:1")
+	testengine.Run(t, e, "load", "--input", local.Tarball)
+	testengine.Run(t, e, "create", "--name", "changed", testengine.Tag)
+	testengine.Run(t, e, "commit", "--change", "USER 0:0", "changed", "localhost/changed:1")
 	path, err := filepath.Abs("../../scripts/ci/compare-dockerfile-image")
 	if err != nil {
 		t.Fatal(err)

@@ -30,93 +30,79 @@ func TestMain(m *testing.M) {
 		serveForParent(spec) // the child of TestKilledRunLeavesNothing
 		return
 	}
-	code := m.Run()
-	testengine.RemoveDist()
-	os.Exit(code)
+	testengine.Main(m)
 }
-
-// engines are the real engines, each started for the test alone.
-var engines = testengine.Engines
 
 // Smoke passes through each real engine, its checks named as runc's are,
 // and leaves no container behind.
 func TestSmoke(t *testing.T) {
-	for _, tt := range engines {
-		t.Run(tt.Name, func(t *testing.T) {
-			e := tt.Start(t)
-			local := testengine.Dist(t, "../..")
-			var log strings.Builder
-			r, err := engine.Smoke(t.Context(), engine.Choice{Engine: e}, local, &log)
-			t.Log(log.String())
-			if err != nil {
-				t.Fatalf("Smoke(%s) = %v", tt.Name, err)
+	testengine.Each(t, func(t *testing.T, e engine.Engine) {
+		local := testengine.Dist(t, "../..")
+		var log strings.Builder
+		r, err := engine.Smoke(t.Context(), engine.Choice{Engine: e}, local, &log)
+		t.Log(log.String())
+		if err != nil {
+			t.Fatalf("Smoke(%s) = %v", e.Name, err)
+		}
+		for _, want := range []string{"GET / matches the contract", "runs as uid and gid 65532", "no capabilities", "no new privileges",
+			"seccomp filter on", "read-only root filesystem", "at most 4096 open files", "at most 512 processes",
+			"/tmp mounted noexec, nosuid, nodev", "published on 127.0.0.1 only", "SIGTERM: exit 0"} {
+			if !slices.ContainsFunc(r.Checks, func(c smoke.Check) bool { return strings.HasPrefix(c.Name, want) && c.Err == nil }) {
+				t.Errorf("Smoke(%s) checks = %v, want %q passed", e.Name, r.Checks, want)
 			}
-			for _, want := range []string{"GET / matches the contract", "runs as uid and gid 65532", "no capabilities", "no new privileges",
-				"seccomp filter on", "read-only root filesystem", "at most 4096 open files", "at most 512 processes",
-				"/tmp mounted noexec, nosuid, nodev", "published on 127.0.0.1 only", "SIGTERM: exit 0"} {
-				if !slices.ContainsFunc(r.Checks, func(c smoke.Check) bool { return strings.HasPrefix(c.Name, want) && c.Err == nil }) {
-					t.Errorf("Smoke(%s) checks = %v, want %q passed", tt.Name, r.Checks, want)
-				}
-			}
-			if !strings.Contains(log.String(), tt.Name+" shows") {
-				t.Errorf("Smoke(%s) log has no line saying what the engine cannot show:\n%s", tt.Name, log.String())
-			}
-			assertNoContainers(t, e)
-		})
-	}
+		}
+		if !strings.Contains(log.String(), e.Name+" shows") {
+			t.Errorf("Smoke(%s) log has no line saying what the engine cannot show:\n%s", e.Name, log.String())
+		}
+		assertNoContainers(t, e)
+	})
 }
 
 // Serve answers on the port it prints, with every confinement flag in
 // place as the engine's own inspect reads them back, and a SIGINT (Ctrl-C)
 // stops and removes the container.
 func TestServeUntilCtrlC(t *testing.T) {
-	for _, tt := range engines {
-		t.Run(tt.Name, func(t *testing.T) {
-			e := tt.Start(t)
-			local := testengine.Dist(t, "../..")
-			port, err := container.FreePort()
+	testengine.Each(t, func(t *testing.T, e engine.Engine) {
+		local := testengine.Dist(t, "../..")
+		port := freePort(t)
+		ctx, stop := container.StopOnSignal(t.Context())
+		defer stop()
+		stdout, w := io.Pipe()
+		done := make(chan error, 1)
+		go func() { done <- engine.Serve(ctx, engine.Choice{Engine: e}, local, port, w, io.Discard); w.Close() }()
+		url, err := bufio.NewReader(stdout).ReadString('\n')
+		if err != nil {
+			t.Fatalf("Serve printed no URL: %v, %v", err, <-done)
+		}
+		go io.Copy(io.Discard, stdout)
+		if want := fmt.Sprintf("http://127.0.0.1:%d\n", port); url != want {
+			t.Errorf("Serve printed %q, want %q", url, want)
+		}
+		res, err := http.Get(strings.TrimSpace(url) + "/health")
+		if err != nil || res.StatusCode != 200 {
+			t.Errorf("GET /health = %v, %v; want 200", res, err)
+		} else {
+			res.Body.Close()
+		}
+		assertConfined(t, e)
+		syscall.Kill(os.Getpid(), syscall.SIGINT)
+		select {
+		case err := <-done:
 			if err != nil {
-				t.Fatal(err)
+				t.Errorf("Serve after SIGINT = %v, want nil", err)
 			}
-			ctx, stop := container.StopOnSignal(t.Context())
-			defer stop()
-			stdout, w := io.Pipe()
-			done := make(chan error, 1)
-			go func() { done <- engine.Serve(ctx, engine.Choice{Engine: e}, local, port, w, io.Discard); w.Close() }()
-			url, err := bufio.NewReader(stdout).ReadString('\n')
-			if err != nil {
-				t.Fatalf("Serve printed no URL: %v, %v", err, <-done)
-			}
-			go io.Copy(io.Discard, stdout)
-			if want := fmt.Sprintf("http://127.0.0.1:%d\n", port); url != want {
-				t.Errorf("Serve printed %q, want %q", url, want)
-			}
-			res, err := http.Get(strings.TrimSpace(url) + "/health")
-			if err != nil || res.StatusCode != 200 {
-				t.Errorf("GET /health = %v, %v; want 200", res, err)
-			} else {
-				res.Body.Close()
-			}
-			assertConfined(t, e)
-			syscall.Kill(os.Getpid(), syscall.SIGINT)
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Errorf("Serve after SIGINT = %v, want nil", err)
-				}
-			case <-time.After(30 * time.Second):
-				t.Fatal("Serve still running 30 s after SIGINT")
-			}
-			assertNoContainers(t, e)
-		})
-	}
+		case <-time.After(30 * time.Second):
+			t.Fatal("Serve still running 30 s after SIGINT")
+		}
+		assertNoContainers(t, e)
+	})
 }
 
 // assertConfined reads the one running container's settings back from the
 // engine's inspect, as a user would check them.
 func assertConfined(t *testing.T, e engine.Engine) {
 	t.Helper()
-	ids := strings.Fields(run(t, e, "ps", "--quiet"))
+	ids := strings.Fields(testengine.Run(t, e, "ps", "--quiet"))
 	if len(ids) != 1 {
 		t.Fatalf("%s ps = %q, want one container", e.Name, ids)
 	}
@@ -124,7 +110,7 @@ func assertConfined(t *testing.T, e engine.Engine) {
 		Config     struct{ User string }
 		HostConfig map[string]any
 	}
-	if err := json.Unmarshal([]byte(run(t, e, "inspect", "--type", "container", ids[0])), &in); err != nil || len(in) != 1 {
+	if err := json.Unmarshal([]byte(testengine.Run(t, e, "inspect", "--type", "container", ids[0])), &in); err != nil || len(in) != 1 {
 		t.Fatalf("%s inspect: %v", e.Name, err)
 	}
 	hc := in[0].HostConfig
@@ -157,18 +143,19 @@ func assertConfined(t *testing.T, e engine.Engine) {
 
 func assertNoContainers(t *testing.T, e engine.Engine) {
 	t.Helper()
-	if left := strings.Fields(run(t, e, "ps", "--all", "--quiet")); len(left) > 0 {
+	if left := strings.Fields(testengine.Run(t, e, "ps", "--all", "--quiet")); len(left) > 0 {
 		t.Errorf("%s ps --all = %q, want no container left", e.Name, left)
 	}
 }
 
-func run(t *testing.T, e engine.Engine, args ...string) string {
+// freePort is a port on 127.0.0.1 that is free now.
+func freePort(t *testing.T) int {
 	t.Helper()
-	out, err := exec.Command(e.Path, append(slices.Clone(e.Args), args...)...).Output()
+	port, err := container.FreePort()
 	if err != nil {
-		t.Fatalf("%s %s: %v", e.Name, strings.Join(args, " "), err)
+		t.Fatal(err)
 	}
-	return string(out)
+	return port
 }
 
 // With runc chosen, Smoke is today's runc smoke, unchanged, under a runc
@@ -193,23 +180,20 @@ func TestSmokeRunc(t *testing.T) {
 // A port another process holds is one line that says to set PORT, and
 // leaves no container.
 func TestServePortTaken(t *testing.T) {
-	for _, tt := range engines {
-		t.Run(tt.Name, func(t *testing.T) {
-			e := tt.Start(t)
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer ln.Close()
-			port := ln.Addr().(*net.TCPAddr).Port
-			err = engine.Serve(t.Context(), engine.Choice{Engine: e}, testengine.Dist(t, "../.."), port, io.Discard, io.Discard)
-			t.Logf("Serve(port taken) = %v", err)
-			if err == nil || !strings.Contains(err.Error(), "set PORT to a free one") || strings.Contains(err.Error(), "\n") {
-				t.Errorf("Serve(port taken) = %v, want one line saying to set PORT", err)
-			}
-			assertNoContainers(t, e)
-		})
-	}
+	testengine.Each(t, func(t *testing.T, e engine.Engine) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		port := ln.Addr().(*net.TCPAddr).Port
+		err = engine.Serve(t.Context(), engine.Choice{Engine: e}, testengine.Dist(t, "../.."), port, io.Discard, io.Discard)
+		t.Logf("Serve(port taken) = %v", err)
+		if err == nil || !strings.Contains(err.Error(), "set PORT to a free one") || strings.Contains(err.Error(), "\n") {
+			t.Errorf("Serve(port taken) = %v, want one line saying to set PORT", err)
+		}
+		assertNoContainers(t, e)
+	})
 }
 
 // serveForParent serves as the engine and image in spec say, until killed.
@@ -230,42 +214,36 @@ func serveForParent(spec string) {
 // kill -9 of a run leaves its container running (nothing can clean up
 // after SIGKILL); the next run or smoke removes it, saying so.
 func TestKilledRunLeavesNothing(t *testing.T) {
-	for _, tt := range engines {
-		t.Run(tt.Name, func(t *testing.T) {
-			e := tt.Start(t)
-			local := testengine.Dist(t, "../..")
-			port, err := container.FreePort()
-			if err != nil {
-				t.Fatal(err)
-			}
-			spec, _ := json.Marshal(map[string]any{"Engine": e, "Local": local, "Port": port})
-			child := exec.Command(os.Args[0])
-			child.Env = append(os.Environ(), "ENGINE_TEST_SERVE="+string(spec))
-			out, err := child.StdoutPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := child.Start(); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := bufio.NewReader(out).ReadString('\n'); err != nil {
-				child.Process.Kill()
-				child.Wait()
-				t.Fatalf("the child run printed no URL: %v", err)
-			}
+	testengine.Each(t, func(t *testing.T, e engine.Engine) {
+		local := testengine.Dist(t, "../..")
+		port := freePort(t)
+		spec, _ := json.Marshal(map[string]any{"Engine": e, "Local": local, "Port": port})
+		child := exec.Command(os.Args[0])
+		child.Env = append(os.Environ(), "ENGINE_TEST_SERVE="+string(spec))
+		out, err := child.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := child.Start(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := bufio.NewReader(out).ReadString('\n'); err != nil {
 			child.Process.Kill()
 			child.Wait()
-			if left := strings.Fields(run(t, e, "ps", "--all", "--quiet")); len(left) != 1 {
-				t.Fatalf("%s ps --all after kill -9 = %q, want the run's container", e.Name, left)
-			}
-			var log strings.Builder
-			if _, err := engine.Smoke(t.Context(), engine.Choice{Engine: e}, local, &log); err != nil {
-				t.Fatalf("Smoke after a killed run = %v\n%s", err, log.String())
-			}
-			if !strings.Contains(log.String(), "left by a run that was killed (pid "+strconv.Itoa(child.Process.Pid)+")") {
-				t.Errorf("Smoke after a killed run: log %q, want it to say it removed the run's container", log.String())
-			}
-			assertNoContainers(t, e)
-		})
-	}
+			t.Fatalf("the child run printed no URL: %v", err)
+		}
+		child.Process.Kill()
+		child.Wait()
+		if left := strings.Fields(testengine.Run(t, e, "ps", "--all", "--quiet")); len(left) != 1 {
+			t.Fatalf("%s ps --all after kill -9 = %q, want the run's container", e.Name, left)
+		}
+		var log strings.Builder
+		if _, err := engine.Smoke(t.Context(), engine.Choice{Engine: e}, local, &log); err != nil {
+			t.Fatalf("Smoke after a killed run = %v\n%s", err, log.String())
+		}
+		if !strings.Contains(log.String(), "left by a run that was killed (pid "+strconv.Itoa(child.Process.Pid)+")") {
+			t.Errorf("Smoke after a killed run: log %q, want it to say it removed the run's container", log.String())
+		}
+		assertNoContainers(t, e)
+	})
 }

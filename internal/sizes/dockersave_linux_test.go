@@ -2,9 +2,7 @@ package sizes_test
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
-	"slices"
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -14,11 +12,7 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/testengine"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	testengine.RemoveDist()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testengine.Main(m) }
 
 // docs/sizecompare.md's own-baseline recipe, with a real dockerd of the
 // test's own: `docker save my-python-app -o py.tar`, then
@@ -28,15 +22,9 @@ func TestDockerSaveBaseline(t *testing.T) {
 	e := testengine.Docker(t)
 	local := testengine.Dist(t, "../..")
 	py := filepath.Join(t.TempDir(), "py.tar")
-	for _, args := range [][]string{
-		{"load", "--input", local.Tarball},
-		{"tag", testengine.Tag, "my-python-app"},
-		{"save", "my-python-app", "-o", py},
-	} {
-		if out, err := exec.Command(e.Path, append(slices.Clone(e.Args), args...)...).CombinedOutput(); err != nil {
-			t.Fatalf("docker %s: %v: %s", args[0], err, out)
-		}
-	}
+	testengine.Run(t, e, "load", "--input", local.Tarball)
+	testengine.Run(t, e, "tag", testengine.Tag, "my-python-app")
+	testengine.Run(t, e, "save", "my-python-app", "-o", py)
 	if _, err := os.Stat(py); err != nil {
 		t.Fatal(err)
 	}

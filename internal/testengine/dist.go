@@ -5,6 +5,7 @@ import (
 
 	"github.com/lehus1/devops-info-service-go/internal/engine"
 	"github.com/lehus1/devops-info-service-go/internal/testdist"
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 // Version and Tag are what Dist's image says it is and is called.
@@ -19,6 +20,7 @@ const (
 // repository's root.
 func Dist(t testing.TB, root string) engine.Local {
 	t.Helper()
+	testenv.SkipIfShort(t, "builds the service image")
 	return engine.Dist(testdist.Build(t, root).Dir())
 }
 

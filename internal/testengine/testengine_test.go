@@ -12,13 +12,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lehus1/devops-info-service-go/internal/engine"
 	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	RemoveDist()
-	os.Exit(code)
+func TestMain(m *testing.M) { Main(m) }
+
+// Run returns the client's stdout, not its stderr.
+func TestRun(t *testing.T) {
+	e := engine.Engine{Name: "sh", Path: "/bin/sh", Args: []string{"-c"}}
+	if got := Run(t, e, "echo out; echo err >&2"); got != "out\n" {
+		t.Errorf("Run(sh -c echo out; echo err >&2) = %q, want %q", got, "out\n")
+	}
 }
 
 // A container left running when the test ends is stopped with its daemon

@@ -1,0 +1,44 @@
+package testengine
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/lehus1/devops-info-service-go/internal/engine"
+)
+
+// Main runs a test binary's tests, then removes what Dist wrote: the
+// TestMain of a package whose tests call Dist.
+func Main(m *testing.M) {
+	code := m.Run()
+	RemoveDist()
+	os.Exit(code)
+}
+
+// Each runs test as a subtest under each of Engines, started for it alone.
+func Each(t *testing.T, test func(t *testing.T, e engine.Engine)) {
+	for _, tt := range Engines {
+		t.Run(tt.Name, func(t *testing.T) { test(t, tt.Start(t)) })
+	}
+}
+
+// Run runs e's client with args and returns what it printed on stdout; a
+// failure ends t with what it printed on stderr.
+func Run(t testing.TB, e engine.Engine, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(e.Path, slices.Concat(e.Args, args)...).Output()
+	if err != nil {
+		var exit *exec.ExitError
+		var stderr []byte
+		if errors.As(err, &exit) {
+			stderr = bytes.TrimSpace(exit.Stderr)
+		}
+		t.Fatalf("%s %s: %v: %s", e.Name, strings.Join(args, " "), err, stderr)
+	}
+	return string(out)
+}

@@ -12,9 +12,13 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
-// module writes a throwaway module of the given files and returns its folder.
+// module writes a throwaway module of the given files for go test to run
+// on, and returns its folder. Such a test skips under -short, and runs in
+// parallel with the others.
 func module(t *testing.T, files map[string]string) string {
 	t.Helper()
+	testenv.SkipIfShort(t, "runs go test")
+	t.Parallel()
 	dir := t.TempDir()
 	files["go.mod"] = "module example.com/m\n\ngo 1.26\n"
 	for name, content := range files {
@@ -37,8 +41,6 @@ const (
 func src(format, pkg string) string { return strings.ReplaceAll(format, "%s", pkg) }
 
 func TestRunCountsAndShowsFailures(t *testing.T) {
-	testenv.SkipIfShort(t, "runs go test")
-	t.Parallel()
 	dir := module(t, map[string]string{
 		"a/a.go": src(twoFuncs, "a"),
 		"a/a_test.go": `package a
@@ -85,8 +87,6 @@ func TestSkip(t *testing.T) { t.Skip("runc not installed") }
 }
 
 func TestRunCoverageFloor(t *testing.T) {
-	testenv.SkipIfShort(t, "runs go test")
-	t.Parallel()
 	dir := module(t, map[string]string{
 		"full/f.go":      "package full\nfunc One() int { return 1 }\n",
 		"full/f_test.go": "package full\nimport \"testing\"\nfunc TestOne(t *testing.T) { if One() != 1 { t.Fatal() } }\n",
@@ -126,15 +126,13 @@ func TestRunCoverageFloor(t *testing.T) {
 
 // The race detector really is on: a racy test passes without it and fails with it.
 func TestRunRace(t *testing.T) {
-	testenv.SkipIfShort(t, "runs go test")
-	t.Parallel()
-	if ok, why := RaceSupported(t.Context(), "."); !ok {
-		testenv.Need(t, "the race detector: "+why)
-	}
 	dir := module(t, map[string]string{
 		"r/r.go":      "package r\nfunc Racy() int {\n\tn := 0\n\tdone := make(chan bool)\n\tgo func() { n++; done <- true }()\n\tn++\n\t<-done\n\treturn n\n}\n",
 		"r/r_test.go": "package r\nimport \"testing\"\nfunc TestRacy(t *testing.T) { Racy() }\n",
 	})
+	if ok, why := RaceSupported(t.Context(), "."); !ok {
+		testenv.Need(t, "the race detector: "+why)
+	}
 	if _, err := Run(t.Context(), dir, WithRace(false)); err != nil {
 		t.Errorf("Run(race off) = %v, want nil", err)
 	}
@@ -154,8 +152,6 @@ func TestRunRace(t *testing.T) {
 }
 
 func TestRunBuildFailure(t *testing.T) {
-	testenv.SkipIfShort(t, "runs go test")
-	t.Parallel()
 	dir := module(t, map[string]string{
 		"x/x.go":      "package x\nfunc X() int { return \"not an int\" }\n",
 		"x/x_test.go": "package x\nimport \"testing\"\nfunc TestX(t *testing.T) { X() }\n",

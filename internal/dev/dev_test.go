@@ -36,7 +36,6 @@ func TestSaveIsServed(t *testing.T) {
 }
 
 func TestBurstOfSavesGivesOneReload(t *testing.T) {
-	testenv.SkipIfShort(t, "builds and swaps several versions")
 	t.Parallel()
 	dir := newModule(t)
 	d := startDev(t, Config{Dir: dir})
@@ -65,7 +64,6 @@ func TestBurstOfSavesGivesOneReload(t *testing.T) {
 }
 
 func TestBrokenChangeKeepsTheOldVersion(t *testing.T) {
-	testenv.SkipIfShort(t, "builds and swaps several versions")
 	t.Parallel()
 	dir := newModule(t)
 	d := startDev(t, Config{Dir: dir})
@@ -75,9 +73,7 @@ func TestBrokenChangeKeepsTheOldVersion(t *testing.T) {
 	if !strings.Contains(logs, "the last good version is still serving:\n") || !strings.Contains(logs, "app/broken.go:3:17: undefined: nope") {
 		t.Errorf("log after a broken save = %q, want the compiler's error in one block", logs)
 	}
-	if body, err := get(d.url + "/"); err != nil || !strings.HasPrefix(body, "v1 ") {
-		t.Errorf("GET / after a broken save = %q, %v, want v1 still", body, err)
-	}
+	stillServes(t, d.url, "v1", "a broken save")
 	write(t, dir+"/app/broken.go", "package main\n")
 	d.save(t, dir, "v3")
 }
@@ -85,7 +81,6 @@ func TestBrokenChangeKeepsTheOldVersion(t *testing.T) {
 // A client hammering /health through 10 reloads, on kept-alive
 // connections and on a new connection per request, sees no error.
 func TestNoRequestFailsThroughReloads(t *testing.T) {
-	testenv.SkipIfShort(t, "builds and swaps several versions")
 	t.Parallel()
 	dir := newModule(t)
 	d := startDev(t, Config{Dir: dir})
@@ -179,7 +174,6 @@ func TestServiceExits(t *testing.T) {
 // A version that exits at once, or ignores SIGTERM, does not take the
 // service down: the old one serves on, and the stubborn one is killed.
 func TestBadVersions(t *testing.T) {
-	testenv.SkipIfShort(t, "builds and swaps several versions")
 	t.Parallel()
 	dir := newModule(t)
 	d := startDev(t, Config{Dir: dir})
@@ -189,17 +183,13 @@ func TestBadVersions(t *testing.T) {
 	if !strings.Contains(d.logs.String(), want) {
 		t.Errorf("log after a crashing version = %q, want %q", d.logs.String(), want)
 	}
-	if body, err := get(d.url + "/"); err != nil || !strings.HasPrefix(body, "v1 ") {
-		t.Errorf("GET / after a crashing version = %q, %v, want v1 still", body, err)
-	}
+	stillServes(t, d.url, "v1", "a crashing version")
 	d.save(t, dir, "stubborn")
 	setMarker(t, dir, "v2")
 	waitFor(t, "the stubborn version to be killed", func() bool {
 		return strings.Contains(d.logs.String(), "did not exit within 3s of SIGTERM; killed it")
 	})
-	if body, err := get(d.url + "/"); err != nil || !strings.HasPrefix(body, "v2 ") {
-		t.Errorf("GET / after the stubborn version = %q, %v, want v2", body, err)
-	}
+	stillServes(t, d.url, "v2", "the stubborn version")
 }
 
 // Until the first build succeeds, requests are told why; the fix starts
@@ -229,7 +219,5 @@ func TestFirstBuildBroken(t *testing.T) {
 	}
 	write(t, dir+"/app/broken.go", "package main\n")
 	waitFor(t, "the URL on stdout", func() bool { return strings.TrimSpace(stdout.String()) == url })
-	if body, err := get(url + "/"); err != nil || !strings.HasPrefix(body, "v1 ") {
-		t.Errorf("GET / after the fix = %q, %v, want v1", body, err)
-	}
+	stillServes(t, url, "v1", "the fix")
 }

@@ -70,8 +70,10 @@ func goLine(t *testing.T) string {
 }
 
 // newModule is a module with the stand-in service in app/, marked v1.
+// A test that builds it skips under -short.
 func newModule(t *testing.T) string {
 	t.Helper()
+	testenv.SkipIfShort(t, "builds the service")
 	dir := t.TempDir()
 	write(t, filepath.Join(dir, "go.mod"), "module example.com/svc\n\n"+goLine(t)+"\n")
 	write(t, filepath.Join(dir, "app", "main.go"), service)
@@ -160,6 +162,15 @@ func (r *running) serves(t *testing.T, marker string) string {
 		return strings.HasPrefix(body, marker+" ")
 	})
 	return body
+}
+
+// stillServes fails t unless GET url/ serves marker now, after what
+// happened.
+func stillServes(t *testing.T, url, marker, after string) {
+	t.Helper()
+	if body, err := get(url + "/"); err != nil || !strings.HasPrefix(body, marker+" ") {
+		t.Errorf("GET / after %s = %q, %v, want %s", after, body, err, marker)
+	}
 }
 
 // waitFor polls cond for up to a minute: builds are slow on a busy machine.

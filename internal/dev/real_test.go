@@ -6,11 +6,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
-// realModule is a module with a copy of the service in app/.
+// realModule is a module with a copy of the service in app/. A test that
+// builds it skips under -short.
 func realModule(t *testing.T) string {
 	t.Helper()
+	testenv.SkipIfShort(t, "builds the service")
 	dir := t.TempDir()
 	write(t, filepath.Join(dir, "go.mod"), "module example.com/svc\n\n"+goLine(t)+"\n")
 	files, err := filepath.Glob("../../app/*.go")

@@ -16,6 +16,15 @@ import (
 
 var closeRaceFor = flag.Duration("connlimit.race", 2*time.Second, "how long TestConnLimitCloseRacesAccept races a slow connection's Close against the next Accept")
 
+// raceFor is -connlimit.race, cut to a quarter of a second under -short:
+// the inner loop's tier tries the races, the whole suite dwells on them.
+func raceFor() time.Duration {
+	if testing.Short() {
+		return min(*closeRaceFor, 250*time.Millisecond)
+	}
+	return *closeRaceFor
+}
+
 // A slow connection's Close and the Accept that gives its place away may
 // run at once: neither may wait on the other for ever, and the place is
 // given back exactly once. The interleaving that deadlocked came about once
@@ -23,7 +32,7 @@ var closeRaceFor = flag.Duration("connlimit.race", 2*time.Second, "how long Test
 // default; run it for minutes, with -count, to be sure of a change).
 func TestConnLimitCloseRacesAccept(t *testing.T) {
 	workers := max(2, runtime.GOMAXPROCS(0))
-	deadline := time.Now().Add(*closeRaceFor)
+	deadline := time.Now().Add(raceFor())
 	var wg sync.WaitGroup
 	errs := make(chan error, workers)
 	tries := make(chan int, workers)
@@ -46,7 +55,7 @@ func TestConnLimitCloseRacesAccept(t *testing.T) {
 	for n := range tries {
 		total += n
 	}
-	t.Logf("%d races of Close against Accept in %v", total, *closeRaceFor)
+	t.Logf("%d races of Close against Accept in %v", total, raceFor())
 }
 
 // raceCloseAccept races, until deadline, the Close of the only connection
@@ -121,7 +130,7 @@ func TestConnLimitHostileClients(t *testing.T) {
 	l := serveLimited(t, limit)
 	addr := l.Addr().String()
 
-	stop := time.Now().Add(*closeRaceFor)
+	stop := time.Now().Add(raceFor())
 	var wg sync.WaitGroup
 	var attacks atomic.Int64
 	for i := range attackers {

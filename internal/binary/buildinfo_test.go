@@ -5,11 +5,14 @@ import (
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 // The build information, which `go version -m` and scanners read, names
 // the module at the build's version.
 func TestBuildRecordsModuleVersion(t *testing.T) {
+	testenv.SkipIfShort(t, "builds the service")
 	root := moduleRoot(t)
 	tests := []struct {
 		version, want string

@@ -11,6 +11,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 // The watch loop's compiles are build's: the same build settings (flags,
@@ -18,6 +20,7 @@ import (
 // version differs: build stamps it with go install, a watch loop has no
 // time for that.
 func TestCompilerMatchesBuild(t *testing.T) {
+	testenv.SkipIfShort(t, "builds the service")
 	root := moduleRoot(t)
 	p := v1.Platform{OS: "linux", Architecture: runtime.GOARCH}
 	built, err := Build(t.Context(), root, testInfo, WithOutput(t.TempDir()), WithPlatforms(p))

@@ -22,12 +22,14 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/binary"
 	"github.com/lehus1/devops-info-service-go/internal/layer"
 	"github.com/lehus1/devops-info-service-go/internal/platform"
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 // withDeps builds a small program that compiles in a module, offline from
 // the module cache, so that the SBOM has something to list.
 func withDeps(t *testing.T) binary.Artifact {
 	t.Helper()
+	testenv.SkipIfShort(t, "builds a program")
 	dir := t.TempDir()
 	root, _ := filepath.Abs("../..")
 	modVersion := strings.TrimSpace(run(t, root, "go", "list", "-m", "-f", "{{.Version}}", "golang.org/x/mod"))

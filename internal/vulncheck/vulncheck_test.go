@@ -76,6 +76,7 @@ func TestSource(t *testing.T) {
 // it; a stripped one, as build makes, by its Go version and modules, and
 // its findings are not called reached.
 func TestBinary(t *testing.T) {
+	testenv.SkipIfShort(t, "builds the service")
 	tests := []struct {
 		name, ldflags string
 		want          []string

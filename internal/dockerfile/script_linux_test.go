@@ -24,9 +24,7 @@ func TestCompareDockerfileImageScript(t *testing.T) {
 	if runtime.GOARCH != "amd64" {
 		testenv.SkipLoudly(t, "compare-config.go compares linux/amd64 images, this machine builds "+runtime.GOARCH)
 	}
-	e := testengine.Docker(t)
-	local := testengine.Dist(t, "../..")
-	testengine.Run(t, e, "load", "--input", local.Tarball)
+	e, local := testengine.DockerWithDist(t, "../..")
 	testengine.Run(t, e, "create", "--name", "changed", testengine.Tag)
 	testengine.Run(t, e, "commit", "--change", "USER 0:0", "changed", "localhost/changed:1")
 	path, err := filepath.Abs("../../scripts/ci/compare-dockerfile-image")

@@ -19,10 +19,8 @@ func TestMain(m *testing.M) { testengine.Main(m) }
 // BASELINE=docker-archive:py.tar. Here "my-python-app" is the service's
 // own image, so both sides unpack to the same files.
 func TestDockerSaveBaseline(t *testing.T) {
-	e := testengine.Docker(t)
-	local := testengine.Dist(t, "../..")
+	e, local := testengine.DockerWithDist(t, "../..")
 	py := filepath.Join(t.TempDir(), "py.tar")
-	testengine.Run(t, e, "load", "--input", local.Tarball)
 	testengine.Run(t, e, "tag", testengine.Tag, "my-python-app")
 	testengine.Run(t, e, "save", "my-python-app", "-o", py)
 	if _, err := os.Stat(py); err != nil {

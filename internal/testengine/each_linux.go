@@ -27,6 +27,16 @@ func Each(t *testing.T, test func(t *testing.T, e engine.Engine)) {
 	}
 }
 
+// DockerWithDist starts dockerd for t, as Docker does, and loads Dist's
+// image into it, tagged Tag. root is the repository's root.
+func DockerWithDist(t *testing.T, root string) (engine.Engine, engine.Local) {
+	t.Helper()
+	e := Docker(t)
+	local := Dist(t, root)
+	Run(t, e, "load", "--input", local.Tarball)
+	return e, local
+}
+
 // Run runs e's client with args and returns what it printed on stdout; a
 // failure ends t with what it printed on stderr.
 func Run(t testing.TB, e engine.Engine, args ...string) string {

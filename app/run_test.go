@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lehus1/devops-info-service-go/internal/health"
 	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
@@ -30,17 +32,11 @@ func freePort(t *testing.T) int {
 
 func waitHealthy(t *testing.T, base string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if res, err := http.Get(base + "/health"); err == nil {
-			res.Body.Close()
-			if res.StatusCode == 200 {
-				return
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
+	ctx, cancel := context.WithTimeoutCause(t.Context(), 10*time.Second, fmt.Errorf("%s/health did not answer within 10s", base))
+	defer cancel()
+	if err := health.Wait(ctx, base+"/health", 20*time.Millisecond, nil, nil); err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("%s/health did not answer within 10s", base)
 }
 
 func TestRunCommands(t *testing.T) {

@@ -7,7 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -18,11 +18,19 @@ import (
 
 func TestMain(m *testing.M) { Main(m) }
 
-// Run returns the client's stdout, not its stderr.
+// Run returns the client's stdout; a failure ends the test with its
+// stderr.
 func TestRun(t *testing.T) {
 	e := engine.Engine{Name: "sh", Path: "/bin/sh", Args: []string{"-c"}}
 	if got := Run(t, e, "echo out; echo err >&2"); got != "out\n" {
 		t.Errorf("Run(sh -c echo out; echo err >&2) = %q, want %q", got, "out\n")
+	}
+	r := &recorder{TB: t}
+	done := make(chan struct{})
+	go func() { defer close(done); Run(r, e, "echo why >&2; exit 3") }()
+	<-done
+	if want := "sh echo why >&2; exit 3: exit status 3: why"; len(r.errs) != 1 || r.errs[0] != want {
+		t.Errorf("Run(a failing command) failed the test with %q, want %q", r.errs, want)
 	}
 }
 
@@ -32,21 +40,18 @@ func TestRun(t *testing.T) {
 func TestNothingLeft(t *testing.T) {
 	testenv.SkipIfShort(t, "builds the image and runs dockerd and podman")
 	local := Dist(t, "../..")
-	for _, start := range []func(testing.TB) (string, []string){docker, podman} {
-		var dir string
-		t.Run("", func(t *testing.T) {
-			path, args := start(t)
-			dir = folderOf(args)
-			for _, a := range [][]string{{"load", "--quiet", "--input", local.Tarball}, {"run", "--detach", "--pull", "never", "--read-only", "--no-healthcheck",
-				"--ulimit", "nofile=1024:1024", "--ulimit", "nproc=512:512", Tag}} {
-				if out, err := exec.Command(path, append(slices.Clone(args), a...)...).CombinedOutput(); err != nil {
-					t.Fatalf("%s %s: %v: %s", path, a[0], err, out)
-				}
-			}
-			if len(Processes(dir)) == 0 {
-				t.Errorf("Processes(%s) = none while the engine runs a container, want its shim or conmon", dir)
-			}
-		})
+	var dirs []string
+	Each(t, func(t *testing.T, e engine.Engine) {
+		dir := folderOf(e.Args)
+		dirs = append(dirs, dir)
+		Run(t, e, "load", "--quiet", "--input", local.Tarball)
+		Run(t, e, "run", "--detach", "--pull", "never", "--read-only", "--no-healthcheck",
+			"--ulimit", "nofile=1024:1024", "--ulimit", "nproc=512:512", Tag)
+		if len(Processes(dir)) == 0 {
+			t.Errorf("Processes(%s) = none while the engine runs a container, want its shim or conmon", dir)
+		}
+	})
+	for _, dir := range dirs {
 		if left := Processes(dir); len(left) > 0 {
 			t.Errorf("Processes(%s) = %v after the test, want none", dir, left)
 		}
@@ -55,9 +60,6 @@ func TestNothingLeft(t *testing.T) {
 		}
 	}
 }
-
-func docker(t testing.TB) (string, []string) { e := Docker(t); return e.Path, e.Args }
-func podman(t testing.TB) (string, []string) { e := Podman(t); return e.Path, e.Args }
 
 // folderOf is the test's own folder, from the engine's flags.
 func folderOf(args []string) string {
@@ -79,6 +81,12 @@ func (r *recorder) Errorf(format string, args ...any) {
 	r.errs = append(r.errs, fmt.Sprintf(format, args...))
 }
 func (r *recorder) Helper() {}
+
+// Fatalf records, and ends the goroutine as the real one does.
+func (r *recorder) Fatalf(format string, args ...any) {
+	r.Errorf(format, args...)
+	runtime.Goexit()
+}
 
 // A process left behind fails the test, and is killed.
 func TestAssertNothingLeft(t *testing.T) {

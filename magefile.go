@@ -68,11 +68,10 @@ func Build(ctx context.Context) error {
 		return err
 	}
 	digest, err := dist.Build(ctx, cfg, b, os.Stderr)
-	if err != nil {
-		return err
+	if err == nil {
+		fmt.Println(digest)
 	}
-	fmt.Println(digest)
-	return nil
+	return err
 }
 
 // Run serves the image as a confined container on 127.0.0.1:$PORT until Ctrl-C.

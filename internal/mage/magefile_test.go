@@ -71,10 +71,7 @@ func TestMagefileShape(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Build's work moves into a package of its own (issue 21, i21-buildpath);
-	// drop this when that lands.
-	exempt := map[string]string{"Build": "its body moves out in i21-buildpath"}
-	findings, err := shape(string(src), exempt)
+	findings, err := shape(string(src), nil)
 	if err != nil || len(findings) > 0 {
 		t.Errorf("shape(magefile.go) = %v, %q; want none", err, findings)
 	}

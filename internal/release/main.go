@@ -13,7 +13,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 
 	"github.com/lehus1/devops-info-service-go/internal/gotool"
@@ -54,7 +53,7 @@ func push(ctx context.Context, getenv func(string) string, stdout, stderr io.Wri
 			return err
 		}
 	}
-	img, err := ocilayout.Load(filepath.Join("dist", "oci"))
+	img, err := ocilayout.Load(settings.DistIn(".").Layout())
 	if err != nil {
 		return err
 	}
@@ -63,7 +62,7 @@ func push(ctx context.Context, getenv func(string) string, stdout, stderr io.Wri
 		if err != nil {
 			return err
 		}
-		if err := signed.WriteFiles(filepath.Join("dist", "provenance")); err != nil {
+		if err := signed.WriteFiles(settings.DistIn(".").Provenance()); err != nil {
 			return err
 		}
 		img.Artifacts = append(img.Artifacts, signed.Artifacts...)
@@ -81,12 +80,12 @@ func check(ctx context.Context, getenv func(string) string, stdout io.Writer) er
 	if err != nil {
 		return err
 	}
-	dir := filepath.Join("dist", "oci")
+	out := settings.DistIn(".")
 	var img verify.Image
 	if v.Registry != nil {
-		img, err = verify.FromPush(ctx, *v.Registry, v.Digest, dir)
+		img, err = verify.FromPush(ctx, *v.Registry, v.Digest, out.Layout())
 	} else {
-		img, err = verify.FromLayout(dir, filepath.Join("dist", "provenance"))
+		img, err = verify.FromLayout(out.Layout(), out.Provenance())
 	}
 	if err != nil {
 		return err

@@ -124,7 +124,14 @@ func goCheck(subcommand ...string) func(context.Context, string, options) (strin
 // runGo runs the go command with env added to this process's; what it
 // says when it exits non-zero is the findings.
 func runGo(ctx context.Context, dir string, env []string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, "go", args...)
+	return findings(ctx, dir, env, "go", args...)
+}
+
+// findings runs a checker: what it says when it exits non-zero is what it
+// found; an exit of zero is nothing found, and a checker that cannot run
+// is an error.
+func findings(ctx context.Context, dir string, env []string, name string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = dir
 	if env != nil {
 		cmd.Env = append(os.Environ(), env...)

@@ -103,13 +103,5 @@ func shellcheck(ctx context.Context, dir string, o options, files []string) (str
 		fmt.Fprintln(o.output, "WARNING: shellcheck is not installed: the shell scripts go unchecked")
 		return "", nil
 	}
-	cmd := exec.CommandContext(ctx, "shellcheck", append([]string{"--format=gcc"}, files...)...)
-	cmd.Dir = dir
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	if _, isExit := err.(*exec.ExitError); isExit {
-		return out.String(), nil
-	}
-	return "", err
+	return findings(ctx, dir, nil, "shellcheck", append([]string{"--format=gcc"}, files...)...)
 }

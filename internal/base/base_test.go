@@ -20,6 +20,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/lehus1/devops-info-service-go/internal/layer"
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 var amd64 = v1.Platform{OS: "linux", Architecture: "amd64"}
@@ -44,13 +45,7 @@ func labelledBase(t *testing.T, p v1.Platform, labels map[string]string) v1.Imag
 	if err != nil {
 		t.Fatal(err)
 	}
-	cf, _ := img.ConfigFile()
-	cf = cf.DeepCopy()
-	cf.Config.Labels = labels
-	if img, err = mutate.ConfigFile(img, cf); err != nil {
-		t.Fatal(err)
-	}
-	return img
+	return testenv.Configured(t, img, func(cf *v1.ConfigFile) { cf.Config.Labels = labels })
 }
 
 func TestResolveBaseErrors(t *testing.T) {

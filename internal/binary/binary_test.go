@@ -17,16 +17,6 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/version"
 )
 
-// moduleRoot is the repository's root, two folders up from this package.
-func moduleRoot(t *testing.T) string {
-	t.Helper()
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return root
-}
-
 var testInfo = version.Info{Version: "1.2.3", Commit: "0123456789abcdef0123456789abcdef01234567", Time: time.Unix(1700000000, 0)}
 
 // Two builds of one commit give the same bytes, even when the second has a
@@ -35,7 +25,7 @@ func TestBuildIsReproducible(t *testing.T) {
 	if testing.Short() {
 		t.Skip("cold-cache build takes ~30s; skipped with -short")
 	}
-	root := moduleRoot(t)
+	root := testenv.ModuleRoot(t)
 	amd64 := v1.Platform{OS: "linux", Architecture: "amd64"}
 	first, err := Build(t.Context(), root, testInfo, WithOutput(t.TempDir()), WithPlatforms(amd64))
 	if err != nil {
@@ -63,7 +53,7 @@ func TestBuildIsReproducible(t *testing.T) {
 
 func TestBuildStampsAndPlacesBinaries(t *testing.T) {
 	testenv.SkipIfShort(t, "builds the service")
-	root := moduleRoot(t)
+	root := testenv.ModuleRoot(t)
 	out := t.TempDir()
 	var progress strings.Builder
 	got, err := Build(t.Context(), root, testInfo, WithOutput(out), WithProgress(&progress))
@@ -107,7 +97,7 @@ func TestBuildStampsAndPlacesBinaries(t *testing.T) {
 }
 
 func TestBuildFailureKeepsPreviousBinary(t *testing.T) {
-	root := moduleRoot(t)
+	root := testenv.ModuleRoot(t)
 	out := t.TempDir()
 	amd64 := v1.Platform{OS: "linux", Architecture: "amd64"}
 	prev := filepath.Join(out, "linux_amd64", "devops-info-service")

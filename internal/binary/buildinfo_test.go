@@ -13,7 +13,7 @@ import (
 // the module at the build's version.
 func TestBuildRecordsModuleVersion(t *testing.T) {
 	testenv.SkipIfShort(t, "builds the service")
-	root := moduleRoot(t)
+	root := testenv.ModuleRoot(t)
 	tests := []struct {
 		version, want string
 	}{

@@ -21,7 +21,7 @@ import (
 // time for that.
 func TestCompilerMatchesBuild(t *testing.T) {
 	testenv.SkipIfShort(t, "builds the service")
-	root := moduleRoot(t)
+	root := testenv.ModuleRoot(t)
 	p := v1.Platform{OS: "linux", Architecture: runtime.GOARCH}
 	built, err := Build(t.Context(), root, testInfo, WithOutput(t.TempDir()), WithPlatforms(p))
 	if err != nil {
@@ -50,7 +50,7 @@ func TestCompilerMatchesBuild(t *testing.T) {
 
 func TestCompileErrorCarriesTheCompilersOutput(t *testing.T) {
 	dir := t.TempDir()
-	goMod, err := os.ReadFile(filepath.Join(moduleRoot(t), "go.mod"))
+	goMod, err := os.ReadFile(filepath.Join(testenv.ModuleRoot(t), "go.mod"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -49,7 +49,7 @@ func checkout(t *testing.T, root, eol string) string {
 // the image digest does not depend on the host's line endings or paths.
 func TestBuildIgnoresLineEndingsAndFolder(t *testing.T) {
 	testenv.SkipIfShort(t, "builds the service")
-	root := moduleRoot(t)
+	root := testenv.ModuleRoot(t)
 	amd64 := v1.Platform{OS: "linux", Architecture: "amd64"}
 	var sums []string
 	for _, eol := range []string{"\n", "\r\n"} {

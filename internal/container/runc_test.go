@@ -77,14 +77,7 @@ func withProgram(t *testing.T, name, src string) v1.Image {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cf, _ := img.ConfigFile()
-	cf = cf.DeepCopy()
-	cf.Config.Entrypoint = []string{"/app/" + name}
-	img, err = mutate.ConfigFile(img, cf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return img
+	return testenv.Configured(t, img, func(cf *v1.ConfigFile) { cf.Config.Entrypoint = []string{"/app/" + name} })
 }
 
 func TestSmokeUnderRunc(t *testing.T) {
@@ -111,17 +104,10 @@ func TestSmokeCatchesRoot(t *testing.T) {
 	needRunc(t)
 	t.Parallel()
 	sb := newSandbox(t)
-	img := serviceImage(t)
-	cf, _ := img.ConfigFile()
-	cf = cf.DeepCopy()
-	cf.Config.User = "0:0"
-	rootImg, err := mutate.ConfigFile(img, cf)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rootImg := testenv.Configured(t, serviceImage(t), func(cf *v1.ConfigFile) { cf.Config.User = "0:0" })
 	port, _ := FreePort()
 	var log strings.Builder
-	_, err = Smoke(t.Context(), rootImg, port, &log, sb.options()...)
+	_, err := Smoke(t.Context(), rootImg, port, &log, sb.options()...)
 	if err == nil || !strings.Contains(log.String(), "FAIL runs as uid and gid 65532") {
 		t.Errorf("Smoke(root image) = %v, want the uid check to fail\n%s", err, log.String())
 	}
@@ -183,11 +169,7 @@ func TestStartFailureIsReported(t *testing.T) {
 	needRunc(t)
 	t.Parallel()
 	sb := newSandbox(t)
-	img := serviceImage(t)
-	cf, _ := img.ConfigFile()
-	cf = cf.DeepCopy()
-	cf.Config.Entrypoint = []string{"/app/no-such-binary"}
-	bad, _ := mutate.ConfigFile(img, cf)
+	bad := testenv.Configured(t, serviceImage(t), func(cf *v1.ConfigFile) { cf.Config.Entrypoint = []string{"/app/no-such-binary"} })
 	c, err := Start(bad, sb.options()...)
 	if err != nil {
 		t.Fatal(err)

@@ -30,6 +30,7 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/layer"
 	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
 	"github.com/lehus1/devops-info-service-go/internal/platform"
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 var (
@@ -269,13 +270,7 @@ func labelledBase(t *testing.T, p v1.Platform, labels map[string]string) v1.Imag
 	if err != nil {
 		t.Fatal(err)
 	}
-	cf, _ := img.ConfigFile()
-	cf = cf.DeepCopy()
-	cf.Config.Labels = labels
-	if img, err = mutate.ConfigFile(img, cf); err != nil {
-		t.Fatal(err)
-	}
-	return img
+	return testenv.Configured(t, img, func(cf *v1.ConfigFile) { cf.Config.Labels = labels })
 }
 
 // pushIndexBase pushes a two-platform base with a label that must not leak.

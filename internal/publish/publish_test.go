@@ -119,11 +119,7 @@ func platformImage(t *testing.T, arch string, layers ...v1.Layer) v1.Image {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cf, _ := img.ConfigFile()
-	cf = cf.DeepCopy()
-	cf.OS, cf.Architecture = "linux", arch
-	img, _ = mutate.ConfigFile(img, cf)
-	return img
+	return testenv.Configured(t, img, func(cf *v1.ConfigFile) { cf.OS, cf.Architecture = "linux", arch })
 }
 
 // indexOf is an OCI index of the images, each under its platform.

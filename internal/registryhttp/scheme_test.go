@@ -25,6 +25,7 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/publish"
 	"github.com/lehus1/devops-info-service-go/internal/registryhttp"
 	"github.com/lehus1/devops-info-service-go/internal/sizes"
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 // private is a private-range registry that go-containerregistry would
@@ -89,10 +90,7 @@ func TestOneRuleForEveryRegistry(t *testing.T) {
 			t.Fatal(err)
 		}
 		img = mutate.MediaType(img, types.OCIManifestSchema1)
-		cf, _ := img.ConfigFile()
-		cf = cf.DeepCopy()
-		cf.OS, cf.Architecture = "linux", "amd64"
-		img, _ = mutate.ConfigFile(img, cf)
+		img = testenv.Configured(t, img, func(cf *v1.ConfigFile) { cf.OS, cf.Architecture = "linux", "amd64" })
 		idx := mutate.AppendManifests(mutate.IndexMediaType(empty.Index, types.OCIImageIndex),
 			mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "amd64"}}})
 		seed, _ := name.ParseReference(private + "/base:1")

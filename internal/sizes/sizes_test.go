@@ -26,6 +26,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 type entry struct {
@@ -72,11 +74,7 @@ func knownImage(t testing.TB, arch string) (v1.Image, []int64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cf, _ := img.ConfigFile()
-	cf = cf.DeepCopy()
-	cf.OS, cf.Architecture = "linux", arch
-	img, _ = mutate.ConfigFile(img, cf)
-	return img, []int64{n1, n2}
+	return testenv.Configured(t, img, func(cf *v1.ConfigFile) { cf.OS, cf.Architecture = "linux", arch }), []int64{n1, n2}
 }
 
 func ptr(n int64) *int64 { return &n }

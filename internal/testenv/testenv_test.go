@@ -2,6 +2,8 @@ package testenv
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -96,5 +98,12 @@ func TestSkipIfShort(t *testing.T) {
 	}
 	if r.skip != want || r.fatal != "" {
 		t.Errorf("SkipIfShort() with -short=%v: skip %q, fatal %q; want skip %q", testing.Short(), r.skip, r.fatal, want)
+	}
+}
+
+func TestModuleRoot(t *testing.T) {
+	root := ModuleRoot(t)
+	if _, err := os.Stat(filepath.Join(root, "internal", "testenv", "root.go")); err != nil {
+		t.Errorf("ModuleRoot() = %q, want the folder holding internal/testenv: %v", root, err)
 	}
 }

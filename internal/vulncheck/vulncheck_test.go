@@ -25,15 +25,6 @@ func testDB(t *testing.T) string {
 	return "file://" + filepath.ToSlash(dir)
 }
 
-func moduleRoot(t *testing.T) string {
-	t.Helper()
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return root
-}
-
 func ids(fs []Finding) []string {
 	var out []string
 	for _, f := range fs {
@@ -54,7 +45,7 @@ func TestSource(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.pkg, func(t *testing.T) {
-			r, err := Source(t.Context(), moduleRoot(t), testDB(t), tt.pkg)
+			r, err := Source(t.Context(), testenv.ModuleRoot(t), testDB(t), tt.pkg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -89,7 +80,7 @@ func TestBinary(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			bin := filepath.Join(t.TempDir(), "svc")
 			cmd := exec.Command("go", "build", "-trimpath", tt.ldflags, "-o", bin, "./app")
-			cmd.Dir = moduleRoot(t)
+			cmd.Dir = testenv.ModuleRoot(t)
 			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 			if out, err := cmd.CombinedOutput(); err != nil {
 				t.Fatalf("building the service: %v\n%s", err, out)
@@ -119,7 +110,7 @@ func TestCheckWritesOpenVEX(t *testing.T) {
 	testenv.SkipIfShort(t, "govulncheck's analysis of the source takes seconds")
 	out := filepath.Join(t.TempDir(), "dist", "sbom") // not there yet
 	var log strings.Builder
-	got, err := Check(t.Context(), filepath.Join(moduleRoot(t), "app"), testDB(t), nil, out, &log)
+	got, err := Check(t.Context(), filepath.Join(testenv.ModuleRoot(t), "app"), testDB(t), nil, out, &log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -53,14 +53,21 @@ func newWatch(t *testing.T, quiet time.Duration) (*watcher, string) {
 
 func expectChange(t *testing.T, w *watcher, want bool, what string) {
 	t.Helper()
+	// A change comes one quiet time after the last event: wait for one
+	// generously, and for none a few quiet times (the inner loop's tests
+	// need not sit out a whole second per step).
+	wait := 5 * time.Second
+	if !want {
+		wait = max(250*time.Millisecond, 3*w.quiet)
+	}
 	select {
 	case <-w.changes:
 		if !want {
 			t.Errorf("%s: a change, want none", what)
 		}
-	case <-time.After(time.Second):
+	case <-time.After(wait):
 		if want {
-			t.Errorf("%s: no change within 1 s, want one", what)
+			t.Errorf("%s: no change within %v, want one", what, wait)
 		}
 	}
 }

@@ -108,6 +108,7 @@ func TestRateLimitedBaseline(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel() // each its own registry; two wait out a 1 s Retry-After
 			l := &limited{refuse: tt.refuse, retryAfter: tt.retryAfter}
 			ref, dir := localBaseline(t, func(h http.Handler) http.Handler { l.next = h; return l })
 			var stderr strings.Builder

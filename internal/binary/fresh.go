@@ -42,7 +42,9 @@ func fingerprint(ctx context.Context, dir, pkg string, args, env []string) (stri
 	tmpl := `{{if not .Standard}}{{.ImportPath}}` + sep + `{{.Dir}}` + sep + `{{with .Module}}{{if .Main}}{{.Dir}}{{end}}{{end}}` + sep +
 		`{{range .GoFiles}}{{.}}` + sep + `{{end}}{{range .SFiles}}{{.}}` + sep + `{{end}}{{range .HFiles}}{{.}}` + sep + `{{end}}` +
 		`{{range .EmbedFiles}}{{.}}` + sep + `{{end}}{{range .SysoFiles}}{{.}}` + sep + `{{end}}` + "\n{{end}}"
-	cmd := exec.CommandContext(ctx, "go", "list", "-deps", "-f", tmpl, pkg)
+	// -buildvcs=false: with GOENV off, go list would otherwise run git
+	// seven times to stamp a version that the template never reads.
+	cmd := exec.CommandContext(ctx, "go", "list", "-buildvcs=false", "-deps", "-f", tmpl, pkg)
 	cmd.Dir = dir
 	cmd.Env = env
 	var stderr bytes.Buffer

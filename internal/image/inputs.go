@@ -24,11 +24,8 @@ import (
 // stores beside the image for the next build to compare.
 func Reusable(b *base.Base, bins []binary.Artifact, meta Metadata, out ocilayout.Outputs) (inputs string, d v1.Hash, ok bool) {
 	inputs = fingerprint(b, bins, meta, out)
-	d, stored, whole := ocilayout.Holds(out)
-	if !whole || stored != inputs {
-		return inputs, v1.Hash{}, false
-	}
-	return inputs, d, true
+	d, ok = ocilayout.Holds(out, inputs)
+	return inputs, d, ok
 }
 
 // fingerprint is a hash of everything that goes into the image: the

@@ -21,29 +21,31 @@ func Built(dir string) error {
 	return nil
 }
 
-// Holds is what the outputs hold when they are whole: the index digest,
-// and the fingerprint of the inputs it was made from, as Write stored it.
-// ok is false when there is no image, it is not tagged out.RefName, a
-// file is missing (the tarball when one is wanted, one of out.Also), a
-// tarball is there that is not wanted, or a blob does not match its
-// digest: then the outputs are to be written again.
-func Holds(out Outputs) (d v1.Hash, inputs string, ok bool) {
+// Holds is the index digest of the image the outputs hold, whole, when
+// Write made it from inputs (the fingerprint it stored beside it). ok is
+// false when there is no image, it was made from other inputs or is not
+// tagged out.RefName, a file is missing (the tarball when one is wanted,
+// one of out.Also), a tarball is there that is not wanted, or a blob does
+// not match its digest: then the outputs are to be written again. Other
+// inputs are told before any blob is read, so an edit's build does not
+// hash the image it replaces.
+func Holds(out Outputs, inputs string) (d v1.Hash, ok bool) {
 	_, desc, err := Read(out.Layout)
-	if err != nil || desc.Annotations[ocispec.AnnotationRefName] != out.RefName {
-		return v1.Hash{}, "", false
+	if err != nil || desc.Annotations[inputsKey] != inputs || desc.Annotations[ocispec.AnnotationRefName] != out.RefName {
+		return v1.Hash{}, false
 	}
 	if _, err := os.Stat(out.Tarball); out.Tarball != "" && (err == nil) != (len(out.TarballTags) > 0) {
-		return v1.Hash{}, "", false
+		return v1.Hash{}, false
 	}
 	for _, f := range out.Also {
 		if _, err := os.Stat(f); err != nil {
-			return v1.Hash{}, "", false
+			return v1.Hash{}, false
 		}
 	}
 	if err := Verify(out.Layout); err != nil {
-		return v1.Hash{}, "", false
+		return v1.Hash{}, false
 	}
-	return desc.Digest, desc.Annotations[inputsKey], true
+	return desc.Digest, true
 }
 
 // Image is what a build leaves in a layout: the image index, and the

@@ -113,10 +113,11 @@ func compile(ctx context.Context, dir string, env []string, tmp string, src sour
 	if err != nil {
 		return "", err
 	}
-	mod := module.Version{Path: modfile.ModulePath(gomod), Version: moduleVersion(modfile.ModulePath(gomod), info.Version)}
+	path := modfile.ModulePath(gomod)
+	mod := module.Version{Path: path, Version: moduleVersion(path, info.Version)}
 	if mod.Version == "" || src.ImportPath == "" {
 		out := filepath.Join(tmp, o.name)
-		return out, run(ctx, dir, env, append(append([]string{"build", "-o", out}, flags...), o.pkg)...)
+		return out, goBuild(ctx, dir, env, flags, out, o.pkg)
 	}
 	tmp, err = filepath.Abs(tmp) // GOPATH must be absolute
 	if err != nil {
@@ -132,7 +133,7 @@ func compile(ctx context.Context, dir string, env []string, tmp string, src sour
 		"GOPROXY="+fileURL(proxy)+","+fileURL(filepath.Join(lookup(env, "GOMODCACHE"), "cache", "download"))+","+or(lookup(env, "GOPROXY"), "https://proxy.golang.org,direct"),
 		"GONOSUMDB="+strings.Trim(lookup(env, "GONOSUMDB")+","+mod.Path, ","))
 	args := append(append([]string{"install", "-modcacherw"}, flags...), src.ImportPath+"@"+mod.Version)
-	if err := run(ctx, tmp, env, args...); err != nil {
+	if err := goCommand(ctx, tmp, env, args...); err != nil {
 		return "", err
 	}
 	// go install puts a cross-compiled binary in bin/<os>_<arch>/.
@@ -147,11 +148,6 @@ func compile(ctx context.Context, dir string, env []string, tmp string, src sour
 		return "", fmt.Errorf("go install left no binary in %s: %v", gopath, err)
 	}
 	return out, nil
-}
-
-// run runs the go command in dir.
-func run(ctx context.Context, dir string, env []string, args ...string) error {
-	return goCommand(ctx, dir, env, args...)
 }
 
 // lookup is key's value in env, where the last one counts, as in exec.Cmd.

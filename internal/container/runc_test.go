@@ -34,11 +34,7 @@ func needRunc(t *testing.T) {
 	}
 }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	testdist.Remove()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testdist.Main(m) }
 
 // serviceImage is the real service's image for this machine, as build
 // writes it, built once per test binary.

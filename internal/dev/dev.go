@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/lehus1/devops-info-service-go/internal/binary"
+	"github.com/lehus1/devops-info-service-go/internal/container"
 	"github.com/lehus1/devops-info-service-go/internal/contract"
 	"github.com/lehus1/devops-info-service-go/internal/version"
 )
@@ -187,7 +188,7 @@ func (l *loop) reload(ctx context.Context, since time.Time) bool {
 		fmt.Fprintf(l.logs, "dev: no change to the binary (build %.2f s)\n", build.Seconds())
 		return false
 	}
-	port, err := freePort()
+	port, err := container.FreePort()
 	if err != nil {
 		l.failed(ctx, err, bin)
 		return false

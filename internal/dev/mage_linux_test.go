@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lehus1/devops-info-service-go/internal/container"
 	"github.com/lehus1/devops-info-service-go/internal/engine"
 	"github.com/lehus1/devops-info-service-go/internal/testengine"
 )
@@ -48,7 +49,7 @@ func TestMageDevChoosesEngine(t *testing.T) {
 				write(t, filepath.Join(bin, name), script)
 				os.Chmod(filepath.Join(bin, name), 0o755)
 			}
-			port, err := freePort()
+			port, err := container.FreePort()
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -110,13 +110,3 @@ func waitHealthy(ctx context.Context, inst Instance, port int, timeout time.Dura
 		return fmt.Errorf("it exited before it answered /health: %s", inst.Exited())
 	})
 }
-
-// freePort is a TCP port on 127.0.0.1 that is free now.
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("finding a free port: %w", err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}

@@ -20,9 +20,8 @@ const (
 	maxSynopsis    = 100
 )
 
-// shape lists how the magefile src departs from that shape; exempt names
-// targets let off the line limit, with why.
-func shape(src string, exempt map[string]string) ([]string, error) {
+// shape lists how the magefile src departs from that shape.
+func shape(src string) ([]string, error) {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, "magefile.go", src, parser.ParseComments)
 	if err != nil {
@@ -50,7 +49,7 @@ func shape(src string, exempt map[string]string) ([]string, error) {
 			findings = append(findings, fmt.Sprintf("%s: a target after the helper %s", name, helper))
 		}
 		lines := fset.Position(fn.End()).Line - fset.Position(fn.Pos()).Line + 1
-		if _, ok := exempt[name]; !ok && lines > maxTargetLines {
+		if lines > maxTargetLines {
 			findings = append(findings, fmt.Sprintf("%s: %d lines, more than %d", name, lines, maxTargetLines))
 		}
 		if s := new(doc.Package).Synopsis(fn.Doc.Text()); len(s) > maxSynopsis {
@@ -71,7 +70,7 @@ func TestMagefileShape(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	findings, err := shape(string(src), nil)
+	findings, err := shape(string(src))
 	if err != nil || len(findings) > 0 {
 		t.Errorf("shape(magefile.go) = %v, %q; want none", err, findings)
 	}
@@ -97,16 +96,13 @@ func TestShape(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := shape(tt.src, nil)
+			got, err := shape(tt.src)
 			if err != nil || strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
 				t.Errorf("shape(%q) = %q, %v; want %q", tt.src, got, err, tt.want)
 			}
 		})
 	}
-	if got, _ := shape(pkg+long, map[string]string{"Long": "moving out"}); len(got) > 0 {
-		t.Errorf("shape(long, exempt) = %q, want none", got)
-	}
-	if _, err := shape("package", nil); err == nil {
+	if _, err := shape("package"); err == nil {
 		t.Errorf("shape(%q) = nil error, want a parse error", "package")
 	}
 }

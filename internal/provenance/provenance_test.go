@@ -25,11 +25,7 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	testdist.Remove()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testdist.Main(m) }
 
 // build is the service's image for this machine as `go tool mage build`
 // makes it, built once per test binary.

@@ -9,7 +9,7 @@
 //   - Credentials from REGISTRY_USERNAME and REGISTRY_PASSWORD for IMAGE's
 //     registry only, else docker's keychain (Config.Keychain).
 //   - One retry: go-containerregistry's, per request (DefaultBackoff), and
-//     one Retry-After policy over it (retryafter.go), which a step that
+//     one Retry-After policy over it (retry.go), which a step that
 //     spends a pull quota makes sparing (Client.SparingPulls).
 //
 // go-containerregistry sends plain HTTP by itself to private-range

@@ -46,11 +46,7 @@ func syft(t *testing.T, args ...string) []syftPackage {
 	return doc.Artifacts
 }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	testdist.Remove()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testdist.Main(m) }
 
 // builtImage is the service as build makes it, for this machine (testdist,
 // built once per test binary): its docker-archive tarball and its SBOM.

@@ -118,6 +118,14 @@ func tempDir(prefix string) (string, error) {
 	return d, err
 }
 
+// Main runs a test binary's tests, then Remove: the TestMain of a
+// package whose tests build with testdist and need nothing else there.
+func Main(m *testing.M) {
+	code := m.Run()
+	Remove()
+	os.Exit(code)
+}
+
 // Remove deletes what Build and Binaries wrote; TestMain calls it after
 // the tests.
 func Remove() {

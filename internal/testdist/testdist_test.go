@@ -10,11 +10,7 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	Remove()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { Main(m) }
 
 // Remove deletes every folder made, and forgets them. It runs before the
 // parallel tests, which make the shared ones, start.

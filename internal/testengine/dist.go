@@ -16,13 +16,10 @@ const (
 
 // Dist is the real service for this machine as build writes it (an OCI
 // layout and a tarball tagged Tag and :latest), built once per test
-// binary by testdist; RemoveDist (from TestMain) removes it. root is the
+// binary by testdist; Main (as TestMain) removes it. root is the
 // repository's root.
 func Dist(t testing.TB, root string) engine.Local {
 	t.Helper()
 	testenv.SkipIfShort(t, "builds the service image")
 	return engine.Dist(testdist.Build(t, root).Dir())
 }
-
-// RemoveDist removes what Dist wrote.
-func RemoveDist() { testdist.Remove() }

@@ -10,6 +10,17 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
+// only makes Run run the checks named, and no other.
+func only(names ...string) Option { return func(o *options) { o.only = names } }
+
+// fixture is Run's options for a test of the checks named: on the fixture
+// packages, with no documents. The module's own scripts, workflows and
+// documents, whose checks take seconds per Run, are checked once, by
+// TestRun's "clean" case. opts come after, so they win.
+func fixture(checks []string, opts ...Option) []Option {
+	return append([]Option{only(checks...), WithPackages("./internal/lint/testdata/clean"), WithDocs()}, opts...)
+}
+
 func TestRun(t *testing.T) {
 	testenv.SkipIfShort(t, "runs the linters")
 	root, _ := filepath.Abs("../..")
@@ -21,7 +32,8 @@ func TestRun(t *testing.T) {
 		wantOut  []string
 		notOut   []string
 	}{
-		// clean checks this module's own README.md and docs/.
+		// clean checks this module's own scripts, workflows, README.md and
+		// docs/ too; the other cases check only their fixtures.
 		{"clean", []string{"./internal/lint/testdata/clean"}, nil, "", []string{"gofmt: ok", "go vet: ok", "staticcheck: ok", "cross-compile: ok", "actionlint: ok", "scripts: ok", "links: ok"}, nil},
 		{"broken links", []string{"./internal/lint/testdata/clean"}, []string{"internal/lint/testdata/links/*.md"}, "lint found problems: links",
 			[]string{"links:\n", "internal/lint/testdata/links/broken.md:4: docs/clients.md → no such file or folder internal/lint/testdata/links/docs/clients.md\n",
@@ -40,10 +52,11 @@ func TestRun(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			var out strings.Builder
 			opts := []Option{WithPackages(tt.packages...), WithOutput(&out)}
-			if tt.docs != nil {
-				opts = append(opts, WithDocs(tt.docs...))
+			if tt.name != "clean" {
+				opts = fixture([]string{"gofmt", "go vet", "staticcheck", "cross-compile", "links"}, append(opts, WithDocs(tt.docs...))...)
 			}
 			err := Run(t.Context(), root, opts...)
 			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || err.Error() != tt.wantErr && !strings.HasPrefix(err.Error(), tt.wantErr)) {
@@ -87,9 +100,10 @@ func TestGofmtCheck(t *testing.T) {
 
 func TestActionlint(t *testing.T) {
 	testenv.SkipIfShort(t, "runs actionlint")
+	t.Parallel()
 	root, _ := filepath.Abs("../..")
 	var out strings.Builder
-	err := Run(t.Context(), root, WithPackages("./internal/lint/testdata/clean"), WithWorkflows("internal/lint/testdata/workflows/*.yml"), WithOutput(&out))
+	err := Run(t.Context(), root, fixture([]string{"actionlint"}, WithWorkflows("internal/lint/testdata/workflows/*.yml"), WithOutput(&out))...)
 	if err == nil || err.Error() != "lint found problems: actionlint" || !strings.Contains(out.String(), "timeout-minutes") {
 		t.Errorf("Run(bad workflow) = %v, want an actionlint finding\n%s", err, out.String())
 	}
@@ -113,8 +127,8 @@ func TestShellcheckRequired(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var out strings.Builder
-		err := Run(t.Context(), root, WithPackages("./internal/lint/testdata/clean"), WithWorkflows("internal/lint/testdata/shellcheck/*.yml"),
-			WithShellcheckRequired(tt.required), WithOutput(&out))
+		err := Run(t.Context(), root, fixture([]string{"actionlint", "scripts"}, WithWorkflows("internal/lint/testdata/shellcheck/*.yml"),
+			WithScripts("internal/lint/testdata/scripts/clean"), WithShellcheckRequired(tt.required), WithOutput(&out))...)
 		if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.HasPrefix(err.Error(), tt.wantErr)) {
 			t.Errorf("Run(required=%v) = %v, want %q\n%s", tt.required, err, tt.wantErr, out.String())
 		}
@@ -127,9 +141,10 @@ func TestShellcheckRequired(t *testing.T) {
 // With shellcheck installed, a run: script's mistake is a finding.
 func TestShellcheckFinding(t *testing.T) {
 	testenv.MustHaveExec(t, "shellcheck", "apt-get install shellcheck")
+	t.Parallel()
 	root, _ := filepath.Abs("../..")
 	var out strings.Builder
-	err := Run(t.Context(), root, WithPackages("./internal/lint/testdata/clean"), WithWorkflows("internal/lint/testdata/shellcheck/*.yml"), WithOutput(&out))
+	err := Run(t.Context(), root, fixture([]string{"actionlint"}, WithWorkflows("internal/lint/testdata/shellcheck/*.yml"), WithOutput(&out))...)
 	if err == nil || !strings.Contains(out.String(), "SC2086") {
 		t.Errorf("Run(unquoted variable in run:) = %v, want a shellcheck SC2086 finding\n%s", err, out.String())
 	}
@@ -165,8 +180,9 @@ func TestScripts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(filepath.Base(tt.dir), func(t *testing.T) {
+			t.Parallel()
 			var out strings.Builder
-			err := Run(t.Context(), root, WithPackages("./internal/lint/testdata/clean"), WithTargets(), WithScripts(tt.dir), WithOutput(&out))
+			err := Run(t.Context(), root, fixture([]string{"scripts"}, WithScripts(tt.dir), WithOutput(&out))...)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("Run(scripts in %s) = %v, want error %v\n%s", tt.dir, err, tt.wantErr, out.String())
 			}

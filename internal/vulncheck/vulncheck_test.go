@@ -1,10 +1,12 @@
 package vulncheck
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -33,6 +35,90 @@ func ids(fs []Finding) []string {
 	return out
 }
 
+// TestMain removes the services the tests built (see service).
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "vulncheck-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	scratch = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// scratch holds the services built once per test binary.
+var scratch string
+
+// memo holds what several tests read, made once per test binary by key:
+// govulncheck's analysis of the service's source takes the longest of
+// these tests under -race, and each build of the service a second.
+type memo[V any] struct {
+	mu sync.Mutex
+	m  map[string]*memoEntry[V]
+}
+
+type memoEntry[V any] struct {
+	once sync.Once
+	v    V
+	err  error
+}
+
+func (c *memo[V]) get(key string, make func() (V, error)) (V, error) {
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[string]*memoEntry[V]{}
+	}
+	e := c.m[key]
+	if e == nil {
+		e = &memoEntry[V]{}
+		c.m[key] = e
+	}
+	c.mu.Unlock()
+	e.once.Do(func() { e.v, e.err = make() })
+	return e.v, e.err
+}
+
+var sources memo[Result]
+
+// source is Source on the packages pkg of this module, once per test
+// binary: tests only read the Result.
+func source(t *testing.T, pkg string) Result {
+	t.Helper()
+	r, err := sources.get(pkg, func() (Result, error) { return Source(t.Context(), testenv.ModuleRoot(t), testDB(t), pkg) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+var services memo[string]
+
+// ldflags are the builds of the service the tests scan, by name: with a
+// symbol table, and stripped, as build makes it.
+var ldflags = map[string]string{"symbols": "-ldflags=-buildid=", "stripped": "-ldflags=-s -w -buildid="}
+
+// service is the path of the service built as ldflags[name] says, once
+// per test binary, at <scratch>/<name>/svc: tests only read it.
+func service(t *testing.T, name string) string {
+	t.Helper()
+	bin, err := services.get(name, func() (string, error) {
+		bin := filepath.Join(scratch, name, "svc")
+		cmd := exec.Command("go", "build", "-trimpath", ldflags[name], "-o", bin, "./app")
+		cmd.Dir = testenv.ModuleRoot(t)
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return "", fmt.Errorf("building the service: %v\n%s", err, out)
+		}
+		return bin, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
 // Source reports what the code reaches, and only that.
 func TestSource(t *testing.T) {
 	testenv.SkipIfShort(t, "govulncheck's analysis of the source takes seconds")
@@ -41,14 +127,12 @@ func TestSource(t *testing.T) {
 		want []string
 	}{
 		{"./app", []string{"GO-2099-0001"}},
-		{"./internal/atomicfile", nil}, // no encoding/json
+		{"./internal/contract", nil}, // no encoding/json
 	}
 	for _, tt := range tests {
 		t.Run(tt.pkg, func(t *testing.T) {
-			r, err := Source(t.Context(), testenv.ModuleRoot(t), testDB(t), tt.pkg)
-			if err != nil {
-				t.Fatal(err)
-			}
+			t.Parallel()
+			r := source(t, tt.pkg)
 			if diff := cmp.Diff(tt.want, ids(r.Findings)); diff != "" {
 				t.Errorf("Source(%s) findings (-want +got):\n%s", tt.pkg, diff)
 			}
@@ -63,29 +147,56 @@ func TestSource(t *testing.T) {
 	}
 }
 
+// The source scan's OpenVEX document, which Check writes as
+// source.openvex.json, calls the vulnerability reached "affected" and the
+// other "not_affected".
+func TestSourceOpenVEX(t *testing.T) {
+	testenv.SkipIfShort(t, "govulncheck's analysis of the source takes seconds")
+	t.Parallel()
+	data, err := source(t, "./app").OpenVEX(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]string{"GO-2099-0001": "affected", "GO-2099-0002": "not_affected"}, statuses(data)); diff != "" {
+		t.Errorf("Source(./app).OpenVEX() statuses (-want +got):\n%s\n%s", diff, data)
+	}
+}
+
+// statuses are the OpenVEX statuses of the test database's
+// vulnerabilities in the document data.
+func statuses(data []byte) map[string]string {
+	var status = map[string]string{}
+	for _, s := range strings.Split(string(data), `"vulnerability"`)[1:] {
+		for _, id := range []string{"GO-2099-0001", "GO-2099-0002"} {
+			if strings.Contains(s, `"`+id+`"`) {
+				for _, st := range []string{`"not_affected"`, `"affected"`} {
+					if strings.Contains(s, `"status": `+st) && status[id] == "" {
+						status[id] = strings.Trim(st, `"`)
+					}
+				}
+			}
+		}
+	}
+	return status
+}
+
 // A binary with a symbol table is checked by the functions compiled into
 // it; a stripped one, as build makes, by its Go version and modules, and
 // its findings are not called reached.
 func TestBinary(t *testing.T) {
 	testenv.SkipIfShort(t, "builds the service")
 	tests := []struct {
-		name, ldflags string
-		want          []string
-		reached       bool
+		name    string
+		want    []string
+		reached bool
 	}{
-		{"symbols", "-ldflags=-buildid=", []string{"GO-2099-0001"}, true},
-		{"stripped", "-ldflags=-s -w -buildid=", []string{"GO-2099-0001", "GO-2099-0002"}, false},
+		{"symbols", []string{"GO-2099-0001"}, true},
+		{"stripped", []string{"GO-2099-0001", "GO-2099-0002"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			bin := filepath.Join(t.TempDir(), "svc")
-			cmd := exec.Command("go", "build", "-trimpath", tt.ldflags, "-o", bin, "./app")
-			cmd.Dir = testenv.ModuleRoot(t)
-			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-			if out, err := cmd.CombinedOutput(); err != nil {
-				t.Fatalf("building the service: %v\n%s", err, out)
-			}
-			r, err := Binary(t.Context(), bin, testDB(t))
+			t.Parallel()
+			r, err := Binary(t.Context(), service(t, tt.name), testDB(t))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -104,40 +215,45 @@ func TestBinary(t *testing.T) {
 	}
 }
 
-// Check writes an OpenVEX document per scan, where the vulnerability
-// reached is "affected" and the other "not_affected".
+// Check scans the source and each binary, returns what they reach and
+// writes an OpenVEX document per scan, named for the binary's folder, into
+// a folder it makes; there the vulnerability reached is "affected" and the
+// other "not_affected". The source is a module that imports nothing
+// vulnerable, which govulncheck tells at once; TestSourceOpenVEX reads the
+// service's.
 func TestCheckWritesOpenVEX(t *testing.T) {
-	testenv.SkipIfShort(t, "govulncheck's analysis of the source takes seconds")
-	out := filepath.Join(t.TempDir(), "dist", "sbom") // not there yet
-	var log strings.Builder
-	got, err := Check(t.Context(), filepath.Join(testenv.ModuleRoot(t), "app"), testDB(t), nil, out, &log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != 1 || got[0].ID != "GO-2099-0001" {
-		t.Errorf("Check(app) = %v, want GO-2099-0001", got)
-	}
-	data, err := os.ReadFile(filepath.Join(out, "source.openvex.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var status = map[string]string{}
-	for _, s := range strings.Split(string(data), `"vulnerability"`)[1:] {
-		for _, id := range []string{"GO-2099-0001", "GO-2099-0002"} {
-			if strings.Contains(s, `"`+id+`"`) {
-				for _, st := range []string{`"not_affected"`, `"affected"`} {
-					if strings.Contains(s, `"status": `+st) && status[id] == "" {
-						status[id] = strings.Trim(st, `"`)
-					}
-				}
-			}
+	testenv.SkipIfShort(t, "builds the service")
+	t.Parallel()
+	bin := service(t, "symbols")
+	dir := t.TempDir()
+	for name, text := range map[string]string{"go.mod": "module example.test/m\n\ngo 1.26\n", "main.go": "package main\n\nfunc main() {}\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
 		}
 	}
-	if diff := cmp.Diff(map[string]string{"GO-2099-0001": "affected", "GO-2099-0002": "not_affected"}, status); diff != "" {
-		t.Errorf("source.openvex.json statuses (-want +got):\n%s\n%s", diff, data)
+	out := filepath.Join(t.TempDir(), "dist", "sbom") // not there yet
+	var log strings.Builder
+	got, err := Check(t.Context(), dir, testDB(t), []string{bin}, out, &log)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if !strings.Contains(log.String(), "vulncheck source in ") {
-		t.Errorf("Check() log = %q, want a line per scan", log.String())
+	if len(got) != 1 || got[0].ID != "GO-2099-0001" || got[0].Target != bin {
+		t.Errorf("Check(nothing reached, %s) = %v, want the binary's GO-2099-0001", bin, got)
+	}
+	if _, err := os.Stat(filepath.Join(out, "source.openvex.json")); err != nil {
+		t.Errorf("Check() wrote no source.openvex.json: %v", err)
+	}
+	data, err := os.ReadFile(filepath.Join(out, "symbols.openvex.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]string{"GO-2099-0001": "affected", "GO-2099-0002": "not_affected"}, statuses(data)); diff != "" {
+		t.Errorf("symbols.openvex.json statuses (-want +got):\n%s\n%s", diff, data)
+	}
+	for _, want := range []string{"vulncheck source in ", "vulncheck " + bin + " in "} {
+		if !strings.Contains(log.String(), want) {
+			t.Errorf("Check() log = %q, want a line per scan, such as %q", log.String(), want)
+		}
 	}
 }
 

@@ -86,7 +86,8 @@ var sources memo[Result]
 // binary: tests only read the Result.
 func source(t *testing.T, pkg string) Result {
 	t.Helper()
-	r, err := sources.get(pkg, func() (Result, error) { return Source(t.Context(), testenv.ModuleRoot(t), testDB(t), pkg) })
+	root, db := testenv.ModuleRoot(t), testDB(t)
+	r, err := sources.get(pkg, func() (Result, error) { return Source(t.Context(), root, db, pkg) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,10 +104,11 @@ var ldflags = map[string]string{"symbols": "-ldflags=-buildid=", "stripped": "-l
 // per test binary, at <scratch>/<name>/svc: tests only read it.
 func service(t *testing.T, name string) string {
 	t.Helper()
+	root := testenv.ModuleRoot(t)
 	bin, err := services.get(name, func() (string, error) {
 		bin := filepath.Join(scratch, name, "svc")
 		cmd := exec.Command("go", "build", "-trimpath", ldflags[name], "-o", bin, "./app")
-		cmd.Dir = testenv.ModuleRoot(t)
+		cmd.Dir = root
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return "", fmt.Errorf("building the service: %v\n%s", err, out)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -56,14 +55,10 @@ func inContainer(t *testing.T, e engine.Engine) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := realModule(t)
+	dir := newModule(t)
 	d := startDev(t, Config{Dir: dir, Runner: r})
-	desc, _ := description(t, d.url)
-	edit(t, filepath.Join(dir, "app", "info.go"), desc, desc+" (in a container)")
-	waitFor(t, "the edit to be served", func() bool {
-		got, _ := description(t, d.url)
-		return got == desc+" (in a container)"
-	})
+	d.serves(t, "v1")
+	d.save(t, dir, "v2")
 	if n := reloads(d.logs.String()); n != 1 {
 		t.Errorf("reload lines after one save = %d, want 1:\n%s", n, d.logs.String())
 	}

@@ -1,7 +1,6 @@
 package dev
 
 import (
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -24,21 +23,18 @@ func TestInContainerEngine(t *testing.T) {
 // alike, stops the container serving, and leaves no container, no image
 // and no file.
 func TestCtrlCInContainer(t *testing.T) {
+	t.Parallel()
 	testengine.Each(t, func(t *testing.T, e engine.Engine) {
-		dir, tmp := realModule(t), t.TempDir()
+		dir, tmp := newModule(t), t.TempDir()
 		cmd, stderr, lines := devProcess(t, dir, tmp, "DEV_TEST_ENGINE="+engineSpec(t, e))
-		var url string
+		var d running
 		select {
-		case url = <-lines:
+		case d.url = <-lines:
 		case <-time.After(2 * time.Minute):
 			t.Fatalf("dev printed no URL within two minutes:\n%s", stderr.String())
 		}
-		desc, _ := description(t, url)
-		edit(t, filepath.Join(dir, "app", "info.go"), desc, desc+" (saved)")
-		waitFor(t, "the edit to be served", func() bool {
-			got, _ := description(t, url)
-			return got == desc+" (saved)"
-		})
+		d.serves(t, "v1")
+		d.save(t, dir, "v2")
 		interrupt(t, cmd, stderr, tmp)
 		assertEngineEmpty(t, e)
 	})
@@ -61,8 +57,9 @@ func assertEngineEmpty(t *testing.T, e engine.Engine) {
 // kill -9 of dev leaves its container and its image's tag (nothing can
 // clean up after SIGKILL); the next dev removes both, saying so.
 func TestKilledDevLeavesNothing(t *testing.T) {
+	t.Parallel()
 	testengine.Each(t, func(t *testing.T, e engine.Engine) {
-		cmd, stderr, lines := devProcess(t, realModule(t), t.TempDir(), "DEV_TEST_ENGINE="+engineSpec(t, e))
+		cmd, stderr, lines := devProcess(t, newModule(t), t.TempDir(), "DEV_TEST_ENGINE="+engineSpec(t, e))
 		select {
 		case <-lines:
 		case <-time.After(2 * time.Minute):

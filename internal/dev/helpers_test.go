@@ -18,44 +18,6 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/version"
 )
 
-// service is a small stand-in for the service: / answers with its marker
-// and pid, and SIGTERM drains it as the real one does.
-const service = `package main
-
-import (
-	"context"
-	"fmt"
-	"net"
-	"net/http"
-	"os"
-	"os/signal"
-	"syscall"
-)
-
-func main() {
-	sigs := []os.Signal{os.Interrupt, syscall.SIGTERM}
-	switch marker {
-	case "crash":
-		fmt.Fprintln(os.Stderr, "crashing on purpose")
-		os.Exit(3)
-	case "stubborn":
-		sigs = sigs[:1]
-		signal.Ignore(syscall.SIGTERM)
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), sigs...)
-	defer stop()
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") })
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintf(w, "%s %d", marker, os.Getpid()) })
-	srv := &http.Server{Addr: net.JoinHostPort(os.Getenv("HOST"), os.Getenv("PORT")), Handler: mux}
-	go func() { <-ctx.Done(); srv.Shutdown(context.Background()) }()
-	if err := srv.ListenAndServe(); err != http.ErrServerClosed {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-}
-`
-
 var testInfo = version.Info{Version: "1.2.3", Commit: "0123456789abcdef0123456789abcdef01234567", Time: time.Unix(1700000000, 0)}
 
 // goLine is the repository's go line, so that the test module builds with
@@ -69,14 +31,19 @@ func goLine(t *testing.T) string {
 	return "go " + strings.TrimPrefix(tc, "go")
 }
 
-// newModule is a module with the stand-in service in app/, marked v1.
-// A test that builds it skips under -short.
+// newModule is a module with the stand-in for the service
+// (testdata/service) in app/, marked v1. A test that builds it skips
+// under -short.
 func newModule(t *testing.T) string {
 	t.Helper()
 	testenv.SkipIfShort(t, "builds the service")
+	service, err := os.ReadFile(filepath.Join("testdata", "service", "main.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	dir := t.TempDir()
 	write(t, filepath.Join(dir, "go.mod"), "module example.com/svc\n\n"+goLine(t)+"\n")
-	write(t, filepath.Join(dir, "app", "main.go"), service)
+	write(t, filepath.Join(dir, "app", "main.go"), string(service))
 	setMarker(t, dir, "v1")
 	return dir
 }

@@ -21,6 +21,7 @@ import (
 // podman. The engine not chosen is a program that fails, so using it
 // fails the test.
 func TestMageDevChoosesEngine(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts `go tool mage dev` and an engine: slow")
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/container"
 	"github.com/lehus1/devops-info-service-go/internal/engine"
 	"github.com/lehus1/devops-info-service-go/internal/testengine"
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 // `go tool mage dev` with DEV_CONTAINER=1 runs each version with the
@@ -22,9 +23,7 @@ import (
 // fails the test.
 func TestMageDevChoosesEngine(t *testing.T) {
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("starts `go tool mage dev` and an engine: slow")
-	}
+	testenv.SkipIfShort(t, "starts `go tool mage dev` and an engine")
 	goCmd, err := exec.LookPath("go") // the PATH without runc keeps go
 	if err != nil {
 		t.Fatal(err)

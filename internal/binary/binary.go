@@ -9,14 +9,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"time"
 
-	"golang.org/x/mod/modfile"
 	"golang.org/x/sync/errgroup"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -66,47 +63,76 @@ func WithProgress(w io.Writer) Option { return func(o *options) { o.progress = w
 // written beside its final path and renamed into place, so an interrupted
 // build leaves the previous one whole.
 func Build(ctx context.Context, dir string, info version.Info, opts ...Option) ([]Artifact, error) {
-	o := options{pkg: "./app", name: contract.Name, output: filepath.Join(dir, "dist", "bin"), platforms: platform.Default, progress: io.Discard}
-	for _, opt := range opts {
-		opt(&o)
-	}
-	envFor, err := pinnedEnv(ctx, dir)
+	b, err := NewBuilder(ctx, dir, info, opts...)
 	if err != nil {
 		return nil, err
 	}
 	// One go build per platform, side by side: each spends much of its time
 	// in the single-threaded link.
-	out := make([]Artifact, len(o.platforms))
-	var mu sync.Mutex // one progress line at a time
+	out := make([]Artifact, len(b.o.platforms))
 	g, ctx := errgroup.WithContext(ctx)
-	for i, p := range o.platforms {
-		g.Go(func() error {
-			start := time.Now()
-			a, fresh, err := buildOne(ctx, dir, envFor(p), info, o, p)
-			if err != nil {
-				return err
-			}
-			what := "built"
-			if fresh {
-				what = "up to date"
-			}
-			mu.Lock()
-			fmt.Fprintf(o.progress, "%s %s in %.1fs: %s (%.1f MB)\n", what, platform.Name(p), time.Since(start).Seconds(), a.Path, float64(a.Size)/1e6)
-			mu.Unlock()
-			out[i] = a
-			return nil
+	for i, p := range b.o.platforms {
+		g.Go(func() (err error) {
+			out[i], _, err = b.Build(ctx, p)
+			return err
 		})
 	}
 	return out, g.Wait()
 }
 
-func buildOne(ctx context.Context, dir string, env []string, info version.Info, o options, p v1.Platform) (Artifact, bool, error) {
-	final := filepath.Join(o.output, platform.Dir(p), o.name)
-	name := platform.Name(p)
-	flags := Flags(info)
-	fp, src, err := fingerprint(ctx, dir, o.pkg, flags, env)
+// Builder is Build one platform at a time, for a caller that goes on with
+// each binary as soon as it is there (dist lays out a platform's image
+// while the next one links). WithPlatforms does not apply.
+type Builder struct {
+	dir  string
+	info version.Info
+	o    options
+	env  buildEnv
+	mu   sync.Mutex // one progress line at a time
+}
+
+// NewBuilder is a Builder of the module in dir. It reads the toolchain now
+// and the go env when a go command is first to run.
+func NewBuilder(ctx context.Context, dir string, info version.Info, opts ...Option) (*Builder, error) {
+	o := options{pkg: "./app", name: contract.Name, output: filepath.Join(dir, "dist", "bin"), platforms: platform.Default, progress: io.Discard}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	env, err := pinnedEnv(ctx, dir)
 	if err != nil {
-		return Artifact{}, false, fmt.Errorf("building %s: %w", name, err)
+		return nil, err
+	}
+	return &Builder{dir: dir, info: info, o: o, env: env}, nil
+}
+
+// Build compiles p's executable, or finds it up to date (fresh), and
+// writes a progress line saying which.
+func (b *Builder) Build(ctx context.Context, p v1.Platform) (a Artifact, fresh bool, err error) {
+	start := time.Now()
+	if a, fresh, err = b.buildOne(ctx, p); err != nil {
+		return Artifact{}, false, fmt.Errorf("building %s: %w", platform.Name(p), err)
+	}
+	what := "built"
+	if fresh {
+		what = "up to date"
+	}
+	b.mu.Lock()
+	fmt.Fprintf(b.o.progress, "%s %s in %.1fs: %s (%.1f MB)\n", what, platform.Name(p), time.Since(start).Seconds(), a.Path, float64(a.Size)/1e6)
+	b.mu.Unlock()
+	return a, fresh, nil
+}
+
+func (b *Builder) buildOne(ctx context.Context, p v1.Platform) (Artifact, bool, error) {
+	final := filepath.Join(b.o.output, platform.Dir(p), b.o.name)
+	flags := Flags(b.info)
+	prev := readRecord(final)
+	lst, err := listPackages(ctx, b.dir, b.o.pkg, b.env.pinned(p), prev.list, func() ([]string, error) { return b.env.command(p) })
+	if err != nil {
+		return Artifact{}, false, err
+	}
+	fp, src, err := fingerprint(b.dir, flags, b.env.pinned(p), lst)
+	if err != nil {
+		return Artifact{}, false, err
 	}
 	// What a build stopped mid-way left here (callers let one build at a
 	// time write the output folder, so none of it is another's).
@@ -115,32 +141,39 @@ func buildOne(ctx context.Context, dir string, env []string, info version.Info, 
 			os.RemoveAll(l)
 		}
 	}
-	if a, ok := upToDate(final, fp, p); ok {
+	if a, ok := upToDate(final, fp, p, prev); ok {
+		if lst != prev.list { // go list ran: keep its answer for next time
+			writeRecord(a, fp, lst)
+		}
 		return a, true, nil
 	}
+	env, err := b.env.command(p)
+	if err != nil {
+		return Artifact{}, false, err
+	}
 	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
-		return Artifact{}, false, fmt.Errorf("building %s: %w", name, err)
+		return Artifact{}, false, err
 	}
 	tmp, err := os.MkdirTemp(filepath.Dir(final), ".build-")
 	if err != nil {
-		return Artifact{}, false, fmt.Errorf("building %s: %w", name, err)
+		return Artifact{}, false, err
 	}
 	defer os.RemoveAll(tmp)
 
-	built, err := compile(ctx, dir, env, tmp, src, flags, info, o)
+	built, err := compile(ctx, b.dir, env, tmp, src, flags, b.info, b.o)
 	if err != nil {
-		return Artifact{}, false, fmt.Errorf("building %s: %w", name, err)
+		return Artifact{}, false, err
 	}
 	if err := os.Rename(built, final); err != nil {
-		return Artifact{}, false, fmt.Errorf("building %s: %w", name, err)
+		return Artifact{}, false, err
 	}
 	sum, size, err := hashFile(final)
 	if err != nil {
-		return Artifact{}, false, fmt.Errorf("building %s: %w", name, err)
+		return Artifact{}, false, err
 	}
 	a := Artifact{Platform: p, Path: final, SHA256: sum, Size: size}
-	if err := record(a, fp); err != nil {
-		return Artifact{}, false, fmt.Errorf("building %s: %w", name, err)
+	if err := writeRecord(a, fp, lst); err != nil {
+		return Artifact{}, false, err
 	}
 	return a, false, nil
 }
@@ -159,81 +192,6 @@ func Flags(info version.Info) []string {
 			"-X", "main.buildDate=" + info.Time.UTC().Format(time.RFC3339),
 		}, " "),
 	}
-}
-
-// Env is base with every variable that changes the compiler's output pinned:
-// a user's GOFLAGS, GOAMD64 or GOEXPERIMENT must not change the bytes, and
-// GOTOOLCHAIN names the exact Go release from go.mod, which the go command
-// fetches from the module proxy when it is not the one installed. The go
-// env file and go.work are switched off too (they could set GOFLAGS or
-// godebug behind the environment's back); the settings the build needs
-// from them to fetch modules are passed on as plain variables (goEnv).
-func Env(base []string, toolchain string, p v1.Platform) []string {
-	// exec.Cmd keeps the last of duplicate keys, so appending overrides.
-	return append(slices.Clone(base), pinned(p, toolchain)...)
-}
-
-func pinned(p v1.Platform, toolchain string) []string {
-	return []string{"CGO_ENABLED=0", "GOOS=" + p.OS, "GOARCH=" + p.Architecture, "GOFLAGS=", "GOEXPERIMENT=", "GOTOOLCHAIN=" + toolchain,
-		"GOENV=off", "GOWORK=off", "GOFIPS140=off",
-		"GOAMD64=v1", "GOARM64=v8.0", "GOARM=7", "GO386=sse2", "GOPPC64=power8", "GORISCV64=rva20u64"}
-}
-
-// pinnedEnv reads the toolchain and the go env once and gives the
-// environment of a build for each platform (Env).
-func pinnedEnv(ctx context.Context, dir string) (func(v1.Platform) []string, error) {
-	toolchain, err := Toolchain(dir)
-	if err != nil {
-		return nil, err
-	}
-	base, err := goEnv(ctx, dir, os.Environ())
-	if err != nil {
-		return nil, err
-	}
-	return func(p v1.Platform) []string { return Env(base, toolchain, p) }, nil
-}
-
-// fetchSettings are the go env settings that decide where modules come
-// from and where caches live, but not what the compiler makes.
-var fetchSettings = []string{"GOPROXY", "GONOPROXY", "GOPRIVATE", "GONOSUMDB", "GOSUMDB", "GOINSECURE", "GOMODCACHE", "GOCACHE", "GOPATH", "GOVCS", "GOAUTH"}
-
-// goEnv is base plus the fetch settings as the user's go env file has
-// them, so that switching the file off (GOENV=off) keeps them.
-func goEnv(ctx context.Context, dir string, base []string) ([]string, error) {
-	cmd := exec.CommandContext(ctx, "go", append([]string{"env"}, fetchSettings...)...)
-	cmd.Dir = dir
-	out, err := cmd.Output()
-	if err != nil {
-		return nil, fmt.Errorf("reading go env: %w", err)
-	}
-	env := slices.Clone(base)
-	for i, v := range strings.Split(strings.TrimRight(string(out), "\n"), "\n") {
-		if i < len(fetchSettings) && v != "" {
-			env = append(env, fetchSettings[i]+"="+v)
-		}
-	}
-	return env, nil
-}
-
-// Toolchain is the exact Go release the module builds with: go.mod's
-// toolchain line, else its go line, as in "go1.26.8".
-func Toolchain(dir string) (string, error) {
-	path := filepath.Join(dir, "go.mod")
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return "", fmt.Errorf("reading the Go version: %w", err)
-	}
-	f, err := modfile.Parse(path, data, nil)
-	if err != nil {
-		return "", fmt.Errorf("reading the Go version: %w", err)
-	}
-	if f.Toolchain != nil {
-		return f.Toolchain.Name, nil
-	}
-	if f.Go == nil || strings.Count(f.Go.Version, ".") != 2 {
-		return "", fmt.Errorf("reading the Go version: %s has no exact go or toolchain line (such as \"go 1.26.8\")", path)
-	}
-	return "go" + f.Go.Version, nil
 }
 
 func hashFile(path string) (string, int64, error) {

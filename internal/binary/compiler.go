@@ -28,11 +28,15 @@ type Compiler struct {
 // NewCompiler is a Compiler of the main package pkg (such as "./app") of
 // the module in dir for p. It reads the toolchain and the go env once.
 func NewCompiler(ctx context.Context, dir, pkg string, info version.Info, p v1.Platform) (*Compiler, error) {
-	envFor, err := pinnedEnv(ctx, dir)
+	e, err := pinnedEnv(ctx, dir)
 	if err != nil {
 		return nil, err
 	}
-	return &Compiler{dir: dir, pkg: pkg, env: envFor(p), flags: Flags(info)}, nil
+	env, err := e.command(p)
+	if err != nil {
+		return nil, err
+	}
+	return &Compiler{dir: dir, pkg: pkg, env: env, flags: Flags(info)}, nil
 }
 
 // Compile writes the executable to out. When the code does not compile

@@ -1,14 +1,11 @@
 package binary
 
 import (
-	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -22,7 +19,7 @@ import (
 // reproducible build leaves empty, so `go build` would relink every time.
 // Instead, each binary gets a sidecar file with a fingerprint of all that
 // goes into it; when that is unchanged and the binary is the one recorded,
-// the build is skipped.
+// the build is skipped. The sidecar keeps go list's answer too (listing.go).
 
 // sources are what go list says one platform's binary is compiled from.
 type sources struct {
@@ -36,28 +33,13 @@ type sources struct {
 // fingerprint hashes what the binary for one platform is made of: the Go
 // release, the flags, the pinned environment, go.mod and go.sum, and the
 // content of every source file of every non-standard package it imports
-// (the files `go list` selects for that platform).
-func fingerprint(ctx context.Context, dir, pkg string, args, env []string) (string, sources, error) {
-	const sep = "\x1f" // no NUL: it cannot pass through argv
-	tmpl := `{{if not .Standard}}{{.ImportPath}}` + sep + `{{.Dir}}` + sep + `{{with .Module}}{{if .Main}}{{.Dir}}{{end}}{{end}}` + sep +
-		`{{range .GoFiles}}{{.}}` + sep + `{{end}}{{range .SFiles}}{{.}}` + sep + `{{end}}{{range .HFiles}}{{.}}` + sep + `{{end}}` +
-		`{{range .EmbedFiles}}{{.}}` + sep + `{{end}}{{range .SysoFiles}}{{.}}` + sep + `{{end}}` + "\n{{end}}"
-	// -buildvcs=false: with GOENV off, go list would otherwise run git
-	// seven times to stamp a version that the template never reads.
-	cmd := exec.CommandContext(ctx, "go", "list", "-buildvcs=false", "-deps", "-f", tmpl, pkg)
-	cmd.Dir = dir
-	cmd.Env = env
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return "", sources{}, fmt.Errorf("go list %s: %w: %s", pkg, err, strings.TrimSpace(stderr.String()))
-	}
+// (the files `go list` selects for that platform, listed by lst).
+func fingerprint(dir string, args, pinnedEnv []string, lst listing) (string, sources, error) {
 	h := sha256.New()
 	for _, a := range args {
 		fmt.Fprintf(h, "arg %q\n", a)
 	}
-	for _, kv := range env[len(env)-len(pinned(v1.Platform{}, "")):] {
+	for _, kv := range pinnedEnv {
 		fmt.Fprintf(h, "env %q\n", kv)
 	}
 	for _, name := range []string{"go.mod", "go.sum"} {
@@ -66,8 +48,8 @@ func fingerprint(ctx context.Context, dir, pkg string, args, env []string) (stri
 		}
 	}
 	src := sources{Files: []string{"go.mod"}}
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		fields := strings.Split(strings.TrimSuffix(line, sep), sep)
+	for _, line := range strings.Split(strings.TrimSpace(lst.out), "\n") {
+		fields := strings.Split(strings.TrimSuffix(line, listSep), listSep)
 		if len(fields) < 3 {
 			continue
 		}
@@ -104,30 +86,56 @@ func hashInto(w io.Writer, path string) error {
 	return nil
 }
 
-// sidecar is where a binary's fingerprint is kept.
+// sidecar is where a binary's record is kept.
 func sidecar(binary string) string {
 	return filepath.Join(filepath.Dir(binary), "."+filepath.Base(binary)+".inputs")
 }
 
-// upToDate returns the artifact at path if it was built from fp and has
-// not been touched since.
-func upToDate(path, fp string, p v1.Platform) (Artifact, bool) {
+// record is a binary's sidecar: the fingerprint it was built from, its
+// sha256 and size, and the listing the fingerprint was taken over.
+type record struct {
+	fp, sum, size string
+	list          listing
+}
+
+// readRecord reads path's sidecar; a missing or torn one is empty.
+func readRecord(path string) record {
 	data, err := os.ReadFile(sidecar(path))
 	if err != nil {
-		return Artifact{}, false
+		return record{}
 	}
-	f := strings.Fields(string(data))
-	if len(f) != 3 || f[0] != fp {
+	first, rest, _ := strings.Cut(string(data), "\n")
+	f := strings.Fields(first)
+	if len(f) != 3 {
+		return record{}
+	}
+	r := record{fp: f[0], sum: f[1], size: f[2]}
+	second, out, _ := strings.Cut(rest, "\n")
+	if l := strings.Fields(second); len(l) == 3 && l[0] == "list" {
+		r.list = listing{key: l[1], shape: l[2], out: out}
+	}
+	return r
+}
+
+// upToDate returns the artifact at path if r says it was built from fp
+// and it has not been touched since.
+func upToDate(path, fp string, p v1.Platform, r record) (Artifact, bool) {
+	if r.fp == "" || r.fp != fp {
 		return Artifact{}, false
 	}
 	sum, size, err := hashFile(path)
-	if err != nil || sum != f[1] || strconv.FormatInt(size, 10) != f[2] {
+	if err != nil || sum != r.sum || strconv.FormatInt(size, 10) != r.size {
 		return Artifact{}, false
 	}
 	return Artifact{Platform: p, Path: path, SHA256: sum, Size: size}, true
 }
 
-// record writes the sidecar, whole or not at all.
-func record(a Artifact, fp string) error {
-	return atomicfile.WriteFile(sidecar(a.Path), []byte(fmt.Sprintf("%s %s %d\n", fp, a.SHA256, a.Size)))
+// writeRecord writes a's sidecar, whole or not at all: its fingerprint,
+// and the listing when it is to be kept.
+func writeRecord(a Artifact, fp string, l listing) error {
+	data := fmt.Sprintf("%s %s %d\n", fp, a.SHA256, a.Size)
+	if l.shape != "" {
+		data += "list " + l.key + " " + l.shape + "\n" + l.out
+	}
+	return atomicfile.WriteFile(sidecar(a.Path), []byte(data))
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/lehus1/devops-info-service-go/internal/base"
 	"github.com/lehus1/devops-info-service-go/internal/binary"
@@ -44,12 +45,29 @@ func Build(ctx context.Context, cfg settings.Settings, b *base.Base, log io.Writ
 		opt(&o)
 	}
 	fmt.Fprintf(log, "building %s (commit %.12s, %s)\n", cfg.Version.Version, cfg.Version.Commit, cfg.Version.Time.Format(time.RFC3339))
-	built, err := binary.Build(ctx, o.module, cfg.Version, binary.WithOutput(cfg.Dist().Binaries()),
-		binary.WithPlatforms(cfg.Platforms...), binary.WithProgress(log))
+	builder, err := binary.NewBuilder(ctx, o.module, cfg.Version, binary.WithOutput(cfg.Dist().Binaries()), binary.WithProgress(log))
 	if err != nil {
 		return v1.Hash{}, err
 	}
-	digest, err := Assemble(ctx, cfg, b, built, log)
+	// Each platform's image is laid out as soon as its binary is new,
+	// compressing its layer while the other platforms still compile; an
+	// up-to-date binary waits, as the whole image is likely reused.
+	built, imgs := make([]binary.Artifact, len(cfg.Platforms)), make([]v1.Image, len(cfg.Platforms))
+	g, gctx := errgroup.WithContext(ctx)
+	for i, p := range cfg.Platforms {
+		g.Go(func() error {
+			a, fresh, err := builder.Build(gctx, p)
+			built[i] = a
+			if err == nil && !fresh {
+				imgs[i], err = image.ForPlatform(gctx, b, a, cfg.Metadata())
+			}
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return v1.Hash{}, err
+	}
+	digest, err := assemble(ctx, cfg, b, built, imgs, log)
 	if err != nil {
 		return v1.Hash{}, err
 	}
@@ -61,17 +79,32 @@ func Build(ctx context.Context, cfg settings.Settings, b *base.Base, log io.Writ
 // they already hold the image of the same inputs. It returns the index
 // digest.
 func Assemble(ctx context.Context, cfg settings.Settings, b *base.Base, built []binary.Artifact, log io.Writer) (v1.Hash, error) {
+	return assemble(ctx, cfg, b, built, make([]v1.Image, len(built)), log)
+}
+
+// assemble is Assemble with imgs[i], where not nil, the image of built[i]
+// already made (image.ForPlatform).
+func assemble(ctx context.Context, cfg settings.Settings, b *base.Base, built []binary.Artifact, imgs []v1.Image, log io.Writer) (v1.Hash, error) {
+	start := time.Now()
 	out, meta := cfg.Outputs(), cfg.Metadata()
 	inputs, d, ok := image.Reusable(b, built, meta, out)
 	if ok {
 		fmt.Fprintf(log, "image unchanged: reusing %s\n", out.Layout)
 		return d, nil
 	}
-	start := time.Now()
-	idx, err := image.Assemble(ctx, b, built, meta)
-	if err != nil {
+	g, gctx := errgroup.WithContext(ctx)
+	for i, img := range imgs {
+		if img == nil {
+			g.Go(func() (err error) {
+				imgs[i], err = image.ForPlatform(gctx, b, built[i], meta)
+				return err
+			})
+		}
+	}
+	if err := g.Wait(); err != nil {
 		return v1.Hash{}, err
 	}
+	idx := image.Index(b, built, imgs, meta)
 	sboms, err := cfg.SBOMs(b, built).Attachments(idx)
 	if err != nil {
 		return v1.Hash{}, err

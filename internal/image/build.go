@@ -64,23 +64,34 @@ func Assemble(ctx context.Context, b *base.Base, bins []binary.Artifact, meta Me
 	imgs := make([]v1.Image, len(bins))
 	g, ctx := errgroup.WithContext(ctx)
 	for i, bin := range bins {
-		g.Go(func() error {
-			img, err := assembleOne(ctx, b, bin, meta)
-			if err != nil {
-				return fmt.Errorf("assembling the %s image: %w", platform.Name(bin.Platform), err)
-			}
-			imgs[i] = img
-			return nil
+		g.Go(func() (err error) {
+			imgs[i], err = ForPlatform(ctx, b, bin, meta)
+			return err
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	return Index(b, bins, imgs, meta), nil
+}
+
+// ForPlatform is Assemble's image for one binary, its layer compressed:
+// for a caller that assembles each platform as its binary is built.
+func ForPlatform(ctx context.Context, b *base.Base, bin binary.Artifact, meta Metadata) (v1.Image, error) {
+	img, err := assembleOne(ctx, b, bin, meta)
+	if err != nil {
+		return nil, fmt.Errorf("assembling the %s image: %w", platform.Name(bin.Platform), err)
+	}
+	return img, nil
+}
+
+// Index is Assemble's index over imgs, ForPlatform's images of bins.
+func Index(b *base.Base, bins []binary.Artifact, imgs []v1.Image, meta Metadata) v1.ImageIndex {
 	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
 	for i, img := range imgs {
 		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: platformImage{img}, Descriptor: v1.Descriptor{Platform: &bins[i].Platform}})
 	}
-	return mutate.Annotations(idx, meta.Annotations(b)).(v1.ImageIndex), nil
+	return mutate.Annotations(idx, meta.Annotations(b)).(v1.ImageIndex)
 }
 
 // platformImage is an image as the index lists it: without the

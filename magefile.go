@@ -26,7 +26,6 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/engine"
 	"github.com/lehus1/devops-info-service-go/internal/gotest"
 	"github.com/lehus1/devops-info-service-go/internal/gotool"
-	"github.com/lehus1/devops-info-service-go/internal/lint"
 	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
 	"github.com/lehus1/devops-info-service-go/internal/platform"
 	"github.com/lehus1/devops-info-service-go/internal/publish"
@@ -297,7 +296,7 @@ func Test(ctx context.Context) error {
 // .ci and scripts/; the link check finds relative links in README.md and
 // docs/ that lead nowhere.
 func Lint(ctx context.Context) error {
-	return lint.Run(ctx, ".", lint.WithOutput(os.Stderr), lint.WithShellcheckRequired(settings.ReadCI(os.Getenv).Enabled))
+	return gotool.RunPackage(ctx, os.Stdout, os.Stderr, "./internal/lint/cmd/lint")
 }
 
 // Clean removes dist/, everything the pipeline writes.

@@ -30,8 +30,11 @@ const (
 )
 
 // Builder is what ran the build: a GitHub Actions workflow run, or a
-// machine of some kind.
-type Builder struct {
+// machine of some kind. It is a struct type by another name, as is
+// settings.Builder, which reads it from the environment without importing
+// this package (and its in-toto and protobuf libraries): a field added to
+// one and not the other stops sign.Config(settings.Signing) compiling.
+type Builder = struct {
 	// ID names the builder: the workflow (server/owner/repo/.github/
 	// workflows/ci.yml@ref) in Actions, else the kind of machine.
 	ID string

@@ -1,6 +1,7 @@
 package sbom
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -111,4 +112,25 @@ func Prune(dir string, platforms []v1.Platform) error {
 		}
 	}
 	return nil
+}
+
+// Attached are the SBOM documents among arts (a layout's attachments), by
+// the manifest each is attached to.
+func Attached(arts []ocilayout.Artifact) (map[v1.Hash][][]byte, error) {
+	out := map[v1.Hash][][]byte{}
+	for _, a := range arts {
+		if a.Descriptor.ArtifactType != MediaType {
+			continue
+		}
+		subject, err := a.Subject()
+		if err != nil {
+			return nil, err
+		}
+		var m v1.Manifest
+		if err := json.Unmarshal(a.Manifest, &m); err != nil || len(m.Layers) != 1 {
+			return nil, fmt.Errorf("reading the SBOM %s: want a manifest with one layer", a.Descriptor.Digest)
+		}
+		out[subject] = append(out[subject], a.Blobs[m.Layers[0].Digest])
+	}
+	return out, nil
 }

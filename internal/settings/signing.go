@@ -10,7 +10,6 @@ import (
 	"runtime"
 	"strings"
 
-	"github.com/lehus1/devops-info-service-go/internal/provenance"
 	"github.com/lehus1/devops-info-service-go/internal/publish"
 )
 
@@ -22,7 +21,19 @@ type Signing struct {
 	PrivateKey, Password  []byte
 	Required              bool
 	TokenURL, TokenBearer string
-	Builder               provenance.Builder
+	Builder               Builder
+}
+
+// Builder is Builder, field for field: what ran the build.
+type Builder = struct {
+	// ID names the builder: the workflow (server/owner/repo/.github/
+	// workflows/ci.yml@ref) in Actions, else the kind of machine.
+	ID string
+	// Invocation is this run's own id (the workflow run's address), empty
+	// outside Actions.
+	Invocation string
+	// Ref is the git ref built, such as refs/heads/main; may be empty.
+	Ref string
 }
 
 // gitHubIssuer is verify.GitHubIssuer (the test checks they agree).
@@ -139,10 +150,10 @@ const pemStart = "-----BEGIN"
 // builder is the builder the provenance names: the workflow run, as
 // GitHub Actions' variables describe it, or a machine of kind "local"
 // (or "ci" when CI=true) on goos/goarch.
-func builder(getenv func(string) string, goos, goarch string) provenance.Builder {
+func builder(getenv func(string) string, goos, goarch string) Builder {
 	if getenv("GITHUB_ACTIONS") == "true" {
 		server := getenv("GITHUB_SERVER_URL")
-		b := provenance.Builder{ID: server + "/" + getenv("GITHUB_WORKFLOW_REF"), Ref: getenv("GITHUB_REF")}
+		b := Builder{ID: server + "/" + getenv("GITHUB_WORKFLOW_REF"), Ref: getenv("GITHUB_REF")}
 		if run := getenv("GITHUB_RUN_ID"); run != "" {
 			b.Invocation = fmt.Sprintf("%s/%s/actions/runs/%s/attempts/%s", server, getenv("GITHUB_REPOSITORY"), run, getenv("GITHUB_RUN_ATTEMPT"))
 		}
@@ -152,5 +163,5 @@ func builder(getenv func(string) string, goos, goarch string) provenance.Builder
 	if ReadCI(getenv).Enabled {
 		kind = "ci"
 	}
-	return provenance.Builder{ID: "urn:devops-info-service-go:builder:" + kind + ":" + goos + "/" + goarch, Ref: getenv("GITHUB_REF")}
+	return Builder{ID: "urn:devops-info-service-go:builder:" + kind + ":" + goos + "/" + goarch, Ref: getenv("GITHUB_REF")}
 }

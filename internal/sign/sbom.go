@@ -7,7 +7,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/lehus1/devops-info-service-go/internal/sbom"
+	sbomattest "github.com/lehus1/devops-info-service-go/internal/sbom/attest"
 )
 
 // SBOMs attests each platform image's SBOM (docs, SPDX JSON, by the
@@ -26,12 +26,12 @@ func SBOMs(ctx context.Context, s *Signer, idx v1.ImageIndex, docs map[v1.Hash][
 		if n := len(docs[t.Digest]); n != 1 {
 			return Signed{}, fmt.Errorf("attesting the SBOMs: %s (%s) has %d SBOMs attached, want 1: rebuild with `go tool mage build`", name, t.Digest, n)
 		}
-		st, err := sbom.Statement(name, t.Digest, docs[t.Digest][0])
+		st, err := sbomattest.Statement(name, t.Digest, docs[t.Digest][0])
 		if err != nil {
 			return Signed{}, err
 		}
 		file := "sbom-" + strings.ReplaceAll(name, "/", "-") + ".sigstore.json"
-		b, arts, err := attest(ctx, s, st, file, sbom.PredicateType, []v1.Descriptor{t})
+		b, arts, err := attest(ctx, s, st, file, sbomattest.PredicateType, []v1.Descriptor{t})
 		if err != nil {
 			return Signed{}, err
 		}

@@ -22,7 +22,7 @@ import (
 	"github.com/sigstore/sigstore/pkg/signature"
 
 	"github.com/lehus1/devops-info-service-go/internal/provenance"
-	"github.com/lehus1/devops-info-service-go/internal/sbom"
+	"github.com/lehus1/devops-info-service-go/internal/sbom/attest"
 	"github.com/lehus1/devops-info-service-go/internal/sign"
 )
 
@@ -74,7 +74,7 @@ func Check(img Image, p Policy) []string {
 		// The signature itself is over the statement, whatever it is
 		// about: what it is about is checked here.
 		switch about := provenance.HasSubject(st, img.Index.String()); {
-		case st.GetPredicateType() == sbom.PredicateType:
+		case st.GetPredicateType() == attest.PredicateType:
 			sboms = append(sboms, st)
 		case !about:
 			rejected = append(rejected, "a statement is about another image")
@@ -127,7 +127,7 @@ func checkSBOMs(docs [][]byte, d v1.Hash, attested []*intoto.Statement) string {
 		return "has no valid SBOM attestation: its SBOM is not signed"
 	}
 	for _, doc := range docs {
-		if !slices.ContainsFunc(mine, func(st *intoto.Statement) bool { return sbom.Signed(st, doc) }) {
+		if !slices.ContainsFunc(mine, func(st *intoto.Statement) bool { return attest.Signed(st, doc) }) {
 			return "has an SBOM attached that is not the one signed: it was changed or replaced"
 		}
 	}

@@ -1,4 +1,9 @@
-package sbom
+// Package attest makes an SBOM attestation's statement: the in-toto
+// statement that an SPDX document is the SBOM of a platform image, which
+// push signs and verify checks. It is apart from package sbom, which
+// build uses, so that the magefile does not compile the in-toto and
+// protobuf libraries that only push and verify need.
+package attest
 
 import (
 	"encoding/json"
@@ -9,7 +14,6 @@ import (
 	intoto "github.com/in-toto/attestation/go/v1"
 	"google.golang.org/protobuf/types/known/structpb"
 
-	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
 	"github.com/lehus1/devops-info-service-go/internal/provenance"
 )
 
@@ -46,25 +50,4 @@ func Signed(st *intoto.Statement, doc []byte) bool {
 		return false
 	}
 	return reflect.DeepEqual(any(st.GetPredicate().AsMap()), got)
-}
-
-// Attached are the SBOM documents among arts (a layout's attachments), by
-// the manifest each is attached to.
-func Attached(arts []ocilayout.Artifact) (map[v1.Hash][][]byte, error) {
-	out := map[v1.Hash][][]byte{}
-	for _, a := range arts {
-		if a.Descriptor.ArtifactType != MediaType {
-			continue
-		}
-		subject, err := a.Subject()
-		if err != nil {
-			return nil, err
-		}
-		var m v1.Manifest
-		if err := json.Unmarshal(a.Manifest, &m); err != nil || len(m.Layers) != 1 {
-			return nil, fmt.Errorf("reading the SBOM %s: want a manifest with one layer", a.Descriptor.Digest)
-		}
-		out[subject] = append(out[subject], a.Blobs[m.Layers[0].Digest])
-	}
-	return out, nil
 }

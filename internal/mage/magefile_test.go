@@ -7,6 +7,7 @@ import (
 	"go/parser"
 	"go/token"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -104,5 +105,22 @@ func TestShape(t *testing.T) {
 	}
 	if _, err := shape("package"); err == nil {
 		t.Errorf("shape(%q) = nil error, want a parse error", "package")
+	}
+}
+
+// Every command compiles the magefile first: what only push, verify,
+// lint or vulncheck need (Sigstore, in-toto and protobuf, the Go parser,
+// govulncheck) stays out of it, compiled by those commands on first use.
+func TestMagefileLeavesOutWhatOnlySomeTargetsNeed(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "-tags", "mage", "../..").Output()
+	if err != nil {
+		t.Fatalf("go list -deps of the magefile: %v", err)
+	}
+	for _, pkg := range strings.Fields(string(out)) {
+		for _, heavy := range []string{"github.com/sigstore/", "github.com/in-toto/", "google.golang.org/protobuf/", "golang.org/x/vuln/", "golang.org/x/tools/", "go/parser", "go/printer"} {
+			if strings.HasPrefix(pkg, heavy) {
+				t.Errorf("the magefile imports %s, want it left to the targets that need it", pkg)
+			}
+		}
 	}
 }

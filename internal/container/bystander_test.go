@@ -71,7 +71,10 @@ func (b *bystander) state(t *testing.T) runcContainer {
 // A container started outside the tests, as `mage run` starts one, is where
 // the tests once looked for leftovers. It survives the container tests
 // untouched (same process, bundle in place, still answering), they pass
-// beside it, and `mage run`'s own stop removes it afterwards.
+// beside it, and `mage run`'s own stop removes it afterwards. The tests
+// that start containers in a sandbox run here, beside it, and only here:
+// side by side, each in a sandbox of its own, all done before the
+// bystander is looked at again.
 func TestOthersContainerSurvives(t *testing.T) {
 	needRunc(t)
 	b := startBystander(t)
@@ -81,22 +84,26 @@ func TestOthersContainerSurvives(t *testing.T) {
 		t.Fatalf("bystander = %+v, want a running devops-info-service-* container with its bundle in %s, as mage run leaves them", before, os.TempDir())
 	}
 
-	for _, tt := range []struct {
+	tests := []struct {
 		name string
 		test func(*testing.T)
 	}{
-		{"SmokeUnderRunc", TestSmokeUnderRunc},
-		{"SmokeCatchesRoot", TestSmokeCatchesRoot},
-		{"ServeStopsAndRemoves", TestServeStopsAndRemoves},
-		{"RefusesTakenPort", TestRefusesTakenPort},
-		{"StartFailureIsReported", TestStartFailureIsReported},
-		{"StartInSandbox", TestStartInSandbox},
-		{"StopKillsWhatIgnoresSIGTERM", TestStopKillsWhatIgnoresSIGTERM},
-		{"SweepTakesOnlyOrphans", TestSweepTakesOnlyOrphans},
-		{"KilledTargetIsSweptByNextRun", TestKilledTargetIsSweptByNextRun},
-	} {
-		t.Run(tt.name, tt.test)
+		{"SmokeUnderRunc", smokeUnderRunc},
+		{"SmokeCatchesRoot", smokeCatchesRoot},
+		{"ServeStopsAndRemoves", serveStopsAndRemoves},
+		{"RefusesTakenPort", refusesTakenPort},
+		{"StartFailureIsReported", startFailureIsReported},
+		{"StartInSandbox", startInSandbox},
+		{"StopKillsWhatIgnoresSIGTERM", stopKillsWhatIgnoresSIGTERM},
+		{"SweepTakesOnlyOrphans", sweepTakesOnlyOrphans},
+		{"KilledTargetIsSweptByNextRun", killedTargetIsSweptByNextRun},
 	}
+	// The group returns once its parallel tests are done.
+	t.Run("beside", func(t *testing.T) {
+		for _, tt := range tests {
+			t.Run(tt.name, tt.test)
+		}
+	})
 
 	after := b.state(t)
 	if after != before {

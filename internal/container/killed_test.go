@@ -55,7 +55,8 @@ func TestKilledGoCommandTakesRunDown(t *testing.T) {
 
 // `kill -9` of the target alone takes runc and the container with it; the
 // bundle it could not remove is swept by the next run, and only that one.
-func TestKilledTargetIsSweptByNextRun(t *testing.T) {
+func killedTargetIsSweptByNextRun(t *testing.T) {
+	t.Parallel()
 	tmp := t.TempDir() // both runs' bundles go here
 	r := startMageRun(t, tmp)
 	bundle := bundleOf(t, r.id)

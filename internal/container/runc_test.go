@@ -12,11 +12,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/lehus1/devops-info-service-go/internal/layer"
@@ -36,15 +38,36 @@ func needRunc(t *testing.T) {
 
 func TestMain(m *testing.M) { testdist.Main(m) }
 
-// serviceImage is the real service's image for this machine, as build
+// builtImage is the real service's image for this machine, as build
 // writes it, built once per test binary.
-func serviceImage(t *testing.T) v1.Image {
+func builtImage(t *testing.T) v1.Image {
 	t.Helper()
 	img, err := testdist.Build(t, "../..").Image()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return img
+}
+
+var unzipped struct {
+	once sync.Once
+	img  v1.Image
+	err  error
+}
+
+// serviceImage is builtImage with its layers' tar streams held in memory,
+// read once per test binary: each container a test starts unpacks the
+// image, and gunzip in a race-instrumented test binary was most of what
+// that cost. Their bytes are the image's; smokeUnderRunc starts the image
+// as built, gzip and all.
+func serviceImage(t *testing.T) v1.Image {
+	t.Helper()
+	img := builtImage(t)
+	unzipped.once.Do(func() { unzipped.img, unzipped.err = inMemory(img) })
+	if unzipped.err != nil {
+		t.Fatalf("reading the service image's layers: %v", unzipped.err)
+	}
+	return unzipped.img
 }
 
 // withProgram is the service image with the Go program src, built static
@@ -65,18 +88,16 @@ func withProgram(t *testing.T, name, src string) v1.Image {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := layer.New(tb, layer.Gzip, types.OCILayer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := mutate.AppendLayers(serviceImage(t), l)
+	// Uncompressed: gzip is slow in a race-instrumented test binary, and
+	// what the tests run is the program, not its compression.
+	img, err := mutate.AppendLayers(serviceImage(t), static.NewLayer(tb, types.OCIUncompressedLayer))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return testenv.Configured(t, img, func(cf *v1.ConfigFile) { cf.Config.Entrypoint = []string{"/app/" + name} })
 }
 
-func TestSmokeUnderRunc(t *testing.T) {
+func smokeUnderRunc(t *testing.T) {
 	needRunc(t)
 	t.Parallel()
 	sb := newSandbox(t)
@@ -85,7 +106,7 @@ func TestSmokeUnderRunc(t *testing.T) {
 		t.Fatal(err)
 	}
 	var log strings.Builder
-	report, err := Smoke(t.Context(), serviceImage(t), port, &log, sb.options()...)
+	report, err := Smoke(t.Context(), builtImage(t), port, &log, sb.options()...)
 	if err != nil {
 		t.Fatalf("Smoke() = %v\n%s", err, log.String())
 	}
@@ -96,7 +117,7 @@ func TestSmokeUnderRunc(t *testing.T) {
 }
 
 // A contract breach fails the smoke test: here the image runs as root.
-func TestSmokeCatchesRoot(t *testing.T) {
+func smokeCatchesRoot(t *testing.T) {
 	needRunc(t)
 	t.Parallel()
 	sb := newSandbox(t)
@@ -110,7 +131,7 @@ func TestSmokeCatchesRoot(t *testing.T) {
 	sb.assertEmpty(t)
 }
 
-func TestServeStopsAndRemoves(t *testing.T) {
+func serveStopsAndRemoves(t *testing.T) {
 	needRunc(t)
 	t.Parallel()
 	sb := newSandbox(t)
@@ -138,7 +159,7 @@ func TestServeStopsAndRemoves(t *testing.T) {
 // A port some other process holds is refused before anything starts: that
 // process (another checkout's container, say) would answer /health in the
 // container's stead.
-func TestRefusesTakenPort(t *testing.T) {
+func refusesTakenPort(t *testing.T) {
 	needRunc(t)
 	t.Parallel()
 	sb := newSandbox(t)
@@ -161,7 +182,7 @@ func TestRefusesTakenPort(t *testing.T) {
 	sb.assertEmpty(t)
 }
 
-func TestStartFailureIsReported(t *testing.T) {
+func startFailureIsReported(t *testing.T) {
 	needRunc(t)
 	t.Parallel()
 	sb := newSandbox(t)

@@ -67,8 +67,9 @@ func findContainer(list []runcContainer, id string) (runcContainer, bool) {
 
 // WithRuncRoot and WithBundleDir put the container, its state and its
 // bundle in the sandbox, not where runc and `mage run` keep theirs.
-func TestStartInSandbox(t *testing.T) {
+func startInSandbox(t *testing.T) {
 	needRunc(t)
+	t.Parallel()
 	sb := newSandbox(t)
 	port, err := FreePort()
 	if err != nil {

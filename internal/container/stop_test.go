@@ -30,8 +30,9 @@ func main() {
 }
 `
 
-func TestStopKillsWhatIgnoresSIGTERM(t *testing.T) {
+func stopKillsWhatIgnoresSIGTERM(t *testing.T) {
 	needRunc(t)
+	t.Parallel()
 	img := withProgram(t, "stubborn", stubborn)
 	sb := newSandbox(t)
 	var out testenv.Buffer

@@ -23,8 +23,9 @@ func waitFor(d time.Duration, ok func() bool) bool {
 // A sweep removes a container and bundle whose owner is gone (here: its
 // lock let go, as the kernel does when the owner dies), and leaves a live
 // one's and one without an owner lock (anyone else's) alone.
-func TestSweepTakesOnlyOrphans(t *testing.T) {
+func sweepTakesOnlyOrphans(t *testing.T) {
 	needRunc(t)
+	t.Parallel()
 	sb := newSandbox(t)
 	o := options{root: sb.root, dir: sb.bundles}
 	orphan, err := Start(serviceImage(t), sb.options()...)

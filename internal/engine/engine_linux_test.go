@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -33,69 +34,85 @@ func TestMain(m *testing.M) {
 	testengine.Main(m)
 }
 
-// Smoke passes through each real engine, its checks named as runc's are,
-// and leaves no container behind.
-func TestSmoke(t *testing.T) {
-	testengine.Each(t, func(t *testing.T, e engine.Engine) {
-		local := testengine.Dist(t, "../..")
-		var log strings.Builder
-		r, err := engine.Smoke(t.Context(), engine.Choice{Engine: e}, local, &log)
-		t.Log(log.String())
-		if err != nil {
-			t.Fatalf("Smoke(%s) = %v", e.Name, err)
-		}
-		for _, want := range []string{"GET / matches the contract", "runs as uid and gid 65532", "no capabilities", "no new privileges",
-			"seccomp filter on", "read-only root filesystem", "at most 4096 open files", "at most 512 processes",
-			"/tmp mounted noexec, nosuid, nodev", "published on 127.0.0.1 only", "SIGTERM: exit 0"} {
-			if !slices.ContainsFunc(r.Checks, func(c smoke.Check) bool { return strings.HasPrefix(c.Name, want) && c.Err == nil }) {
-				t.Errorf("Smoke(%s) checks = %v, want %q passed", e.Name, r.Checks, want)
-			}
-		}
-		if !strings.Contains(log.String(), e.Name+" shows") {
-			t.Errorf("Smoke(%s) log has no line saying what the engine cannot show:\n%s", e.Name, log.String())
-		}
-		assertNoContainers(t, e)
+// TestEngines runs the engine's tests on one dockerd and one podman store,
+// started once for them all: each engine's in turn, the engines side by
+// side, and beside runc's (TestSmokeRunc).
+func TestEngines(t *testing.T) {
+	t.Parallel()
+	testengine.Share(t, []testengine.Case{
+		{Name: "Smoke", Test: smokes},
+		{Name: "ServeUntilCtrlC", Test: serveUntilCtrlC},
+		{Name: "ServePortTaken", Test: servePortTaken},
+		{Name: "KilledRunLeavesNothing", Test: killedRunLeavesNothing},
+		{Name: "Versions", Test: versions},
 	})
 }
 
-// Serve answers on the port it prints, with every confinement flag in
-// place as the engine's own inspect reads them back, and a SIGINT (Ctrl-C)
-// stops and removes the container.
-func TestServeUntilCtrlC(t *testing.T) {
-	testengine.Each(t, func(t *testing.T, e engine.Engine) {
-		local := testengine.Dist(t, "../..")
-		port := freePort(t)
-		ctx, stop := container.StopOnSignal(t.Context())
-		defer stop()
-		stdout, w := io.Pipe()
-		done := make(chan error, 1)
-		go func() { done <- engine.Serve(ctx, engine.Choice{Engine: e}, local, port, w, io.Discard); w.Close() }()
-		url, err := bufio.NewReader(stdout).ReadString('\n')
+// smokes: Smoke passes through each real engine, its checks named as
+// runc's are, and leaves no container behind.
+func smokes(t *testing.T, e engine.Engine) {
+	local := testengine.Dist(t, "../..")
+	var log strings.Builder
+	r, err := engine.Smoke(t.Context(), engine.Choice{Engine: e}, local, &log)
+	t.Log(log.String())
+	if err != nil {
+		t.Fatalf("Smoke(%s) = %v", e.Name, err)
+	}
+	for _, want := range []string{"GET / matches the contract", "runs as uid and gid 65532", "no capabilities", "no new privileges",
+		"seccomp filter on", "read-only root filesystem", "at most 4096 open files", "at most 512 processes",
+		"/tmp mounted noexec, nosuid, nodev", "published on 127.0.0.1 only", "SIGTERM: exit 0"} {
+		if !slices.ContainsFunc(r.Checks, func(c smoke.Check) bool { return strings.HasPrefix(c.Name, want) && c.Err == nil }) {
+			t.Errorf("Smoke(%s) checks = %v, want %q passed", e.Name, r.Checks, want)
+		}
+	}
+	if !strings.Contains(log.String(), e.Name+" shows") {
+		t.Errorf("Smoke(%s) log has no line saying what the engine cannot show:\n%s", e.Name, log.String())
+	}
+	assertNoContainers(t, e)
+}
+
+// ctrlC is held by the one test that sends this process SIGINT: another
+// that listens for it at the same time would stop too.
+var ctrlC sync.Mutex
+
+// serveUntilCtrlC: Serve answers on the port it prints, with every
+// confinement flag in place as the engine's own inspect reads them back,
+// and a SIGINT (Ctrl-C) stops and removes the container.
+func serveUntilCtrlC(t *testing.T, e engine.Engine) {
+	ctrlC.Lock()
+	defer ctrlC.Unlock()
+	local := testengine.Dist(t, "../..")
+	port := freePort(t)
+	ctx, stop := container.StopOnSignal(t.Context())
+	defer stop()
+	stdout, w := io.Pipe()
+	done := make(chan error, 1)
+	go func() { done <- engine.Serve(ctx, engine.Choice{Engine: e}, local, port, w, io.Discard); w.Close() }()
+	url, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("Serve printed no URL: %v, %v", err, <-done)
+	}
+	go io.Copy(io.Discard, stdout)
+	if want := fmt.Sprintf("http://127.0.0.1:%d\n", port); url != want {
+		t.Errorf("Serve printed %q, want %q", url, want)
+	}
+	res, err := http.Get(strings.TrimSpace(url) + "/health")
+	if err != nil || res.StatusCode != 200 {
+		t.Errorf("GET /health = %v, %v; want 200", res, err)
+	} else {
+		res.Body.Close()
+	}
+	assertConfined(t, e)
+	syscall.Kill(os.Getpid(), syscall.SIGINT)
+	select {
+	case err := <-done:
 		if err != nil {
-			t.Fatalf("Serve printed no URL: %v, %v", err, <-done)
+			t.Errorf("Serve after SIGINT = %v, want nil", err)
 		}
-		go io.Copy(io.Discard, stdout)
-		if want := fmt.Sprintf("http://127.0.0.1:%d\n", port); url != want {
-			t.Errorf("Serve printed %q, want %q", url, want)
-		}
-		res, err := http.Get(strings.TrimSpace(url) + "/health")
-		if err != nil || res.StatusCode != 200 {
-			t.Errorf("GET /health = %v, %v; want 200", res, err)
-		} else {
-			res.Body.Close()
-		}
-		assertConfined(t, e)
-		syscall.Kill(os.Getpid(), syscall.SIGINT)
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Serve after SIGINT = %v, want nil", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Fatal("Serve still running 30 s after SIGINT")
-		}
-		assertNoContainers(t, e)
-	})
+	case <-time.After(30 * time.Second):
+		t.Fatal("Serve still running 30 s after SIGINT")
+	}
+	assertNoContainers(t, e)
 }
 
 // assertConfined reads the one running container's settings back from the
@@ -162,6 +179,7 @@ func freePort(t *testing.T) int {
 // root and bundle folder of the test's own (a run's sweep beside it must
 // not see them, nor this test its).
 func TestSmokeRunc(t *testing.T) {
+	t.Parallel()
 	c, err := engine.Choose(engine.Runc, engine.ThisHost())
 	if err != nil {
 		testenv.Need(t, err.Error())
@@ -177,23 +195,21 @@ func TestSmokeRunc(t *testing.T) {
 	}
 }
 
-// A port another process holds is one line that says to set PORT, and
-// leaves no container.
-func TestServePortTaken(t *testing.T) {
-	testengine.Each(t, func(t *testing.T, e engine.Engine) {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ln.Close()
-		port := ln.Addr().(*net.TCPAddr).Port
-		err = engine.Serve(t.Context(), engine.Choice{Engine: e}, testengine.Dist(t, "../.."), port, io.Discard, io.Discard)
-		t.Logf("Serve(port taken) = %v", err)
-		if err == nil || !strings.Contains(err.Error(), "set PORT to a free one") || strings.Contains(err.Error(), "\n") {
-			t.Errorf("Serve(port taken) = %v, want one line saying to set PORT", err)
-		}
-		assertNoContainers(t, e)
-	})
+// servePortTaken: a port another process holds is one line that says to
+// set PORT, and leaves no container.
+func servePortTaken(t *testing.T, e engine.Engine) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	err = engine.Serve(t.Context(), engine.Choice{Engine: e}, testengine.Dist(t, "../.."), port, io.Discard, io.Discard)
+	t.Logf("Serve(port taken) = %v", err)
+	if err == nil || !strings.Contains(err.Error(), "set PORT to a free one") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("Serve(port taken) = %v, want one line saying to set PORT", err)
+	}
+	assertNoContainers(t, e)
 }
 
 // serveForParent serves as the engine and image in spec say, until killed.
@@ -211,39 +227,38 @@ func serveForParent(spec string) {
 	os.Exit(1)
 }
 
-// kill -9 of a run leaves its container running (nothing can clean up
-// after SIGKILL); the next run or smoke removes it, saying so.
-func TestKilledRunLeavesNothing(t *testing.T) {
-	testengine.Each(t, func(t *testing.T, e engine.Engine) {
-		local := testengine.Dist(t, "../..")
-		port := freePort(t)
-		spec, _ := json.Marshal(map[string]any{"Engine": e, "Local": local, "Port": port})
-		child := exec.Command(os.Args[0])
-		child.Env = append(os.Environ(), "ENGINE_TEST_SERVE="+string(spec))
-		out, err := child.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := child.Start(); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := bufio.NewReader(out).ReadString('\n'); err != nil {
-			child.Process.Kill()
-			child.Wait()
-			t.Fatalf("the child run printed no URL: %v", err)
-		}
+// killedRunLeavesNothing: kill -9 of a run leaves its container running
+// (nothing can clean up after SIGKILL); the next run or smoke removes it,
+// saying so.
+func killedRunLeavesNothing(t *testing.T, e engine.Engine) {
+	local := testengine.Dist(t, "../..")
+	port := freePort(t)
+	spec, _ := json.Marshal(map[string]any{"Engine": e, "Local": local, "Port": port})
+	child := exec.Command(os.Args[0])
+	child.Env = append(os.Environ(), "ENGINE_TEST_SERVE="+string(spec))
+	out, err := child.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bufio.NewReader(out).ReadString('\n'); err != nil {
 		child.Process.Kill()
 		child.Wait()
-		if left := strings.Fields(testengine.Run(t, e, "ps", "--all", "--quiet")); len(left) != 1 {
-			t.Fatalf("%s ps --all after kill -9 = %q, want the run's container", e.Name, left)
-		}
-		var log strings.Builder
-		if _, err := engine.Smoke(t.Context(), engine.Choice{Engine: e}, local, &log); err != nil {
-			t.Fatalf("Smoke after a killed run = %v\n%s", err, log.String())
-		}
-		if !strings.Contains(log.String(), "left by a run that was killed (pid "+strconv.Itoa(child.Process.Pid)+")") {
-			t.Errorf("Smoke after a killed run: log %q, want it to say it removed the run's container", log.String())
-		}
-		assertNoContainers(t, e)
-	})
+		t.Fatalf("the child run printed no URL: %v", err)
+	}
+	child.Process.Kill()
+	child.Wait()
+	if left := strings.Fields(testengine.Run(t, e, "ps", "--all", "--quiet")); len(left) != 1 {
+		t.Fatalf("%s ps --all after kill -9 = %q, want the run's container", e.Name, left)
+	}
+	var log strings.Builder
+	if _, err := engine.Smoke(t.Context(), engine.Choice{Engine: e}, local, &log); err != nil {
+		t.Fatalf("Smoke after a killed run = %v\n%s", err, log.String())
+	}
+	if !strings.Contains(log.String(), "left by a run that was killed (pid "+strconv.Itoa(child.Process.Pid)+")") {
+		t.Errorf("Smoke after a killed run: log %q, want it to say it removed the run's container", log.String())
+	}
+	assertNoContainers(t, e)
 }

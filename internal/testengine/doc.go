@@ -4,9 +4,12 @@
 // test ends, with nothing left running. A test never talks to the
 // machine's own daemon or store. Linux only, as dockerd is.
 //
-// Tests that start one hold a lock shared by every checkout on the machine
-// (under os.TempDir), one at a time: two dockerd at once would fight over
-// the default bridge docker0 and the DOCKER iptables chains, and both
-// engines share the host's CNI/bridge state; a bridge per daemon would
-// mean choosing free private subnets on a machine shared with others.
+// Tests that start one hold a lock of its kind shared by every checkout on
+// the machine (under os.TempDir), one dockerd and one podman store at a
+// time: two dockerd at once would fight over the default bridge docker0
+// (each would hand out its addresses), and a bridge per daemon would mean
+// choosing free private subnets on a machine shared with others; two
+// podman stores share the host's CNI state and the libpod lock segment,
+// which a fresh store frees. A dockerd and a podman store share nothing:
+// dockerd runs without iptables on docker0, podman on its CNI bridge.
 package testengine

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/lehus1/devops-info-service-go/internal/engine"
@@ -21,6 +22,32 @@ func Each(t *testing.T, test func(t *testing.T, e engine.Engine)) {
 	for _, tt := range Engines {
 		t.Run(tt.Name, func(t *testing.T) { test(t, tt.Start(t)) })
 	}
+}
+
+// Case is one test of Share's: its name and what it does with the engine.
+type Case struct {
+	Name string
+	Test func(t *testing.T, e engine.Engine)
+}
+
+// Share runs each of cases as a subtest of each of Engines, started once
+// for them all: each engine's cases one after another, on an engine none
+// else uses (so what one leaves, the next sees), and the engines beside
+// each other (they share nothing; see the package comment). It returns
+// when both are done and stopped.
+func Share(t *testing.T, cases []Case) {
+	var wg sync.WaitGroup
+	for _, tt := range Engines {
+		wg.Go(func() {
+			t.Run(tt.Name, func(t *testing.T) {
+				e := tt.Start(t)
+				for _, c := range cases {
+					t.Run(c.Name, func(t *testing.T) { c.Test(t, e) })
+				}
+			})
+		})
+	}
+	wg.Wait()
 }
 
 // DockerWithDist starts dockerd for t, as Docker does, and loads Dist's

@@ -26,7 +26,9 @@ func Docker(t testing.TB) engine.Engine {
 	t.Helper()
 	dockerd := testenv.MustHaveExec(t, "dockerd", "apt-get install docker.io")
 	cli := testenv.MustHaveExec(t, "docker", "apt-get install docker.io")
-	dir := ownFolder(t, "dockerd")
+	// "engines" is the lock every checkout once took for both engines:
+	// one on older code never starts its dockerd beside this one.
+	dir := ownFolder(t, "dockerd", "engines")
 	sock := filepath.Join(dir, "docker.sock")
 	logs, err := os.Create(filepath.Join(dir, "dockerd.log"))
 	if err != nil {
@@ -90,7 +92,7 @@ var Engines = []struct {
 func Podman(t testing.TB) engine.Engine {
 	t.Helper()
 	cli := testenv.MustHaveExec(t, "podman", "apt-get install podman")
-	dir := ownFolder(t, "podman")
+	dir := ownFolder(t, "podman", "podman")
 	e := engine.Engine{Name: engine.Podman, Path: cli, Args: []string{
 		"--root", filepath.Join(dir, "root"), "--runroot", filepath.Join(dir, "run"), "--tmpdir", filepath.Join(dir, "tmp"),
 		"--storage-driver", "vfs", "--cgroup-manager", "cgroupfs", "--events-backend", "file"}}
@@ -103,14 +105,15 @@ func Podman(t testing.TB) engine.Engine {
 	return e
 }
 
-// ownFolder takes the machine-wide lock and makes t's folder, under /tmp
-// directly: a unix socket's path must stay short. Both go at cleanup.
-func ownFolder(t testing.TB, what string) string {
+// ownFolder takes the machine-wide lock of its kind (lock names it) and
+// makes t's folder, under /tmp directly: a unix socket's path must stay
+// short. Both go at cleanup.
+func ownFolder(t testing.TB, what, lock string) string {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		testenv.Need(t, what+" as the tests run it needs root")
 	}
-	unlock, err := filelock.Lock(filepath.Join(os.TempDir(), "devops-info-service-go-engines.lock"), logWriter{t}, "another test's dockerd or podman")
+	unlock, err := filelock.Lock(filepath.Join(os.TempDir(), "devops-info-service-go-"+lock+".lock"), logWriter{t}, "another test's "+what)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -40,17 +41,20 @@ func TestRun(t *testing.T) {
 func TestNothingLeft(t *testing.T) {
 	testenv.SkipIfShort(t, "builds the image and runs dockerd and podman")
 	local := Dist(t, "../..")
+	var mu sync.Mutex
 	var dirs []string
-	Each(t, func(t *testing.T, e engine.Engine) {
+	Share(t, []Case{{"run", func(t *testing.T, e engine.Engine) {
 		dir := folderOf(e.Args)
+		mu.Lock()
 		dirs = append(dirs, dir)
+		mu.Unlock()
 		Run(t, e, "load", "--quiet", "--input", local.Tarball)
 		Run(t, e, "run", "--detach", "--pull", "never", "--read-only", "--no-healthcheck",
 			"--ulimit", "nofile=1024:1024", "--ulimit", "nproc=512:512", Tag)
 		if len(Processes(dir)) == 0 {
 			t.Errorf("Processes(%s) = none while the engine runs a container, want its shim or conmon", dir)
 		}
-	})
+	}}})
 	for _, dir := range dirs {
 		if left := Processes(dir); len(left) > 0 {
 			t.Errorf("Processes(%s) = %v after the test, want none", dir, left)

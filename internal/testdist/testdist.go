@@ -1,15 +1,19 @@
 // Package testdist builds the real service image for tests as `go tool
 // mage build` builds it (dist.Build), for this machine's platform, once
-// per test binary, into a temporary folder that Remove, called from
-// TestMain, deletes. Tests share what it built and only read it; a test
-// that changes an output works on a copy.
+// per suite: into a folder of the user's cache named by all the build is
+// made of, which every test binary of the suite then shares. Tests only
+// read it; a test that changes an output works on a copy. Its stand-in
+// program (Binaries) is built once per test binary, into a temporary
+// folder that Remove, called from TestMain, deletes.
 package testdist
 
 import (
 	"context"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 
@@ -66,34 +70,72 @@ var (
 	err   error
 )
 
-// Build builds the module at root (the repository's root, such as
-// "../..") the first time it is called in a test binary and returns that
-// build every time.
+// Build is the build of the module at root (the repository's root, such
+// as "../.."): made by the first test binary of a suite that asks for it,
+// kept for the others (cache.go), and checked the first time it is called
+// in a test binary; every call returns that build.
 func Build(t testing.TB, root string) Built {
 	t.Helper()
-	once.Do(func() { built, err = build(context.Background(), root) })
+	once.Do(func() {
+		cache, cerr := cacheDir()
+		if err = cerr; err == nil {
+			built, err = buildIn(context.Background(), cache, root)
+		}
+	})
 	if err != nil {
 		t.Fatalf("building the service image: %v", err)
 	}
 	return built
 }
 
-func build(ctx context.Context, root string) (Built, error) {
+// env is the build's environment.
+var env = map[string]string{"VERSION": Version, "SOURCE_DATE_EPOCH": Epoch, "PLATFORMS": platform.Name(platform.Local()),
+	"IMAGE": Repository, "IMAGE_SOURCE": Source}
+
+// buildIn is the build of the module at root kept in cache.
+func buildIn(ctx context.Context, cache, root string) (Built, error) {
 	module, err := filepath.Abs(root)
 	if err != nil {
 		return Built{}, err
 	}
-	dir, err := tempDir("testdist-")
+	var extra []string
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		extra = append(extra, k+"="+env[k])
+	}
+	k, err := key(ctx, module, append(extra, "commit="+Commit)...)
 	if err != nil {
 		return Built{}, err
 	}
-	env := map[string]string{"VERSION": Version, "SOURCE_DATE_EPOCH": Epoch, "PLATFORMS": platform.Name(platform.Local()),
-		"IMAGE": Repository, "IMAGE_SOURCE": Source}
+	dir, err := cached(cache, k, func(dir string) error {
+		_, err := build(ctx, module, dir)
+		return err
+	})
+	if err != nil {
+		return Built{}, err
+	}
 	b := Built{}
-	if b.Settings, err = settings.Load(ctx, dir, func(k string) string { return env[k] }); err != nil {
+	if b.Settings, err = load(ctx, dir); err != nil {
 		return b, err
 	}
-	b.Settings.Version.Commit = Commit
+	_, desc, err := ocilayout.Read(b.Settings.Outputs().Layout)
+	b.Digest = desc.Digest
+	return b, err
+}
+
+// load is the build's settings, for dist/ in dir.
+func load(ctx context.Context, dir string) (settings.Settings, error) {
+	s, err := settings.Load(ctx, dir, func(k string) string { return env[k] })
+	s.Version.Commit = Commit
+	return s, err
+}
+
+// build builds the module into dir/dist.
+func build(ctx context.Context, module, dir string) (Built, error) {
+	b := Built{}
+	var err error
+	if b.Settings, err = load(ctx, dir); err != nil {
+		return b, err
+	}
 	base, err := base.Resolve(ctx, b.Settings.BaseImage, b.Settings.Compression)
 	if err != nil {
 		return b, err
@@ -104,7 +146,7 @@ func build(ctx context.Context, root string) (Built, error) {
 
 var (
 	mu   sync.Mutex
-	made []string // the folders Build and Binaries made
+	made []string // the folders Binaries made
 )
 
 // tempDir makes a temporary folder that Remove deletes.
@@ -126,7 +168,7 @@ func Main(m *testing.M) {
 	os.Exit(code)
 }
 
-// Remove deletes what Build and Binaries wrote; TestMain calls it after
+// Remove deletes what Binaries wrote; TestMain calls it after
 // the tests.
 func Remove() {
 	mu.Lock()

@@ -37,7 +37,7 @@ func TestRemove(t *testing.T) {
 // A module that does not compile fails the build.
 func TestBuildFails(t *testing.T) {
 	t.Parallel()
-	if _, err := build(t.Context(), t.TempDir()); err == nil {
+	if _, err := build(t.Context(), t.TempDir(), t.TempDir()); err == nil {
 		t.Errorf("build(a folder without a module) = nil error")
 	}
 }

@@ -141,11 +141,11 @@ func TestBuildFails(t *testing.T) {
 
 // Two builds from the same inputs, in different places, give one digest,
 // the same SBOM files and attached artifacts, and the digest of the index
-// image.Assemble makes: the SBOMs beside it leave it as it is.
+// image.Assemble makes: the SBOMs beside it leave it as it is. The first
+// is the shared build.
 func TestAssembleIsDeterministic(t *testing.T) {
 	t.Parallel()
-	cfg := config(t, t.TempDir(), nil)
-	first, log := assemble(t, cfg, resolve(t, cfg))
+	cfg, first, log := shared(t)
 	if !strings.Contains(log, "assembled 2 platform(s) on base static") {
 		t.Errorf("Assemble() logged %q, want the platforms and base named", log)
 	}

@@ -27,20 +27,29 @@ var (
 	sharedOnce sync.Once
 	sharedCfg  settings.Settings
 	sharedD    v1.Hash
+	sharedLog  string
 )
 
-// shared is one build of both platforms, assembled once for the tests
-// that only read it, in sharedDir.
-func shared(t *testing.T) (ocilayout.Outputs, v1.Hash) {
+// shared is one build of both platforms (config's defaults), assembled
+// once for the tests that only read it, in sharedDir; its settings, the
+// digest and what Assemble logged.
+func shared(t *testing.T) (settings.Settings, v1.Hash, string) {
 	t.Helper()
 	sharedOnce.Do(func() {
 		sharedCfg = config(t, sharedDir, nil)
-		sharedD, _ = assemble(t, sharedCfg, resolve(t, sharedCfg))
+		sharedD, sharedLog = assemble(t, sharedCfg, resolve(t, sharedCfg))
 	})
 	if sharedD == (v1.Hash{}) {
 		t.Fatal("the shared build failed in an earlier test")
 	}
-	return sharedCfg.Outputs(), sharedD
+	return sharedCfg, sharedD, sharedLog
+}
+
+// sharedOutputs are the shared build's outputs and its digest.
+func sharedOutputs(t *testing.T) (ocilayout.Outputs, v1.Hash) {
+	t.Helper()
+	cfg, d, _ := shared(t)
+	return cfg.Outputs(), d
 }
 
 // The layout names the index by the version, holds a valid index and the
@@ -49,7 +58,7 @@ func shared(t *testing.T) (ocilayout.Outputs, v1.Hash) {
 // digest).
 func TestLayout(t *testing.T) {
 	t.Parallel()
-	out, d := shared(t)
+	out, d := sharedOutputs(t)
 	idx, desc, err := ocilayout.Read(out.Layout)
 	if err != nil {
 		t.Fatal(err)
@@ -76,7 +85,7 @@ func TestLayout(t *testing.T) {
 // is its platform's manifest, read back whole.
 func TestAttachments(t *testing.T) {
 	t.Parallel()
-	out, _ := shared(t)
+	out, _ := sharedOutputs(t)
 	idx := read(t, out.Layout)
 	if err := ocilayout.Verify(out.Layout); err != nil {
 		t.Errorf("ocilayout.Verify() = %v", err)
@@ -119,7 +128,7 @@ func TestAssembleWithoutSBOMFails(t *testing.T) {
 // index's; a ref finds its entry, and no ref still finds the index.
 func TestPlatformRefs(t *testing.T) {
 	t.Parallel()
-	out, d := shared(t)
+	out, d := sharedOutputs(t)
 	idx := read(t, out.Layout)
 	digests := map[string]v1.Hash{"": d, "1.2.3": d}
 	var wantRefs []string
@@ -164,7 +173,7 @@ func TestPlatformRefs(t *testing.T) {
 // enterable: another user copies what root built.
 func TestLayoutIsReadableByAll(t *testing.T) {
 	t.Parallel()
-	out, _ := shared(t)
+	out, _ := sharedOutputs(t)
 	n := 0
 	err := filepath.WalkDir(out.Layout, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {

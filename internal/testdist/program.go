@@ -51,7 +51,9 @@ func buildProgram() (binary.Artifact, error) {
 			return binary.Artifact{}, err
 		}
 	}
-	cmd := exec.Command("go", "build", "-trimpath", "-o", "svc", ".")
+	// Without symbols (-s -w) it is a third smaller, and so is the layer
+	// every image test compresses; the build information stays.
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", "svc", ".")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=", "GOWORK=off")
 	if out, err := cmd.CombinedOutput(); err != nil {

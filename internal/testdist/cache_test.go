@@ -11,8 +11,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 // The helper process: cached(TESTDIST_CACHE, "k", fill) where fill notes
@@ -69,10 +67,9 @@ func fills(root string) int {
 // Two test binaries asking at once: one builds, the other waits for it and
 // uses its build.
 func TestCachedTwoAtOnce(t *testing.T) {
-	testenv.SkipIfShort(t, "runs two processes against one cache")
 	t.Parallel()
 	root := t.TempDir()
-	cmds := []*exec.Cmd{helper(root, time.Second), helper(root, time.Second)}
+	cmds := []*exec.Cmd{helper(root, 300*time.Millisecond), helper(root, 300*time.Millisecond)}
 	outs := make([]bytes.Buffer, len(cmds))
 	for i, c := range cmds {
 		c.Stdout, c.Stderr = &outs[i], &outs[i]
@@ -98,7 +95,6 @@ func TestCachedTwoAtOnce(t *testing.T) {
 // of its key, so nothing half-built is served; the next one builds again
 // and sweeps the leftovers.
 func TestCachedAfterKill(t *testing.T) {
-	testenv.SkipIfShort(t, "kills a process mid-build")
 	t.Parallel()
 	root := t.TempDir()
 	cmd := helper(root, time.Hour)

@@ -2,6 +2,7 @@ package testdist
 
 import (
 	"os"
+	"path/filepath"
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -42,14 +43,22 @@ func TestBuildFails(t *testing.T) {
 	}
 }
 
-// Build builds once: a second call is the first's build, whose layout
-// holds this machine's image under the digest Build returned.
+// Build builds once: a second call is the first's build, kept whole in
+// the cache, whose layout holds this machine's image under the digest
+// Build returned.
 func TestBuildOnce(t *testing.T) {
 	testenv.SkipIfShort(t, "builds the service")
 	t.Parallel()
 	first := Build(t, "../..")
 	if second := Build(t, "../.."); second.Dir() != first.Dir() || second.Digest != first.Digest {
 		t.Errorf("Build() twice = %s in %s, then %s in %s; want one build", first.Digest, first.Dir(), second.Digest, second.Dir())
+	}
+	cache, err := cacheDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if filepath.Dir(first.Dir()) != cache || use(first.Dir()) != nil {
+		t.Errorf("Build() in %s, want a whole kept build in %s: %v", first.Dir(), cache, use(first.Dir()))
 	}
 	idx, err := first.Index()
 	if err != nil {

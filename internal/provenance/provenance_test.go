@@ -28,7 +28,7 @@ import (
 func TestMain(m *testing.M) { testdist.Main(m) }
 
 // build is the service's image for this machine as `go tool mage build`
-// makes it, built once per test binary.
+// makes it, built once per suite (testdist).
 func build(t *testing.T) (v1.ImageIndex, settings.Settings) {
 	t.Helper()
 	built := testdist.Build(t, "../..")

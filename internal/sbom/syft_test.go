@@ -49,7 +49,7 @@ func syft(t *testing.T, args ...string) []syftPackage {
 func TestMain(m *testing.M) { testdist.Main(m) }
 
 // builtImage is the service as build makes it, for this machine (testdist,
-// built once per test binary): its docker-archive tarball and its SBOM.
+// built once per suite): its docker-archive tarball and its SBOM.
 func builtImage(t *testing.T) (tarball, sbomFile string) {
 	t.Helper()
 	cfg := testdist.Build(t, "../..").Settings

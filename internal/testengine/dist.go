@@ -15,9 +15,9 @@ const (
 )
 
 // Dist is the real service for this machine as build writes it (an OCI
-// layout and a tarball tagged Tag and :latest), built once per test
-// binary by testdist; Main (as TestMain) removes it. root is the
-// repository's root.
+// layout and a tarball tagged Tag and :latest), built once per suite by
+// testdist into the user's cache and shared by every test binary. root is
+// the repository's root.
 func Dist(t testing.TB, root string) engine.Local {
 	t.Helper()
 	testenv.SkipIfShort(t, "builds the service image")

@@ -87,6 +87,7 @@ func runPush(t *testing.T, env ...string) (stdout, stderr string, took time.Dura
 // or wrong ones fail fast with a message that says what to set, and the
 // password appears nowhere.
 func TestRealRegistry(t *testing.T) {
+	t.Parallel()
 	addr, ca := realRegistry(t)
 	dir := layoutFor(t)
 	base := []string{"PUBLISH_TEST_LAYOUT=" + dir, "SSL_CERT_FILE=" + ca, "IMAGE=" + addr + "/lehus1/svc"}
@@ -142,6 +143,7 @@ func (m *mountCounter) RoundTrip(r *http.Request) (*http.Response, error) {
 // The base's layers are mounted from its repository on the same registry,
 // not sent again (the in-memory registry cannot mount; Distribution can).
 func TestPushMountsBaseLayers(t *testing.T) {
+	t.Parallel()
 	addr, ca := realRegistry(t)
 	pool := x509.NewCertPool()
 	pemBytes, _ := os.ReadFile(ca)

@@ -6,7 +6,9 @@ import (
 	"log"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,54 +23,78 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/layer"
 	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
 	"github.com/lehus1/devops-info-service-go/internal/sbom"
-	"github.com/lehus1/devops-info-service-go/internal/sign"
+	"github.com/lehus1/devops-info-service-go/internal/sign/signtest"
 	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
-// layout writes an unsigned one-platform dist/oci, as build would, in a
-// fresh current folder: its image holds a Go executable (this test's own,
-// for the provenance), and its SBOM is attached.
+// layout puts an unsigned one-platform dist/oci, as build would write
+// it, in a fresh current folder and returns its index digest. Its image
+// holds a Go executable (this test's own, for the provenance) and its
+// SBOM is attached. Nothing writes into dist/oci, so one layout serves
+// every test: dist/oci links to it, and writing its 40 MB again for each
+// would cost more than the tests.
 func layout(t *testing.T) v1.Hash {
 	t.Helper()
-	t.Chdir(t.TempDir())
-	exe, err := os.ReadFile(os.Args[0])
+	d, err := sharedLayout()
 	if err != nil {
 		t.Fatal(err)
+	}
+	t.Chdir(t.TempDir())
+	if err := os.Mkdir("dist", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(sharedDir, "oci"), filepath.Join("dist", "oci")); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// sharedDir holds the layout of sharedLayout; TestMain removes it.
+var sharedDir string
+
+var sharedLayout = sync.OnceValues(func() (v1.Hash, error) {
+	exe, err := os.ReadFile(os.Args[0])
+	if err != nil {
+		return v1.Hash{}, err
 	}
 	data, err := layer.Tar([]layer.File{{Name: "app/svc", Type: tar.TypeReg, Mode: 0o755, Data: exe}}, time.Unix(0, 0))
 	if err != nil {
-		t.Fatal(err)
+		return v1.Hash{}, err
 	}
 	img, err := mutate.AppendLayers(empty.Image, static.NewLayer(data, types.OCIUncompressedLayer))
 	if err != nil {
-		t.Fatal(err)
+		return v1.Hash{}, err
 	}
 	idx := mutate.AppendManifests(mutate.IndexMediaType(empty.Index, types.OCIImageIndex),
 		mutate.IndexAddendum{Add: mutate.MediaType(img, types.OCIManifestSchema1), Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "amd64"}}})
 	idx = mutate.Annotations(idx, map[string]string{ocispec.AnnotationVersion: "1.2.3", ocispec.AnnotationRevision: strings.Repeat("a", 40)}).(v1.ImageIndex)
 	im, err := idx.IndexManifest()
 	if err != nil {
-		t.Fatal(err)
+		return v1.Hash{}, err
+	}
+	if sharedDir, err = os.MkdirTemp("", "release-test-"); err != nil {
+		return v1.Hash{}, err
 	}
 	doc := ocilayout.Attachment{Subject: im.Manifests[0], ArtifactType: sbom.MediaType, Data: []byte(`{"spdxVersion":"SPDX-2.3","name":"svc"}`)}
-	if err := ocilayout.Write(idx, ocilayout.Outputs{Layout: "dist/oci", RefName: "1.2.3"}, "", doc); err != nil {
-		t.Fatal(err)
+	if err := ocilayout.Write(idx, ocilayout.Outputs{Layout: filepath.Join(sharedDir, "oci"), RefName: "1.2.3"}, "", doc); err != nil {
+		return v1.Hash{}, err
 	}
-	d, err := idx.Digest()
-	if err != nil {
-		t.Fatal(err)
+	return idx.Digest()
+})
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if sharedDir != "" {
+		os.RemoveAll(sharedDir)
 	}
-	return d
+	os.Exit(code)
 }
 
 // Each way in gives what `go tool mage push` and `verify` gave: the plan,
 // the pushed references, or one line saying what is wrong.
 func TestRun(t *testing.T) {
 	host := registryHost(t)
-	_, pub, err := sign.GenerateKeyPair([]byte("pw"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, pub := signtest.KeyPair()
 	tests := []struct {
 		name              string
 		args              []string
@@ -108,11 +134,8 @@ func TestSignedRoundTrip(t *testing.T) {
 	testenv.SkipIfShort(t, "signs and pushes a layout")
 	d := layout(t)
 	host := registryHost(t)
-	priv, pub, err := sign.GenerateKeyPair([]byte("pw"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := map[string]string{"IMAGE": host + "/svc", "INSECURE_REGISTRY": host, "COSIGN_PRIVATE_KEY": string(priv), "COSIGN_PASSWORD": "pw"}
+	priv, pub := signtest.KeyPair()
+	env := map[string]string{"IMAGE": host + "/svc", "INSECURE_REGISTRY": host, "COSIGN_PRIVATE_KEY": string(priv), "COSIGN_PASSWORD": signtest.Password}
 	var stdout, stderr strings.Builder
 	if err := run(t.Context(), []string{"push"}, getenv(env), &stdout, &stderr); err != nil {
 		t.Fatalf("run(push) = %v\n%s", err, stderr.String())

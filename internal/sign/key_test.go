@@ -22,6 +22,7 @@ import (
 
 // A key signs what it says it signs, with the algorithm it names.
 func TestKeySigns(t *testing.T) {
+	t.Parallel()
 	p256, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	p384, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
 	_, ed, _ := ed25519.GenerateKey(rand.Reader)
@@ -81,6 +82,7 @@ func TestKeySigns(t *testing.T) {
 // A key pair from `cosign generate-key-pair` loads, and is the pair
 // cosign.pub names.
 func TestLoadCosignKey(t *testing.T) {
+	t.Parallel()
 	bin := testenv.MustHaveExec(t, "cosign", testenv.InstallCosign)
 	dir := t.TempDir()
 	cmd := exec.CommandContext(t.Context(), bin, "generate-key-pair")

@@ -11,6 +11,7 @@ import (
 )
 
 func TestGitHubToken(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case r.Header.Get("Authorization") != "Bearer job":
@@ -57,6 +58,7 @@ func (s roundTripper) RoundTrip(r *http.Request) (*http.Response, error) {
 // A keyless signer with a new key of its own signs nothing when Fulcio
 // refuses the certificate, and says so.
 func TestKeylessFulcioRefuses(t *testing.T) {
+	t.Parallel()
 	jwt := "e30." + base64.RawURLEncoding.EncodeToString([]byte(`{"sub":"repo:o/r"}`)) + ".sig"
 	s, err := Keyless(jwt, WithFulcio("https://fulcio.test", roundTripper(http.StatusUnauthorized)), WithRekor("https://rekor.test", nil))
 	if err != nil {
@@ -70,6 +72,7 @@ func TestKeylessFulcioRefuses(t *testing.T) {
 // WriteFiles leaves the bundles and statements of this push, and none of an
 // earlier one.
 func TestWriteFiles(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "provenance")
 	os.MkdirAll(dir, 0o755)
 	os.WriteFile(filepath.Join(dir, "attestation-3.sigstore.json"), []byte("old"), 0o644)

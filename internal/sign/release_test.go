@@ -19,6 +19,7 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
 	"github.com/lehus1/devops-info-service-go/internal/provenance"
 	"github.com/lehus1/devops-info-service-go/internal/sbom"
+	"github.com/lehus1/devops-info-service-go/internal/sign/signtest"
 	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
@@ -63,10 +64,9 @@ func goLayout(t *testing.T, withSBOM bool) ocilayout.Image {
 // nothing is signed without one, and fails as SIGN=required asks.
 func TestRelease(t *testing.T) {
 	testenv.SkipIfShort(t, "signs a built layout")
-	priv, _, err := GenerateKeyPair([]byte(password))
-	if err != nil {
-		t.Fatal(err)
-	}
+	t.Parallel()
+	priv, _ := signtest.KeyPair()
+	const password = signtest.Password
 	img := goLayout(t, true)
 	var log strings.Builder
 	s, err := Release(t.Context(), img, Config{PrivateKey: priv, Password: []byte(password), Builder: provenance.Builder{ID: "urn:test"}}, &log)

@@ -1,6 +1,9 @@
 package sign
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -15,29 +18,38 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/lehus1/devops-info-service-go/internal/provenance"
+	"github.com/lehus1/devops-info-service-go/internal/sign/signtest"
 )
 
 const password = "correct horse"
 
+// A key of GenerateKeyPair loads with its password, and only with it;
+// what is not a private key is refused. The error cases take a
+// signtest key, half the scrypt work of GenerateKeyPair's.
 func TestLoadKey(t *testing.T) {
+	t.Parallel()
 	priv, pub, err := GenerateKeyPair([]byte(password))
 	if err != nil {
 		t.Fatal(err)
 	}
+	light, lightPub := signtest.KeyPair()
 	tests := []struct {
 		name     string
 		pem      []byte
 		password string
 		want     string // "" for success
+		pub      []byte // the key's public half, on success
 	}{
-		{"the key", priv, password, ""},
-		{"a wrong password", priv, "battery staple", "COSIGN_PASSWORD does not decrypt COSIGN_PRIVATE_KEY"},
-		{"no password", priv, "", "COSIGN_PASSWORD is not set"},
-		{"a public key", pub, password, "COSIGN_PRIVATE_KEY is not a cosign private key"},
-		{"a path, not a key", []byte("/no/such/cosign.key"), password, "COSIGN_PRIVATE_KEY is not a cosign private key"},
+		{"the key", priv, password, "", pub},
+		{"an older cosign's key (scrypt N=2^15)", light, signtest.Password, "", lightPub},
+		{"a wrong password", light, "battery staple", "COSIGN_PASSWORD does not decrypt COSIGN_PRIVATE_KEY", nil},
+		{"no password", light, "", "COSIGN_PASSWORD is not set", nil},
+		{"a public key", pub, password, "COSIGN_PRIVATE_KEY is not a cosign private key", nil},
+		{"a path, not a key", []byte("/no/such/cosign.key"), password, "COSIGN_PRIVATE_KEY is not a cosign private key", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			k, err := LoadKey(tt.pem, []byte(tt.password))
 			switch {
 			case tt.want == "" && err != nil:
@@ -48,29 +60,25 @@ func TestLoadKey(t *testing.T) {
 				t.Errorf("LoadKey() error %q shows the password", err)
 			case err == nil:
 				got, _ := k.GetPublicKeyPem()
-				if got != string(pub) {
-					t.Errorf("LoadKey().GetPublicKeyPem() = %q, want %q", got, pub)
+				if got != string(tt.pub) {
+					t.Errorf("LoadKey().GetPublicKeyPem() = %q, want %q", got, tt.pub)
 				}
 			}
 		})
 	}
 	// cosign makes keys with an empty password too: those need none.
-	open, _, err := GenerateKeyPair(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	open, _ := signtest.WithPassword("")
 	if _, err := LoadKey(open, nil); err != nil {
 		t.Errorf("LoadKey(a key made with an empty password, no password) = %v, want the key", err)
 	}
 }
 
 func TestNew(t *testing.T) {
-	priv, _, err := GenerateKeyPair([]byte(password))
-	if err != nil {
-		t.Fatal(err)
-	}
+	t.Parallel()
+	priv, _ := signtest.KeyPair()
+	const password = signtest.Password
 	denied := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "no", http.StatusForbidden) }))
-	defer denied.Close()
+	t.Cleanup(denied.Close)
 	tests := []struct {
 		name    string
 		cfg     Config
@@ -86,6 +94,7 @@ func TestNew(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			s, err := New(t.Context(), tt.cfg)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
@@ -114,11 +123,8 @@ func TestNew(t *testing.T) {
 // Image attaches the signature and each statement to the index and every
 // platform image, with the annotations cosign writes.
 func TestImage(t *testing.T) {
-	priv, _, _ := GenerateKeyPair([]byte(password))
-	k, err := LoadKey(priv, []byte(password))
-	if err != nil {
-		t.Fatal(err)
-	}
+	t.Parallel()
+	k := testKey(t)
 	var idx v1.ImageIndex = mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
 	for _, arch := range []string{"amd64", "arm64"} {
 		img, _ := random.Image(256, 1)
@@ -155,4 +161,19 @@ func TestImage(t *testing.T) {
 	if len(subjects) != 3 || subjects[d.String()] != 2 {
 		t.Errorf("Image() attaches to %v, want both bundles on the index and on each of 2 platform images", subjects)
 	}
+}
+
+// testKey is a key to sign with where how a key is loaded is not what is
+// tested: LoadKey's scrypt is seconds in a -race binary.
+func testKey(t *testing.T) *Key {
+	t.Helper()
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := NewKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }

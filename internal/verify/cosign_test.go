@@ -34,6 +34,7 @@ func cosign(t *testing.T, args ...string) (string, error) {
 // platform's SBOM with `cosign verify-attestation --type spdxjson`, with
 // and without the registry's referrers API; another key is refused.
 func TestCosignVerifies(t *testing.T) {
+	t.Parallel()
 	testenv.MustHaveExec(t, "cosign", testenv.InstallCosign)
 	k, pub := newKey(t)
 	_, otherPub := newKey(t)
@@ -43,6 +44,7 @@ func TestCosignVerifies(t *testing.T) {
 	os.WriteFile(otherFile, otherPub, 0o644)
 	for _, api := range []bool{true, false} {
 		t.Run(fmt.Sprintf("referrers API %v", api), func(t *testing.T) {
+			t.Parallel()
 			tg := memTarget(t, api)
 			idx := testIndex(t, commit)
 			s := signed(t, sign.WithKey(k), idx, provenanceOf(t, idx, commit))

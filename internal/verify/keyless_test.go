@@ -137,6 +137,7 @@ func unsignedJWT(sub string) string {
 // signature; verification holds the identity and issuer to what is
 // expected.
 func TestKeyless(t *testing.T) {
+	t.Parallel()
 	vs, err := ca.NewVirtualSigstore()
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 )
 
 func TestPolicyFor(t *testing.T) {
+	t.Parallel()
 	_, pub := keyPair(t)
 	tests := []struct {
 		name                           string
@@ -36,6 +37,7 @@ func TestPolicyFor(t *testing.T) {
 }
 
 func TestFromRegistryMissing(t *testing.T) {
+	t.Parallel()
 	tg := memTarget(t, true)
 	ref := tg.repo.Digest("sha256:" + strings.Repeat("0", 64))
 	if _, err := FromRegistry(ref, tg.remote()...); err == nil || !strings.Contains(err.Error(), "reading "+ref.String()) {

@@ -2,6 +2,9 @@ package verify
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"net/http"
@@ -25,18 +28,24 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/testregistry"
 )
 
-// newKey is a cosign-format key, loaded, and its public key's PEM.
+// newKey is a P-256 key, as `cosign generate-key-pair` makes, and its
+// public key's PEM. It is not encrypted and loaded: that is sign's to
+// test, and its scrypt takes seconds in a -race binary.
 func newKey(t *testing.T) (*sign.Key, []byte) {
 	t.Helper()
-	priv, pub, err := sign.GenerateKeyPair([]byte("pw"))
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	k, err := sign.LoadKey(priv, []byte("pw"))
+	k, err := sign.NewKey(priv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return k, pub
+	pub, err := k.GetPublicKeyPem()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k, []byte(pub)
 }
 
 // keyPair is a key signer and the policy of its public key.
@@ -132,6 +141,7 @@ func signed(t *testing.T, s *sign.Signer, idx v1.ImageIndex, statements ...[]byt
 // A signed push verifies on registries with and without the referrers
 // API, and on a real one.
 func TestSignedPushVerifies(t *testing.T) {
+	t.Parallel()
 	targets := map[string]func(*testing.T) target{
 		"in-memory, referrers API":    func(t *testing.T) target { return memTarget(t, true) },
 		"in-memory, no referrers API": func(t *testing.T) target { return memTarget(t, false) },
@@ -139,6 +149,7 @@ func TestSignedPushVerifies(t *testing.T) {
 	}
 	for name, mk := range targets {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			tg := mk(t)
 			signer, policy := keyPair(t)
 			idx := testIndex(t, commit)
@@ -158,6 +169,7 @@ func TestSignedPushVerifies(t *testing.T) {
 // Each way a push can be wrong fails verification with a line that says
 // what is wrong, and nothing else. (A want of "A…B" is a line with A and B.)
 func TestVerifyFailures(t *testing.T) {
+	t.Parallel()
 	signer, policy := keyPair(t)
 	_, otherKey := keyPair(t)
 	tests := []struct {
@@ -210,6 +222,7 @@ func TestVerifyFailures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			idx := testIndex(t, commit)
 			img := push(t, memTarget(t, true), idx, tt.attach(t, idx)...)
 			fails := Check(img, tt.policy)
@@ -271,6 +284,7 @@ func retarget(t *testing.T, s sign.Signed, idx v1.ImageIndex) []ocilayout.Artifa
 
 // dist/oci and dist/provenance verify as the registry does.
 func TestFromLayout(t *testing.T) {
+	t.Parallel()
 	signer, policy := keyPair(t)
 	idx := testIndex(t, commit)
 	dir := t.TempDir()
@@ -318,6 +332,7 @@ func TestFromLayout(t *testing.T) {
 // reads back from cfg and the layout it came from, as the verify target
 // does.
 func TestFromPush(t *testing.T) {
+	t.Parallel()
 	signer, policy := keyPair(t)
 	idx := testIndex(t, commit)
 	dir := t.TempDir() + "/oci"

@@ -2,11 +2,13 @@ package main
 
 import (
 	"archive/tar"
+	"encoding/base64"
 	"io"
 	"log"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -129,13 +131,15 @@ func TestRun(t *testing.T) {
 
 // A signed push and a verify of what it pushed, as `go tool mage push`
 // then `verify` run them: push signs the layout it read once and sends
-// the signatures with it, from memory; verify finds them all.
+// the signatures with it, from memory; verify finds them all. The key is
+// given as many CI secret stores hold it, base64 in lines of 64.
 func TestSignedRoundTrip(t *testing.T) {
 	testenv.SkipIfShort(t, "signs and pushes a layout")
 	d := layout(t)
 	host := registryHost(t)
 	priv, pub := signtest.KeyPair()
-	env := map[string]string{"IMAGE": host + "/svc", "INSECURE_REGISTRY": host, "COSIGN_PRIVATE_KEY": string(priv), "COSIGN_PASSWORD": signtest.Password}
+	wrapped := regexp.MustCompile(".{1,64}").ReplaceAllString(base64.StdEncoding.EncodeToString(priv), "$0\n")
+	env := map[string]string{"IMAGE": host + "/svc", "INSECURE_REGISTRY": host, "COSIGN_PRIVATE_KEY": wrapped, "COSIGN_PASSWORD": signtest.Password}
 	var stdout, stderr strings.Builder
 	if err := run(t.Context(), []string{"push"}, getenv(env), &stdout, &stderr); err != nil {
 		t.Fatalf("run(push) = %v\n%s", err, stderr.String())

@@ -36,7 +36,8 @@ type Builder = struct {
 	Ref string
 }
 
-// gitHubIssuer is verify.GitHubIssuer (the test checks they agree).
+// gitHubIssuer is verify.GitHubIssuer (verify's tests check they agree:
+// importing verify here would bring Sigstore into the magefile).
 const gitHubIssuer = "https://token.actions.githubusercontent.com"
 
 // Sign reads how push signs: COSIGN_PRIVATE_KEY (a PEM file, the PEM

@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/lehus1/devops-info-service-go/internal/settings"
 )
 
 func TestPolicyFor(t *testing.T) {
@@ -42,5 +44,16 @@ func TestFromRegistryMissing(t *testing.T) {
 	ref := tg.repo.Digest("sha256:" + strings.Repeat("0", 64))
 	if _, err := FromRegistry(ref, tg.remote()...); err == nil || !strings.Contains(err.Error(), "reading "+ref.String()) {
 		t.Errorf("FromRegistry(missing) = %v, want an error naming it", err)
+	}
+}
+
+// settings names GitHub's OIDC issuer without importing this package,
+// which would bring Sigstore into the magefile: it is this one.
+func TestSettingsIssuer(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_SERVER_URL": "https://github.com", "GITHUB_WORKFLOW_REF": "o/r/.github/workflows/ci.yml@refs/heads/main"}
+	v, err := settings.Verify(func(k string) string { return env[k] })
+	if err != nil || v.Issuer != GitHubIssuer {
+		t.Errorf("settings.Verify(GitHub Actions).Issuer = %q, %v; want %q", v.Issuer, err, GitHubIssuer)
 	}
 }

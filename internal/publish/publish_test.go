@@ -158,6 +158,7 @@ func listTags(t *testing.T, repo name.Repository) []string {
 }
 
 func TestPushTagsAndIdempotence(t *testing.T) {
+	t.Parallel()
 	rec, host := newRegistry(t)
 	repo, _ := Repository(host+"/lehus1/svc", nil)
 	idx := testIndex(t)
@@ -196,6 +197,7 @@ func TestPushTagsAndIdempotence(t *testing.T) {
 
 // A registry that fails the third blob upload leaves no tag behind.
 func TestPushFailureLeavesNoTag(t *testing.T) {
+	t.Parallel()
 	rec, host := newRegistry(t)
 	rec.failUpload = 3
 	repo, _ := Repository(host+"/svc", nil)
@@ -209,6 +211,7 @@ func TestPushFailureLeavesNoTag(t *testing.T) {
 }
 
 func TestDryRunWritesNothing(t *testing.T) {
+	t.Parallel()
 	rec, host := newRegistry(t)
 	repo, _ := Repository(host+"/svc", nil)
 	idx := testIndex(t)
@@ -344,6 +347,7 @@ func TestConfigKeychain(t *testing.T) {
 }
 
 func TestProgressShowsTheUpload(t *testing.T) {
+	t.Parallel()
 	_, host := newRegistry(t)
 	repo, _ := Repository(host+"/svc", nil)
 	big, _ := random.Layer(600_000, types.OCILayer)
@@ -383,6 +387,7 @@ func TestProgressRate(t *testing.T) {
 
 // A request that times out is tried again, and the push goes through.
 func TestTimeoutIsRetried(t *testing.T) {
+	t.Parallel()
 	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
 	var once sync.Once
 	stall := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -390,7 +395,12 @@ func TestTimeoutIsRetried(t *testing.T) {
 			stalled := false
 			once.Do(func() { stalled = true })
 			if stalled {
-				time.Sleep(time.Second) // longer than the client waits for headers
+				// Longer than the client waits for headers; over when it
+				// hangs up, so that closing the server need not wait.
+				select {
+				case <-time.After(time.Second):
+				case <-r.Context().Done():
+				}
 			}
 		}
 		reg.ServeHTTP(w, r)
@@ -408,6 +418,7 @@ func TestTimeoutIsRetried(t *testing.T) {
 // A registry that answers HTTPS with plain HTTP is a refusal that names
 // INSECURE_REGISTRY, and no retry follows.
 func TestPlainHTTPAnswerToHTTPSIsARefusal(t *testing.T) {
+	t.Parallel()
 	calls := 0
 	plain := roundTripFunc(func(*http.Request) (*http.Response, error) {
 		calls++
@@ -426,6 +437,7 @@ func TestPlainHTTPAnswerToHTTPSIsARefusal(t *testing.T) {
 // An attached SBOM is reachable from the image's digest, with or without
 // the registry's referrers API.
 func TestPushAttachesArtifacts(t *testing.T) {
+	t.Parallel()
 	for _, api := range []bool{true, false} {
 		t.Run(fmt.Sprintf("referrers API %v", api), func(t *testing.T) {
 			srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0)), registry.WithReferrersSupport(api)))
@@ -472,6 +484,7 @@ func TestPushAttachesArtifacts(t *testing.T) {
 // failing is sent as many times as the backoff has steps, not again for
 // each of several whole attempts around it.
 func TestOneLayerOfRetry(t *testing.T) {
+	t.Parallel()
 	idx := testIndex(t)
 	d, _ := idx.Digest()
 	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))

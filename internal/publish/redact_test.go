@@ -22,6 +22,7 @@ func (s echoSecret) RoundTrip(*http.Request) (*http.Response, error) {
 // No error that leaves publish carries a secret, whichever function it
 // leaves by.
 func TestErrorsAreRedacted(t *testing.T) {
+	t.Parallel()
 	const secret = "tok_0a1b2c3d-do-not-print"
 	repo, err := name.NewRepository("127.0.0.1:1/x")
 	if err != nil {

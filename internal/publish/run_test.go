@@ -12,6 +12,7 @@ import (
 // Artifacts added to the loaded image (signatures, provenance) go up with
 // the layout's own and are read back among their subject's referrers.
 func TestRunPushesAddedArtifacts(t *testing.T) {
+	t.Parallel()
 	_, host := newRegistry(t)
 	repo, err := Repository(host+"/svc", nil)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 // A bad tag among good ones stops the push before any request: before,
 // good1 was set, -dash failed, good2 was never set.
 func TestBadTagSendsNothing(t *testing.T) {
+	t.Parallel()
 	var requests atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		requests.Add(1)
@@ -43,6 +44,7 @@ func TestBadTagSendsNothing(t *testing.T) {
 
 // push says when it leaves latest alone, and why.
 func TestKeepsLatest(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		ver, override, want string
 	}{

@@ -33,6 +33,7 @@ func gitRepo(t *testing.T) string {
 func getenv(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
 func TestLoad(t *testing.T) {
+	t.Parallel()
 	dir := gitRepo(t)
 	pinned := func(version string, at int64, source string) func(t *testing.T, s Settings) {
 		return func(t *testing.T, s Settings) {
@@ -88,6 +89,7 @@ func TestLoad(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			s, err := Load(t.Context(), dir, getenv(tt.env))
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {

@@ -91,6 +91,7 @@ func TestBuilder(t *testing.T) {
 // base64; anything else is taken for a path, and no part of a value that
 // is neither appears in the error, which may be printed in a public log.
 func TestSignKeyNeverEchoed(t *testing.T) {
+	t.Parallel()
 	key, _ := signtest.KeyPair()
 	b64 := base64.StdEncoding.EncodeToString(key)
 	wrapped := regexp.MustCompile(".{1,64}").ReplaceAllString(b64, "$0\n")

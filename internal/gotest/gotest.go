@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -103,6 +104,7 @@ func Run(ctx context.Context, dir string, opts ...Option) (Summary, error) {
 		opt(&o)
 	}
 	args := []string{"test", "-json", "-cover", "-covermode=atomic"}
+	args = append(args, parallel(os.Getenv("GOFLAGS"), runtime.GOMAXPROCS(0))...)
 	if o.race {
 		args = append(args, "-race")
 	}
@@ -263,4 +265,18 @@ func parse(r io.Reader, out io.Writer) (Summary, error) {
 	}
 	sort.Slice(sum.Packages, func(i, j int) bool { return sum.Packages[i].Path < sum.Packages[j].Path })
 	return sum, nil
+}
+
+// parallel is go test's -p for procs CPUs: twice as many test binaries at
+// once as CPUs, not go test's one per CPU, because many of this module's
+// tests mostly wait (on daemons, registries, containers, timeouts) and a
+// waiting binary holds its slot. None when GOFLAGS already sets -p: the
+// user's choice stands.
+func parallel(goflags string, procs int) []string {
+	for _, f := range strings.Fields(goflags) {
+		if f == "-p" || strings.HasPrefix(f, "-p=") || f == "--p" || strings.HasPrefix(f, "--p=") {
+			return nil
+		}
+	}
+	return []string{"-p", strconv.Itoa(2 * max(procs, 1))}
 }

@@ -3,6 +3,7 @@ package gotest
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -187,6 +188,26 @@ func TestRace(t *testing.T) {
 		}
 		if !strings.HasPrefix(warn.String(), tt.wantWarn) || tt.wantWarn == "" && warn.Len() > 0 {
 			t.Errorf("Race(no cgo, required %v) warned %q, want %q", tt.required, warn.String(), tt.wantWarn)
+		}
+	}
+}
+
+func TestParallel(t *testing.T) {
+	for _, tc := range []struct {
+		goflags string
+		procs   int
+		want    []string
+	}{
+		{"", 2, []string{"-p", "4"}},
+		{"", 4, []string{"-p", "8"}},
+		{"", 0, []string{"-p", "2"}},
+		{"-mod=mod -trimpath", 2, []string{"-p", "4"}},
+		{"-p=1", 2, nil},
+		{"-mod=mod --p=3", 2, nil},
+		{"-parallel=3", 2, []string{"-p", "4"}},
+	} {
+		if got := parallel(tc.goflags, tc.procs); !slices.Equal(got, tc.want) {
+			t.Errorf("parallel(%q, %d) = %q, want %q", tc.goflags, tc.procs, got, tc.want)
 		}
 	}
 }

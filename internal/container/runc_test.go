@@ -98,9 +98,7 @@ func withProgram(t *testing.T, name, src string) v1.Image {
 }
 
 func smokeUnderRunc(t *testing.T) {
-	needRunc(t)
-	t.Parallel()
-	sb := newSandbox(t)
+	sb := parallelSandbox(t)
 	port, err := FreePort()
 	if err != nil {
 		t.Fatal(err)
@@ -118,9 +116,7 @@ func smokeUnderRunc(t *testing.T) {
 
 // A contract breach fails the smoke test: here the image runs as root.
 func smokeCatchesRoot(t *testing.T) {
-	needRunc(t)
-	t.Parallel()
-	sb := newSandbox(t)
+	sb := parallelSandbox(t)
 	rootImg := testenv.Configured(t, serviceImage(t), func(cf *v1.ConfigFile) { cf.Config.User = "0:0" })
 	port, _ := FreePort()
 	var log strings.Builder
@@ -132,9 +128,7 @@ func smokeCatchesRoot(t *testing.T) {
 }
 
 func serveStopsAndRemoves(t *testing.T) {
-	needRunc(t)
-	t.Parallel()
-	sb := newSandbox(t)
+	sb := parallelSandbox(t)
 	port, _ := FreePort()
 	ctx, cancel := context.WithCancel(t.Context())
 	pr, pw := io.Pipe()
@@ -160,9 +154,7 @@ func serveStopsAndRemoves(t *testing.T) {
 // process (another checkout's container, say) would answer /health in the
 // container's stead.
 func refusesTakenPort(t *testing.T) {
-	needRunc(t)
-	t.Parallel()
-	sb := newSandbox(t)
+	sb := parallelSandbox(t)
 	img := serviceImage(t)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	defer srv.Close()
@@ -183,9 +175,7 @@ func refusesTakenPort(t *testing.T) {
 }
 
 func startFailureIsReported(t *testing.T) {
-	needRunc(t)
-	t.Parallel()
-	sb := newSandbox(t)
+	sb := parallelSandbox(t)
 	bad := testenv.Configured(t, serviceImage(t), func(cf *v1.ConfigFile) { cf.Config.Entrypoint = []string{"/app/no-such-binary"} })
 	c, err := Start(bad, sb.options()...)
 	if err != nil {

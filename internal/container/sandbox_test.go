@@ -17,6 +17,15 @@ import (
 // one are none of its business, and it is none of theirs.
 type sandbox struct{ root, bundles string }
 
+// parallelSandbox is a sandbox for a test that needs runc and runs in
+// parallel with the others.
+func parallelSandbox(t *testing.T) sandbox {
+	t.Helper()
+	needRunc(t)
+	t.Parallel()
+	return newSandbox(t)
+}
+
 func newSandbox(t *testing.T) sandbox {
 	t.Helper()
 	dir := t.TempDir()
@@ -68,9 +77,7 @@ func findContainer(list []runcContainer, id string) (runcContainer, bool) {
 // WithRuncRoot and WithBundleDir put the container, its state and its
 // bundle in the sandbox, not where runc and `mage run` keep theirs.
 func startInSandbox(t *testing.T) {
-	needRunc(t)
-	t.Parallel()
-	sb := newSandbox(t)
+	sb := parallelSandbox(t)
 	port, err := FreePort()
 	if err != nil {
 		t.Fatal(err)

@@ -24,9 +24,7 @@ func waitFor(d time.Duration, ok func() bool) bool {
 // lock let go, as the kernel does when the owner dies), and leaves a live
 // one's and one without an owner lock (anyone else's) alone.
 func sweepTakesOnlyOrphans(t *testing.T) {
-	needRunc(t)
-	t.Parallel()
-	sb := newSandbox(t)
+	sb := parallelSandbox(t)
 	o := options{root: sb.root, dir: sb.bundles}
 	orphan, err := Start(serviceImage(t), sb.options()...)
 	if err != nil {

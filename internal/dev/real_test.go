@@ -17,20 +17,7 @@ func realModule(t *testing.T) string {
 	testenv.SkipIfShort(t, "builds the service")
 	dir := t.TempDir()
 	write(t, filepath.Join(dir, "go.mod"), "module example.com/svc\n\n"+goLine(t)+"\n")
-	files, err := filepath.Glob("../../app/*.go")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("the service's files: %v, %v", files, err)
-	}
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		write(t, filepath.Join(dir, "app", filepath.Base(f)), string(data))
-	}
+	testenv.CopyFiles(t, "../..", dir, nil, "app/*.go")
 	return dir
 }
 

@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -105,5 +106,28 @@ func TestModuleRoot(t *testing.T) {
 	root := ModuleRoot(t)
 	if _, err := os.Stat(filepath.Join(root, "internal", "testenv", "root.go")); err != nil {
 		t.Errorf("ModuleRoot() = %q, want the folder holding internal/testenv: %v", root, err)
+	}
+}
+
+func TestCopyFiles(t *testing.T) {
+	root, dir := t.TempDir(), t.TempDir()
+	for name, content := range map[string]string{"go.mod": "module m\n", "app/a.go": "package main\n", "app/a_test.go": "package main\n", "app/b.txt": "b"} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(root, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	CopyFiles(t, root, dir, bytes.ToUpper, "app/*.go", "go.mod")
+	for name, want := range map[string]string{"go.mod": "MODULE M\n", "app/a.go": "PACKAGE MAIN\n"} {
+		if got, err := os.ReadFile(filepath.Join(dir, name)); err != nil || string(got) != want {
+			t.Errorf("CopyFiles: %s = %q, %v, want %q", name, got, err, want)
+		}
+	}
+	for _, name := range []string{"app/a_test.go", "app/b.txt"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); !os.IsNotExist(err) {
+			t.Errorf("CopyFiles: %s copied (%v), want left out", name, err)
+		}
 	}
 }

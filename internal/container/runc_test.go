@@ -36,8 +36,6 @@ func needRunc(t *testing.T) {
 	}
 }
 
-func TestMain(m *testing.M) { testdist.Main(m) }
-
 // builtImage is the real service's image for this machine, as build
 // writes it, built once per suite (testdist).
 func builtImage(t *testing.T) v1.Image {

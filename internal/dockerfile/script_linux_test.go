@@ -14,8 +14,6 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
-func TestMain(m *testing.M) { testengine.Main(m) }
-
 // The workflow's dockerfile job runs scripts/ci/compare-dockerfile-image
 // from the repository root; here it runs from elsewhere, against a dockerd
 // of the test's own holding the pipeline's image: the image as built

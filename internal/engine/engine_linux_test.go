@@ -31,7 +31,7 @@ func TestMain(m *testing.M) {
 		serveForParent(spec) // the child of TestKilledRunLeavesNothing
 		return
 	}
-	testengine.Main(m)
+	os.Exit(m.Run())
 }
 
 // TestEngines runs the engine's tests on one dockerd and one podman store,

@@ -25,8 +25,6 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
-func TestMain(m *testing.M) { testdist.Main(m) }
-
 // build is the service's image for this machine as `go tool mage build`
 // makes it, built once per suite (testdist).
 func build(t *testing.T) (v1.ImageIndex, settings.Settings) {

@@ -27,7 +27,8 @@ func (cfg Config) Registry() registryhttp.Config {
 func Preflight(repo name.Repository, opts ...Option) (err error) {
 	o := newOptions(opts)
 	defer o.redactErr(&err)
-	if _, err := o.registry.Keychain().Resolve(repo); err != nil {
+	auth, err := o.registry.Keychain().Resolve(repo)
+	if err != nil {
 		return fmt.Errorf("reading credentials for %s: %w", repo.RegistryStr(), err)
 	}
 	// A flaky registry must not fail the check: retried like the push.
@@ -37,7 +38,7 @@ func Preflight(repo name.Repository, opts ...Option) (err error) {
 	}
 	var te *transport.Error
 	if errors.As(err, &te) && (te.StatusCode == http.StatusUnauthorized || te.StatusCode == http.StatusForbidden) {
-		return credentialsError(repo, o.registry.Keychain(), te.StatusCode)
+		return credentialsError(repo, auth, te.StatusCode)
 	}
 	return fmt.Errorf("checking push access to %s: %w", repo.Name(), err)
 }
@@ -84,10 +85,10 @@ func imageMistake(image string) string {
 func (o options) redactErr(err *error) { *err = o.registry.Redact(*err) }
 
 // credentialsError says, in one line, that the registry wants other
-// credentials and what to set.
-func credentialsError(repo name.Repository, kc authn.Keychain, status int) error {
+// credentials than auth, the ones sent, and what to set.
+func credentialsError(repo name.Repository, auth authn.Authenticator, status int) error {
 	reg := repo.RegistryStr()
-	if auth, err := kc.Resolve(repo); err == nil && auth == authn.Anonymous {
+	if auth == authn.Anonymous {
 		return fmt.Errorf("no credentials for %s: set REGISTRY_USERNAME and REGISTRY_PASSWORD (a token works as the password), or run 'docker login %s'", reg, reg)
 	}
 	return fmt.Errorf("%s refused the credentials for pushing to %s (%d): check REGISTRY_USERNAME and REGISTRY_PASSWORD, or 'docker login %s'", reg, repo.RepositoryStr(), status, reg)

@@ -98,7 +98,8 @@ func MakePlan(ctx context.Context, idx v1.ImageIndex, repo name.Repository, tags
 		case http.StatusNotFound:
 		case http.StatusUnauthorized, http.StatusForbidden:
 			// The plan cannot be known, and the push would fail the same way.
-			return Plan{}, credentialsError(repo, o.registry.Keychain(), resp.StatusCode)
+			auth, _ := o.registry.Keychain().Resolve(repo)
+			return Plan{}, credentialsError(repo, auth, resp.StatusCode)
 		default:
 			return Plan{}, fmt.Errorf("asking %s for blob %s: status %d", repo.RegistryStr(), p.Blobs[i].Digest, resp.StatusCode)
 		}

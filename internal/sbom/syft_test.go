@@ -46,8 +46,6 @@ func syft(t *testing.T, args ...string) []syftPackage {
 	return doc.Artifacts
 }
 
-func TestMain(m *testing.M) { testdist.Main(m) }
-
 // builtImage is the service as build makes it, for this machine (testdist,
 // built once per suite): its docker-archive tarball and its SBOM.
 func builtImage(t *testing.T) (tarball, sbomFile string) {

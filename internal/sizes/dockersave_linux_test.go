@@ -12,8 +12,6 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/testengine"
 )
 
-func TestMain(m *testing.M) { testengine.Main(m) }
-
 // docs/sizecompare.md's own-baseline recipe, with a real dockerd of the
 // test's own: `docker save my-python-app -o py.tar`, then
 // BASELINE=docker-archive:py.tar. Here "my-python-app" is the service's

@@ -10,12 +10,7 @@ import (
 	"testing"
 
 	"github.com/lehus1/devops-info-service-go/internal/engine"
-	"github.com/lehus1/devops-info-service-go/internal/testdist"
 )
-
-// Main runs a test binary's tests, then removes what Dist wrote: the
-// TestMain of a package whose tests call Dist.
-func Main(m *testing.M) { testdist.Main(m) }
 
 // Each runs test as a subtest under each of Engines, started for it alone.
 func Each(t *testing.T, test func(t *testing.T, e engine.Engine)) {

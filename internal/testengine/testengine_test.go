@@ -17,8 +17,6 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
-func TestMain(m *testing.M) { Main(m) }
-
 // Run returns the client's stdout; a failure ends the test with its
 // stderr.
 func TestRun(t *testing.T) {

@@ -46,6 +46,8 @@ type Settings struct {
 func Load(ctx context.Context, dir string, getenv func(string) string) (Settings, error) {
 	or := orDefault(getenv)
 	s := Settings{Dir: dir, Platforms: platform.Default, BaseImage: or("BASE_IMAGE", "static"), Licenses: or("IMAGE_LICENSES", "NOASSERTION")}
+	src := make(chan string, 1) // asks git while buildVersion does
+	go func() { src <- source(ctx, dir, getenv) }()
 	var err error
 	if s.Version, err = buildVersion(ctx, dir, getenv); err != nil {
 		return Settings{}, err
@@ -62,7 +64,7 @@ func Load(ctx context.Context, dir string, getenv func(string) string) (Settings
 		return Settings{}, err
 	}
 	s.Insecure = insecure(getenv)
-	s.Source = source(ctx, dir, getenv)
+	s.Source = <-src
 	return s, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/mod/semver"
@@ -47,27 +48,40 @@ func IsTag(s string) bool { return dockerTag.MatchString(s) }
 // pre-release derived from `git describe`. What the environment pins
 // (VERSION, SOURCE_DATE_EPOCH) settings reads, and puts over what Detect
 // found. It fails only when git refuses to read the checkout.
+//
+// Every build waits for it before compiling, so it asks git little: HEAD
+// and its time in one call, then the status, the tags on HEAD and the
+// description side by side.
 func Detect(ctx context.Context, dir string) (Info, error) {
 	info := Info{Version: DevVersion, Commit: "unknown", Time: time.Unix(0, 0).UTC()}
 	g := gitIn(ctx, dir)
-	// Outside a checkout, or without git, the build still works. A checkout
-	// that git refuses to read (such as "dubious ownership") is an error:
-	// silently stamping 0.0.0-dev would mislabel a real build.
-	if _, err := g("rev-parse", "--git-dir"); err != nil {
-		if !errors.Is(err, exec.ErrNotFound) && !strings.Contains(err.Error(), "not a git repository") {
+	out, err := g("log", "-1", "--format=%H %ct", "HEAD")
+	head, ct, _ := strings.Cut(out, " ")
+	if err != nil || head == "" {
+		// Outside a checkout, without git, or before the first commit, the
+		// build still works. A checkout that git refuses to read (such as
+		// "dubious ownership") is an error: silently stamping 0.0.0-dev
+		// would mislabel a real build.
+		if _, err := g("rev-parse", "--git-dir"); err != nil && !errors.Is(err, exec.ErrNotFound) && !strings.Contains(err.Error(), "not a git repository") {
 			return Info{}, fmt.Errorf("reading the version from git: %w", err)
 		}
-	} else if head, err := g("rev-parse", "--verify", "HEAD"); err == nil {
-		info.Commit = head
-		if ct, err := g("log", "-1", "--format=%ct", "HEAD"); err == nil {
-			if sec, err := strconv.ParseInt(ct, 10, 64); err == nil {
-				info.Time = time.Unix(sec, 0).UTC()
-			}
-		}
-		status, _ := g("status", "--porcelain", "--untracked-files=no")
-		info.Dirty = status != ""
-		info.Version = gitVersion(g, head, info.Dirty)
+		return info, nil
 	}
+	info.Commit = head
+	if sec, err := strconv.ParseInt(ct, 10, 64); err == nil {
+		info.Time = time.Unix(sec, 0).UTC()
+	}
+	// The tags on HEAD count only when it is clean, and the description
+	// only when none is a release; each is asked at once all the same, as
+	// waiting for the status first would double the wait.
+	var a answers
+	var wg sync.WaitGroup
+	wg.Go(func() { a.status, _ = g("status", "--porcelain", "--untracked-files=no") })
+	wg.Go(func() { a.tags, _ = g("tag", "--points-at", "HEAD", "--list", "v[0-9]*") })
+	wg.Go(func() { a.base, a.count = describe(g) })
+	wg.Wait()
+	info.Dirty = a.status != ""
+	info.Version = a.version(head[:min(12, len(head))], info.Dirty)
 	return info, nil
 }
 
@@ -85,28 +99,34 @@ func isRelease(v string) bool {
 	return semver.IsValid(v) && semver.Canonical(v) == v
 }
 
-// gitVersion is X.Y.Z for a clean HEAD tagged vX.Y.Z; otherwise a
-// pre-release that sorts after the last tag and names the commit.
-func gitVersion(g func(...string) (string, error), head string, dirty bool) string {
-	if !dirty {
-		if tags, err := g("tag", "--points-at", "HEAD", "--list", "v[0-9]*"); err == nil {
-			if best := highest(strings.Fields(tags)); best != "" {
-				return strings.TrimPrefix(best, "v")
-			}
-		}
+// answers are what git said of HEAD: its status, the tags pointing at
+// it, and the last release tag before it with the commits since.
+type answers struct {
+	status, tags string
+	base, count  string
+}
+
+// version is X.Y.Z for a clean HEAD tagged vX.Y.Z; otherwise a
+// pre-release that sorts after the last tag and names the commit hash.
+func (a answers) version(hash string, dirty bool) string {
+	if best := highest(strings.Fields(a.tags)); !dirty && best != "" {
+		return strings.TrimPrefix(best, "v")
 	}
-	base, count := "v0.0.0", ""
+	return devVersion(a.base, a.count, hash, dirty)
+}
+
+// describe is the last release tag before HEAD and the number of commits
+// since, or v0.0.0 and all of HEAD's commits when there is none.
+func describe(g func(...string) (string, error)) (base, count string) {
 	if desc, err := g("describe", "--tags", "--long", "--match", "v[0-9]*", "HEAD"); err == nil {
 		// v1.2.3-rc.1-4-gabcdef: the tag may hold dashes, so cut from the right.
 		parts := strings.Split(desc, "-")
 		if tag := strings.Join(parts[:len(parts)-2], "-"); len(parts) >= 3 && isRelease(tag) {
-			base, count = tag, parts[len(parts)-2]
+			return tag, parts[len(parts)-2]
 		}
 	}
-	if count == "" {
-		count, _ = g("rev-list", "--count", "HEAD")
-	}
-	return devVersion(base, count, head[:12], dirty)
+	count, _ = g("rev-list", "--count", "HEAD")
+	return "v0.0.0", count
 }
 
 // devVersion names a build count commits after tag base: after 1.2.3 comes

@@ -116,3 +116,55 @@ func TestDetectOutsideGit(t *testing.T) {
 		t.Errorf("Detect(not a checkout) = %+v, %v; want %+v", got, err, want)
 	}
 }
+
+// Every build waits for Detect: it asks git four questions, the last
+// three side by side, where it used to ask six to eight one after
+// another. A git on PATH that logs each call and runs the real one counts
+// them.
+func TestDetectAsksGitLittle(t *testing.T) {
+	real, err := exec.LookPath("git")
+	if err != nil {
+		t.Skip("TestDetectAsksGitLittle: git is not installed")
+	}
+	tests := []struct {
+		name  string
+		setup func(r *repo)
+		want  string
+	}{
+		{"tagged", func(r *repo) { r.commit("a"); r.git("tag", "v1.2.3") }, `1\.2\.3`},
+		{"after a tag, dirty", func(r *repo) {
+			r.commit("a")
+			r.git("tag", "v1.2.3")
+			r.commit("b")
+			os.WriteFile(filepath.Join(r.dir, "b"), []byte("changed"), 0o644)
+		}, `1\.2\.4-dev\.1\.g[0-9a-f]{12}\.dirty`},
+		{"no tags", func(r *repo) { r.commit("a") }, `0\.0\.1-dev\.1\.g[0-9a-f]{12}`}, // describe fails: rev-list counts
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRepo(t)
+			tt.setup(r)
+			bin, calls := t.TempDir(), filepath.Join(t.TempDir(), "calls")
+			script := "#!/bin/sh\necho \"$*\" >> " + calls + "\nexec " + real + " \"$@\"\n"
+			if err := os.WriteFile(filepath.Join(bin, "git"), []byte(script), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+			got, err := Detect(t.Context(), r.dir)
+			if err != nil || !regexp.MustCompile(`^`+tt.want+`$`).MatchString(got.Version) {
+				t.Fatalf("Detect() = %q, %v; want a match for %s", got.Version, err, tt.want)
+			}
+			log, err := os.ReadFile(calls)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, limit := strings.Count(string(log), "\n"), 4
+			if tt.name == "no tags" {
+				limit = 5
+			}
+			if n > limit {
+				t.Errorf("Detect() ran git %d times, want at most %d:\n%s", n, limit, log)
+			}
+		})
+	}
+}

@@ -187,6 +187,9 @@ func TestWriteReplacesAndRefuses(t *testing.T) {
 	if _, desc, err := Read(out.Layout); err != nil || desc.Digest != want {
 		t.Errorf("Read() after two writes = %s, %v; want the second, %s", desc.Digest, err, want)
 	}
+	if left := leftovers(t, dir, out); len(left) > 0 {
+		t.Errorf("after two writes: left behind %q, the first image's blobs", left)
+	}
 	bad := out
 	bad.TarballTags = []string{"example.com/svc:1.2.3", "Not A Tag!"}
 	if err := Write(first, bad, "x"); err == nil || !strings.Contains(err.Error(), "tagging the tarball") {

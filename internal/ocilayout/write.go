@@ -75,33 +75,30 @@ func Write(idx v1.ImageIndex, out Outputs, inputs string, atts ...Attachment) er
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return fmt.Errorf("writing %s: %w", out.Layout, err)
 	}
+	// The tarball is written while the layout is staged: the two copy the
+	// same image, held in memory, to files of their own.
 	var tarFile *atomicfile.File
+	tarred := make(chan error, 1)
 	if len(out.TarballTags) > 0 {
-		var err error
-		if tarFile, err = writeTarball(idx, out); err != nil {
-			return err
-		}
+		go func() {
+			var err error
+			tarFile, err = writeTarball(idx, out)
+			tarred <- err
+		}()
+	} else {
+		tarred <- nil
+	}
+	tmp, err := stage(parent, idx, out, inputs, atts)
+	if tmp != "" {
+		defer os.RemoveAll(tmp)
+	}
+	if err := <-tarred; err != nil {
+		return err
+	}
+	if tarFile != nil {
 		defer tarFile.Abort()
 	}
-	tmp, err := os.MkdirTemp(parent, ".oci-")
 	if err != nil {
-		return fmt.Errorf("writing %s: %w", out.Layout, err)
-	}
-	defer os.RemoveAll(tmp)
-	p, err := layout.Write(tmp, empty.Index)
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", out.Layout, err)
-	}
-	if err := p.AppendIndex(idx, layout.WithAnnotations(map[string]string{ocispec.AnnotationRefName: out.RefName, inputsKey: inputs})); err != nil {
-		return fmt.Errorf("writing %s: %w", out.Layout, err)
-	}
-	if err := namePlatforms(p, idx, out.RefName); err != nil {
-		return fmt.Errorf("writing %s: %w", out.Layout, err)
-	}
-	if err := attach(p, atts); err != nil {
-		return fmt.Errorf("writing %s: %w", out.Layout, err)
-	}
-	if err := shareable(tmp); err != nil {
 		return fmt.Errorf("writing %s: %w", out.Layout, err)
 	}
 	step("staged")
@@ -119,6 +116,30 @@ func Write(idx v1.ImageIndex, out Outputs, inputs string, atts ...Attachment) er
 	}
 	step("tarball")
 	return swapIn(tmp, out.Layout)
+}
+
+// stage writes idx and the attachments as a layout in a new folder
+// beside out.Layout, whose name it returns (also on failure, when one was
+// made).
+func stage(parent string, idx v1.ImageIndex, out Outputs, inputs string, atts []Attachment) (string, error) {
+	tmp, err := os.MkdirTemp(parent, ".oci-")
+	if err != nil {
+		return "", err
+	}
+	p, err := layout.Write(tmp, empty.Index)
+	if err != nil {
+		return tmp, err
+	}
+	if err := p.AppendIndex(idx, layout.WithAnnotations(map[string]string{ocispec.AnnotationRefName: out.RefName, inputsKey: inputs})); err != nil {
+		return tmp, err
+	}
+	if err := namePlatforms(p, idx, out.RefName); err != nil {
+		return tmp, err
+	}
+	if err := attach(p, atts); err != nil {
+		return tmp, err
+	}
+	return tmp, shareable(tmp)
 }
 
 // Sweep removes what a build stopped mid-way (killed, or out of power)
@@ -149,13 +170,16 @@ var step = func(string) {}
 // named by its digest, so one already there is replaced by the same
 // bytes, which also mends a damaged one); then oci-layout; then
 // index.json, the one rename that switches dest from the old image to the
-// new; last, the blobs that only the old image used are removed. A build
-// stopped anywhere leaves the old image or the new one, never none (two
-// renames of the whole folder had a moment without dest).
+// new; last, the blobs that only the old image used are removed: those
+// not staged, for the staged layout holds the new image's blobs and no
+// other (Prune would read them all back to find them). A build stopped
+// anywhere leaves the old image or the new one, never none (two renames
+// of the whole folder had a moment without dest).
 func swapIn(dir, dest string) error {
 	if err := os.MkdirAll(dest, 0o755); err != nil {
 		return fmt.Errorf("replacing %s: %w", dest, err)
 	}
+	staged := map[v1.Hash]bool{}
 	err := filepath.WalkDir(filepath.Join(dir, "blobs"), func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -170,6 +194,7 @@ func swapIn(dir, dest string) error {
 			}
 			return os.Chmod(filepath.Join(dest, rel), 0o755)
 		}
+		staged[v1.Hash{Algorithm: filepath.Base(filepath.Dir(path)), Hex: d.Name()}] = true
 		return os.Rename(path, filepath.Join(dest, rel))
 	})
 	if err != nil {
@@ -182,7 +207,7 @@ func swapIn(dir, dest string) error {
 		}
 	}
 	step("index")
-	return Prune(dest)
+	return removeBlobsExcept(dest, staged)
 }
 
 // Read opens the index that Write put in the layout dir.

@@ -66,7 +66,7 @@ func TestKilledWriteLeavesAWholeLayout(t *testing.T) {
 func leftovers(t *testing.T, dir string, out Outputs) []string {
 	t.Helper()
 	left, _ := filepath.Glob(filepath.Join(dir, ".*"))
-	keep, err := reachable(out.Layout)
+	keep, err := reachable(out.Layout, true)
 	if err != nil {
 		t.Fatal(err)
 	}

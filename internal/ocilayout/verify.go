@@ -19,13 +19,14 @@ import (
 // blob is an error. go-containerregistry reads layouts without checking,
 // so this runs before a layout is reused or run.
 func Verify(dir string) error {
-	_, err := reachable(dir)
+	_, err := reachable(dir, true)
 	return err
 }
 
-// reachable verifies the layout in dir as Verify does and returns every
-// blob it names.
-func reachable(dir string) (map[v1.Hash]bool, error) {
+// reachable returns every blob the layout in dir names; with check, it
+// verifies the layout as Verify does, else it reads only the indexes and
+// manifests that name the others.
+func reachable(dir string, check bool) (map[v1.Hash]bool, error) {
 	if err := Built(dir); err != nil {
 		return nil, err
 	}
@@ -39,7 +40,7 @@ func reachable(dir string) (map[v1.Hash]bool, error) {
 	}
 	seen := map[v1.Hash]bool{}
 	for _, d := range top.Manifests {
-		if err := verifyBlob(dir, d, seen); err != nil {
+		if err := verifyBlob(dir, d, seen, check); err != nil {
 			return nil, fmt.Errorf("%s is damaged: %w (run 'go tool mage build')", dir, err)
 		}
 	}
@@ -50,15 +51,17 @@ func reachable(dir string) (map[v1.Hash]bool, error) {
 // everything it names, against their digests: a layout shared by many
 // images (a cache) is checked one image at a time.
 func VerifyEntry(dir string, d v1.Descriptor) error {
-	return verifyBlob(dir, d, map[v1.Hash]bool{})
+	return verifyBlob(dir, d, map[v1.Hash]bool{}, true)
 }
 
 // Prune removes the blobs of the layout in dir that its index.json does
 // not name, directly or through an index or manifest: those only a
-// replaced image used, or that a stopped build added. A damaged layout is
-// left as it is, for the next build to replace.
+// replaced image used, or that a stopped build added. It reads the
+// indexes and manifests, not the layers (every build runs it first): a
+// layout whose index or manifests cannot be read is left as it is, for
+// the next build to replace.
 func Prune(dir string) error {
-	keep, err := reachable(dir)
+	keep, err := reachable(dir, false)
 	if err != nil {
 		return nil
 	}
@@ -83,14 +86,18 @@ func removeBlobsExcept(dir string, keep map[v1.Hash]bool) error {
 	})
 }
 
-// verifyBlob checks d's blob and, for an index or a manifest, what it names.
-func verifyBlob(dir string, d v1.Descriptor, seen map[v1.Hash]bool) error {
+// verifyBlob checks d's blob and, for an index or a manifest, what it
+// names; without check, it only reads the indexes and manifests.
+func verifyBlob(dir string, d v1.Descriptor, seen map[v1.Hash]bool, check bool) error {
 	if seen[d.Digest] {
 		return nil
 	}
 	seen[d.Digest] = true
 	if d.Digest.Algorithm != "sha256" {
 		return fmt.Errorf("blob %s: unsupported digest algorithm", d.Digest)
+	}
+	if !check && !d.MediaType.IsIndex() && !d.MediaType.IsImage() {
+		return nil
 	}
 	f, err := layout.Path(dir).Blob(d.Digest)
 	if err != nil {
@@ -123,7 +130,7 @@ func verifyBlob(dir string, d v1.Descriptor, seen map[v1.Hash]bool) error {
 			return fmt.Errorf("index %s: %w", d.Digest, err)
 		}
 		for _, c := range im.Manifests {
-			if err := verifyBlob(dir, c, seen); err != nil {
+			if err := verifyBlob(dir, c, seen, check); err != nil {
 				return err
 			}
 		}
@@ -133,7 +140,7 @@ func verifyBlob(dir string, d v1.Descriptor, seen map[v1.Hash]bool) error {
 			return fmt.Errorf("manifest %s: %w", d.Digest, err)
 		}
 		for _, c := range append([]v1.Descriptor{m.Config}, m.Layers...) {
-			if err := verifyBlob(dir, c, seen); err != nil {
+			if err := verifyBlob(dir, c, seen, check); err != nil {
 				return err
 			}
 		}

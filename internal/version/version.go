@@ -55,7 +55,20 @@ func IsTag(s string) bool { return dockerTag.MatchString(s) }
 func Detect(ctx context.Context, dir string) (Info, error) {
 	info := Info{Version: DevVersion, Commit: "unknown", Time: time.Unix(0, 0).UTC()}
 	g := gitIn(ctx, dir)
-	out, err := g("log", "-1", "--format=%H %ct", "HEAD")
+	// HEAD and its time, its status, the tags on it, the last release tag
+	// before it and the commits since: asked side by side, though the tags
+	// count only on a clean HEAD and the commits only when no tag is a
+	// release, as asking in turn would multiply the wait.
+	var out string
+	var err error
+	var a answers
+	var wg sync.WaitGroup
+	wg.Go(func() { out, err = g("log", "-1", "--format=%H %ct", "HEAD") })
+	wg.Go(func() { a.status, _ = g("status", "--porcelain", "--untracked-files=no") })
+	wg.Go(func() { a.tags, _ = g("tag", "--points-at", "HEAD", "--list", "v[0-9]*") })
+	wg.Go(func() { a.desc, a.descErr = g("describe", "--tags", "--long", "--match", "v[0-9]*", "HEAD") })
+	wg.Go(func() { a.count, _ = g("rev-list", "--count", "HEAD") })
+	wg.Wait()
 	head, ct, _ := strings.Cut(out, " ")
 	if err != nil || head == "" {
 		// Outside a checkout, without git, or before the first commit, the
@@ -71,15 +84,6 @@ func Detect(ctx context.Context, dir string) (Info, error) {
 	if sec, err := strconv.ParseInt(ct, 10, 64); err == nil {
 		info.Time = time.Unix(sec, 0).UTC()
 	}
-	// The tags on HEAD count only when it is clean, and the description
-	// only when none is a release; each is asked at once all the same, as
-	// waiting for the status first would double the wait.
-	var a answers
-	var wg sync.WaitGroup
-	wg.Go(func() { a.status, _ = g("status", "--porcelain", "--untracked-files=no") })
-	wg.Go(func() { a.tags, _ = g("tag", "--points-at", "HEAD", "--list", "v[0-9]*") })
-	wg.Go(func() { a.base, a.count = describe(g) })
-	wg.Wait()
 	info.Dirty = a.status != ""
 	info.Version = a.version(head[:min(12, len(head))], info.Dirty)
 	return info, nil
@@ -100,10 +104,13 @@ func isRelease(v string) bool {
 }
 
 // answers are what git said of HEAD: its status, the tags pointing at
-// it, and the last release tag before it with the commits since.
+// it, its description by the last release tag before it (`git describe`)
+// and the number of its commits.
 type answers struct {
 	status, tags string
-	base, count  string
+	desc         string
+	descErr      error
+	count        string
 }
 
 // version is X.Y.Z for a clean HEAD tagged vX.Y.Z; otherwise a
@@ -112,21 +119,16 @@ func (a answers) version(hash string, dirty bool) string {
 	if best := highest(strings.Fields(a.tags)); !dirty && best != "" {
 		return strings.TrimPrefix(best, "v")
 	}
-	return devVersion(a.base, a.count, hash, dirty)
-}
-
-// describe is the last release tag before HEAD and the number of commits
-// since, or v0.0.0 and all of HEAD's commits when there is none.
-func describe(g func(...string) (string, error)) (base, count string) {
-	if desc, err := g("describe", "--tags", "--long", "--match", "v[0-9]*", "HEAD"); err == nil {
+	if a.descErr == nil {
 		// v1.2.3-rc.1-4-gabcdef: the tag may hold dashes, so cut from the right.
-		parts := strings.Split(desc, "-")
-		if tag := strings.Join(parts[:len(parts)-2], "-"); len(parts) >= 3 && isRelease(tag) {
-			return tag, parts[len(parts)-2]
+		parts := strings.Split(a.desc, "-")
+		if len(parts) >= 3 {
+			if tag := strings.Join(parts[:len(parts)-2], "-"); isRelease(tag) {
+				return devVersion(tag, parts[len(parts)-2], hash, dirty)
+			}
 		}
 	}
-	count, _ = g("rev-list", "--count", "HEAD")
-	return "v0.0.0", count
+	return devVersion("v0.0.0", a.count, hash, dirty)
 }
 
 // devVersion names a build count commits after tag base: after 1.2.3 comes

@@ -117,14 +117,14 @@ func TestDetectOutsideGit(t *testing.T) {
 	}
 }
 
-// Every build waits for Detect: it asks git four questions, the last
-// three side by side, where it used to ask six to eight one after
-// another. A git on PATH that logs each call and runs the real one counts
-// them.
-func TestDetectAsksGitLittle(t *testing.T) {
+// Every build waits for Detect: it asks git five questions side by side,
+// where it used to ask six to eight one after another. A git on PATH
+// runs the real one only once five calls are waiting together (or after
+// five seconds, saying so), and logs each.
+func TestDetectAsksGitSideBySide(t *testing.T) {
 	real, err := exec.LookPath("git")
 	if err != nil {
-		t.Skip("TestDetectAsksGitLittle: git is not installed")
+		t.Skip("TestDetectAsksGitSideBySide: git is not installed")
 	}
 	tests := []struct {
 		name  string
@@ -138,14 +138,25 @@ func TestDetectAsksGitLittle(t *testing.T) {
 			r.commit("b")
 			os.WriteFile(filepath.Join(r.dir, "b"), []byte("changed"), 0o644)
 		}, `1\.2\.4-dev\.1\.g[0-9a-f]{12}\.dirty`},
-		{"no tags", func(r *repo) { r.commit("a") }, `0\.0\.1-dev\.1\.g[0-9a-f]{12}`}, // describe fails: rev-list counts
+		{"no tags", func(r *repo) { r.commit("a") }, `0\.0\.1-dev\.1\.g[0-9a-f]{12}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newRepo(t)
 			tt.setup(r)
-			bin, calls := t.TempDir(), filepath.Join(t.TempDir(), "calls")
-			script := "#!/bin/sh\necho \"$*\" >> " + calls + "\nexec " + real + " \"$@\"\n"
+			bin, waiting := t.TempDir(), t.TempDir()
+			calls := filepath.Join(bin, "calls")
+			script := `#!/bin/sh
+touch "` + waiting + `/$$"
+i=0
+while [ "$(ls "` + waiting + `" | wc -l)" -lt 5 ]; do
+  i=$((i + 1))
+  if [ $i -gt 100 ]; then echo "alone: $*" >> "` + calls + `"; break; fi
+  sleep 0.05
+done
+echo "$*" >> "` + calls + `"
+exec "` + real + `" "$@"
+`
 			if err := os.WriteFile(filepath.Join(bin, "git"), []byte(script), 0o755); err != nil {
 				t.Fatal(err)
 			}
@@ -158,13 +169,19 @@ func TestDetectAsksGitLittle(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			n, limit := strings.Count(string(log), "\n"), 4
-			if tt.name == "no tags" {
-				limit = 5
-			}
-			if n > limit {
-				t.Errorf("Detect() ran git %d times, want at most %d:\n%s", n, limit, log)
+			if n := strings.Count(string(log), "\n"); n != 5 || strings.Contains(string(log), "alone") {
+				t.Errorf("Detect() ran git %d times, not five side by side:\n%s", n, log)
 			}
 		})
+	}
+}
+
+// BenchmarkDetect is Detect on this checkout, which every build waits for
+// before it compiles.
+func BenchmarkDetect(b *testing.B) {
+	for b.Loop() {
+		if _, err := Detect(b.Context(), "../.."); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -280,7 +280,7 @@ func Test(ctx context.Context) error {
 		return err
 	}
 	sum, err := gotest.Run(ctx, ".", gotest.WithRace(race), gotest.WithFresh(inCI), gotest.WithCoverProfile(settings.DistIn(".").Coverage()),
-		gotest.WithOutput(os.Stderr), gotest.WithExempt("containers need Linux", containerPackages()...))
+		gotest.WithOutput(os.Stderr), gotest.WithExempt("containers need Linux", containerPackages()...), gotest.WithHistory(gotest.UserHistory()))
 	if werr := sum.WriteTable(os.Stdout, gotest.MinCoverage, module); err == nil {
 		err = werr
 	}

@@ -54,6 +54,7 @@ type options struct {
 	packages    []string
 	fresh       bool
 	exempt      map[string]string
+	history     string
 }
 
 // Option changes how Run works.
@@ -93,6 +94,11 @@ func WithExempt(why string, paths ...string) Option {
 	}
 }
 
+// WithHistory starts the packages that took longest in the last run
+// first, as recorded at path, and records this run's times there. Default
+// none: the packages run in go list's order.
+func WithHistory(path string) Option { return func(o *options) { o.history = path } }
+
 // WithPackages sets the package patterns. Default "./...".
 func WithPackages(patterns ...string) Option { return func(o *options) { o.packages = patterns } }
 
@@ -120,7 +126,11 @@ func Run(ctx context.Context, dir string, opts ...Option) (Summary, error) {
 		defer os.Remove(tmpProfile)
 		args = append(args, "-coverprofile="+tmpProfile)
 	}
-	args = append(args, o.packages...)
+	packages := o.packages
+	if o.history != "" {
+		packages = longestFirst(ctx, dir, packages, readHistory(o.history))
+	}
+	args = append(args, packages...)
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = dir
 	cmd.Stderr = o.output
@@ -141,6 +151,11 @@ func Run(ctx context.Context, dir string, opts ...Option) (Summary, error) {
 	}
 	if parseErr != nil {
 		return sum, fmt.Errorf("reading go test's output: %w", parseErr)
+	}
+	if o.history != "" {
+		if err := writeHistory(o.history, sum); err != nil {
+			fmt.Fprintf(o.output, "gotest: recording how long each package took: %v\n", err)
+		}
 	}
 	if tmpProfile != "" && waitErr == nil {
 		if err := os.Rename(tmpProfile, o.profile); err != nil {

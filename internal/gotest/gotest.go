@@ -282,16 +282,36 @@ func parse(r io.Reader, out io.Writer) (Summary, error) {
 	return sum, nil
 }
 
-// parallel is go test's -p for procs CPUs: twice as many test binaries at
-// once as CPUs, not go test's one per CPU, because many of this module's
-// tests mostly wait (on daemons, registries, containers, timeouts) and a
-// waiting binary holds its slot. None when GOFLAGS already sets -p: the
-// user's choice stands.
+// parallel is go test's -p and -parallel for procs CPUs. -p: twice as
+// many test binaries at once as CPUs, not go test's one per CPU, because
+// many of this module's tests mostly wait (on daemons, registries,
+// containers, builds, timeouts) and a waiting binary holds its slot.
+// -parallel: four times as many parallel tests of one binary at once as
+// CPUs, not one per CPU, for the same reason: a test waiting on the
+// machine's one dockerd holds its slot, and the tests behind it wait too.
+// Each is left out when GOFLAGS sets it: the user's choice stands.
 func parallel(goflags string, procs int) []string {
-	for _, f := range strings.Fields(goflags) {
-		if f == "-p" || strings.HasPrefix(f, "-p=") || f == "--p" || strings.HasPrefix(f, "--p=") {
-			return nil
+	procs = max(procs, 1)
+	var out []string
+	for _, f := range []struct {
+		name string
+		n    int
+	}{{"p", 2 * procs}, {"parallel", 4 * procs}} {
+		if !hasFlag(goflags, f.name) {
+			out = append(out, "-"+f.name, strconv.Itoa(f.n))
 		}
 	}
-	return []string{"-p", strconv.Itoa(2 * max(procs, 1))}
+	return out
+}
+
+// hasFlag says whether goflags sets the flag name, as -name, --name,
+// -name=v or --name=v.
+func hasFlag(goflags, name string) bool {
+	for _, f := range strings.Fields(goflags) {
+		f, _, _ = strings.Cut(strings.TrimPrefix(strings.TrimPrefix(f, "-"), "-"), "=")
+		if f == name {
+			return true
+		}
+	}
+	return false
 }

@@ -198,13 +198,14 @@ func TestParallel(t *testing.T) {
 		procs   int
 		want    []string
 	}{
-		{"", 2, []string{"-p", "4"}},
-		{"", 4, []string{"-p", "8"}},
-		{"", 0, []string{"-p", "2"}},
-		{"-mod=mod -trimpath", 2, []string{"-p", "4"}},
-		{"-p=1", 2, nil},
-		{"-mod=mod --p=3", 2, nil},
+		{"", 2, []string{"-p", "4", "-parallel", "8"}},
+		{"", 4, []string{"-p", "8", "-parallel", "16"}},
+		{"", 0, []string{"-p", "2", "-parallel", "4"}},
+		{"-mod=mod -trimpath -pgo=off", 2, []string{"-p", "4", "-parallel", "8"}},
+		{"-p=1", 2, []string{"-parallel", "8"}},
+		{"-mod=mod --p=3", 2, []string{"-parallel", "8"}},
 		{"-parallel=3", 2, []string{"-p", "4"}},
+		{"-p 1 --parallel=1", 2, nil},
 	} {
 		if got := parallel(tc.goflags, tc.procs); !slices.Equal(got, tc.want) {
 			t.Errorf("parallel(%q, %d) = %q, want %q", tc.goflags, tc.procs, got, tc.want)

@@ -1,3 +1,5 @@
+//go:build !windows
+
 package dev
 
 import (
@@ -8,6 +10,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lehus1/devops-info-service-go/internal/base"
 	"github.com/lehus1/devops-info-service-go/internal/container"
@@ -45,35 +48,29 @@ func engineSpec(t *testing.T, e engine.Engine) string {
 }
 
 // inContainer checks that a save is served when each version runs in a
-// container of e, and that stopping dev leaves nothing in TMPDIR, which
-// it returns.
+// container of e, and that stopping dev (SIGINT to dev alone, which
+// cancels Run's context) leaves nothing in TMPDIR, which it returns. dev
+// runs as a process of its own with a TMPDIR of its own, so that the test
+// runs beside others.
 func inContainer(t *testing.T, e engine.Engine) string {
 	t.Helper()
-	tmp := t.TempDir()
-	t.Setenv("TMPDIR", tmp) // where bundles and temporary files go: checked empty at the end
-	r, err := engineRunner(t.Context(), engineSpec(t, e))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := newModule(t)
-	d := startDev(t, Config{Dir: dir, Runner: r})
+	dir, tmp := newModule(t), t.TempDir()
+	cmd, stderr, lines := devProcess(t, dir, tmp, "DEV_TEST_ENGINE="+engineSpec(t, e))
+	d := running{url: firstLine(t, lines, stderr), logs: stderr}
 	d.serves(t, "v1")
 	d.save(t, dir, "v2")
-	if n := reloads(d.logs.String()); n != 1 {
-		t.Errorf("reload lines after one save = %d, want 1:\n%s", n, d.logs.String())
+	if n := reloads(stderr.String()); n != 1 {
+		t.Errorf("reload lines after one save = %d, want 1:\n%s", n, stderr.String())
 	}
-	if err := d.stop(); err != nil {
-		t.Fatal(err)
-	}
-	if left, _ := os.ReadDir(tmp); len(left) > 0 {
-		t.Errorf("left in TMPDIR after stopping: %v, want nothing", left)
-	}
+	cmd.Process.Signal(os.Interrupt)
+	exits(t, cmd, stderr, tmp, "SIGINT to dev alone", 30*time.Second)
 	return tmp
 }
 
 // With DEV_CONTAINER=1 under runc each version runs as run runs it, and
 // stopping leaves no container and no bundle.
 func TestInContainerRunc(t *testing.T) {
+	t.Parallel()
 	if errors.Is(container.Available(), container.ErrNeedsLinux) {
 		t.Skip("runc needs Linux")
 	}

@@ -13,6 +13,7 @@ import (
 // With DEV_CONTAINER=1 under Docker or Podman a save is served from a new
 // container, and stopping dev leaves no container, no image and no file.
 func TestInContainerEngine(t *testing.T) {
+	t.Parallel()
 	testengine.Each(t, func(t *testing.T, e engine.Engine) {
 		inContainer(t, e)
 		assertEngineEmpty(t, e)
@@ -27,12 +28,7 @@ func TestCtrlCInContainer(t *testing.T) {
 	testengine.Each(t, func(t *testing.T, e engine.Engine) {
 		dir, tmp := newModule(t), t.TempDir()
 		cmd, stderr, lines := devProcess(t, dir, tmp, "DEV_TEST_ENGINE="+engineSpec(t, e))
-		var d running
-		select {
-		case d.url = <-lines:
-		case <-time.After(2 * time.Minute):
-			t.Fatalf("dev printed no URL within two minutes:\n%s", stderr.String())
-		}
+		d := running{url: firstLine(t, lines, stderr)}
 		d.serves(t, "v1")
 		d.save(t, dir, "v2")
 		interrupt(t, cmd, stderr, tmp)
@@ -60,11 +56,7 @@ func TestKilledDevLeavesNothing(t *testing.T) {
 	t.Parallel()
 	testengine.Each(t, func(t *testing.T, e engine.Engine) {
 		cmd, stderr, lines := devProcess(t, newModule(t), t.TempDir(), "DEV_TEST_ENGINE="+engineSpec(t, e))
-		select {
-		case <-lines:
-		case <-time.After(2 * time.Minute):
-			t.Fatalf("dev printed no URL within two minutes:\n%s", stderr.String())
-		}
+		firstLine(t, lines, stderr)
 		// The engine's clients dev started outlive it, holding its
 		// stderr: Wait waits a second for them, not until they end.
 		cmd.WaitDelay = time.Second

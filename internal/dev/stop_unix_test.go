@@ -79,6 +79,19 @@ func startGroup(t *testing.T, cmd *exec.Cmd) (*testenv.Buffer, <-chan string) {
 	return stderr, lines
 }
 
+// firstLine is the first line dev prints on stdout, its URL, waited for
+// for up to two minutes: a build in a container is slow on a busy machine.
+func firstLine(t *testing.T, lines <-chan string, stderr *testenv.Buffer) string {
+	t.Helper()
+	select {
+	case line := <-lines:
+		return line
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("dev printed no URL within two minutes:\n%s", stderr.String())
+		return ""
+	}
+}
+
 // interrupt sends dev Ctrl-C and checks that it exits 0 within the 5 s
 // mage gives a target, leaving nothing in tmp.
 func interrupt(t *testing.T, cmd *exec.Cmd, stderr *testenv.Buffer, tmp string) {
@@ -86,18 +99,25 @@ func interrupt(t *testing.T, cmd *exec.Cmd, stderr *testenv.Buffer, tmp string) 
 	// To the group, as a terminal sends Ctrl-C: dev's children (go build,
 	// an engine's clients) get it too.
 	syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)
+	exits(t, cmd, stderr, tmp, "Ctrl-C", 5*time.Second)
+}
+
+// exits checks that dev, told to stop by what, exits 0 within limit,
+// leaving nothing in tmp.
+func exits(t *testing.T, cmd *exec.Cmd, stderr *testenv.Buffer, tmp, what string, limit time.Duration) {
+	t.Helper()
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	select {
 	case err := <-done:
 		if err != nil {
-			t.Errorf("dev after Ctrl-C = %v, want exit status 0:\n%s", err, stderr.String())
+			t.Errorf("dev after %s = %v, want exit status 0:\n%s", what, err, stderr.String())
 		}
-	case <-time.After(5 * time.Second):
-		t.Fatalf("dev still running 5 s after Ctrl-C:\n%s", stderr.String())
+	case <-time.After(limit):
+		t.Fatalf("dev still running %v after %s:\n%s", limit, what, stderr.String())
 	}
 	if left, _ := os.ReadDir(tmp); len(left) > 0 {
-		t.Errorf("left in TMPDIR after Ctrl-C: %v, want nothing:\n%s", left, stderr.String())
+		t.Errorf("left in TMPDIR after %s: %v, want nothing:\n%s", what, left, stderr.String())
 	}
 }
 

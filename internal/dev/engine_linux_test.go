@@ -10,30 +10,37 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/testengine"
 )
 
-// With DEV_CONTAINER=1 under Docker or Podman a save is served from a new
-// container, and stopping dev leaves no container, no image and no file.
-func TestInContainerEngine(t *testing.T) {
+// dev with DEV_CONTAINER=1 under Docker and under Podman, the engines
+// side by side: each starts once for the three cases, which run one after
+// another and each leave it as a fresh one is, without a container or an
+// image (assertEngineEmpty), so the next starts as on a fresh engine.
+func TestInEngine(t *testing.T) {
 	t.Parallel()
-	testengine.Each(t, func(t *testing.T, e engine.Engine) {
-		inContainer(t, e)
-		assertEngineEmpty(t, e)
+	testengine.Share(t, []testengine.Case{
+		{Name: "SaveIsServed", Test: saveIsServedInEngine},
+		{Name: "CtrlC", Test: ctrlCInEngine},
+		{Name: "KilledDevLeavesNothing", Test: killedDevLeavesNothing},
 	})
+}
+
+// A save is served from a new container, and stopping dev leaves no
+// container, no image and no file.
+func saveIsServedInEngine(t *testing.T, e engine.Engine) {
+	inContainer(t, e)
+	assertEngineEmpty(t, e)
 }
 
 // Ctrl-C, sent as a terminal sends it to dev and the engine's clients
 // alike, stops the container serving, and leaves no container, no image
 // and no file.
-func TestCtrlCInContainer(t *testing.T) {
-	t.Parallel()
-	testengine.Each(t, func(t *testing.T, e engine.Engine) {
-		dir, tmp := newModule(t), t.TempDir()
-		cmd, stderr, lines := devProcess(t, dir, tmp, "DEV_TEST_ENGINE="+engineSpec(t, e))
-		d := running{url: firstLine(t, lines, stderr)}
-		d.serves(t, "v1")
-		d.save(t, dir, "v2")
-		interrupt(t, cmd, stderr, tmp)
-		assertEngineEmpty(t, e)
-	})
+func ctrlCInEngine(t *testing.T, e engine.Engine) {
+	dir, tmp := newModule(t), t.TempDir()
+	cmd, stderr, lines := devProcess(t, dir, tmp, "DEV_TEST_ENGINE="+engineSpec(t, e))
+	d := running{url: firstLine(t, lines, stderr)}
+	d.serves(t, "v1")
+	d.save(t, dir, "v2")
+	interrupt(t, cmd, stderr, tmp)
+	assertEngineEmpty(t, e)
 }
 
 // assertEngineEmpty fails t if e, started for t alone, holds a container
@@ -52,29 +59,26 @@ func assertEngineEmpty(t *testing.T, e engine.Engine) {
 
 // kill -9 of dev leaves its container and its image's tag (nothing can
 // clean up after SIGKILL); the next dev removes both, saying so.
-func TestKilledDevLeavesNothing(t *testing.T) {
-	t.Parallel()
-	testengine.Each(t, func(t *testing.T, e engine.Engine) {
-		cmd, stderr, lines := devProcess(t, newModule(t), t.TempDir(), "DEV_TEST_ENGINE="+engineSpec(t, e))
-		firstLine(t, lines, stderr)
-		// The engine's clients dev started outlive it, holding its
-		// stderr: Wait waits a second for them, not until they end.
-		cmd.WaitDelay = time.Second
-		cmd.Process.Kill()
-		cmd.Wait()
-		if left := strings.Fields(testengine.Run(t, e, "ps", "--all", "--quiet")); len(left) != 1 {
-			t.Fatalf("%s ps --all after kill -9 = %q, want dev's container", e.Name, left)
+func killedDevLeavesNothing(t *testing.T, e engine.Engine) {
+	cmd, stderr, lines := devProcess(t, newModule(t), t.TempDir(), "DEV_TEST_ENGINE="+engineSpec(t, e))
+	firstLine(t, lines, stderr)
+	// The engine's clients dev started outlive it, holding its
+	// stderr: Wait waits a second for them, not until they end.
+	cmd.WaitDelay = time.Second
+	cmd.Process.Kill()
+	cmd.Wait()
+	if left := strings.Fields(testengine.Run(t, e, "ps", "--all", "--quiet")); len(left) != 1 {
+		t.Fatalf("%s ps --all after kill -9 = %q, want dev's container", e.Name, left)
+	}
+	var log strings.Builder
+	if err := engine.Prepare(t.Context(), engine.Choice{Engine: e}, &log); err != nil {
+		t.Fatalf("Prepare after a killed dev = %v\n%s", err, log.String())
+	}
+	pid := "(pid " + strconv.Itoa(cmd.Process.Pid) + ")"
+	for _, want := range []string{"left by a run that was killed " + pid, "left by a dev that was killed " + pid} {
+		if !strings.Contains(log.String(), want) {
+			t.Errorf("Prepare after a killed dev: log %q, want %q", log.String(), want)
 		}
-		var log strings.Builder
-		if err := engine.Prepare(t.Context(), engine.Choice{Engine: e}, &log); err != nil {
-			t.Fatalf("Prepare after a killed dev = %v\n%s", err, log.String())
-		}
-		pid := "(pid " + strconv.Itoa(cmd.Process.Pid) + ")"
-		for _, want := range []string{"left by a run that was killed " + pid, "left by a dev that was killed " + pid} {
-			if !strings.Contains(log.String(), want) {
-				t.Errorf("Prepare after a killed dev: log %q, want %q", log.String(), want)
-			}
-		}
-		assertEngineEmpty(t, e)
-	})
+	}
+	assertEngineEmpty(t, e)
 }

@@ -12,18 +12,6 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/engine"
 )
 
-// Each runs test as a subtest under each of Engines, started for it
-// alone, the engines side by side (they share nothing; see the package
-// comment): test must not use t.Setenv or t.Chdir.
-func Each(t *testing.T, test func(t *testing.T, e engine.Engine)) {
-	for _, tt := range Engines {
-		t.Run(tt.Name, func(t *testing.T) {
-			t.Parallel()
-			test(t, tt.Start(t))
-		})
-	}
-}
-
 // Case is one test of Share's: its name and what it does with the engine.
 type Case struct {
 	Name string

@@ -8,6 +8,7 @@ import (
 
 	"github.com/lehus1/devops-info-service-go/internal/engine"
 	"github.com/lehus1/devops-info-service-go/internal/testengine"
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 // dev with DEV_CONTAINER=1 under Docker and under Podman, the engines
@@ -15,6 +16,7 @@ import (
 // another and each leave it as a fresh one is, without a container or an
 // image (assertEngineEmpty), so the next starts as on a fresh engine.
 func TestInEngine(t *testing.T) {
+	testenv.SkipIfShort(t, "builds the service and starts dockerd and podman")
 	t.Parallel()
 	testengine.Share(t, []testengine.Case{
 		{Name: "SaveIsServed", Test: saveIsServedInEngine},

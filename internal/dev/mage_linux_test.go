@@ -39,7 +39,6 @@ func TestMageDevChoosesEngine(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel() // the two share nothing: an engine each, a module each
 			e := tt.start(t)
 			bin := t.TempDir()
 			for _, name := range []string{engine.Docker, engine.Podman} {

@@ -1,144 +1,248 @@
-// Command mage is Mage (github.com/magefile/mage, pinned in go.mod) with
-// two changes. Two `go tool mage` started at once in one checkout both
-// work: mage compiles the magefile by writing mage_output_file.go beside
-// it and removing it after, and two at once write and remove the same
-// file and one fails ("error compiling magefiles"); here the compile is
-// serialized, under a lock per magefile folder, so a second command waits,
-// with a line saying why, and never for the first one's target: `go tool
-// mage run` may serve for hours while `go tool mage test` runs beside it.
-// And the compiled magefile is cached, keyed by everything it is built
-// from, including the main module's packages it imports, which mage's own
-// cache misses (cache.go): a command whose magefile did not change starts
-// its target at once instead of relinking a 35 MB binary first.
+// Command mage is what `go tool mage` runs (go.mod's tool directive names
+// this package): a launcher for the wrapper in ./wrapper, which is Mage
+// with the magefile's compile serialized and cached.
 //
-// go.mod's tool directive names this package, so `go tool mage` runs it.
+// `go tool` compiles its tool as the user's settings say: with cgo and
+// without -trimpath. The magefile and the service are compiled without
+// cgo and with -trimpath, so on an empty build cache every standard
+// package the wrapper needs (Mage's parser and templates, JSON, SHA-256)
+// was compiled once more, for the wrapper alone. This launcher needs
+// little more than the runtime and os: it builds the wrapper as the
+// magefile is built, once per change to what the wrapper is built from,
+// into mage's cache folder (temporary name, renamed into place), and
+// executes it. On Unix the wrapper replaces this process: the same pid,
+// parent, stdin and stdout, signals and exit code as before.
 package main
 
 import (
 	"errors"
-	"flag"
-	"fmt"
+	"hash"
+	"hash/fnv"
 	"io"
-	"log"
 	"os"
+	"os/exec"
+	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strconv"
 	"strings"
-
-	"github.com/magefile/mage/mage"
-
-	"github.com/lehus1/devops-info-service-go/internal/filelock"
+	"time"
 )
 
-func main() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) }
+// wrapperPkgs are the main module's packages the wrapper is built from,
+// relative to the module's root (TestWrapperPkgs keeps the list whole).
+var wrapperPkgs = []string{"internal/mage/wrapper", "internal/filelock"}
 
-// run is mage's ParseAndRun, with the compile under the lock.
-func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	inv, cmd, err := mage.Parse(stderr, stdout, args)
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
-	}
-	// Everything but running a target (listing, help, -version, -clean,
-	// -init, errors) is mage's own, unchanged: none of it compiles.
-	if err != nil || cmd != mage.None || inv.List || inv.Help || inv.Autocomplete {
-		return mage.ParseAndRun(stdout, stderr, stdin, args)
-	}
-	inv.Stdin, inv.Stdout, inv.Stderr = stdin, stdout, stderr
-	errlog := log.New(stderr, "", 0)
-	if inv.Dir == "" {
-		inv.Dir = "."
-	}
-	if inv.WorkDir == "" {
-		inv.WorkDir = inv.Dir // as mage does: the targets run where the magefile is
-	}
-	if inv.GoCmd == "" {
-		inv.GoCmd = "go"
-	}
-	exe, err := compiled(inv, stderr)
-	if exe == "" {
-		if err != nil {
-			errlog.Println("Error:", err)
-		}
-		return 1
-	}
-	return runCompiled(inv, exe, errlog)
+// buildEnv is the environment that changes what `go build` makes.
+var buildEnv = []string{
+	"GOFLAGS", "GOOS", "GOARCH", "GOAMD64", "GOARM", "GOARM64", "GO386", "GOEXPERIMENT",
+	"GOTOOLCHAIN", "GOWORK", "GOROOT", "CGO_ENABLED", "CC", "CGO_CFLAGS", "CGO_LDFLAGS", "GOENV",
 }
 
-// compiled returns the magefile's binary from the cache, compiling it
-// first when its inputs changed. An empty path with a nil error means
-// mage said why on stderr.
-func compiled(inv mage.Invocation, stderr io.Writer) (string, error) {
-	c := newCache(inv.CacheDir, inv.Dir)
-	in, err := inputs(inv)
+// keep is how many wrapper binaries the cache folder keeps.
+const keep = 3
+
+func main() {
+	exe, err := wrapper()
+	if err != nil {
+		os.Stderr.WriteString("Error: " + err.Error() + "\n")
+		os.Exit(1)
+	}
+	os.Exit(launch(exe, os.Args))
+}
+
+// wrapper returns the wrapper's binary, building it first if its inputs
+// changed.
+func wrapper() (string, error) {
+	root, err := moduleRoot()
 	if err != nil {
 		return "", err
 	}
-	if exe, ok, err := c.lookup(in); err != nil || ok && !inv.Force {
-		return exe, err
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		return "", errors.New("building the wrapper of `go tool mage`: " + err.Error())
 	}
-	unlock, err := filelock.Lock(filelock.For(inv.CacheDir, "compile", inv.Dir), stderr,
-		"another `go tool mage` is compiling the magefile in "+filelock.Real(inv.Dir))
+	key, err := inputs(root, goCmd)
 	if err != nil {
 		return "", err
 	}
-	defer unlock()
-	// The one before may have compiled it while this one waited.
-	if exe, ok, err := c.lookup(in); err != nil || ok && !inv.Force {
-		return exe, err
-	}
-	// A folder of this compile's own, for a binary named mage as upstream's
-	// (the name is in its usage lines), renamed into place when done.
-	tmpDir, err := os.MkdirTemp(inv.CacheDir, c.prefix+"*.tmp")
-	if err != nil {
-		return "", fmt.Errorf("compiling the magefile: %w", err)
-	}
-	defer os.RemoveAll(tmpDir)
-	tmp := filepath.Join(tmpDir, "mage")
+	dir := cacheDir()
+	exe := filepath.Join(dir, "mage-wrapper-"+key)
 	if runtime.GOOS == "windows" {
-		tmp += ".exe"
+		exe += ".exe"
 	}
-	compile := inv
-	compile.CompileOut = tmp
-	compile.Args = nil
-	restore := shareStd()
-	failed := mage.Invoke(compile) != 0
-	restore()
-	if failed {
-		return "", nil
+	if _, err := os.Stat(exe); err == nil {
+		return exe, nil
 	}
-	return c.install(inv, in, tmp)
+	if err := build(goCmd, root, dir, exe); err != nil {
+		return "", err
+	}
+	prune(dir, exe)
+	return exe, nil
 }
 
-// shareStd has the magefile compiled, unless the environment says
-// otherwise, without cgo and with -trimpath: as build compiles the
-// service for linux/amd64, so that on an empty build cache the standard
-// library is compiled once for both (net/http, crypto/tls and the rest
-// the service needs), not once with cgo for the magefile and once
-// without for the service. The magefile needs no cgo: it starts runc and
-// the go command, and talks to 127.0.0.1 and registries. The returned
-// func puts the environment back: the targets (go test -race) keep cgo.
-func shareStd() (restore func()) {
-	var undo []func()
-	set := func(k, v string) {
-		old, had := os.LookupEnv(k)
-		os.Setenv(k, v)
-		undo = append(undo, func() {
-			if had {
-				os.Setenv(k, old)
-			} else {
-				os.Unsetenv(k)
-			}
-		})
+// moduleRoot is the folder of the go.mod above this package's sources.
+// The path compiled in names them, unless the launcher was built with
+// -trimpath: then the go command is asked.
+func moduleRoot() (string, error) {
+	_, file, _, _ := runtime.Caller(0)
+	dir := filepath.Dir(file)
+	if _, err := os.Stat(file); err != nil || !filepath.IsAbs(file) {
+		out, err := exec.Command("go", "list", "-f", "{{.Dir}}", path.Dir(file)).Output()
+		if err != nil {
+			return "", errors.New("finding the sources of `go tool mage`: go list " + path.Dir(file) + ": " + err.Error())
+		}
+		dir = strings.TrimSpace(string(out))
 	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d, nil
+		}
+		if filepath.Dir(d) == d {
+			return "", errors.New("finding the sources of `go tool mage`: no go.mod above " + dir)
+		}
+	}
+}
+
+// cacheDir is mage's cache folder, which `go tool mage -clean` empties.
+func cacheDir() string {
+	if d := os.Getenv("MAGEFILE_CACHE"); d != "" {
+		return d
+	}
+	if runtime.GOOS == "windows" {
+		return filepath.Join(os.Getenv("HOMEDRIVE"), os.Getenv("HOMEPATH"), "magefile")
+	}
+	return filepath.Join(os.Getenv("HOME"), ".magefile")
+}
+
+// inputs hashes what the wrapper is built from: the Go version, the
+// environment that changes a build, the go command that builds it, the user's `go env -w` settings,
+// every go.mod, go.sum, go.work and go.work.sum from the root up (they
+// name the version of Mage and of every other module), and the wrapper's
+// packages in this module.
+func inputs(root, goCmd string) (string, error) {
+	h := fnv.New128a()
+	io.WriteString(h, "go tool mage launcher 1\n"+runtime.Version()+" "+runtime.GOOS+"/"+runtime.GOARCH+"\n"+goCmd+"\n")
+	for _, name := range buildEnv {
+		v, ok := os.LookupEnv(name)
+		io.WriteString(h, name+"="+strconv.FormatBool(ok)+","+strconv.Quote(v)+"\n")
+	}
+	var files []string
+	if cfg, err := os.UserConfigDir(); err == nil {
+		files = append(files, filepath.Join(cfg, "go", "env"))
+	}
+	for d := root; ; d = filepath.Dir(d) {
+		for _, name := range []string{"go.mod", "go.sum", "go.work", "go.work.sum"} {
+			files = append(files, filepath.Join(d, name))
+		}
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	for _, pkg := range wrapperPkgs {
+		entries, err := os.ReadDir(filepath.Join(root, pkg))
+		if err != nil {
+			return "", errors.New("hashing the sources of `go tool mage`: " + err.Error())
+		}
+		for _, e := range entries {
+			if name := e.Name(); strings.HasSuffix(name, ".go") && !strings.HasSuffix(name, "_test.go") {
+				files = append(files, filepath.Join(root, pkg, name))
+			}
+		}
+	}
+	for _, f := range files {
+		if err := hashFile(h, f); err != nil {
+			return "", err
+		}
+	}
+	const digits = "0123456789abcdef"
+	var key []byte
+	for _, b := range h.Sum(nil) {
+		key = append(key, digits[b>>4], digits[b&15])
+	}
+	return string(key), nil
+}
+
+// hashFile hashes path's name and contents; a missing file as missing.
+func hashFile(h hash.Hash, path string) error {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		io.WriteString(h, strconv.Quote(path)+" missing\n")
+		return nil
+	}
+	if err != nil {
+		return errors.New("hashing the sources of `go tool mage`: " + err.Error())
+	}
+	io.WriteString(h, strconv.Quote(path)+" "+strconv.Itoa(len(data))+"\n")
+	h.Write(data)
+	return nil
+}
+
+// build compiles the wrapper as the wrapper compiles the magefile (no
+// cgo, -trimpath, unless the environment says otherwise), so that the two
+// share the standard library in the build cache, to a temporary name in
+// dir, renamed to exe when done. Killed, this process takes the go
+// command down with it (on Linux), and leaves at most the temporary file,
+// which a later build removes.
+func build(goCmd, root, dir, exe string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return errors.New("building the wrapper of `go tool mage`: " + err.Error())
+	}
+	tmp := exe + "." + strconv.Itoa(os.Getpid()) + ".tmp"
+	cmd := exec.Command(goCmd, "build", "-o", tmp, "./"+wrapperPkgs[0])
+	cmd.Dir, cmd.Stdout, cmd.Stderr = root, os.Stderr, os.Stderr
+	cmd.Env = os.Environ()
 	if _, ok := os.LookupEnv("CGO_ENABLED"); !ok {
-		set("CGO_ENABLED", "0")
+		cmd.Env = append(cmd.Env, "CGO_ENABLED=0")
 	}
 	if flags := os.Getenv("GOFLAGS"); !strings.Contains(flags, "-trimpath") {
-		set("GOFLAGS", strings.TrimSpace(flags+" -trimpath"))
+		cmd.Env = append(cmd.Env, "GOFLAGS="+strings.TrimSpace(flags+" -trimpath"))
 	}
-	return func() {
-		for _, u := range undo {
-			u()
+	if err := runTied(cmd); err != nil {
+		os.Remove(tmp)
+		return errors.New("building the wrapper of `go tool mage`: go build ./" + wrapperPkgs[0] + ": " + err.Error())
+	}
+	if err := os.Rename(tmp, exe); err != nil {
+		os.Remove(tmp)
+		// Windows renames nothing over a running binary: one built
+		// beside this one is as good.
+		if _, serr := os.Stat(exe); serr != nil {
+			return errors.New("building the wrapper of `go tool mage`: " + err.Error())
 		}
+	}
+	return nil
+}
+
+// prune removes all but the newest few wrapper binaries, and temporary
+// files a killed build left an hour ago or more (a build under way is
+// younger).
+func prune(dir, current string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	type file struct {
+		path string
+		mod  time.Time
+	}
+	var bins []file
+	for _, e := range entries {
+		info, err := e.Info()
+		p := filepath.Join(dir, e.Name())
+		if err != nil || !strings.HasPrefix(e.Name(), "mage-wrapper-") || p == current {
+			continue
+		}
+		if strings.HasSuffix(e.Name(), ".tmp") {
+			if time.Since(info.ModTime()) > time.Hour {
+				os.Remove(p)
+			}
+			continue
+		}
+		bins = append(bins, file{p, info.ModTime()})
+	}
+	slices.SortFunc(bins, func(a, b file) int { return b.mod.Compare(a.mod) })
+	for i := keep - 1; i < len(bins); i++ {
+		os.Remove(bins[i].path)
 	}
 }

@@ -67,7 +67,7 @@ func shape(src string) ([]string, error) {
 }
 
 func TestMagefileShape(t *testing.T) {
-	src, err := os.ReadFile(filepath.Join("..", "..", "magefile.go"))
+	src, err := os.ReadFile(filepath.Join("..", "..", "..", "magefile.go"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestShape(t *testing.T) {
 // lint or vulncheck need (Sigstore, in-toto and protobuf, the Go parser,
 // govulncheck) stays out of it, compiled by those commands on first use.
 func TestMagefileLeavesOutWhatOnlySomeTargetsNeed(t *testing.T) {
-	out, err := exec.Command("go", "list", "-deps", "-tags", "mage", "../..").Output()
+	out, err := exec.Command("go", "list", "-deps", "-tags", "mage", "../../..").Output()
 	if err != nil {
 		t.Fatalf("go list -deps of the magefile: %v", err)
 	}

@@ -15,7 +15,7 @@ func TestBeforeAnyBuild(t *testing.T) {
 	if testing.Short() {
 		t.Skip("compiles the project's magefile")
 	}
-	root, err := filepath.Abs(filepath.Join("..", ".."))
+	root, err := filepath.Abs(filepath.Join("..", "..", ".."))
 	if err != nil {
 		t.Fatal(err)
 	}

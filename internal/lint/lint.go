@@ -24,6 +24,7 @@ type options struct {
 	needShellcheck bool
 	packages       []string
 	tags           string
+	buildFlags     []string
 	workflows      string
 	targets        []string
 	scripts        []string
@@ -67,6 +68,12 @@ func WithDocs(globs ...string) Option { return func(o *options) { o.docs = globs
 // Default "mage", for the magefile.
 func WithTags(tags string) Option { return func(o *options) { o.tags = tags } }
 
+// WithBuildFlags sets go build flags for go vet and staticcheck (through
+// GOFLAGS), such as -race: in the configuration the tests are compiled in,
+// the compiled dependencies they read are the tests' own, shared in the
+// build cache, not a second compile of every one. Default none.
+func WithBuildFlags(flags ...string) Option { return func(o *options) { o.buildFlags = flags } }
+
 // DefaultTargets are the GOOS/GOARCH pairs, besides this machine's, that
 // the code must compile for: the macOS and Windows machines developers
 // run the pipeline on. darwin/amd64 (Intel Macs) is not among them: the
@@ -86,8 +93,8 @@ type check struct {
 
 var checks = []check{
 	{"gofmt", gofmtCheck},
-	{"go vet", goCheck("vet")},
-	{"staticcheck", goCheck("tool", "staticcheck")},
+	{"go vet", vetCheck},
+	{"staticcheck", staticcheckCheck},
 	{"cross-compile", crossCheck},
 	{"actionlint", actionlintCheck},
 	{"scripts", scriptsCheck},
@@ -123,18 +130,46 @@ func Run(ctx context.Context, dir string, opts ...Option) error {
 	return nil
 }
 
-// goCheck runs a go subcommand whose findings make it exit non-zero.
-func goCheck(subcommand ...string) func(context.Context, string, options) (string, error) {
-	return func(ctx context.Context, dir string, o options) (string, error) {
-		args := append(append(append([]string{}, subcommand...), "-tags", o.tags), o.packages...)
-		return runGo(ctx, dir, nil, args...)
+// vetCheck runs go vet with the tags and build flags.
+func vetCheck(ctx context.Context, dir string, o options) (string, error) {
+	args := append(append([]string{"vet", "-tags", o.tags}, o.buildFlags...), o.packages...)
+	return runGo(ctx, dir, nil, args...)
+}
+
+// staticcheckCheck runs staticcheck, pinned in go.mod, with the tags. It
+// loads the packages with the go command, which takes the build flags from
+// GOFLAGS; the binary itself is built (go tool -n) without them.
+func staticcheckCheck(ctx context.Context, dir string, o options) (string, error) {
+	args := append([]string{"-tags", o.tags}, o.packages...)
+	if len(o.buildFlags) == 0 {
+		return runGo(ctx, dir, nil, append([]string{"tool", "staticcheck"}, args...)...)
 	}
+	bin, err := goOutput(ctx, dir, "tool", "-n", "staticcheck")
+	if err != nil {
+		return "", fmt.Errorf("building staticcheck: %w", err)
+	}
+	env := []string{"GOFLAGS=" + strings.TrimSpace(os.Getenv("GOFLAGS")+" "+strings.Join(o.buildFlags, " "))}
+	return findings(ctx, dir, env, strings.TrimSpace(bin), args...)
 }
 
 // runGo runs the go command with env added to this process's; what it
 // says when it exits non-zero is the findings.
 func runGo(ctx context.Context, dir string, env []string, args ...string) (string, error) {
 	return findings(ctx, dir, env, "go", args...)
+}
+
+// goOutput runs the go command and returns its output; its error says
+// what it printed on stderr.
+func goOutput(ctx context.Context, dir string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("%w: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	return string(out), nil
 }
 
 // findings runs a checker: what it says when it exits non-zero is what it
@@ -159,20 +194,16 @@ func findings(ctx context.Context, dir string, env []string, name string, args .
 // same printer in process instead of a gofmt binary that may be missing.
 func gofmtCheck(ctx context.Context, dir string, o options) (string, error) {
 	tmpl := `{{$d := .Dir}}{{range .GoFiles}}{{$d}}/{{.}}{{"\n"}}{{end}}{{range .TestGoFiles}}{{$d}}/{{.}}{{"\n"}}{{end}}{{range .XTestGoFiles}}{{$d}}/{{.}}{{"\n"}}{{end}}`
-	cmd := exec.CommandContext(ctx, "go", append([]string{"list", "-tags", o.tags, "-f", tmpl}, o.packages...)...)
-	cmd.Dir = dir
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	out, err := goOutput(ctx, dir, append([]string{"list", "-tags", o.tags, "-f", tmpl}, o.packages...)...)
 	if err != nil {
-		return "", fmt.Errorf("listing files: %w: %s", err, strings.TrimSpace(stderr.String()))
+		return "", fmt.Errorf("listing files: %w", err)
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return "", err
 	}
 	var bad []string
-	for _, path := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+	for _, path := range strings.Split(strings.TrimSpace(out), "\n") {
 		if path == "" {
 			continue
 		}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lehus1/devops-info-service-go/internal/gotest"
 	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
@@ -38,12 +39,20 @@ func TestRun(t *testing.T) {
 		{"broken links", []string{"./internal/lint/testdata/clean"}, []string{"internal/lint/testdata/links/*.md"}, "lint found problems: links",
 			[]string{"links:\n", "internal/lint/testdata/links/broken.md:4: docs/clients.md → no such file or folder internal/lint/testdata/links/docs/clients.md\n",
 				"broken.md:4: #nowhere → no heading #nowhere in internal/lint/testdata/links/broken.md"}, nil},
-		{"linux-only call", []string{"./internal/lint/testdata/cross/linuxonly"}, nil, "lint found problems: cross-compile",
-			[]string{"go vet: ok", "darwin/arm64:\n", "windows/amd64:\n", "linuxonly.go:8:", "undefined: syscall."}, nil},
-		{"linux-only call in a test", []string{"./internal/lint/testdata/cross/testonly"}, nil, "lint found problems: cross-compile",
-			[]string{"go vet: ok", "windows/amd64:\n", "undefined: syscall.Kill"}, []string{"darwin"}},
-		{"linux-only call behind the mage tag", []string{"./internal/lint/testdata/cross/mageonly"}, nil, "lint found problems: cross-compile",
-			[]string{"go vet: ok", "windows/amd64:\n", "unknown field Setpgid"}, []string{"darwin"}},
+		// One case for the three fixtures, so that the standard library is
+		// type-checked once per target: darwin/arm64 finds the Linux-only
+		// calls of linuxonly alone, windows/amd64 those of the test and of
+		// the file behind the mage tag too.
+		{"linux-only calls", []string{"./internal/lint/testdata/cross/..."}, nil, "lint found problems: cross-compile",
+			[]string{"go vet: ok", "cross-compile:\ndarwin/arm64:\n" +
+				"internal/lint/testdata/cross/linuxonly/linuxonly.go:8:29: undefined: syscall.SYS_PRCTL\n" +
+				"internal/lint/testdata/cross/linuxonly/linuxonly.go:8:48: undefined: syscall.PR_SET_PDEATHSIG\n" +
+				"windows/amd64:\n" +
+				"internal/lint/testdata/cross/linuxonly/linuxonly.go:8:10: undefined: syscall.RawSyscall\n" +
+				"internal/lint/testdata/cross/linuxonly/linuxonly.go:8:29: undefined: syscall.SYS_PRCTL\n" +
+				"internal/lint/testdata/cross/linuxonly/linuxonly.go:8:48: undefined: syscall.PR_SET_PDEATHSIG\n" +
+				"internal/lint/testdata/cross/mageonly/targets.go:8:37: unknown field Setpgid in struct literal of type syscall.SysProcAttr\n" +
+				"internal/lint/testdata/cross/testonly/testonly_test.go:10:10: undefined: syscall.Kill\n"}, nil},
 		{"vet finding", []string{"./internal/lint/testdata/vet"}, nil, "lint found problems: go vet, staticcheck",
 			[]string{"gofmt: ok", "format %d has arg"}, nil},
 		{"staticcheck finding", []string{"./internal/lint/testdata/static"}, nil, "lint found problems: staticcheck",
@@ -70,6 +79,39 @@ func TestRun(t *testing.T) {
 			for _, unwanted := range tt.notOut {
 				if strings.Contains(out.String(), unwanted) {
 					t.Errorf("Run(%v) output has %q, want it not to:\n%s", tt.packages, unwanted, out.String())
+				}
+			}
+		})
+	}
+}
+
+// WithBuildFlags reaches go vet and staticcheck: a file behind the race
+// build tag is checked with -race, and only then.
+func TestBuildFlags(t *testing.T) {
+	testenv.SkipIfShort(t, "runs the linters")
+	root, _ := filepath.Abs("../..")
+	if ok, why := gotest.RaceSupported(t.Context(), root); !ok {
+		testenv.Need(t, "go vet -race: "+why)
+	}
+	tests := []struct {
+		flags   []string
+		wantErr string
+		want    []string
+	}{
+		{nil, "", []string{"go vet: ok", "staticcheck: ok"}},
+		{[]string{"-race"}, "lint found problems: go vet, staticcheck", []string{"format %d has arg s of wrong type string", "SA4017"}},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(append([]string{"flags"}, tt.flags...), " "), func(t *testing.T) {
+			t.Parallel()
+			var out strings.Builder
+			err := Run(t.Context(), root, fixture([]string{"go vet", "staticcheck"}, WithPackages("./internal/lint/testdata/race"), WithBuildFlags(tt.flags...), WithOutput(&out))...)
+			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || err.Error() != tt.wantErr) {
+				t.Fatalf("Run(build flags %q) = %v, want %q\n%s", tt.flags, err, tt.wantErr, out.String())
+			}
+			for _, want := range tt.want {
+				if !strings.Contains(out.String(), want) {
+					t.Errorf("Run(build flags %q) output lacks %q:\n%s", tt.flags, want, out.String())
 				}
 			}
 		})

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 
+	"github.com/lehus1/devops-info-service-go/internal/gotest"
 	"github.com/lehus1/devops-info-service-go/internal/gotool"
 	"github.com/lehus1/devops-info-service-go/internal/lint"
 	"github.com/lehus1/devops-info-service-go/internal/settings"
@@ -18,10 +19,16 @@ import (
 func main() { gotool.Exit(run(context.Background(), ".", os.Getenv, os.Stderr)) }
 
 // run lints the module in dir, every finding to stderr; in CI
-// (settings.ReadCI) a missing shellcheck fails it.
+// (settings.ReadCI) a missing shellcheck fails it. go vet and staticcheck
+// compile with -race where `go tool mage test` does (gotest.Race), so that
+// the two share their compiled dependencies in the build cache.
 func run(ctx context.Context, dir string, getenv func(string) string, stderr io.Writer, opts ...lint.Option) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
-	opts = append([]lint.Option{lint.WithOutput(stderr), lint.WithShellcheckRequired(settings.ReadCI(getenv).Enabled)}, opts...)
+	var flags []string
+	if race, _ := gotest.RaceSupported(ctx, dir); race {
+		flags = []string{"-race"}
+	}
+	opts = append([]lint.Option{lint.WithOutput(stderr), lint.WithShellcheckRequired(settings.ReadCI(getenv).Enabled), lint.WithBuildFlags(flags...)}, opts...)
 	return lint.Run(ctx, dir, opts...)
 }

@@ -1,0 +1,5 @@
+// Package race is clean without the race build tag.
+package race
+
+// Name is the package's name.
+const Name = "race"

@@ -1,5 +1,5 @@
 // Package lint checks the module's code with gofmt, go vet and staticcheck,
-// cross-compiles it for the other systems developers use, checks the CI
+// type-checks it for the other systems developers use, checks the CI
 // workflows with actionlint and the documents' relative links. Every check
 // runs, so one run shows every finding.
 package lint
@@ -78,12 +78,11 @@ func WithBuildFlags(flags ...string) Option { return func(o *options) { o.buildF
 // the code must compile for: the macOS and Windows machines developers
 // run the pipeline on. darwin/amd64 (Intel Macs) is not among them: the
 // module holds no file for one GOARCH alone (TestNoArchSpecificFiles), so
-// what compiles for darwin/arm64 compiles for it, and checking it too
-// would cost a cold cache a third full compile of every dependency.
+// what compiles for darwin/arm64 compiles for it.
 var DefaultTargets = []string{"darwin/arm64", "windows/amd64"}
 
-// WithTargets sets the GOOS/GOARCH pairs the cross-compile check builds
-// for. Default DefaultTargets.
+// WithTargets sets the GOOS/GOARCH pairs the cross-compile check
+// type-checks for. Default DefaultTargets.
 func WithTargets(targets ...string) Option { return func(o *options) { o.targets = targets } }
 
 type check struct {

@@ -287,7 +287,7 @@ func Test(ctx context.Context) error {
 	return err
 }
 
-// Lint runs gofmt, go vet, staticcheck, a macOS and Windows type-check, actionlint and a docs link check.
+// Lint runs gofmt, go vet, staticcheck, a macOS/Windows type-check, actionlint and a docs link check.
 //
 // Env: CI (CI=true: a missing shellcheck fails).
 //

@@ -23,11 +23,13 @@ func TestDockerSaveBaseline(t *testing.T) {
 	// dockerd, and the machine's one lock on it, only for the save: the
 	// comparison after it, seconds of CPU under -race, more on a busy machine,
 	// needs no daemon, and other test binaries wait for that lock.
-	saved := t.Run("docker save", func(t *testing.T) {
+	saved := false // false too when the save was skipped (-short, no docker), which it says
+	t.Run("docker save", func(t *testing.T) {
 		var e engine.Engine
 		e, local = testengine.DockerWithDist(t, "../..")
 		testengine.Run(t, e, "tag", testengine.Tag, "my-python-app")
 		testengine.Run(t, e, "save", "my-python-app", "-o", py)
+		saved = true
 	})
 	if !saved {
 		return

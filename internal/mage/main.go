@@ -16,7 +16,6 @@ package main
 
 import (
 	"errors"
-	"hash"
 	"hash/fnv"
 	"io"
 	"os"
@@ -28,17 +27,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/lehus1/devops-info-service-go/internal/mage/buildinputs"
 )
 
 // wrapperPkgs are the main module's packages the wrapper is built from,
 // relative to the module's root (TestWrapperPkgs keeps the list whole).
-var wrapperPkgs = []string{"internal/mage/wrapper", "internal/filelock"}
-
-// buildEnv is the environment that changes what `go build` makes.
-var buildEnv = []string{
-	"GOFLAGS", "GOOS", "GOARCH", "GOAMD64", "GOARM", "GOARM64", "GO386", "GOEXPERIMENT",
-	"GOTOOLCHAIN", "GOWORK", "GOROOT", "CGO_ENABLED", "CC", "CGO_CFLAGS", "CGO_LDFLAGS", "GOENV",
-}
+var wrapperPkgs = []string{"internal/mage/wrapper", "internal/mage/buildinputs", "internal/filelock"}
 
 // keep is how many wrapper binaries the cache folder keeps.
 const keep = 3
@@ -87,6 +82,12 @@ func wrapper() (string, error) {
 // -trimpath: then the go command is asked.
 func moduleRoot() (string, error) {
 	_, file, _, _ := runtime.Caller(0)
+	return rootOf(file)
+}
+
+// rootOf is the folder of the go.mod above the source file file, an
+// absolute path or, from a -trimpath build, an import path and a name.
+func rootOf(file string) (string, error) {
 	dir := filepath.Dir(file)
 	if _, err := os.Stat(file); err != nil || !filepath.IsAbs(file) {
 		out, err := exec.Command("go", "list", "-f", "{{.Dir}}", path.Dir(file)).Output()
@@ -116,29 +117,15 @@ func cacheDir() string {
 	return filepath.Join(os.Getenv("HOME"), ".magefile")
 }
 
-// inputs hashes what the wrapper is built from: the Go version, the
-// environment that changes a build, the go command that builds it, the user's `go env -w` settings,
-// every go.mod, go.sum, go.work and go.work.sum from the root up (they
-// name the version of Mage and of every other module), and the wrapper's
-// packages in this module.
+// inputs hashes what the wrapper is built from: the Go version, the go
+// command that builds it, buildinputs' environment and module files from
+// the root up (they name the version of Mage and of every other module),
+// and the wrapper's packages in this module.
 func inputs(root, goCmd string) (string, error) {
 	h := fnv.New128a()
-	io.WriteString(h, "go tool mage launcher 1\n"+runtime.Version()+" "+runtime.GOOS+"/"+runtime.GOARCH+"\n"+goCmd+"\n")
-	for _, name := range buildEnv {
-		v, ok := os.LookupEnv(name)
-		io.WriteString(h, name+"="+strconv.FormatBool(ok)+","+strconv.Quote(v)+"\n")
-	}
-	var files []string
-	if cfg, err := os.UserConfigDir(); err == nil {
-		files = append(files, filepath.Join(cfg, "go", "env"))
-	}
-	for d := root; ; d = filepath.Dir(d) {
-		for _, name := range []string{"go.mod", "go.sum", "go.work", "go.work.sum"} {
-			files = append(files, filepath.Join(d, name))
-		}
-		if filepath.Dir(d) == d {
-			break
-		}
+	io.WriteString(h, "go tool mage launcher 2\n"+runtime.Version()+" "+runtime.GOOS+"/"+runtime.GOARCH+"\n"+goCmd+"\n")
+	if err := buildinputs.Write(h, root); err != nil {
+		return "", errors.New("hashing the sources of `go tool mage`: " + err.Error())
 	}
 	for _, pkg := range wrapperPkgs {
 		entries, err := os.ReadDir(filepath.Join(root, pkg))
@@ -147,13 +134,10 @@ func inputs(root, goCmd string) (string, error) {
 		}
 		for _, e := range entries {
 			if name := e.Name(); strings.HasSuffix(name, ".go") && !strings.HasSuffix(name, "_test.go") {
-				files = append(files, filepath.Join(root, pkg, name))
+				if err := buildinputs.File(h, filepath.Join(root, pkg, name)); err != nil {
+					return "", errors.New("hashing the sources of `go tool mage`: " + err.Error())
+				}
 			}
-		}
-	}
-	for _, f := range files {
-		if err := hashFile(h, f); err != nil {
-			return "", err
 		}
 	}
 	const digits = "0123456789abcdef"
@@ -162,21 +146,6 @@ func inputs(root, goCmd string) (string, error) {
 		key = append(key, digits[b>>4], digits[b&15])
 	}
 	return string(key), nil
-}
-
-// hashFile hashes path's name and contents; a missing file as missing.
-func hashFile(h hash.Hash, path string) error {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		io.WriteString(h, strconv.Quote(path)+" missing\n")
-		return nil
-	}
-	if err != nil {
-		return errors.New("hashing the sources of `go tool mage`: " + err.Error())
-	}
-	io.WriteString(h, strconv.Quote(path)+" "+strconv.Itoa(len(data))+"\n")
-	h.Write(data)
-	return nil
 }
 
 // build compiles the wrapper as the wrapper compiles the magefile (no

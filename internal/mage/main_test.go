@@ -217,3 +217,27 @@ func TestModuleRoot(t *testing.T) {
 		t.Errorf("moduleRoot() = %q, %v; want %q", root, err, want)
 	}
 }
+
+func TestRootOf(t *testing.T) {
+	want, _ := filepath.Abs(filepath.Join("..", ".."))
+	here, _ := filepath.Abs("main.go")
+	alone := filepath.Join(t.TempDir(), "main.go") // no go.mod above a temporary folder
+	write(t, alone, "package main\n")
+	tests := []struct {
+		name, file, want string
+		wantErr          bool
+	}{
+		{"an absolute path", here, want, false},
+		{"a -trimpath build's import path", "github.com/lehus1/devops-info-service-go/internal/mage/main.go", want, false},
+		{"a package go list does not know", "example.invalid/nothing/main.go", "", true},
+		{"no go.mod above", alone, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := rootOf(tt.file)
+			if got != tt.want || (err != nil) != tt.wantErr {
+				t.Errorf("rootOf(%q) = %q, %v; want %q, error %v", tt.file, got, err, tt.want, tt.wantErr)
+			}
+		})
+	}
+}

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/magefile/mage/mage"
+
+	"github.com/lehus1/devops-info-service-go/internal/mage/buildinputs"
 )
 
 // A compiled magefile is kept in mage's cache folder (MAGEFILE_CACHE, by
@@ -35,12 +37,6 @@ import (
 // magefile imports; <key> adds the contents of those packages, listed in
 // the .deps file when the binary was made. Packages from the module cache
 // are named by go.sum; the standard library by the Go version.
-
-// buildEnv is the environment that changes what `go build` makes.
-var buildEnv = []string{
-	"GOFLAGS", "GOOS", "GOARCH", "GOAMD64", "GOARM", "GOARM64", "GO386", "GOEXPERIMENT",
-	"GOTOOLCHAIN", "GOWORK", "GOROOT", "CGO_ENABLED", "CC", "CGO_CFLAGS", "CGO_LDFLAGS", "GOENV",
-}
 
 // buildExts are the file kinds `go build` reads in a package's folder.
 var buildExts = []string{".go", ".s", ".S", ".c", ".h", ".cc", ".cpp", ".cxx", ".hh", ".hpp", ".hxx", ".m", ".f", ".F", ".for", ".f90", ".syso", ".swig", ".swigcxx"}
@@ -64,34 +60,14 @@ func newCache(cacheDir, magefileDir string) cache {
 // module's packages it imports.
 func inputs(inv mage.Invocation) (string, error) {
 	h := sha256.New()
-	fmt.Fprintf(h, "go tool mage 1\n%s %s/%s\ngo=%q ldflags=%q goos=%q goarch=%q\n",
+	fmt.Fprintf(h, "go tool mage 2\n%s %s/%s\ngo=%q ldflags=%q goos=%q goarch=%q\n",
 		runtime.Version(), runtime.GOOS, runtime.GOARCH, inv.GoCmd, inv.Ldflags, inv.GOOS, inv.GOARCH)
-	for _, name := range buildEnv {
-		v, ok := os.LookupEnv(name)
-		fmt.Fprintf(h, "%s=%v,%q\n", name, ok, v)
-	}
-	if cfg, err := os.UserConfigDir(); err == nil { // where `go env -w` writes
-		if err := hashFile(h, filepath.Join(cfg, "go", "env")); err != nil {
-			return "", err
-		}
+	if err := buildinputs.Write(h, inv.Dir); err != nil {
+		return "", fmt.Errorf("hashing the magefile's inputs: %w", err)
 	}
 	for _, d := range []string{inv.Dir, filepath.Join(inv.Dir, mage.MagefilesDirName)} {
 		if err := hashPackage(h, d, true); err != nil {
 			return "", err
-		}
-	}
-	abs, err := filepath.Abs(inv.Dir)
-	if err != nil {
-		return "", err
-	}
-	for d := abs; ; d = filepath.Dir(d) {
-		for _, name := range []string{"go.mod", "go.sum", "go.work", "go.work.sum"} {
-			if err := hashFile(h, filepath.Join(d, name)); err != nil {
-				return "", err
-			}
-		}
-		if filepath.Dir(d) == d {
-			break
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
@@ -308,23 +284,10 @@ func hashPackage(h hash.Hash, dir string, goOnly bool) error {
 	return nil
 }
 
-// hashFile hashes path's name and contents; a missing file hashes as
-// missing.
-func hashFile(h hash.Hash, path string) error {
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		fmt.Fprintf(h, "%q missing\n", path)
-		return nil
-	}
-	if err != nil {
+// hashFile is buildinputs.File, its error saying what was being done.
+func hashFile(h io.Writer, path string) error {
+	if err := buildinputs.File(h, path); err != nil {
 		return fmt.Errorf("hashing the magefile's inputs: %w", err)
 	}
-	defer f.Close()
-	fmt.Fprintf(h, "%q\n", path)
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return fmt.Errorf("hashing the magefile's inputs: %w", err)
-	}
-	fmt.Fprintf(h, "\n%d\n", n)
 	return nil
 }

@@ -4,12 +4,15 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/lehus1/devops-info-service-go/internal/atomicfile"
 )
 
 // go test starts the test binaries in the order of its packages, as many
@@ -41,7 +44,7 @@ func longestFirst(ctx context.Context, dir string, patterns []string, history ma
 		if d, ok := history[p]; ok {
 			return d
 		}
-		return time.Duration(1<<63 - 1)
+		return time.Duration(math.MaxInt64)
 	}
 	slices.SortStableFunc(pkgs, func(a, b string) int { return cmp.Compare(known(b), known(a)) })
 	return pkgs
@@ -73,16 +76,17 @@ func readHistory(path string) map[string]time.Duration {
 }
 
 // writeHistory records at path how long each package of sum took, over
-// what path held for others, written to a temporary name and renamed into
-// place so that a run beside this one reads either record whole. A
-// package that did not pass keeps its old figure: a failure stops early.
+// what path held for others, written whole (atomicfile) so that a run
+// beside this one reads either record whole. A package that did not pass
+// keeps its old figure (a failure stops early), and so does one whose
+// result came from go test's cache (it took no time this run).
 func writeHistory(path string, sum Summary) error {
 	h := readHistory(path)
 	if h == nil {
 		h = map[string]time.Duration{}
 	}
 	for _, p := range sum.Packages {
-		if p.Ok {
+		if p.Ok && p.Elapsed > 0 {
 			h[p.Path] = p.Elapsed
 		}
 	}
@@ -93,17 +97,5 @@ func writeHistory(path string, sum Summary) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.WriteFile(path, data)
 }

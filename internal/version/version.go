@@ -48,17 +48,14 @@ func IsTag(s string) bool { return dockerTag.MatchString(s) }
 // pre-release derived from `git describe`. What the environment pins
 // (VERSION, SOURCE_DATE_EPOCH) settings reads, and puts over what Detect
 // found. It fails only when git refuses to read the checkout.
-//
-// Every build waits for it before compiling, so it asks git little: HEAD
-// and its time in one call, then the status, the tags on HEAD and the
-// description side by side.
 func Detect(ctx context.Context, dir string) (Info, error) {
 	info := Info{Version: DevVersion, Commit: "unknown", Time: time.Unix(0, 0).UTC()}
 	g := gitIn(ctx, dir)
-	// HEAD and its time, its status, the tags on it, the last release tag
-	// before it and the commits since: asked side by side, though the tags
-	// count only on a clean HEAD and the commits only when no tag is a
-	// release, as asking in turn would multiply the wait.
+	// Every build waits for this before compiling. HEAD and its time, its
+	// status, the tags on it, the last release tag before it and the
+	// commits since: asked side by side, though the tags count only on a
+	// clean HEAD and the commits only when no tag is a release, as asking
+	// in turn would multiply the wait.
 	var out string
 	var err error
 	var a answers
@@ -66,7 +63,7 @@ func Detect(ctx context.Context, dir string) (Info, error) {
 	wg.Go(func() { out, err = g("log", "-1", "--format=%H %ct", "HEAD") })
 	wg.Go(func() { a.status, _ = g("status", "--porcelain", "--untracked-files=no") })
 	wg.Go(func() { a.tags, _ = g("tag", "--points-at", "HEAD", "--list", "v[0-9]*") })
-	wg.Go(func() { a.desc, a.descErr = g("describe", "--tags", "--long", "--match", "v[0-9]*", "HEAD") })
+	wg.Go(func() { a.desc, _ = g("describe", "--tags", "--long", "--match", "v[0-9]*", "HEAD") })
 	wg.Go(func() { a.count, _ = g("rev-list", "--count", "HEAD") })
 	wg.Wait()
 	head, ct, _ := strings.Cut(out, " ")
@@ -107,10 +104,7 @@ func isRelease(v string) bool {
 // it, its description by the last release tag before it (`git describe`)
 // and the number of its commits.
 type answers struct {
-	status, tags string
-	desc         string
-	descErr      error
-	count        string
+	status, tags, desc, count string // "" where git failed
 }
 
 // version is X.Y.Z for a clean HEAD tagged vX.Y.Z; otherwise a
@@ -119,13 +113,10 @@ func (a answers) version(hash string, dirty bool) string {
 	if best := highest(strings.Fields(a.tags)); !dirty && best != "" {
 		return strings.TrimPrefix(best, "v")
 	}
-	if a.descErr == nil {
-		// v1.2.3-rc.1-4-gabcdef: the tag may hold dashes, so cut from the right.
-		parts := strings.Split(a.desc, "-")
-		if len(parts) >= 3 {
-			if tag := strings.Join(parts[:len(parts)-2], "-"); isRelease(tag) {
-				return devVersion(tag, parts[len(parts)-2], hash, dirty)
-			}
+	// v1.2.3-rc.1-4-gabcdef: the tag may hold dashes, so cut from the right.
+	if parts := strings.Split(a.desc, "-"); len(parts) >= 3 {
+		if tag := strings.Join(parts[:len(parts)-2], "-"); isRelease(tag) {
+			return devVersion(tag, parts[len(parts)-2], hash, dirty)
 		}
 	}
 	return devVersion("v0.0.0", a.count, hash, dirty)

@@ -59,7 +59,7 @@ func typeErrors(ctx context.Context, dir string, o options, goos, goarch string)
 		Env:        append(os.Environ(), "GOOS="+goos, "GOARCH="+goarch, "CGO_ENABLED=0"),
 		BuildFlags: []string{"-tags", o.tags},
 		Tests:      true,
-		Mode: packages.NeedName | packages.NeedFiles | packages.NeedCompiledGoFiles | packages.NeedImports |
+		Mode: packages.NeedName | packages.NeedCompiledGoFiles | packages.NeedImports |
 			packages.NeedDeps | packages.NeedModule,
 	}
 	pkgs, err := packages.Load(cfg, o.packages...)

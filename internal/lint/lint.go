@@ -137,7 +137,8 @@ func vetCheck(ctx context.Context, dir string, o options) (string, error) {
 
 // staticcheckCheck runs staticcheck, pinned in go.mod, with the tags. It
 // loads the packages with the go command, which takes the build flags from
-// GOFLAGS; the binary itself is built (go tool -n) without them.
+// GOFLAGS (the user's, from the environment or `go env -w`, and the build
+// flags after them); the binary itself is built (go tool -n) without them.
 func staticcheckCheck(ctx context.Context, dir string, o options) (string, error) {
 	args := append([]string{"-tags", o.tags}, o.packages...)
 	if len(o.buildFlags) == 0 {
@@ -147,7 +148,11 @@ func staticcheckCheck(ctx context.Context, dir string, o options) (string, error
 	if err != nil {
 		return "", fmt.Errorf("building staticcheck: %w", err)
 	}
-	env := []string{"GOFLAGS=" + strings.TrimSpace(os.Getenv("GOFLAGS")+" "+strings.Join(o.buildFlags, " "))}
+	goflags, err := goOutput(ctx, dir, "env", "GOFLAGS")
+	if err != nil {
+		return "", fmt.Errorf("reading GOFLAGS: %w", err)
+	}
+	env := []string{"GOFLAGS=" + strings.TrimSpace(strings.TrimSpace(goflags)+" "+strings.Join(o.buildFlags, " "))}
 	return findings(ctx, dir, env, strings.TrimSpace(bin), args...)
 }
 

@@ -84,7 +84,10 @@ func startGroup(t *testing.T, cmd *exec.Cmd) (*testenv.Buffer, <-chan string) {
 func firstLine(t *testing.T, lines <-chan string, stderr *testenv.Buffer) string {
 	t.Helper()
 	select {
-	case line := <-lines:
+	case line, ok := <-lines:
+		if !ok {
+			t.Fatalf("dev exited before printing its URL:\n%s", stderr.String())
+		}
 		return line
 	case <-time.After(2 * time.Minute):
 		t.Fatalf("dev printed no URL within two minutes:\n%s", stderr.String())

@@ -65,12 +65,6 @@ func Prune(dir string) error {
 	if err != nil {
 		return nil
 	}
-	return removeBlobsExcept(dir, keep)
-}
-
-// removeBlobsExcept removes the blobs of the layout in dir that are not
-// in keep.
-func removeBlobsExcept(dir string, keep map[v1.Hash]bool) error {
 	return filepath.WalkDir(filepath.Join(dir, "blobs"), func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err

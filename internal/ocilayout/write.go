@@ -170,16 +170,13 @@ var step = func(string) {}
 // named by its digest, so one already there is replaced by the same
 // bytes, which also mends a damaged one); then oci-layout; then
 // index.json, the one rename that switches dest from the old image to the
-// new; last, the blobs that only the old image used are removed: those
-// not staged, for the staged layout holds the new image's blobs and no
-// other (Prune would read them all back to find them). A build stopped
-// anywhere leaves the old image or the new one, never none (two renames
-// of the whole folder had a moment without dest).
+// new; last, the blobs that only the old image used are removed (Prune).
+// A build stopped anywhere leaves the old image or the new one, never
+// none (two renames of the whole folder had a moment without dest).
 func swapIn(dir, dest string) error {
 	if err := os.MkdirAll(dest, 0o755); err != nil {
 		return fmt.Errorf("replacing %s: %w", dest, err)
 	}
-	staged := map[v1.Hash]bool{}
 	err := filepath.WalkDir(filepath.Join(dir, "blobs"), func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -194,7 +191,6 @@ func swapIn(dir, dest string) error {
 			}
 			return os.Chmod(filepath.Join(dest, rel), 0o755)
 		}
-		staged[v1.Hash{Algorithm: filepath.Base(filepath.Dir(path)), Hex: d.Name()}] = true
 		return os.Rename(path, filepath.Join(dest, rel))
 	})
 	if err != nil {
@@ -207,7 +203,7 @@ func swapIn(dir, dest string) error {
 		}
 	}
 	step("index")
-	return removeBlobsExcept(dest, staged)
+	return Prune(dest)
 }
 
 // Read opens the index that Write put in the layout dir.

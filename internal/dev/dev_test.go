@@ -45,8 +45,8 @@ func TestBurstOfSavesGivesOneReload(t *testing.T) {
 	// together; only the last content counts.
 	for i := 2; i <= 6; i++ {
 		setMarker(t, dir, fmt.Sprintf("v%d", i))
-		write(t, dir+"/app/.marker.go.swp", "swap")
-		write(t, dir+"/app/marker.go~", "backup")
+		testenv.WriteFile(t, dir+"/app/.marker.go.swp", "swap")
+		testenv.WriteFile(t, dir+"/app/marker.go~", "backup")
 		time.Sleep(10 * time.Millisecond)
 	}
 	d.serves(t, "v6")
@@ -56,9 +56,9 @@ func TestBurstOfSavesGivesOneReload(t *testing.T) {
 	}
 	// Editor temporaries alone are no change.
 	builds := strings.Count(d.logs.String(), "(build ")
-	write(t, dir+"/app/.marker.go.swp", "swap again")
-	write(t, dir+"/app/4913", "vim's probe")
-	write(t, dir+"/app/marker_test.go", "package main\n")
+	testenv.WriteFile(t, dir+"/app/.marker.go.swp", "swap again")
+	testenv.WriteFile(t, dir+"/app/4913", "vim's probe")
+	testenv.WriteFile(t, dir+"/app/marker_test.go", "package main\n")
 	time.Sleep(time.Second)
 	if n := strings.Count(d.logs.String(), "(build "); n != builds {
 		t.Errorf("builds after temporaries and a test file = %d, want %d as before in:\n%s", n, builds, d.logs.String())
@@ -69,14 +69,14 @@ func TestBrokenChangeKeepsTheOldVersion(t *testing.T) {
 	t.Parallel()
 	dir := newModule(t)
 	d := startDev(t, Config{Dir: dir})
-	write(t, dir+"/app/broken.go", "package main\n\nfunc broken() { nope() }\n")
+	testenv.WriteFile(t, dir+"/app/broken.go", "package main\n\nfunc broken() { nope() }\n")
 	waitFor(t, "the compile error", func() bool { return strings.Contains(d.logs.String(), "dev: build failed") })
 	logs := d.logs.String()
 	if !strings.Contains(logs, "the last good version is still serving:\n") || !strings.Contains(logs, "app/broken.go:3:17: undefined: nope") {
 		t.Errorf("log after a broken save = %q, want the compiler's error in one block", logs)
 	}
 	stillServes(t, d.url, "v1", "a broken save")
-	write(t, dir+"/app/broken.go", "package main\n")
+	testenv.WriteFile(t, dir+"/app/broken.go", "package main\n")
 	d.save(t, dir, "v3")
 }
 
@@ -202,7 +202,7 @@ func TestBadVersions(t *testing.T) {
 func TestFirstBuildBroken(t *testing.T) {
 	t.Parallel()
 	dir := newModule(t)
-	write(t, dir+"/app/broken.go", "package main\n\nfunc broken() { nope() }\n")
+	testenv.WriteFile(t, dir+"/app/broken.go", "package main\n\nfunc broken() { nope() }\n")
 	ctx, cancel := context.WithCancel(t.Context())
 	var stdout, logs testenv.Buffer
 	errc := make(chan error, 1)
@@ -222,7 +222,7 @@ func TestFirstBuildBroken(t *testing.T) {
 	if stdout.String() != "" {
 		t.Errorf("stdout before a good build = %q, want nothing", stdout.String())
 	}
-	write(t, dir+"/app/broken.go", "package main\n")
+	testenv.WriteFile(t, dir+"/app/broken.go", "package main\n")
 	waitFor(t, "the URL on stdout", func() bool { return strings.TrimSpace(stdout.String()) == url })
 	stillServes(t, url, "v1", "the fix")
 }

@@ -42,25 +42,15 @@ func newModule(t *testing.T) string {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	write(t, filepath.Join(dir, "go.mod"), "module example.com/svc\n\n"+goLine(t)+"\n")
-	write(t, filepath.Join(dir, "app", "main.go"), string(service))
+	testenv.WriteFile(t, filepath.Join(dir, "go.mod"), "module example.com/svc\n\n"+goLine(t)+"\n")
+	testenv.WriteFile(t, filepath.Join(dir, "app", "main.go"), string(service))
 	setMarker(t, dir, "v1")
 	return dir
 }
 
 func setMarker(t *testing.T, dir, marker string) {
 	t.Helper()
-	write(t, filepath.Join(dir, "app", "marker.go"), "package main\n\nconst marker = \""+marker+"\"\n")
-}
-
-func write(t *testing.T, path, content string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testenv.WriteFile(t, filepath.Join(dir, "app", "marker.go"), "package main\n\nconst marker = \""+marker+"\"\n")
 }
 
 // running is a dev started by startDev.

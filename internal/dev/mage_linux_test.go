@@ -46,7 +46,7 @@ func TestMageDevChoosesEngine(t *testing.T) {
 				if name == e.Name {
 					script = "#!/bin/sh\nexec " + strings.Join(slices.Concat([]string{e.Path}, e.Args), " ") + " \"$@\"\n"
 				}
-				write(t, filepath.Join(bin, name), script)
+				testenv.WriteFile(t, filepath.Join(bin, name), script)
 				os.Chmod(filepath.Join(bin, name), 0o755)
 			}
 			port, err := container.FreePort()

@@ -16,7 +16,7 @@ func realModule(t *testing.T) string {
 	t.Helper()
 	testenv.SkipIfShort(t, "builds the service")
 	dir := t.TempDir()
-	write(t, filepath.Join(dir, "go.mod"), "module example.com/svc\n\n"+goLine(t)+"\n")
+	testenv.WriteFile(t, filepath.Join(dir, "go.mod"), "module example.com/svc\n\n"+goLine(t)+"\n")
 	testenv.CopyFiles(t, "../..", dir, nil, "app/*.go")
 	return dir
 }
@@ -63,5 +63,5 @@ func edit(t *testing.T, path, old, new string) {
 	if !strings.Contains(string(data), old) {
 		t.Fatalf("%s has no %q", path, old)
 	}
-	write(t, path, strings.Replace(string(data), old, new, 1))
+	testenv.WriteFile(t, path, strings.Replace(string(data), old, new, 1))
 }

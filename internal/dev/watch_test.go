@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 func TestGoSource(t *testing.T) {
@@ -41,8 +43,8 @@ func newWatch(t *testing.T, quiet time.Duration) (*watcher, string) {
 	t.Helper()
 	module := t.TempDir()
 	root := filepath.Join(module, "app")
-	write(t, filepath.Join(root, "main.go"), "package main\n")
-	write(t, filepath.Join(root, "testdata", "x.go"), "package x\n")
+	testenv.WriteFile(t, filepath.Join(root, "main.go"), "package main\n")
+	testenv.WriteFile(t, filepath.Join(root, "testdata", "x.go"), "package x\n")
 	w, err := watch(root, module, quiet, io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -81,23 +83,23 @@ func TestWatch(t *testing.T) {
 		change bool
 	}{
 		{"a temporary and a test file", func() {
-			write(t, filepath.Join(module, "app", ".main.go.swp"), "x")
-			write(t, filepath.Join(module, "app", "main_test.go"), "package main\n")
+			testenv.WriteFile(t, filepath.Join(module, "app", ".main.go.swp"), "x")
+			testenv.WriteFile(t, filepath.Join(module, "app", "main_test.go"), "package main\n")
 		}, false},
-		{"a file in testdata", func() { write(t, filepath.Join(module, "app", "testdata", "x.go"), "package x // 2\n") }, false},
-		{"a file beside go.mod", func() { write(t, filepath.Join(module, "notes.go"), "package notes\n") }, false},
-		{"go.sum", func() { write(t, filepath.Join(module, "go.sum"), "") }, true},
+		{"a file in testdata", func() { testenv.WriteFile(t, filepath.Join(module, "app", "testdata", "x.go"), "package x // 2\n") }, false},
+		{"a file beside go.mod", func() { testenv.WriteFile(t, filepath.Join(module, "notes.go"), "package notes\n") }, false},
+		{"go.sum", func() { testenv.WriteFile(t, filepath.Join(module, "go.sum"), "") }, true},
 		{"a new folder, then a file in it", func() {
 			os.Mkdir(filepath.Join(module, "app", "sub"), 0o755)
 			time.Sleep(100 * time.Millisecond) // watched by then
-			write(t, filepath.Join(module, "app", "sub", "sub.go"), "package sub\n")
+			testenv.WriteFile(t, filepath.Join(module, "app", "sub", "sub.go"), "package sub\n")
 		}, true},
 		{"a folder made with its file at once", func() {
-			write(t, filepath.Join(module, "app", "other", "deep", "o.go"), "package deep\n")
+			testenv.WriteFile(t, filepath.Join(module, "app", "other", "deep", "o.go"), "package deep\n")
 		}, true},
 		{"a file in the folder made at once", func() {
 			time.Sleep(100 * time.Millisecond)
-			write(t, filepath.Join(module, "app", "other", "deep", "o.go"), "package deep // 2\n")
+			testenv.WriteFile(t, filepath.Join(module, "app", "other", "deep", "o.go"), "package deep // 2\n")
 		}, true},
 		{"a removal", func() { os.Remove(filepath.Join(module, "app", "sub", "sub.go")) }, true},
 	}
@@ -123,7 +125,7 @@ func TestWatchFlood(t *testing.T) {
 	t.Parallel()
 	w, module := newWatch(t, 300*time.Millisecond)
 	for i := range 500 {
-		write(t, filepath.Join(module, "app", fmt.Sprintf("f%d.go", i%50)), fmt.Sprintf("package main // %d\n", i))
+		testenv.WriteFile(t, filepath.Join(module, "app", fmt.Sprintf("f%d.go", i%50)), fmt.Sprintf("package main // %d\n", i))
 	}
 	expectChange(t, w, true, "500 saves")
 	expectChange(t, w, false, "after the flood")

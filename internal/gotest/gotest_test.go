@@ -20,18 +20,8 @@ func module(t *testing.T, files map[string]string) string {
 	t.Helper()
 	testenv.SkipIfShort(t, "runs go test")
 	t.Parallel()
-	dir := t.TempDir()
 	files["go.mod"] = "module example.com/m\n\ngo 1.26\n"
-	for name, content := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
+	return testenv.WriteTree(t, t.TempDir(), files)
 }
 
 const (

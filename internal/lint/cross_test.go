@@ -15,7 +15,7 @@ import (
 // machine.
 func TestCrossCheck(t *testing.T) {
 	testenv.SkipIfShort(t, "type-checks the standard library for two targets")
-	dir := writeTree(t, map[string]string{
+	dir := testenv.WriteTree(t, t.TempDir(), map[string]string{
 		"go.mod":           "module example.com/w\n\ngo 1.26\n",
 		"w.go":             "// Package w has a file for Windows alone.\npackage w\n\n// N is a number.\nvar N = 1\n",
 		"w_test.go":        "package w\n\nimport \"testing\"\n\nfunc TestN(t *testing.T) {\n\tif N != 1 {\n\t\tt.Fatal(N)\n\t}\n}\n",

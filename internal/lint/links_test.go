@@ -2,10 +2,11 @@ package lint
 
 import (
 	"maps"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 // docsTree is a module with a README, a docs/ folder and a script, for
@@ -18,23 +19,7 @@ func docsTree(t *testing.T, files map[string]string) string {
 		"README.md":     "# Readme\n",
 	}
 	maps.Copy(tree, files)
-	return writeTree(t, tree)
-}
-
-// writeTree writes files, by slash-separated path, into a new folder.
-func writeTree(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for name, text := range files {
-		path := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
+	return testenv.WriteTree(t, t.TempDir(), tree)
 }
 
 func TestLinksCheck(t *testing.T) {

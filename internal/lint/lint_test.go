@@ -119,7 +119,7 @@ func TestBuildFlags(t *testing.T) {
 }
 
 func TestGofmtCheck(t *testing.T) {
-	dir := writeTree(t, map[string]string{
+	dir := testenv.WriteTree(t, t.TempDir(), map[string]string{
 		"go.mod":    "module example.com/f\n\ngo 1.26\n",
 		"ok.go":     "package f\n\nfunc A() {}\n",
 		"ugly.go":   "package f\nfunc  B( ) {  }\n",

@@ -58,8 +58,8 @@ func launcher(t *testing.T) (exe, project string) {
 		t.Fatalf("go build the launcher: %v\n%s", err, out)
 	}
 	project = t.TempDir()
-	write(t, filepath.Join(project, "go.mod"), "module example.test/m\n\ngo 1.26\n")
-	write(t, filepath.Join(project, "magefile.go"), targets)
+	testenv.WriteFile(t, filepath.Join(project, "go.mod"), "module example.test/m\n\ngo 1.26\n")
+	testenv.WriteFile(t, filepath.Join(project, "magefile.go"), targets)
 	return exe, project
 }
 

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 // The launcher's key covers every package of this module the wrapper is
@@ -41,22 +43,12 @@ func TestWrapperPkgs(t *testing.T) {
 func fakeRoot(t *testing.T) string {
 	t.Helper()
 	root := t.TempDir()
-	write(t, filepath.Join(root, "go.mod"), "module example.test/m\n")
-	write(t, filepath.Join(root, "go.sum"), "")
+	testenv.WriteFile(t, filepath.Join(root, "go.mod"), "module example.test/m\n")
+	testenv.WriteFile(t, filepath.Join(root, "go.sum"), "")
 	for _, pkg := range wrapperPkgs {
-		write(t, filepath.Join(root, pkg, "a.go"), "package a\n")
+		testenv.WriteFile(t, filepath.Join(root, pkg, "a.go"), "package a\n")
 	}
 	return root
-}
-
-func write(t *testing.T, path, data string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
-		t.Fatal(err)
-	}
 }
 
 func TestInputs(t *testing.T) {
@@ -66,15 +58,23 @@ func TestInputs(t *testing.T) {
 		changes bool
 	}{
 		{"nothing", func(*testing.T, string) {}, false},
-		{"the wrapper's source", func(t *testing.T, root string) { write(t, filepath.Join(root, wrapperPkgs[0], "a.go"), "package b\n") }, true},
-		{"a new file", func(t *testing.T, root string) { write(t, filepath.Join(root, wrapperPkgs[0], "b.go"), "package a\n") }, true},
-		{"a package it imports", func(t *testing.T, root string) { write(t, filepath.Join(root, wrapperPkgs[1], "a.go"), "package b\n") }, true},
-		{"go.sum (Mage's version)", func(t *testing.T, root string) { write(t, filepath.Join(root, "go.sum"), "x\n") }, true},
+		{"the wrapper's source", func(t *testing.T, root string) {
+			testenv.WriteFile(t, filepath.Join(root, wrapperPkgs[0], "a.go"), "package b\n")
+		}, true},
+		{"a new file", func(t *testing.T, root string) {
+			testenv.WriteFile(t, filepath.Join(root, wrapperPkgs[0], "b.go"), "package a\n")
+		}, true},
+		{"a package it imports", func(t *testing.T, root string) {
+			testenv.WriteFile(t, filepath.Join(root, wrapperPkgs[1], "a.go"), "package b\n")
+		}, true},
+		{"go.sum (Mage's version)", func(t *testing.T, root string) { testenv.WriteFile(t, filepath.Join(root, "go.sum"), "x\n") }, true},
 		{"GOFLAGS", func(t *testing.T, _ string) { t.Setenv("GOFLAGS", "-mod=mod") }, true},
 		{"a test", func(t *testing.T, root string) {
-			write(t, filepath.Join(root, wrapperPkgs[0], "a_test.go"), "package a\n")
+			testenv.WriteFile(t, filepath.Join(root, wrapperPkgs[0], "a_test.go"), "package a\n")
 		}, false},
-		{"another package", func(t *testing.T, root string) { write(t, filepath.Join(root, "app", "a.go"), "package b\n") }, false},
+		{"another package", func(t *testing.T, root string) {
+			testenv.WriteFile(t, filepath.Join(root, "app", "a.go"), "package b\n")
+		}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -107,7 +107,7 @@ func fakeGo(t *testing.T, script string) (log string) {
 	}
 	bin := t.TempDir()
 	log = filepath.Join(bin, "calls")
-	write(t, filepath.Join(bin, "go"), "#!/bin/sh\necho \"$@\" >> '"+log+"'\n"+script)
+	testenv.WriteFile(t, filepath.Join(bin, "go"), "#!/bin/sh\necho \"$@\" >> '"+log+"'\n"+script)
 	if err := os.Chmod(filepath.Join(bin, "go"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +158,7 @@ func TestWrapperBuildFails(t *testing.T) {
 		t.Errorf("a failed build left %v", left)
 	}
 	t.Setenv("MAGEFILE_CACHE", filepath.Join(cache, "file", "cache"))
-	write(t, filepath.Join(cache, "file"), "")
+	testenv.WriteFile(t, filepath.Join(cache, "file"), "")
 	if _, err := wrapper(); err == nil {
 		t.Errorf("wrapper() with a cache folder under a file = nil error, want one")
 	}
@@ -181,7 +181,7 @@ func TestPrune(t *testing.T) {
 		{"mage-0123456789ab-f", 9 * time.Hour, true},   // a magefile's
 	}
 	for _, f := range files {
-		write(t, filepath.Join(dir, f.name), "")
+		testenv.WriteFile(t, filepath.Join(dir, f.name), "")
 		os.Chtimes(filepath.Join(dir, f.name), now.Add(-f.age), now.Add(-f.age))
 	}
 	prune(dir, filepath.Join(dir, "mage-wrapper-current"))
@@ -222,7 +222,7 @@ func TestRootOf(t *testing.T) {
 	want, _ := filepath.Abs(filepath.Join("..", ".."))
 	here, _ := filepath.Abs("main.go")
 	alone := filepath.Join(t.TempDir(), "main.go") // no go.mod above a temporary folder
-	write(t, alone, "package main\n")
+	testenv.WriteFile(t, alone, "package main\n")
 	tests := []struct {
 		name, file, want string
 		wantErr          bool

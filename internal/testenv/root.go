@@ -53,13 +53,7 @@ func CopyFiles(t testing.TB, root, dir string, edit func([]byte) []byte, pattern
 			if err != nil {
 				t.Fatal(err)
 			}
-			dst := filepath.Join(dir, rel)
-			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(dst, data, 0o644); err != nil {
-				t.Fatal(err)
-			}
+			WriteFile(t, filepath.Join(dir, rel), string(data))
 		}
 	}
 }

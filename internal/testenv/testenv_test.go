@@ -111,14 +111,7 @@ func TestModuleRoot(t *testing.T) {
 
 func TestCopyFiles(t *testing.T) {
 	root, dir := t.TempDir(), t.TempDir()
-	for name, content := range map[string]string{"go.mod": "module m\n", "app/a.go": "package main\n", "app/a_test.go": "package main\n", "app/b.txt": "b"} {
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(root, name)), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(root, name), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	WriteTree(t, root, map[string]string{"go.mod": "module m\n", "app/a.go": "package main\n", "app/a_test.go": "package main\n", "app/b.txt": "b"})
 	CopyFiles(t, root, dir, bytes.ToUpper, "app/*.go", "go.mod")
 	for name, want := range map[string]string{"go.mod": "MODULE M\n", "app/a.go": "PACKAGE MAIN\n"} {
 		if got, err := os.ReadFile(filepath.Join(dir, name)); err != nil || string(got) != want {

@@ -166,13 +166,7 @@ func TestSource(t *testing.T) {
 // main.
 func writeModule(t *testing.T, main string) string {
 	t.Helper()
-	dir := t.TempDir()
-	for name, text := range map[string]string{"go.mod": "module example.test/m\n\ngo 1.26\n", "main.go": main} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
+	return testenv.WriteTree(t, t.TempDir(), map[string]string{"go.mod": "module example.test/m\n\ngo 1.26\n", "main.go": main})
 }
 
 // The source scan's OpenVEX document, which Check writes as

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 // key is Write's hash of dir.
@@ -18,16 +20,6 @@ func key(t *testing.T, dir string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-func write(t *testing.T, path, data string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func TestWrite(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -35,16 +27,18 @@ func TestWrite(t *testing.T) {
 		changes bool
 	}{
 		{"nothing", func(*testing.T, string, string, string) {}, false},
-		{"go.mod", func(t *testing.T, _, dir, _ string) { write(t, filepath.Join(dir, "go.mod"), "module m\n") }, true},
-		{"go.sum in a folder above", func(t *testing.T, parent, _, _ string) { write(t, filepath.Join(parent, "go.sum"), "x\n") }, true},
-		{"go.work appearing", func(t *testing.T, _, dir, _ string) { write(t, filepath.Join(dir, "go.work"), "go 1.26\n") }, true},
+		{"go.mod", func(t *testing.T, _, dir, _ string) { testenv.WriteFile(t, filepath.Join(dir, "go.mod"), "module m\n") }, true},
+		{"go.sum in a folder above", func(t *testing.T, parent, _, _ string) { testenv.WriteFile(t, filepath.Join(parent, "go.sum"), "x\n") }, true},
+		{"go.work appearing", func(t *testing.T, _, dir, _ string) { testenv.WriteFile(t, filepath.Join(dir, "go.work"), "go 1.26\n") }, true},
 		{"go env -w", func(t *testing.T, _, _, config string) {
-			write(t, filepath.Join(config, "go", "env"), "GOFLAGS=-mod=mod\n")
+			testenv.WriteFile(t, filepath.Join(config, "go", "env"), "GOFLAGS=-mod=mod\n")
 		}, true},
 		{"CGO_ENABLED set, empty", func(t *testing.T, _, _, _ string) { t.Setenv("CGO_ENABLED", "") }, true},
 		{"GOFLAGS", func(t *testing.T, _, _, _ string) { t.Setenv("GOFLAGS", "-trimpath") }, true},
 		{"another variable", func(t *testing.T, _, _, _ string) { t.Setenv("BUILDINPUTS_TEST", "1") }, false},
-		{"another file", func(t *testing.T, _, dir, _ string) { write(t, filepath.Join(dir, "main.go"), "package main\n") }, false},
+		{"another file", func(t *testing.T, _, dir, _ string) {
+			testenv.WriteFile(t, filepath.Join(dir, "main.go"), "package main\n")
+		}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -57,7 +51,7 @@ func TestWrite(t *testing.T) {
 			t.Setenv("AppData", config)         // on Windows
 			parent := t.TempDir()
 			dir := filepath.Join(parent, "m")
-			write(t, filepath.Join(dir, "go.mod"), "module example.test/m\n")
+			testenv.WriteFile(t, filepath.Join(dir, "go.mod"), "module example.test/m\n")
 			before := key(t, dir)
 			tt.change(t, parent, dir, config)
 			if after := key(t, dir); (after != before) != tt.changes {
@@ -70,7 +64,7 @@ func TestWrite(t *testing.T) {
 func TestFile(t *testing.T) {
 	dir := t.TempDir()
 	empty := filepath.Join(dir, "empty")
-	write(t, empty, "")
+	testenv.WriteFile(t, empty, "")
 	sum := func(path string) (string, error) {
 		h := sha256.New()
 		err := File(h, path)

@@ -25,16 +25,6 @@ import (
 func Hello() { fmt.Println(greet.Line) }
 `
 
-func writeFile(t *testing.T, path, data string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // runHello runs the hello target in dir and returns its stdout.
 func runHello(t *testing.T, dir string) string {
 	t.Helper()
@@ -73,8 +63,8 @@ func TestCache(t *testing.T) {
 	t.Setenv("TMPDIR", tmp)
 	dir := project(t, greeter)
 	pkg := filepath.Join(dir, "greet", "greet.go")
-	writeFile(t, pkg, "package greet\n\nconst Line = \"one\"\n")
-	writeFile(t, filepath.Join(dir, "other", "other.go"), "package other\n")
+	testenv.WriteFile(t, pkg, "package greet\n\nconst Line = \"one\"\n")
+	testenv.WriteFile(t, filepath.Join(dir, "other", "other.go"), "package other\n")
 
 	steps := []struct {
 		name, path, data string
@@ -92,7 +82,7 @@ func TestCache(t *testing.T) {
 	var before []string
 	for _, s := range steps {
 		if s.path != "" {
-			writeFile(t, s.path, s.data)
+			testenv.WriteFile(t, s.path, s.data)
 		}
 		if got := runHello(t, dir); got != s.want {
 			t.Errorf("%s: run(hello) printed %q, want %q", s.name, got, s.want)

@@ -14,13 +14,7 @@ import (
 // returns its folder.
 func project(t *testing.T, magefile string) string {
 	t.Helper()
-	dir := t.TempDir()
-	for name, data := range map[string]string{"go.mod": "module example.test/m\n\ngo 1.26\n", "magefile.go": magefile} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
+	return testenv.WriteTree(t, t.TempDir(), map[string]string{"go.mod": "module example.test/m\n\ngo 1.26\n", "magefile.go": magefile})
 }
 
 const hello = `//go:build mage

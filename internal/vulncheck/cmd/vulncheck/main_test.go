@@ -5,18 +5,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 // module writes a module whose main package is src and returns its folder.
 func module(t *testing.T, src string) string {
 	t.Helper()
-	dir := t.TempDir()
-	for name, data := range map[string]string{"go.mod": "module example.test/m\n\ngo 1.26\n", "main.go": src} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
+	return testenv.WriteTree(t, t.TempDir(), map[string]string{"go.mod": "module example.test/m\n\ngo 1.26\n", "main.go": src})
 }
 
 // The command fails on a vulnerability the source reaches, with its line

@@ -1,0 +1,29 @@
+package testenv
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// WriteFile writes data to path, making its folder first.
+func WriteFile(t testing.TB, path, data string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// WriteTree writes files, contents by slash-separated path, into dir, and
+// returns dir: a module or a checkout for a test to work on, such as
+// WriteTree(t, t.TempDir(), map[string]string{"go.mod": ..., "main.go": ...}).
+func WriteTree(t testing.TB, dir string, files map[string]string) string {
+	t.Helper()
+	for name, data := range files {
+		WriteFile(t, filepath.Join(dir, filepath.FromSlash(name)), data)
+	}
+	return dir
+}

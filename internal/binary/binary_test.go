@@ -1,6 +1,7 @@
 package binary
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -149,14 +150,8 @@ func TestToolchain(t *testing.T) {
 		dir := t.TempDir()
 		os.WriteFile(filepath.Join(dir, "go.mod"), []byte(tt.gomod), 0o644)
 		got, err := Toolchain(dir)
-		if tt.wantErr != "" {
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Errorf("Toolchain(%q) error = %v, want %q", tt.gomod, err, tt.wantErr)
-			}
-			continue
-		}
-		if err != nil || got != tt.want {
-			t.Errorf("Toolchain(%q) = %q, %v; want %q", tt.gomod, got, err, tt.want)
+		if testenv.WantErr(t, fmt.Sprintf("Toolchain(%q)", tt.gomod), err, tt.wantErr) && got != tt.want {
+			t.Errorf("Toolchain(%q) = %q, want %q", tt.gomod, got, tt.want)
 		}
 	}
 	if _, err := Toolchain(t.TempDir()); err == nil {

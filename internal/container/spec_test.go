@@ -1,6 +1,7 @@
 package container
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -10,6 +11,8 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 // checkConfinement holds spec to the confinement Spec promises.
@@ -65,14 +68,8 @@ func TestSpec(t *testing.T) {
 	for _, tt := range tests {
 		cf := &v1.ConfigFile{Config: v1.Config{User: tt.user, Entrypoint: []string{"/app/x"}, Cmd: []string{"serve"}, Env: []string{"PATH=/bin", "PORT=8000"}}}
 		spec, err := Spec(cf, rootfs, []string{"PORT=9000", "HOST=127.0.0.1"})
-		if tt.wantErr != "" {
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Errorf("Spec(user %q) error = %v, want %q", tt.user, err, tt.wantErr)
-			}
+		if !testenv.WantErr(t, fmt.Sprintf("Spec(user %q)", tt.user), err, tt.wantErr) {
 			continue
-		}
-		if err != nil {
-			t.Fatalf("Spec(user %q): %v", tt.user, err)
 		}
 		if spec.Process.User.UID != tt.wantUID || spec.Process.User.GID != tt.wantGID {
 			t.Errorf("Spec(user %q) = %d:%d, want %d:%d", tt.user, spec.Process.User.UID, spec.Process.User.GID, tt.wantUID, tt.wantGID)

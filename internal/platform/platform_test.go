@@ -1,6 +1,7 @@
 package platform
 
 import (
+	"fmt"
 	"runtime"
 	"slices"
 	"strings"
@@ -11,6 +12,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
+
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 var (
@@ -36,14 +39,8 @@ func TestParseList(t *testing.T) {
 	}
 	for _, tt := range tests {
 		got, err := ParseList(tt.in, "PLATFORMS")
-		if tt.wantErr != "" {
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Errorf("ParseList(%q) error = %v, want %q", tt.in, err, tt.wantErr)
-			}
+		if !testenv.WantErr(t, fmt.Sprintf("ParseList(%q)", tt.in), err, tt.wantErr) {
 			continue
-		}
-		if err != nil {
-			t.Errorf("ParseList(%q) error = %v", tt.in, err)
 		}
 		if diff := cmp.Diff(tt.want, got); diff != "" {
 			t.Errorf("ParseList(%q) (-want +got):\n%s", tt.in, diff)
@@ -119,14 +116,8 @@ func TestFind(t *testing.T) {
 	}
 	for _, tt := range tests {
 		d, err := Find(idx, tt.want)
-		if tt.wantErr != "" {
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Errorf("Find(%v) = %v, %v; want error %q", tt.want, d.Digest, err, tt.wantErr)
-			}
-			continue
-		}
-		if err != nil || d.Digest != want[tt.found] {
-			t.Errorf("Find(%v) = %v, %v; want %v", tt.want, d.Digest, err, want[tt.found])
+		if testenv.WantErr(t, fmt.Sprintf("Find(%v)", tt.want), err, tt.wantErr) && d.Digest != want[tt.found] {
+			t.Errorf("Find(%v) = %v, want %v", tt.want, d.Digest, want[tt.found])
 		}
 	}
 }

@@ -49,14 +49,12 @@ func TestTags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		got, err := Tags(tt.version, tt.commit, tt.override)
-		if tt.wantErr != "" {
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Errorf("Tags(%q, %q, %q) error = %v, want %q", tt.version, tt.commit, tt.override, err, tt.wantErr)
-			}
+		call := fmt.Sprintf("Tags(%q, %q, %q)", tt.version, tt.commit, tt.override)
+		if !testenv.WantErr(t, call, err, tt.wantErr) {
 			continue
 		}
-		if diff := cmp.Diff(tt.want, got); err != nil || diff != "" {
-			t.Errorf("Tags(%q, %q, %q) = %v (-want +got):\n%s", tt.version, tt.commit, tt.override, err, diff)
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", call, diff)
 		}
 	}
 }

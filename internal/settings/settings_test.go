@@ -13,6 +13,7 @@ import (
 
 	"github.com/lehus1/devops-info-service-go/internal/layer"
 	"github.com/lehus1/devops-info-service-go/internal/platform"
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 // gitRepo is a checkout with one commit, at 1700000000.
@@ -91,16 +92,9 @@ func TestLoad(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			s, err := Load(t.Context(), dir, getenv(tt.env))
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("Load() error = %v, want %q", err, tt.wantErr)
-				}
-				return
+			if testenv.WantErr(t, "Load()", err, tt.wantErr) {
+				tt.check(t, s)
 			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			tt.check(t, s)
 		})
 	}
 }

@@ -1,6 +1,7 @@
 package settings
 
 import (
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/lehus1/devops-info-service-go/internal/sizes"
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 var amd64 = v1.Platform{OS: "linux", Architecture: "amd64"}
@@ -49,14 +51,11 @@ func TestSizes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		got, err := Sizes(getenv(tt.env), amd64, io.Discard)
-		if tt.wantErr != "" {
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Errorf("Sizes(%v) = %v, want %q", tt.env, err, tt.wantErr)
-			}
+		if !testenv.WantErr(t, fmt.Sprintf("Sizes(%v)", tt.env), err, tt.wantErr) {
 			continue
 		}
-		if diff := cmp.Diff(tt.want, got); err != nil || diff != "" {
-			t.Errorf("Sizes(%v) = %v (-want +got):\n%s", tt.env, err, diff)
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("Sizes(%v) (-want +got):\n%s", tt.env, diff)
 		}
 	}
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/lehus1/devops-info-service-go/internal/provenance"
 	"github.com/lehus1/devops-info-service-go/internal/sign/signtest"
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 const password = "correct horse"
@@ -96,14 +97,8 @@ func TestNew(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			s, err := New(t.Context(), tt.cfg)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("New() = %v, want %q", err, tt.wantErr)
-				}
+			if !testenv.WantErr(t, "New()", err, tt.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if got := ""; s != nil {
 				got = s.How

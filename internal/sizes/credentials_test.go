@@ -13,6 +13,7 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/settings"
 	"github.com/lehus1/devops-info-service-go/internal/sizes"
 	"github.com/lehus1/devops-info-service-go/internal/sizes/render"
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 // Pulls of the baseline use the credentials push would for IMAGE's
@@ -52,14 +53,8 @@ func TestBaselineWithCredentials(t *testing.T) {
 			if strings.Contains(written.String()+stderr.String(), secret) {
 				t.Errorf("the password appears in the output:\n%s%s", written.String(), stderr.String())
 			}
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Errorf("Compare() = %v, want an error with %q", err, tt.wantErr)
-				}
+			if !testenv.WantErr(t, "Compare()", err, tt.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if b := r.Comparisons[0].Baseline; b.Origin != "registry" || len(r.Warnings) != 0 {
 				t.Errorf("Compare() baseline origin %s, warnings %q; want measured at the registry, none", b.Origin, r.Warnings)

@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,7 +12,8 @@ import (
 )
 
 // recorder stands in for a test: it records Fatalf and Skipf and stops the
-// goroutine, as the real ones do.
+// goroutine, as the real ones do; Errorf it records as a failure too, and
+// goes on.
 type recorder struct {
 	testing.TB
 	fatal, skip string
@@ -22,6 +24,7 @@ func (r *recorder) Fatalf(format string, a ...any) {
 	r.fatal = fmt.Sprintf(format, a...)
 	runtime.Goexit()
 }
+func (r *recorder) Errorf(format string, a ...any) { r.fatal = fmt.Sprintf(format, a...) }
 func (r *recorder) Skipf(format string, a ...any) {
 	r.skip = fmt.Sprintf(format, a...)
 	runtime.Goexit()
@@ -121,6 +124,29 @@ func TestCopyFiles(t *testing.T) {
 	for _, name := range []string{"app/a_test.go", "app/b.txt"} {
 		if _, err := os.Stat(filepath.Join(dir, name)); !os.IsNotExist(err) {
 			t.Errorf("CopyFiles: %s copied (%v), want left out", name, err)
+		}
+	}
+}
+
+func TestWantErr(t *testing.T) {
+	tests := []struct {
+		name      string
+		err       error
+		want      string
+		wantOK    bool
+		wantFatal string
+	}{
+		{"success wanted and got", nil, "", true, ""},
+		{"the error wanted", errors.New(`reading "x": no such file`), "no such file", false, ""},
+		{"an error where none is wanted", errors.New("boom"), "", false, `Load("x") error = boom, want none`},
+		{"no error where one is wanted", nil, "no such file", false, `Load("x") error = <nil>, want "no such file"`},
+		{"another error", errors.New("boom"), "no such file", false, `Load("x") error = boom, want "no such file"`},
+	}
+	for _, tt := range tests {
+		var ok bool
+		r := run(func(tb testing.TB) { ok = WantErr(tb, `Load("x")`, tt.err, tt.want) })
+		if ok != tt.wantOK || r.fatal != tt.wantFatal {
+			t.Errorf("%s: WantErr() = %v, failure %q; want %v, %q", tt.name, ok, r.fatal, tt.wantOK, tt.wantFatal)
 		}
 	}
 }

@@ -17,8 +17,6 @@ import (
 	"testing"
 	"time"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
-
 	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
 	"github.com/lehus1/devops-info-service-go/internal/testdist"
 	"github.com/lehus1/devops-info-service-go/internal/testenv"
@@ -49,7 +47,7 @@ func startMageRun(t *testing.T, tmp string, wrap ...string) *mageRun {
 		t.Skip("starts `go tool mage run`: slow")
 	}
 	work := t.TempDir()
-	if err := ocilayout.Write(serviceIndex(t), ocilayout.Outputs{Layout: filepath.Join(work, "dist", "oci")}, ""); err != nil {
+	if err := ocilayout.Write(testdist.Build(t, "../..").Index(t), ocilayout.Outputs{Layout: filepath.Join(work, "dist", "oci")}, ""); err != nil {
 		t.Fatal(err)
 	}
 	port, err := FreePort()
@@ -99,16 +97,6 @@ func startMageRun(t *testing.T, tmp string, wrap ...string) *mageRun {
 	}
 	r.id = m[1]
 	return r
-}
-
-// serviceIndex is serviceImage's index.
-func serviceIndex(t *testing.T) v1.ImageIndex {
-	t.Helper()
-	idx, err := testdist.Build(t, "../..").Index()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return idx
 }
 
 // tree is pid and every process under it, parents first.

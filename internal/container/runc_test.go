@@ -38,14 +38,7 @@ func needRunc(t *testing.T) {
 
 // builtImage is the real service's image for this machine, as build
 // writes it, built once per suite (testdist).
-func builtImage(t *testing.T) v1.Image {
-	t.Helper()
-	img, err := testdist.Build(t, "../..").Image()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return img
-}
+func builtImage(t *testing.T) v1.Image { return testdist.Build(t, "../..").Image(t) }
 
 var unzipped struct {
 	once sync.Once

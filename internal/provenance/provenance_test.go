@@ -30,11 +30,7 @@ import (
 func build(t *testing.T) (v1.ImageIndex, settings.Settings) {
 	t.Helper()
 	built := testdist.Build(t, "../..")
-	idx, err := built.Index()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return idx, built.Settings
+	return built.Index(t), built.Settings
 }
 
 func statementJSON(t *testing.T, idx v1.ImageIndex, b provenance.Builder) []byte {
@@ -57,10 +53,7 @@ func TestMake(t *testing.T) {
 	testenv.SkipIfShort(t, "builds the service")
 	t.Parallel()
 	first, cfg := build(t)
-	second, err := testdist.Build(t, "../..").Index()
-	if err != nil {
-		t.Fatal(err)
-	}
+	second := testdist.Build(t, "../..").Index(t)
 	ci := provenance.Builder{ID: "https://github.com/lehus1/devops-info-service-go/.github/workflows/ci.yml@refs/heads/main", Ref: "refs/heads/main",
 		Invocation: "https://github.com/lehus1/devops-info-service-go/actions/runs/1/attempts/1"}
 	a := statementJSON(t, first, ci)

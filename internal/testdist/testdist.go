@@ -49,19 +49,29 @@ type Built struct {
 // Dir is the folder that holds dist/.
 func (b Built) Dir() string { return b.Settings.Dir }
 
-// Index is the image index dist/oci holds.
-func (b Built) Index() (v1.ImageIndex, error) {
+// Index is the image index dist/oci holds; t fails where it cannot be
+// read.
+func (b Built) Index(t testing.TB) v1.ImageIndex {
+	t.Helper()
 	idx, _, err := ocilayout.Read(b.Settings.Outputs().Layout)
-	return idx, err
+	return must(t, idx, err)
 }
 
-// Image is this machine's platform image.
-func (b Built) Image() (v1.Image, error) {
-	idx, err := b.Index()
+// Image is this machine's platform image; t fails where it cannot be
+// read.
+func (b Built) Image(t testing.TB) v1.Image {
+	t.Helper()
+	img, err := platform.Image(b.Index(t), platform.Local())
+	return must(t, img, err)
+}
+
+// must is v, or t's end where err says the build cannot be read.
+func must[T any](t testing.TB, v T, err error) T {
+	t.Helper()
 	if err != nil {
-		return nil, err
+		t.Fatalf("reading the built service image: %v", err)
 	}
-	return platform.Image(idx, platform.Local())
+	return v
 }
 
 var (

@@ -60,18 +60,10 @@ func TestBuildOnce(t *testing.T) {
 	if filepath.Dir(first.Dir()) != cache || use(first.Dir()) != nil {
 		t.Errorf("Build() in %s, want a whole kept build in %s: %v", first.Dir(), cache, use(first.Dir()))
 	}
-	idx, err := first.Index()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d, _ := idx.Digest(); d != first.Digest {
+	if d, _ := first.Index(t).Digest(); d != first.Digest {
 		t.Errorf("Index() = %s, want %s", d, first.Digest)
 	}
-	img, err := first.Image()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cf, _ := img.ConfigFile()
+	cf, _ := first.Image(t).ConfigFile()
 	if got := cf.Platform(); got == nil || !got.Equals(platform.Local()) || cf.Config.Labels["org.opencontainers.image.version"] != Version ||
 		cf.Config.Labels["org.opencontainers.image.revision"] != Commit {
 		t.Errorf("Image() = %v with labels %v, want %s at version %s, commit %s", got, cf.Config.Labels, platform.Local(), Version, Commit)

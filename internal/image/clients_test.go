@@ -164,12 +164,7 @@ type realRegistry struct {
 
 func startRegistry(t *testing.T) realRegistry {
 	t.Helper()
-	testenv.MustHaveExec(t, testregistry.Binary, "apt-get install docker-registry")
-	s, err := testregistry.Start(t.TempDir(), registryUser, registryPassword)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := testregistry.New(t, registryUser, registryPassword)
 	r := realRegistry{addr: s.Addr, caFile: s.CAFile, certDir: t.TempDir()}
 	ca, err := os.ReadFile(s.CAFile)
 	if err != nil {

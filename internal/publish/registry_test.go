@@ -24,7 +24,6 @@ import (
 
 	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
 	"github.com/lehus1/devops-info-service-go/internal/registryhttp"
-	"github.com/lehus1/devops-info-service-go/internal/testenv"
 	"github.com/lehus1/devops-info-service-go/internal/testregistry"
 )
 
@@ -38,12 +37,7 @@ const (
 // certificate file a client should trust.
 func realRegistry(t *testing.T) (addr, caFile string) {
 	t.Helper()
-	testenv.MustHaveExec(t, testregistry.Binary, "apt-get install docker-registry")
-	s, err := testregistry.Start(t.TempDir(), testUser, testPassword)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := testregistry.New(t, testUser, testPassword)
 	return s.Addr, s.CAFile
 }
 

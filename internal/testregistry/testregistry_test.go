@@ -11,17 +11,10 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 func TestStart(t *testing.T) {
-	testenv.MustHaveExec(t, Binary, "apt-get install docker-registry")
-	s, err := Start(t.TempDir(), "u", "secret-pw")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := New(t, "u", "secret-pw")
 	pem, _ := os.ReadFile(s.CAFile)
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(pem) {

@@ -24,7 +24,6 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/publish"
 	"github.com/lehus1/devops-info-service-go/internal/registryhttp"
 	"github.com/lehus1/devops-info-service-go/internal/sign"
-	"github.com/lehus1/devops-info-service-go/internal/testenv"
 	"github.com/lehus1/devops-info-service-go/internal/testregistry"
 )
 
@@ -74,12 +73,7 @@ func memTarget(t *testing.T, referrers bool) target {
 // realTarget is CNCF Distribution on 127.0.0.1, with TLS and htpasswd.
 func realTarget(t *testing.T) target {
 	t.Helper()
-	testenv.MustHaveExec(t, testregistry.Binary, "apt-get install docker-registry")
-	s, err := testregistry.Start(t.TempDir(), "ci-bot", "s3cret-pw")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := testregistry.New(t, "ci-bot", "s3cret-pw")
 	pemBytes, err := os.ReadFile(s.CAFile)
 	if err != nil {
 		t.Fatal(err)

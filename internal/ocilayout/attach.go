@@ -7,8 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
@@ -99,12 +97,8 @@ func attach(p layout.Path, atts []Attachment) error {
 // Artifacts are the attachments stored in the layout at dir, with the
 // subject each refers to.
 func Artifacts(dir string) ([]Artifact, error) {
-	data, err := os.ReadFile(filepath.Join(dir, "index.json"))
+	top, err := topIndex(dir)
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", dir, err)
-	}
-	var top v1.IndexManifest
-	if err := json.Unmarshal(data, &top); err != nil {
 		return nil, fmt.Errorf("reading %s: %w", dir, err)
 	}
 	var out []Artifact

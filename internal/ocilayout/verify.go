@@ -30,13 +30,9 @@ func reachable(dir string, check bool) (map[v1.Hash]bool, error) {
 	if err := Built(dir); err != nil {
 		return nil, err
 	}
-	data, err := os.ReadFile(filepath.Join(dir, "index.json"))
+	top, err := topIndex(dir)
 	if err != nil {
 		return nil, fmt.Errorf("%s is damaged: %w (run 'go tool mage build')", dir, err)
-	}
-	var top v1.IndexManifest
-	if err := json.Unmarshal(data, &top); err != nil {
-		return nil, fmt.Errorf("%s is damaged: index.json: %w (run 'go tool mage build')", dir, err)
 	}
 	seen := map[v1.Hash]bool{}
 	for _, d := range top.Manifests {
@@ -45,6 +41,19 @@ func reachable(dir string, check bool) (map[v1.Hash]bool, error) {
 		}
 	}
 	return seen, nil
+}
+
+// topIndex is what the layout's index.json lists.
+func topIndex(dir string) (*v1.IndexManifest, error) {
+	idx, err := layout.Path(dir).ImageIndex()
+	if err != nil {
+		return nil, err
+	}
+	im, err := idx.IndexManifest()
+	if err != nil {
+		return nil, fmt.Errorf("index.json: %w", err)
+	}
+	return im, nil
 }
 
 // VerifyEntry checks the blobs of one entry d of the layout in dir, and

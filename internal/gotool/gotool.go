@@ -3,6 +3,7 @@
 // needs (Sigstore's libraries, for push and verify) is not compiled into
 // the magefile and paid for by every command. The command's error comes
 // back as the target's own: the same one line, the same exit status.
+// Output runs the go command itself for what it prints (go env, go list).
 package gotool
 
 import (
@@ -37,6 +38,20 @@ func Run(ctx context.Context, stdout, stderr io.Writer, name string, args ...str
 // bytes of every binary build makes.
 func RunPackage(ctx context.Context, stdout, stderr io.Writer, pkg string, args ...string) error {
 	return goRun(ctx, stdout, stderr, append([]string{"run", pkg}, args...))
+}
+
+// Output runs the go command with args in dir and returns what it printed
+// on stdout; its error ends with what go said on stderr.
+func Output(ctx context.Context, dir string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, goCmd, args...)
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("%w: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	return string(out), nil
 }
 
 func goRun(ctx context.Context, stdout, stderr io.Writer, args []string) error {

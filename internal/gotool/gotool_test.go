@@ -101,6 +101,15 @@ func TestRun(t *testing.T) {
 			t.Errorf("RunPackage(./cmd/x %s): stdout %q, want %q", tt.arg, stdout.String(), want)
 		}
 	}
+	for _, tt := range tests {
+		out, err := Output(t.Context(), t.TempDir(), "env", tt.arg)
+		if tt.wantErr == "" && (err != nil || out != "out: env ok\n") {
+			t.Errorf("Output(env ok) = %q, %v; want %q, nil", out, err, "out: env ok\n")
+		}
+		if tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), "exit status 1: progress\nError: "+tt.wantErr)) {
+			t.Errorf("Output(env fail) = %v, want the exit status and what it said on stderr", err)
+		}
+	}
 	goCmd = filepath.Join(t.TempDir(), "no-go")
 	if err := Run(t.Context(), io.Discard, io.Discard, "release"); err == nil || !strings.Contains(err.Error(), "running go tool release") {
 		t.Errorf("Run without a go command = %v, want an error saying what it ran", err)

@@ -16,6 +16,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/lehus1/devops-info-service-go/internal/gotool"
 )
 
 type options struct {
@@ -144,11 +146,11 @@ func staticcheckCheck(ctx context.Context, dir string, o options) (string, error
 	if len(o.buildFlags) == 0 {
 		return runGo(ctx, dir, nil, append([]string{"tool", "staticcheck"}, args...)...)
 	}
-	bin, err := goOutput(ctx, dir, "tool", "-n", "staticcheck")
+	bin, err := gotool.Output(ctx, dir, "tool", "-n", "staticcheck")
 	if err != nil {
 		return "", fmt.Errorf("building staticcheck: %w", err)
 	}
-	goflags, err := goOutput(ctx, dir, "env", "GOFLAGS")
+	goflags, err := gotool.Output(ctx, dir, "env", "GOFLAGS")
 	if err != nil {
 		return "", fmt.Errorf("reading GOFLAGS: %w", err)
 	}
@@ -160,20 +162,6 @@ func staticcheckCheck(ctx context.Context, dir string, o options) (string, error
 // says when it exits non-zero is the findings.
 func runGo(ctx context.Context, dir string, env []string, args ...string) (string, error) {
 	return findings(ctx, dir, env, "go", args...)
-}
-
-// goOutput runs the go command and returns its output; its error says
-// what it printed on stderr.
-func goOutput(ctx context.Context, dir string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, "go", args...)
-	cmd.Dir = dir
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("%w: %s", err, strings.TrimSpace(stderr.String()))
-	}
-	return string(out), nil
 }
 
 // findings runs a checker: what it says when it exits non-zero is what it
@@ -198,7 +186,7 @@ func findings(ctx context.Context, dir string, env []string, name string, args .
 // same printer in process instead of a gofmt binary that may be missing.
 func gofmtCheck(ctx context.Context, dir string, o options) (string, error) {
 	tmpl := `{{$d := .Dir}}{{range .GoFiles}}{{$d}}/{{.}}{{"\n"}}{{end}}{{range .TestGoFiles}}{{$d}}/{{.}}{{"\n"}}{{end}}{{range .XTestGoFiles}}{{$d}}/{{.}}{{"\n"}}{{end}}`
-	out, err := goOutput(ctx, dir, append([]string{"list", "-tags", o.tags, "-f", tmpl}, o.packages...)...)
+	out, err := gotool.Output(ctx, dir, append([]string{"list", "-tags", o.tags, "-f", tmpl}, o.packages...)...)
 	if err != nil {
 		return "", fmt.Errorf("listing files: %w", err)
 	}

@@ -10,7 +10,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
@@ -18,6 +17,7 @@ import (
 	"time"
 
 	"github.com/lehus1/devops-info-service-go/internal/filelock"
+	"github.com/lehus1/devops-info-service-go/internal/gotool"
 )
 
 // A build is kept for the whole suite, not once per test binary: in a
@@ -191,15 +191,11 @@ func key(ctx context.Context, module string, extra ...string) (string, error) {
 		`{{with .Module}}{{.Path}}@{{.Version}}{{with .Replace}}=>{{.Path}}@{{.Version}}{{end}}{{end}}` + sep +
 		`{{range .GoFiles}}{{.}}` + sep + `{{end}}{{range .CgoFiles}}{{.}}` + sep + `{{end}}{{range .IgnoredGoFiles}}{{.}}` + sep + `{{end}}` +
 		`{{range .SFiles}}{{.}}` + sep + `{{end}}{{range .EmbedFiles}}{{.}}` + sep + `{{end}}` + "\n{{end}}"
-	cmd := exec.CommandContext(ctx, "go", "list", "-buildvcs=false", "-deps", "-f", tmpl, "./app", "./internal/testdist")
-	cmd.Dir = module
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	out, err := gotool.Output(ctx, module, "list", "-buildvcs=false", "-deps", "-f", tmpl, "./app", "./internal/testdist")
 	if err != nil {
-		return "", fmt.Errorf("listing the build's packages: %w: %s", err, strings.TrimSpace(stderr.String()))
+		return "", fmt.Errorf("listing the build's packages: %w", err)
 	}
-	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc := bufio.NewScanner(strings.NewReader(out))
 	for sc.Scan() {
 		f := strings.Split(strings.TrimSuffix(sc.Text(), sep), sep)
 		if len(f) < 3 {

@@ -1,6 +1,7 @@
 package lint
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -71,16 +72,7 @@ func TestRun(t *testing.T) {
 			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || err.Error() != tt.wantErr && !strings.HasPrefix(err.Error(), tt.wantErr)) {
 				t.Fatalf("Run(%v) = %v, want %q\n%s", tt.packages, err, tt.wantErr, out.String())
 			}
-			for _, want := range tt.wantOut {
-				if !strings.Contains(out.String(), want) {
-					t.Errorf("Run(%v) output lacks %q:\n%s", tt.packages, want, out.String())
-				}
-			}
-			for _, unwanted := range tt.notOut {
-				if strings.Contains(out.String(), unwanted) {
-					t.Errorf("Run(%v) output has %q, want it not to:\n%s", tt.packages, unwanted, out.String())
-				}
-			}
+			testenv.Contains(t, fmt.Sprintf("Run(%v) output", tt.packages), out.String(), tt.wantOut, tt.notOut)
 		})
 	}
 }
@@ -109,11 +101,7 @@ func TestBuildFlags(t *testing.T) {
 			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || err.Error() != tt.wantErr) {
 				t.Fatalf("Run(build flags %q) = %v, want %q\n%s", tt.flags, err, tt.wantErr, out.String())
 			}
-			for _, want := range tt.want {
-				if !strings.Contains(out.String(), want) {
-					t.Errorf("Run(build flags %q) output lacks %q:\n%s", tt.flags, want, out.String())
-				}
-			}
+			testenv.Contains(t, fmt.Sprintf("Run(build flags %q) output", tt.flags), out.String(), tt.want, nil)
 		})
 	}
 }
@@ -228,11 +216,7 @@ func TestScripts(t *testing.T) {
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("Run(scripts in %s) = %v, want error %v\n%s", tt.dir, err, tt.wantErr, out.String())
 			}
-			for _, want := range tt.want {
-				if !strings.Contains(out.String(), want) {
-					t.Errorf("Run(scripts in %s) output lacks %q:\n%s", tt.dir, want, out.String())
-				}
-			}
+			testenv.Contains(t, fmt.Sprintf("Run(scripts in %s) output", tt.dir), out.String(), tt.want, nil)
 			if strings.Contains(out.String(), "hello") || strings.Contains(out.String(), "notes.txt") {
 				t.Errorf("Run(scripts in %s) reports a clean file:\n%s", tt.dir, out.String())
 			}

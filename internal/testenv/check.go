@@ -24,3 +24,20 @@ func WantErr(t testing.TB, call string, err error, want string) bool {
 	}
 	return want == "" && err == nil
 }
+
+// Contains checks that got, what call wrote, holds every string of want
+// and none of absent: a table case's lines of output that must, or must
+// not, be there.
+func Contains(t testing.TB, call, got string, want, absent []string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(got, w) {
+			t.Errorf("%s lacks %q:\n%s", call, w, got)
+		}
+	}
+	for _, a := range absent {
+		if strings.Contains(got, a) {
+			t.Errorf("%s has %q, want it not to:\n%s", call, a, got)
+		}
+	}
+}

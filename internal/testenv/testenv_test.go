@@ -150,3 +150,21 @@ func TestWantErr(t *testing.T) {
 		}
 	}
 }
+
+func TestContains(t *testing.T) {
+	tests := []struct {
+		name, got    string
+		want, absent []string
+		wantFailure  string
+	}{
+		{"all there, nothing unwanted", "a\nb\n", []string{"a", "b"}, []string{"c"}, ""},
+		{"one missing", "a\n", []string{"a", "b"}, nil, "Run() lacks \"b\":\na\n"},
+		{"one unwanted", "a\nc\n", []string{"a"}, []string{"c"}, "Run() has \"c\", want it not to:\na\nc\n"},
+	}
+	for _, tt := range tests {
+		r := run(func(tb testing.TB) { Contains(tb, "Run()", tt.got, tt.want, tt.absent) })
+		if r.fatal != tt.wantFailure {
+			t.Errorf("%s: Contains() failure %q, want %q", tt.name, r.fatal, tt.wantFailure)
+		}
+	}
+}

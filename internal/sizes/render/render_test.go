@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/lehus1/devops-info-service-go/internal/sizes"
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 func n(v int64) *int64 { return &v }
@@ -86,16 +87,7 @@ func TestTextOutputs(t *testing.T) {
 			if err := tt.write(&b, tt.r); err != nil {
 				t.Fatal(err)
 			}
-			for _, want := range tt.want {
-				if !strings.Contains(b.String(), want) {
-					t.Errorf("%s() lacks %q:\n%s", tt.name, want, b.String())
-				}
-			}
-			for _, no := range tt.absent {
-				if strings.Contains(b.String(), no) {
-					t.Errorf("%s() has %q, want none:\n%s", tt.name, no, b.String())
-				}
-			}
+			testenv.Contains(t, tt.name+"()", b.String(), tt.want, tt.absent)
 		})
 	}
 }

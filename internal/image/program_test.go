@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 // The program is named by its Go build ID where it has one (this test
@@ -30,14 +32,7 @@ func TestHashProgram(t *testing.T) {
 	if sum("not ELF one") == sum("not ELF two") {
 		t.Errorf("hashProgram() of two files that are not ELF and differ is the same")
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(exe)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := testenv.GoBinary(t)
 	if same := sum(string(data)) == sum(string(data)+"x"); same != (runtime.GOOS == "linux") {
 		t.Errorf("hashProgram(this test binary) the same with a byte added at its end: %v, want %v (build ID read on Linux only)", same, runtime.GOOS == "linux")
 	}

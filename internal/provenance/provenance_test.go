@@ -4,7 +4,6 @@ import (
 	"archive/tar"
 	"bytes"
 	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 
@@ -155,10 +154,7 @@ func runtimeToolchain(t *testing.T) string {
 func TestMakeFindsTheBinary(t *testing.T) {
 	testenv.SkipIfShort(t, "builds the service")
 	t.Parallel()
-	exe, err := os.ReadFile(os.Args[0]) // this test: a Go binary
-	if err != nil {
-		t.Fatal(err)
-	}
+	exe := testenv.GoBinary(t)
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	tw.WriteHeader(&tar.Header{Name: "notes.txt", Mode: 0o644, Size: 2, Typeflag: tar.TypeReg})

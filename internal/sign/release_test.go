@@ -4,7 +4,6 @@ import (
 	"archive/tar"
 	"bytes"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -28,10 +27,7 @@ import (
 // SBOM attached or not, and loads it as push does.
 func goLayout(t *testing.T, withSBOM bool) ocilayout.Image {
 	t.Helper()
-	exe, err := os.ReadFile(os.Args[0])
-	if err != nil {
-		t.Fatal(err)
-	}
+	exe := testenv.GoBinary(t)
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	tw.WriteHeader(&tar.Header{Name: "app/svc", Mode: 0o755, Size: int64(len(exe)), Typeflag: tar.TypeReg})

@@ -4,12 +4,13 @@ import (
 	"archive/tar"
 	"bytes"
 	"io"
-	"os"
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 // BenchmarkCompareLocal is the whole comparison of a local image like the
@@ -18,14 +19,7 @@ import (
 // registry is unreachable, as on a machine without network.
 func BenchmarkCompareLocal(b *testing.B) {
 	img, _ := knownImage(b, "amd64")
-	exe, err := os.Executable()
-	if err != nil {
-		b.Fatal(err)
-	}
-	data, err := os.ReadFile(exe)
-	if err != nil {
-		b.Fatal(err)
-	}
+	data := testenv.GoBinary(b)
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	tw.WriteHeader(&tar.Header{Name: "app/devops-info-service", Typeflag: tar.TypeReg, Mode: 0o755, Size: int64(len(data))})

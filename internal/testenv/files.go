@@ -27,3 +27,19 @@ func WriteTree(t testing.TB, dir string, files map[string]string) string {
 	}
 	return dir
 }
+
+// GoBinary is the bytes of the running test binary: a Go executable, with
+// the build information Go stamps in, for a test that needs one in a
+// layer or a reader of ELF files.
+func GoBinary(t testing.TB) []byte {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatalf("finding the test binary: %v", err)
+	}
+	data, err := os.ReadFile(exe)
+	if err != nil {
+		t.Fatalf("reading the test binary: %v", err)
+	}
+	return data
+}

@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"bytes"
+	"debug/buildinfo"
 	"errors"
 	"fmt"
 	"os"
@@ -166,5 +167,12 @@ func TestContains(t *testing.T) {
 		if r.fatal != tt.wantFailure {
 			t.Errorf("%s: Contains() failure %q, want %q", tt.name, r.fatal, tt.wantFailure)
 		}
+	}
+}
+
+func TestGoBinary(t *testing.T) {
+	data := GoBinary(t)
+	if info, err := buildinfo.Read(bytes.NewReader(data)); err != nil || info.Path != "github.com/lehus1/devops-info-service-go/internal/testenv.test" {
+		t.Errorf("GoBinary() is not this test binary: build information %v, %v", info, err)
 	}
 }

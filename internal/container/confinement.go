@@ -25,7 +25,8 @@ func confinement(ctx context.Context, c *Container, pid int, check func(string, 
 	check("seccomp filter on", procField(status, err, "Seccomp", "", "2"))
 	limits, err := os.ReadFile(fmt.Sprintf("/proc/%d/limits", pid))
 	check(fmt.Sprintf("at most %d open files", openFiles), openFilesLimit(limits, err, openFiles))
-	check(fmt.Sprintf("at most %d processes", pidsLimit), pidsMax(pid, pidsLimit))
+	cgroups, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
+	check(fmt.Sprintf("at most %d processes", pidsLimit), pidsMax(cgroups, err, pidsLimit))
 	mounts, err := os.ReadFile(fmt.Sprintf("/proc/%d/mountinfo", pid))
 	check("/tmp mounted noexec, nosuid, nodev", mountedWith(mounts, err, "/tmp", "noexec", "nosuid", "nodev"))
 }
@@ -114,10 +115,9 @@ func openFilesLimit(limits []byte, err error, want int) error {
 	return fmt.Errorf("no Max open files line in the process limits")
 }
 
-// pidsMax checks the pids.max of process pid's cgroup, in the pids
-// hierarchy of cgroup v1 or else in cgroup v2's.
-func pidsMax(pid, want int) error {
-	cgroups, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
+// pidsMax checks the pids.max of the cgroup that /proc/PID/cgroup names,
+// in the pids hierarchy of cgroup v1 or else in cgroup v2's.
+func pidsMax(cgroups []byte, err error, want int) error {
 	if err != nil {
 		return err
 	}

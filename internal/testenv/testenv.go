@@ -3,6 +3,9 @@
 // gets the tool, a loud skip, or (in CI) a failure. Under `go test -short`
 // (the inner loop's tier) a test that needs a tool, a build, a registry or
 // runc skips, saying so in one line; `go tool mage test` runs them all.
+// It also holds what many tests do alike: write a tree of files
+// (WriteTree), check a table case's wanted error (WantErr) or output
+// (Contains), read the running Go binary (GoBinary).
 package testenv
 
 import (

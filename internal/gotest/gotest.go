@@ -133,6 +133,9 @@ func Run(ctx context.Context, dir string, opts ...Option) (Summary, error) {
 	args = append(args, packages...)
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = dir
+	if o.race {
+		cmd.Env = append(os.Environ(), "GORACE="+noExitPause(os.Getenv("GORACE")))
+	}
 	cmd.Stderr = o.output
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -302,6 +305,20 @@ func parallel(goflags string, procs int) []string {
 		}
 	}
 	return out
+}
+
+// noExitPause is the GORACE options gorace gives, with the race
+// detector's pause at exit set to none unless gorace sets one: a -race
+// binary otherwise sleeps a second as it exits (atexit_sleep_ms=1000),
+// for goroutines still running to report a race. Each test binary, and
+// each -race child a test starts and waits for, would idle that second;
+// a race in a test fails that test as it ends, so what the pause could
+// still catch is a race between goroutines that outlive every test.
+func noExitPause(gorace string) string {
+	if strings.Contains(gorace, "atexit_sleep_ms=") {
+		return gorace
+	}
+	return strings.TrimSpace(gorace + " atexit_sleep_ms=0")
 }
 
 // hasFlag says whether goflags sets the flag name, as -name, --name,

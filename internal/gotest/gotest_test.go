@@ -120,6 +120,9 @@ func TestRunRace(t *testing.T) {
 	dir := module(t, map[string]string{
 		"r/r.go":      "package r\nfunc Racy() int {\n\tn := 0\n\tdone := make(chan bool)\n\tgo func() { n++; done <- true }()\n\tn++\n\t<-done\n\treturn n\n}\n",
 		"r/r_test.go": "package r\nimport \"testing\"\nfunc TestRacy(t *testing.T) { Racy() }\n",
+		// Under -race, Run takes out the second each binary idles at exit.
+		"r/pause_test.go": "//go:build race\n\npackage r\nimport (\"os\"; \"strings\"; \"testing\")\n" +
+			"func TestPause(t *testing.T) { if g := os.Getenv(\"GORACE\"); !strings.Contains(g, \"atexit_sleep_ms=\") { t.Errorf(\"GORACE = %q, want atexit_sleep_ms set\", g) } }\n",
 	})
 	if ok, why := RaceSupported(t.Context(), "."); !ok {
 		testenv.Need(t, "the race detector: "+why)
@@ -139,6 +142,21 @@ func TestRunRace(t *testing.T) {
 	out.Reset()
 	if _, err := Run(t.Context(), dir, WithRace(true), WithOutput(&out)); err == nil || !strings.Contains(out.String(), "DATA RACE") {
 		t.Errorf("Run(race on) = %v, output %q; want a failure that reports DATA RACE", err, out.String())
+	}
+	if strings.Contains(out.String(), "GORACE =") {
+		t.Errorf("Run(race on) output %q; want GORACE with atexit_sleep_ms in the tests' environment", out.String())
+	}
+}
+
+func TestNoExitPause(t *testing.T) {
+	for _, tc := range []struct{ gorace, want string }{
+		{"", "atexit_sleep_ms=0"},
+		{"halt_on_error=1", "halt_on_error=1 atexit_sleep_ms=0"},
+		{"atexit_sleep_ms=500 history_size=3", "atexit_sleep_ms=500 history_size=3"},
+	} {
+		if got := noExitPause(tc.gorace); got != tc.want {
+			t.Errorf("noExitPause(%q) = %q, want %q", tc.gorace, got, tc.want)
+		}
 	}
 }
 

@@ -12,7 +12,7 @@ import (
 )
 
 // dev with DEV_CONTAINER=1 under Docker and under Podman, the engines
-// side by side: each starts once for the three cases, which run one after
+// side by side: each starts once for the four cases, which run one after
 // another and each leave it as a fresh one is, without a container or an
 // image (assertEngineEmpty), so the next starts as on a fresh engine.
 func TestInEngine(t *testing.T) {
@@ -22,6 +22,7 @@ func TestInEngine(t *testing.T) {
 		{Name: "SaveIsServed", Test: saveIsServedInEngine},
 		{Name: "CtrlC", Test: ctrlCInEngine},
 		{Name: "KilledDevLeavesNothing", Test: killedDevLeavesNothing},
+		{Name: "MageDevChoosesEngine", Test: mageDevChoosesEngine},
 	})
 }
 

@@ -20,63 +20,51 @@ import (
 // engine run would choose, and says which and why first: on a PATH with
 // no runc, docker; with ENGINE=podman on the whole PATH (runc too),
 // podman. The engine not chosen is a program that fails, so using it
-// fails the test.
-func TestMageDevChoosesEngine(t *testing.T) {
-	t.Parallel()
-	testenv.SkipIfShort(t, "starts `go tool mage dev` and an engine")
+// fails the test. A case of TestInEngine's, on its engines.
+func mageDevChoosesEngine(t *testing.T, e engine.Engine) {
 	goCmd, err := exec.LookPath("go") // the PATH without runc keeps go
 	if err != nil {
 		t.Fatal(err)
 	}
-	tests := []struct {
-		name, env string // ENGINE
-		start     func(testing.TB) engine.Engine
-		path      string // after the engines' programs
-		want      string // dev's first line
-	}{
-		{"no runc", "", testengine.Docker, filepath.Dir(goCmd), "engine: docker (runc is not installed, so not runc;"},
-		{"ENGINE=podman", engine.Podman, testengine.Podman, os.Getenv("PATH"), "engine: podman (ENGINE=podman)"},
+	env, path, want := "", filepath.Dir(goCmd), "engine: docker (runc is not installed, so not runc;"
+	if e.Name == engine.Podman {
+		env, path, want = engine.Podman, os.Getenv("PATH"), "engine: podman (ENGINE=podman)"
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := tt.start(t)
-			bin := t.TempDir()
-			for _, name := range []string{engine.Docker, engine.Podman} {
-				script := "#!/bin/sh\necho \"" + name + " was not chosen\" >&2\nexit 1\n"
-				if name == e.Name {
-					script = "#!/bin/sh\nexec " + strings.Join(slices.Concat([]string{e.Path}, e.Args), " ") + " \"$@\"\n"
-				}
-				testenv.WriteFile(t, filepath.Join(bin, name), script)
-				os.Chmod(filepath.Join(bin, name), 0o755)
-			}
-			port, err := container.FreePort()
-			if err != nil {
-				t.Fatal(err)
-			}
-			dir, tmp := realModule(t), t.TempDir()
-			cmd := exec.Command("go", "tool", "mage", "-w", dir, "dev")
-			cmd.Dir = "../.."
-			cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+tt.path,
-				"DEV_CONTAINER=1", "ENGINE="+tt.env, "PORT="+strconv.Itoa(port), "TMPDIR="+tmp)
-			stderr, lines := startGroup(t, cmd)
-			select {
-			case url := <-lines:
-				if desc, _ := description(t, url); desc == "" {
-					t.Errorf("GET %s/ has no description", url)
-				}
-			case <-time.After(3 * time.Minute):
-				t.Fatalf("dev printed no URL within three minutes:\n%s", stderr.String())
-			}
-			if first := firstOwnLine(stderr.String()); !strings.HasPrefix(first, tt.want) {
-				t.Errorf("dev's first line = %q, want it to start %q", first, tt.want)
-			}
-			if ps := testengine.Run(t, e, "ps", "--quiet"); len(strings.Fields(ps)) != 1 {
-				t.Errorf("%s ps while dev serves = %q, want one container", e.Name, ps)
-			}
-			interrupt(t, cmd, stderr, tmp)
-			assertEngineEmpty(t, e)
-		})
+	bin := t.TempDir()
+	for _, name := range []string{engine.Docker, engine.Podman} {
+		script := "#!/bin/sh\necho \"" + name + " was not chosen\" >&2\nexit 1\n"
+		if name == e.Name {
+			script = "#!/bin/sh\nexec " + strings.Join(slices.Concat([]string{e.Path}, e.Args), " ") + " \"$@\"\n"
+		}
+		testenv.WriteFile(t, filepath.Join(bin, name), script)
+		os.Chmod(filepath.Join(bin, name), 0o755)
 	}
+	port, err := container.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, tmp := realModule(t), t.TempDir()
+	cmd := exec.Command("go", "tool", "mage", "-w", dir, "dev")
+	cmd.Dir = "../.."
+	cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+path,
+		"DEV_CONTAINER=1", "ENGINE="+env, "PORT="+strconv.Itoa(port), "TMPDIR="+tmp)
+	stderr, lines := startGroup(t, cmd)
+	select {
+	case url := <-lines:
+		if desc, _ := description(t, url); desc == "" {
+			t.Errorf("GET %s/ has no description", url)
+		}
+	case <-time.After(3 * time.Minute):
+		t.Fatalf("dev printed no URL within three minutes:\n%s", stderr.String())
+	}
+	if first := firstOwnLine(stderr.String()); !strings.HasPrefix(first, want) {
+		t.Errorf("dev's first line = %q, want it to start %q", first, want)
+	}
+	if ps := testengine.Run(t, e, "ps", "--quiet"); len(strings.Fields(ps)) != 1 {
+		t.Errorf("%s ps while dev serves = %q, want one container", e.Name, ps)
+	}
+	interrupt(t, cmd, stderr, tmp)
+	assertEngineEmpty(t, e)
 }
 
 // firstOwnLine is the first line of out that is not the wrapper's

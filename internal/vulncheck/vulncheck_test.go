@@ -1,6 +1,7 @@
 package vulncheck
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/lehus1/devops-info-service-go/internal/gotool"
 	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
@@ -52,8 +54,8 @@ func TestMain(m *testing.M) {
 var scratch string
 
 // memo holds what several tests read, made once per test binary by key:
-// govulncheck's analysis of the service's source takes the longest of
-// these tests under -race, and each build of the service a second.
+// govulncheck's analysis of the service's source takes seconds, and each
+// build of the service a second.
 type memo[V any] struct {
 	mu sync.Mutex
 	m  map[string]*memoEntry[V]
@@ -83,11 +85,22 @@ func (c *memo[V]) get(key string, make func() (V, error)) (V, error) {
 var sources memo[Result]
 
 // source is Source on the packages pkg of this module, once per test
-// binary: tests only read the Result.
+// binary: tests only read the Result. It runs in testdata/source, a
+// program of its own that go run builds without -race, as the magefile
+// runs vulncheck's command: govulncheck type-checks and builds SSA for
+// every package the service imports, 15 s of CPU in this -race binary and
+// 3 s there. TestSource's other case calls Source in this process.
 func source(t *testing.T, pkg string) Result {
 	t.Helper()
 	root, db := testenv.ModuleRoot(t), testDB(t)
-	r, err := sources.get(pkg, func() (Result, error) { return Source(t.Context(), root, db, pkg) })
+	r, err := sources.get(pkg, func() (Result, error) {
+		out, err := gotool.Output(t.Context(), root, "run", "./internal/vulncheck/testdata/source", root, db, pkg)
+		if err != nil {
+			return Result{}, fmt.Errorf("Source(%s) in testdata/source: %w", pkg, err)
+		}
+		var r Result
+		return r, json.Unmarshal([]byte(out), &r)
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -123,11 +124,35 @@ func try(env []string, name string, args ...string) (string, error) {
 	return stdout.String(), nil
 }
 
-// goTool runs a client pinned in go.mod, as a user would: go tool NAME.
+// goTool runs a client pinned in go.mod, the binary go tool NAME runs:
+// args are go tool's flags, NAME, then the client's arguments. The path
+// comes from go tool -n, once per test binary and client, as each go tool
+// call costs a fifth of a second of CPU checking that the tool is built.
 func goTool(t *testing.T, env []string, args ...string) string {
 	t.Helper()
-	return run(t, env, "go", append([]string{"tool"}, args...)...)
+	i := slices.IndexFunc(args, func(a string) bool { return !strings.HasPrefix(a, "-") })
+	return run(t, env, toolPath(t, args[:i+1]), args[i+1:]...)
 }
+
+// toolPath is what go tool -n says of flagsAndName (go tool's flags, then
+// the tool's name), asked once per test binary.
+func toolPath(t *testing.T, flagsAndName []string) string {
+	t.Helper()
+	toolsMu.Lock()
+	defer toolsMu.Unlock()
+	key := strings.Join(flagsAndName, " ")
+	if tools[key] == "" {
+		n := len(flagsAndName) - 1
+		tools[key] = strings.TrimSpace(run(t, nil, "go", slices.Concat([]string{"tool"}, flagsAndName[:n], []string{"-n", flagsAndName[n]})...))
+	}
+	return tools[key]
+}
+
+// tools are the paths toolPath found, by go tool's flags and name.
+var (
+	toolsMu sync.Mutex
+	tools   = map[string]string{}
+)
 
 // oras runs oras, pinned in testdata/oras.mod rather than go.mod: it needs
 // a newer go.yaml.in/yaml/v4 (v4.0.0-rc.6) than actionlint builds with

@@ -93,6 +93,7 @@ func Resolve(ctx context.Context, nameArg string, c layer.Compression, opts ...O
 	case nameArg == "static":
 		b.ID = "static " + caVersion() + " " + string(c)
 		b.static = sync.OnceValues(func() (v1.Layer, error) { return staticLayer(c) })
+		go b.static() // made while the service compiles; Image waits for it
 		return b, nil
 	case nameArg == "scratch":
 		b.ID = "scratch"
@@ -218,8 +219,12 @@ func shortErr(err error) string {
 func (b *Base) Compression() layer.Compression { return b.compression }
 
 // Check makes sure the base has an image for every platform, so that a
-// build fails before anything is compiled or written.
+// build fails before anything is compiled or written. The static base has
+// every platform, and its layer is not waited for.
 func (b *Base) Check(ps []v1.Platform) error {
+	if b.static != nil {
+		return nil
+	}
 	for _, p := range ps {
 		if _, err := b.Image(p); err != nil {
 			return err

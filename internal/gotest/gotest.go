@@ -12,10 +12,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -34,6 +32,10 @@ type Package struct {
 	// Exempt says why the package is not held to the floor here; empty
 	// when it is.
 	Exempt string
+	// RaceFree says why the package's tests ran without the race
+	// detector (WithoutRaceWhereLinked); empty when they ran with it or
+	// the whole run was without it.
+	RaceFree string
 }
 
 // Summary is a whole run.
@@ -55,6 +57,7 @@ type options struct {
 	fresh       bool
 	exempt      map[string]string
 	history     string
+	raceFree    raceFree
 }
 
 // Option changes how Run works.
@@ -109,14 +112,6 @@ func Run(ctx context.Context, dir string, opts ...Option) (Summary, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	args := []string{"test", "-json", "-cover", "-covermode=atomic"}
-	args = append(args, parallel(os.Getenv("GOFLAGS"), runtime.GOMAXPROCS(0))...)
-	if o.race {
-		args = append(args, "-race")
-	}
-	if o.fresh {
-		args = append(args, "-count=1")
-	}
 	var tmpProfile string
 	if o.profile != "" {
 		if err := os.MkdirAll(filepath.Dir(o.profile), 0o755); err != nil {
@@ -124,31 +119,16 @@ func Run(ctx context.Context, dir string, opts ...Option) (Summary, error) {
 		}
 		tmpProfile = o.profile + ".tmp"
 		defer os.Remove(tmpProfile)
-		args = append(args, "-coverprofile="+tmpProfile)
 	}
 	packages := o.packages
 	if o.history != "" {
 		packages = longestFirst(ctx, dir, packages, readHistory(o.history))
 	}
-	args = append(args, packages...)
-	cmd := exec.CommandContext(ctx, "go", args...)
-	cmd.Dir = dir
-	if o.race {
-		cmd.Env = append(os.Environ(), "GORACE="+noExitPause(os.Getenv("GORACE")))
+	runs := []goTest{{race: o.race, packages: packages}}
+	if o.race && o.raceFree.linking != "" {
+		runs = o.raceFree.split(ctx, dir, packages, o.output)
 	}
-	cmd.Stderr = o.output
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return Summary{}, fmt.Errorf("running tests: %w", err)
-	}
-	if err := cmd.Start(); err != nil {
-		return Summary{}, fmt.Errorf("running go test: %w", err)
-	}
-	sum, parseErr := parse(stdout, o.output)
-	waitErr := cmd.Wait()
-	for i, p := range sum.Packages {
-		sum.Packages[i].Exempt = o.exempt[p.Path]
-	}
+	sum, parseErr, waitErr := runAll(ctx, dir, o, runs, tmpProfile)
 	if ctx.Err() != nil {
 		return sum, fmt.Errorf("running tests: %w", ctx.Err())
 	}

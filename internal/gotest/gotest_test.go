@@ -1,6 +1,7 @@
 package gotest
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -218,5 +219,70 @@ func TestParallel(t *testing.T) {
 		if got := parallel(tc.goflags, tc.procs); !slices.Equal(got, tc.want) {
 			t.Errorf("parallel(%q, %d) = %q, want %q", tc.goflags, tc.procs, got, tc.want)
 		}
+	}
+}
+
+// WithoutRaceWhereLinked: the tests whose binaries link the named package
+// (here through a test-only import too) run without the race detector,
+// the rest with it, in one run whose table, totals and coverage profile
+// hold both.
+func TestRunWithoutRaceWhereLinked(t *testing.T) {
+	const race = "//go:build race\n\npackage %s\n\nconst raceOn = true\n"
+	const noRace = "//go:build !race\n\npackage %s\n\nconst raceOn = false\n"
+	wantRace := func(pkg string, on bool) string {
+		return fmt.Sprintf("package %s\nimport \"testing\"\nfunc TestRace(t *testing.T) { if raceOn != %v { t.Fatalf(\"raceOn = %%v\", raceOn) } }\n", pkg, on)
+	}
+	dir := module(t, map[string]string{
+		"heavy/lib/lib.go": "package lib\nfunc One() int { return 1 }\n",
+		"a/a.go":           "package a\nimport \"example.com/m/heavy/lib\"\nfunc A() int { return lib.One() }\n",
+		"a/a_test.go":      wantRace("a", false),
+		"a/race_test.go":   src(race, "a"),
+		"a/norace_test.go": src(noRace, "a"),
+		"b/b.go":           "package b\nfunc B() int { return 2 }\n",
+		"b/b_test.go":      "package b\nimport (\"testing\"; \"example.com/m/heavy/lib\")\nfunc TestB(t *testing.T) { if B() != 1+lib.One() { t.Fatal() }; if raceOn { t.Fatal(\"race on\") } }\n",
+		"b/race_test.go":   src(race, "b"),
+		"b/norace_test.go": src(noRace, "b"),
+		"c/c.go":           "package c\nfunc C() int { return 3 }\n",
+		"c/c_test.go":      wantRace("c", true),
+		"c/race_test.go":   src(race, "c"),
+		"c/norace_test.go": src(noRace, "c"),
+	})
+	if ok, why := RaceSupported(t.Context(), "."); !ok {
+		testenv.Need(t, "the race detector: "+why)
+	}
+	profile := filepath.Join(dir, "coverage.out")
+	var out strings.Builder
+	sum, err := Run(t.Context(), dir, WithMinCoverage(0), WithCoverProfile(profile), WithOutput(&out),
+		WithoutRaceWhereLinked("example.com/m/heavy", "no goroutines"))
+	if err != nil {
+		t.Fatalf("Run() = %v, want nil; output:\n%s", err, out.String())
+	}
+	var got []string
+	for _, p := range sum.Packages {
+		got = append(got, fmt.Sprintf("%s %d %q", p.Path, p.Passed, p.RaceFree))
+	}
+	want := []string{`example.com/m/a 1 "no goroutines"`, `example.com/m/b 1 "no goroutines"`, `example.com/m/c 1 ""`, `example.com/m/heavy/lib 0 ""`}
+	if diff := cmp.Diff(want, got); diff != "" || sum.Passed != 3 {
+		t.Errorf("Run() packages (-want +got):\n%s; passed %d, want 3", diff, sum.Passed)
+	}
+	if !strings.Contains(out.String(), "gotest: without the race detector, as they link example.com/m/heavy (no goroutines): example.com/m/a example.com/m/b\n") {
+		t.Errorf("output lacks the line naming the packages without the race detector:\n%s", out.String())
+	}
+	var table strings.Builder
+	sum.WriteTable(&table, 0, "example.com/m")
+	if !strings.Contains(table.String(), "\nwithout the race detector (no goroutines): a, b\ntest: 3 passed, 0 failed, 0 skipped\n") {
+		t.Errorf("table = %q, want a line naming a and b before the count", table.String())
+	}
+	data, err := os.ReadFile(profile)
+	if err != nil || strings.Count(string(data), "mode: atomic") != 1 {
+		t.Fatalf("coverage profile = %q, %v; want one atomic-mode profile", data, err)
+	}
+	for _, f := range []string{"a/a.go", "b/b.go", "c/c.go"} {
+		if !strings.Contains(string(data), "example.com/m/"+f) {
+			t.Errorf("coverage profile lacks %s:\n%s", f, data)
+		}
+	}
+	if left, _ := filepath.Glob(profile + ".*"); len(left) > 0 {
+		t.Errorf("temporary profiles left behind: %v", left)
 	}
 }

@@ -1,0 +1,196 @@
+package gotest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// WithoutRaceWhereLinked runs the tests whose binaries link a package of
+// linking (an import path, or the prefix of one, such as a module's path)
+// without the race detector, for the reason why, in a go test of their
+// own beside the one with it; the table names them. It is for tests of
+// code that starts no goroutines of its own, on a large library that is
+// otherwise compiled twice: once with -race for the tests, once without
+// for the program that uses it. Default none.
+func WithoutRaceWhereLinked(linking, why string) Option {
+	return func(o *options) { o.raceFree = raceFree{linking: linking, why: why} }
+}
+
+// raceFree is what WithoutRaceWhereLinked set.
+type raceFree struct{ linking, why string }
+
+// goTest is one go test command of a run.
+type goTest struct {
+	race     bool
+	why      string // why not race, for the table
+	packages []string
+}
+
+// split divides packages (patterns, or import paths in the order to test
+// them) into a run with the race detector and one without, for the test
+// binaries that link r.linking, in their order. It says on out which
+// packages go without. When go list fails, or either side is empty, it is
+// one run as it was: go test then says what is wrong.
+func (r raceFree) split(ctx context.Context, dir string, packages []string, out io.Writer) []goTest {
+	whole := []goTest{{race: true, packages: packages}}
+	cmd := exec.CommandContext(ctx, "go", append([]string{"list", "-e", "-test", "-f", "{{.ImportPath}}\t{{join .Deps \" \"}}"}, packages...)...)
+	cmd.Dir = dir
+	listed, err := cmd.Output()
+	if err != nil {
+		return whole
+	}
+	var all []string
+	linked := map[string]bool{}
+	sc := bufio.NewScanner(strings.NewReader(string(listed)))
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	for sc.Scan() {
+		path, deps, _ := strings.Cut(sc.Text(), "\t")
+		switch {
+		case strings.HasSuffix(path, ".test"):
+			linked[strings.TrimSuffix(path, ".test")] = slices.ContainsFunc(strings.Fields(deps), func(d string) bool {
+				return d == r.linking || strings.HasPrefix(d, r.linking+"/")
+			})
+		case !strings.Contains(path, " "): // not a test variant, "p [p.test]"
+			all = append(all, path)
+		}
+	}
+	if slices.ContainsFunc(packages, func(p string) bool { return strings.Contains(p, "...") || strings.HasPrefix(p, ".") }) {
+		packages = all // patterns: go list's order
+	}
+	var with, without []string
+	for _, p := range packages {
+		if linked[p] {
+			without = append(without, p)
+		} else {
+			with = append(with, p)
+		}
+	}
+	if len(with) == 0 || len(without) == 0 {
+		return whole
+	}
+	fmt.Fprintf(out, "gotest: without the race detector, as they link %s (%s): %s\n", r.linking, r.why, strings.Join(without, " "))
+	return []goTest{{race: true, packages: with}, {why: r.why, packages: without}}
+}
+
+// runAll runs the go tests side by side, their output to o.output a line
+// at a time, and merges what they come to, and their coverage profiles
+// into profile when it is not empty. parseErr and waitErr are the first
+// of each.
+func runAll(ctx context.Context, dir string, o options, runs []goTest, profile string) (sum Summary, parseErr, waitErr error) {
+	out := &lockedWriter{w: o.output}
+	sums, parseErrs, waitErrs := make([]Summary, len(runs)), make([]error, len(runs)), make([]error, len(runs))
+	profiles := make([]string, len(runs))
+	var wg sync.WaitGroup
+	for i, r := range runs {
+		if profile != "" {
+			profiles[i] = profile
+			if len(runs) > 1 {
+				profiles[i] = profile + "." + strconv.Itoa(i)
+				defer os.Remove(profiles[i])
+			}
+		}
+		wg.Go(func() {
+			sums[i], parseErrs[i], waitErrs[i] = r.run(ctx, dir, o, profiles[i], out)
+		})
+	}
+	wg.Wait()
+	for i, s := range sums {
+		for _, p := range s.Packages {
+			p.Exempt = o.exempt[p.Path]
+			if len(runs) > 1 && !runs[i].race {
+				p.RaceFree = runs[i].why
+			}
+			sum.Packages = append(sum.Packages, p)
+		}
+		sum.Passed += s.Passed
+		sum.Failed += s.Failed
+		sum.Skipped += s.Skipped
+	}
+	slices.SortFunc(sum.Packages, func(a, b Package) int { return strings.Compare(a.Path, b.Path) })
+	parseErr, waitErr = firstErr(parseErrs), firstErr(waitErrs)
+	if len(runs) > 1 && profile != "" && waitErr == nil {
+		if err := mergeProfiles(profile, profiles); err != nil {
+			waitErr = fmt.Errorf("merging the coverage profiles: %w", err)
+		}
+	}
+	return sum, parseErr, waitErr
+}
+
+// run is one go test command, its coverage profile to profile.
+func (r goTest) run(ctx context.Context, dir string, o options, profile string, out io.Writer) (Summary, error, error) {
+	args := []string{"test", "-json", "-cover", "-covermode=atomic"}
+	args = append(args, parallel(os.Getenv("GOFLAGS"), runtime.GOMAXPROCS(0))...)
+	if r.race {
+		args = append(args, "-race")
+	}
+	if o.fresh {
+		args = append(args, "-count=1")
+	}
+	if profile != "" {
+		args = append(args, "-coverprofile="+profile)
+	}
+	cmd := exec.CommandContext(ctx, "go", append(args, r.packages...)...)
+	cmd.Dir = dir
+	if r.race {
+		cmd.Env = append(os.Environ(), "GORACE="+noExitPause(os.Getenv("GORACE")))
+	}
+	cmd.Stderr = out
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return Summary{}, nil, fmt.Errorf("running tests: %w", err)
+	}
+	if err := cmd.Start(); err != nil {
+		return Summary{}, nil, fmt.Errorf("running go test: %w", err)
+	}
+	sum, parseErr := parse(stdout, out)
+	return sum, parseErr, cmd.Wait()
+}
+
+// mergeProfiles writes the coverage profiles parts as one to path: the
+// mode line of the first, then every block of each.
+func mergeProfiles(path string, parts []string) error {
+	var merged []byte
+	for i, part := range parts {
+		data, err := os.ReadFile(part)
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			_, data, _ = bytes.Cut(data, []byte("\n"))
+		}
+		merged = append(merged, data...)
+	}
+	return os.WriteFile(path, merged, 0o644)
+}
+
+func firstErr(errs []error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lockedWriter lets two go tests write to one place: parse writes a line,
+// or a failed test's whole output, at a time.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}

@@ -423,7 +423,7 @@ func nothingToVerify() string {
 func testOptions(race, inCI bool) []gotest.Option {
 	return []gotest.Option{gotest.WithRace(race), gotest.WithFresh(inCI), gotest.WithCoverProfile(settings.DistIn(".").Coverage()),
 		gotest.WithOutput(os.Stderr), gotest.WithExempt("containers need Linux", containerPackages()...), gotest.WithHistory(gotest.UserHistory()),
-		gotest.WithoutRaceWhereLinked("github.com/sigstore/sigstore-go", "their code starts no goroutines; sigstore-go compiles once, for them and for push")}
+		gotest.WithoutRaceWhereLinked(gotest.SigningLibrary, gotest.SigningWhy)}
 }
 
 // containerPackages are the packages whose tests start containers (runc,

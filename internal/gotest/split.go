@@ -36,6 +36,41 @@ type goTest struct {
 	packages []string
 }
 
+// Signing is the library whose tests this module runs without the race
+// detector (WithoutRaceWhereLinked), and why; lint vets them alike, so
+// that the two share the compiled library too.
+const (
+	SigningLibrary = "github.com/sigstore/sigstore-go"
+	SigningWhy     = "their code starts no goroutines; sigstore-go compiles once, for them and for push"
+)
+
+// Linked lists the packages that patterns match in dir, in go list's
+// order, and says which of them have tests whose binary links a package
+// of linking (an import path, or the prefix of one).
+func Linked(ctx context.Context, dir string, patterns []string, linking string) (all []string, linked map[string]bool, err error) {
+	cmd := exec.CommandContext(ctx, "go", append([]string{"list", "-e", "-test", "-f", "{{.ImportPath}}\t{{join .Deps \" \"}}"}, patterns...)...)
+	cmd.Dir = dir
+	listed, err := cmd.Output()
+	if err != nil {
+		return nil, nil, fmt.Errorf("listing the packages that link %s: %w", linking, err)
+	}
+	linked = map[string]bool{}
+	sc := bufio.NewScanner(bytes.NewReader(listed))
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	for sc.Scan() {
+		path, deps, _ := strings.Cut(sc.Text(), "\t")
+		switch {
+		case strings.HasSuffix(path, ".test"):
+			linked[strings.TrimSuffix(path, ".test")] = slices.ContainsFunc(strings.Fields(deps), func(d string) bool {
+				return d == linking || strings.HasPrefix(d, linking+"/")
+			})
+		case !strings.Contains(path, " "): // not a test variant, "p [p.test]"
+			all = append(all, path)
+		}
+	}
+	return all, linked, sc.Err()
+}
+
 // split divides packages (patterns, or import paths in the order to test
 // them) into a run with the race detector and one without, for the test
 // binaries that link r.linking, in their order. It says on out which
@@ -43,26 +78,9 @@ type goTest struct {
 // one run as it was: go test then says what is wrong.
 func (r raceFree) split(ctx context.Context, dir string, packages []string, out io.Writer) []goTest {
 	whole := []goTest{{race: true, packages: packages}}
-	cmd := exec.CommandContext(ctx, "go", append([]string{"list", "-e", "-test", "-f", "{{.ImportPath}}\t{{join .Deps \" \"}}"}, packages...)...)
-	cmd.Dir = dir
-	listed, err := cmd.Output()
+	all, linked, err := Linked(ctx, dir, packages, r.linking)
 	if err != nil {
 		return whole
-	}
-	var all []string
-	linked := map[string]bool{}
-	sc := bufio.NewScanner(strings.NewReader(string(listed)))
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
-	for sc.Scan() {
-		path, deps, _ := strings.Cut(sc.Text(), "\t")
-		switch {
-		case strings.HasSuffix(path, ".test"):
-			linked[strings.TrimSuffix(path, ".test")] = slices.ContainsFunc(strings.Fields(deps), func(d string) bool {
-				return d == r.linking || strings.HasPrefix(d, r.linking+"/")
-			})
-		case !strings.Contains(path, " "): // not a test variant, "p [p.test]"
-			all = append(all, path)
-		}
 	}
 	if slices.ContainsFunc(packages, func(p string) bool { return strings.Contains(p, "...") || strings.HasPrefix(p, ".") }) {
 		packages = all // patterns: go list's order

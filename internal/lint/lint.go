@@ -27,6 +27,7 @@ type options struct {
 	packages       []string
 	tags           string
 	buildFlags     []string
+	plain          []string
 	workflows      string
 	targets        []string
 	scripts        []string
@@ -75,6 +76,12 @@ func WithTags(tags string) Option { return func(o *options) { o.tags = tags } }
 // the compiled dependencies they read are the tests' own, shared in the
 // build cache, not a second compile of every one. Default none.
 func WithBuildFlags(flags ...string) Option { return func(o *options) { o.buildFlags = flags } }
+
+// WithoutBuildFlagsFor vets and staticchecks the packages (import paths)
+// without the build flags, in a run of their own: those whose tests go
+// test compiles without -race (gotest.WithoutRaceWhereLinked). Default
+// none.
+func WithoutBuildFlagsFor(paths ...string) Option { return func(o *options) { o.plain = paths } }
 
 // DefaultTargets are the GOOS/GOARCH pairs, besides this machine's, that
 // the code must compile for: the macOS and Windows machines developers
@@ -133,8 +140,42 @@ func Run(ctx context.Context, dir string, opts ...Option) error {
 
 // vetCheck runs go vet with the tags and build flags.
 func vetCheck(ctx context.Context, dir string, o options) (string, error) {
-	args := append(append([]string{"vet", "-tags", o.tags}, o.buildFlags...), o.packages...)
-	return runGo(ctx, dir, nil, args...)
+	return eachConfig(ctx, dir, o, func(flags, packages []string) (string, error) {
+		return runGo(ctx, dir, nil, append(append([]string{"vet", "-tags", o.tags}, flags...), packages...)...)
+	})
+}
+
+// eachConfig runs check on the packages with the build flags, and on
+// those WithoutBuildFlagsFor names without them, and joins what they
+// found.
+func eachConfig(ctx context.Context, dir string, o options, check func(flags, packages []string) (string, error)) (string, error) {
+	if len(o.plain) == 0 || len(o.buildFlags) == 0 {
+		return check(o.buildFlags, o.packages)
+	}
+	listed, err := gotool.Output(ctx, dir, append([]string{"list", "-e", "-tags", o.tags}, o.packages...)...)
+	if err != nil {
+		return "", fmt.Errorf("listing the packages: %w", err)
+	}
+	var flagged []string
+	for _, p := range strings.Fields(listed) {
+		if !slices.Contains(o.plain, p) {
+			flagged = append(flagged, p)
+		}
+	}
+	var found []string
+	for _, c := range []struct{ flags, packages []string }{{o.buildFlags, flagged}, {nil, o.plain}} {
+		if len(c.packages) == 0 {
+			continue // go vet and staticcheck would take the folder's package
+		}
+		f, err := check(c.flags, c.packages)
+		if err != nil {
+			return "", err
+		}
+		if f != "" {
+			found = append(found, f)
+		}
+	}
+	return strings.Join(found, "\n"), nil
 }
 
 // staticcheckCheck runs staticcheck, pinned in go.mod, with the tags. It
@@ -142,6 +183,14 @@ func vetCheck(ctx context.Context, dir string, o options) (string, error) {
 // GOFLAGS (the user's, from the environment or `go env -w`, and the build
 // flags after them); the binary itself is built (go tool -n) without them.
 func staticcheckCheck(ctx context.Context, dir string, o options) (string, error) {
+	return eachConfig(ctx, dir, o, func(flags, packages []string) (string, error) {
+		o.buildFlags, o.packages = flags, packages
+		return staticcheck(ctx, dir, o)
+	})
+}
+
+// staticcheck is staticcheckCheck for one configuration.
+func staticcheck(ctx context.Context, dir string, o options) (string, error) {
 	args := append([]string{"-tags", o.tags}, o.packages...)
 	if len(o.buildFlags) == 0 {
 		return runGo(ctx, dir, nil, append([]string{"tool", "staticcheck"}, args...)...)

@@ -92,23 +92,28 @@ func TestBuildFlags(t *testing.T) {
 	if ok, why := gotest.RaceSupported(t.Context(), root); !ok {
 		testenv.Need(t, "go vet -race: "+why)
 	}
+	const race, other = "github.com/lehus1/devops-info-service-go/internal/lint/testdata/race", "github.com/lehus1/devops-info-service-go/internal/atomicfile"
 	tests := []struct {
 		flags   []string
+		plain   []string // WithoutBuildFlagsFor
 		wantErr string
 		want    []string
 	}{
-		{nil, "", []string{"go vet: ok", "staticcheck: ok"}},
-		{[]string{"-race"}, "lint found problems: go vet, staticcheck", []string{"format %d has arg s of wrong type string", "SA4017"}},
+		{nil, nil, "", []string{"go vet: ok", "staticcheck: ok"}},
+		{[]string{"-race"}, nil, "lint found problems: go vet, staticcheck", []string{"format %d has arg s of wrong type string", "SA4017"}},
+		{[]string{"-race"}, []string{race}, "", []string{"go vet: ok", "staticcheck: ok"}},
+		{[]string{"-race"}, []string{other}, "lint found problems: go vet, staticcheck", []string{"format %d has arg s of wrong type string", "SA4017"}},
 	}
 	for _, tt := range tests {
-		t.Run(strings.Join(append([]string{"flags"}, tt.flags...), " "), func(t *testing.T) {
+		t.Run(strings.Join(append(append([]string{"flags"}, tt.flags...), tt.plain...), " "), func(t *testing.T) {
 			t.Parallel()
 			var out strings.Builder
-			err := Run(t.Context(), root, fixture([]string{"go vet", "staticcheck"}, WithPackages("./internal/lint/testdata/race"), WithBuildFlags(tt.flags...), WithOutput(&out))...)
+			opts := fixture([]string{"go vet", "staticcheck"}, WithPackages("./internal/lint/testdata/race"), WithBuildFlags(tt.flags...), WithoutBuildFlagsFor(tt.plain...), WithOutput(&out))
+			err := Run(t.Context(), root, opts...)
 			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || err.Error() != tt.wantErr) {
-				t.Fatalf("Run(build flags %q) = %v, want %q\n%s", tt.flags, err, tt.wantErr, out.String())
+				t.Fatalf("Run(build flags %q, not for %q) = %v, want %q\n%s", tt.flags, tt.plain, err, tt.wantErr, out.String())
 			}
-			testenv.Contains(t, fmt.Sprintf("Run(build flags %q) output", tt.flags), out.String(), tt.want, nil)
+			testenv.Contains(t, fmt.Sprintf("Run(build flags %q, not for %q) output", tt.flags, tt.plain), out.String(), tt.want, nil)
 		})
 	}
 }

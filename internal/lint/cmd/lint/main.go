@@ -20,15 +20,26 @@ func main() { gotool.Exit(run(context.Background(), ".", os.Getenv, os.Stderr)) 
 
 // run lints the module in dir, every finding to stderr; in CI
 // (settings.ReadCI) a missing shellcheck fails it. go vet and staticcheck
-// compile with -race where `go tool mage test` does (gotest.Race), so that
-// the two share their compiled dependencies in the build cache.
+// compile with -race where `go tool mage test` does (gotest.Race), and
+// without it for the packages whose tests link the signing library, as
+// the tests do, so that the two share their compiled dependencies in the
+// build cache.
 func run(ctx context.Context, dir string, getenv func(string) string, stderr io.Writer, opts ...lint.Option) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
-	var flags []string
+	opts = append([]lint.Option{lint.WithOutput(stderr), lint.WithShellcheckRequired(settings.ReadCI(getenv).Enabled)}, opts...)
 	if race, _ := gotest.RaceSupported(ctx, dir); race {
-		flags = []string{"-race"}
+		all, linked, err := gotest.Linked(ctx, dir, []string{"./..."}, gotest.SigningLibrary)
+		if err != nil {
+			return err
+		}
+		var plain []string
+		for _, p := range all {
+			if linked[p] {
+				plain = append(plain, p)
+			}
+		}
+		opts = append([]lint.Option{lint.WithBuildFlags("-race"), lint.WithoutBuildFlagsFor(plain...)}, opts...)
 	}
-	opts = append([]lint.Option{lint.WithOutput(stderr), lint.WithShellcheckRequired(settings.ReadCI(getenv).Enabled), lint.WithBuildFlags(flags...)}, opts...)
 	return lint.Run(ctx, dir, opts...)
 }

@@ -120,13 +120,15 @@ func Run(ctx context.Context, dir string, opts ...Option) (Summary, error) {
 		tmpProfile = o.profile + ".tmp"
 		defer os.Remove(tmpProfile)
 	}
-	packages := o.packages
+	var history map[string]time.Duration
 	if o.history != "" {
-		packages = longestFirst(ctx, dir, packages, readHistory(o.history))
+		history = readHistory(o.history)
 	}
-	runs := []goTest{{race: o.race, packages: packages}}
+	var runs []goTest
 	if o.race && o.raceFree.linking != "" {
-		runs = o.raceFree.split(ctx, dir, packages, o.output)
+		runs = o.raceFree.split(ctx, dir, o.packages, history, o.output)
+	} else {
+		runs = []goTest{{race: o.race, packages: longestFirst(ctx, dir, o.packages, history)}}
 	}
 	sum, parseErr, waitErr := runAll(ctx, dir, o, runs, tmpProfile)
 	if ctx.Err() != nil {

@@ -6,13 +6,13 @@ import (
 	"encoding/json"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/lehus1/devops-info-service-go/internal/atomicfile"
+	"github.com/lehus1/devops-info-service-go/internal/gotool"
 )
 
 // go test starts the test binaries in the order of its packages, as many
@@ -30,16 +30,20 @@ func longestFirst(ctx context.Context, dir string, patterns []string, history ma
 	if len(history) == 0 {
 		return patterns
 	}
-	cmd := exec.CommandContext(ctx, "go", append([]string{"list", "-e", "-f", "{{.ImportPath}}"}, patterns...)...)
-	cmd.Dir = dir
-	out, err := cmd.Output()
+	out, err := gotool.Output(ctx, dir, append([]string{"list", "-e", "-f", "{{.ImportPath}}"}, patterns...)...)
 	if err != nil {
 		return patterns
 	}
-	pkgs := strings.Fields(string(out))
+	pkgs := strings.Fields(out)
 	if len(pkgs) == 0 {
 		return patterns
 	}
+	return byHistory(pkgs, history)
+}
+
+// byHistory sorts the import paths pkgs in place as longestFirst does,
+// and returns them.
+func byHistory(pkgs []string, history map[string]time.Duration) []string {
 	known := func(p string) time.Duration {
 		if d, ok := history[p]; ok {
 			return d

@@ -13,6 +13,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
+
+	"github.com/lehus1/devops-info-service-go/internal/gotool"
 )
 
 // WithoutRaceWhereLinked runs the tests whose binaries link a package of
@@ -48,14 +51,12 @@ const (
 // order, and says which of them have tests whose binary links a package
 // of linking (an import path, or the prefix of one).
 func Linked(ctx context.Context, dir string, patterns []string, linking string) (all []string, linked map[string]bool, err error) {
-	cmd := exec.CommandContext(ctx, "go", append([]string{"list", "-e", "-test", "-f", "{{.ImportPath}}\t{{join .Deps \" \"}}"}, patterns...)...)
-	cmd.Dir = dir
-	listed, err := cmd.Output()
+	listed, err := gotool.Output(ctx, dir, append([]string{"list", "-e", "-test", "-f", "{{.ImportPath}}\t{{join .Deps \" \"}}"}, patterns...)...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("listing the packages that link %s: %w", linking, err)
 	}
 	linked = map[string]bool{}
-	sc := bufio.NewScanner(bytes.NewReader(listed))
+	sc := bufio.NewScanner(strings.NewReader(listed))
 	sc.Buffer(make([]byte, 1<<20), 64<<20)
 	for sc.Scan() {
 		path, deps, _ := strings.Cut(sc.Text(), "\t")
@@ -71,20 +72,18 @@ func Linked(ctx context.Context, dir string, patterns []string, linking string) 
 	return all, linked, sc.Err()
 }
 
-// split divides packages (patterns, or import paths in the order to test
-// them) into a run with the race detector and one without, for the test
-// binaries that link r.linking, in their order. It says on out which
-// packages go without. When go list fails, or either side is empty, it is
-// one run as it was: go test then says what is wrong.
-func (r raceFree) split(ctx context.Context, dir string, packages []string, out io.Writer) []goTest {
-	whole := []goTest{{race: true, packages: packages}}
-	all, linked, err := Linked(ctx, dir, packages, r.linking)
-	if err != nil {
-		return whole
+// split divides the packages that patterns match into a run with the
+// race detector and one without, for the test binaries that link
+// r.linking, each in history's order (longestFirst, from the one go list
+// that also says what links what). It says on out which packages go
+// without. When go list fails it is one run of patterns as they are: go
+// test then says what is wrong; when either side is empty, one run.
+func (r raceFree) split(ctx context.Context, dir string, patterns []string, history map[string]time.Duration, out io.Writer) []goTest {
+	all, linked, err := Linked(ctx, dir, patterns, r.linking)
+	if err != nil || len(all) == 0 {
+		return []goTest{{race: true, packages: patterns}}
 	}
-	if slices.ContainsFunc(packages, func(p string) bool { return strings.Contains(p, "...") || strings.HasPrefix(p, ".") }) {
-		packages = all // patterns: go list's order
-	}
+	packages := byHistory(all, history)
 	var with, without []string
 	for _, p := range packages {
 		if linked[p] {
@@ -94,7 +93,7 @@ func (r raceFree) split(ctx context.Context, dir string, packages []string, out 
 		}
 	}
 	if len(with) == 0 || len(without) == 0 {
-		return whole
+		return []goTest{{race: true, packages: packages}}
 	}
 	fmt.Fprintf(out, "gotest: without the race detector, as they link %s (%s): %s\n", r.linking, r.why, strings.Join(without, " "))
 	return []goTest{{race: true, packages: with}, {why: r.why, packages: without}}

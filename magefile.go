@@ -268,11 +268,13 @@ func Ci(ctx context.Context) error {
 
 // Test runs every test with the race detector and fails below 80% coverage in any package.
 //
-// Env: CI (CI=true: a missing race detector fails, and nothing is cached).
+// Env: CI (CI=true: a missing race detector fails, and every test runs
+// again rather than go test's cached result standing).
 //
 // Failing and skipped tests' output streams to stderr as it comes; the
 // per-package table and the closing count go to stdout; the merged profile
-// is dist/coverage.out. The tests that link sigstore-go (sign, verify,
+// is dist/coverage.out. The test binaries are kept in dist/test, so that
+// the next run links only those whose code changed. The tests that link sigstore-go (sign, verify,
 // release) run without the race detector, beside the others: their code
 // starts no goroutines, and sigstore-go's 700 packages then compile once,
 // for them and for push's signing command, not once more with -race.
@@ -421,7 +423,8 @@ func nothingToVerify() string {
 
 // testOptions are test's settings of gotest.Run.
 func testOptions(race, inCI bool) []gotest.Option {
-	return []gotest.Option{gotest.WithRace(race), gotest.WithFresh(inCI), gotest.WithCoverProfile(settings.DistIn(".").Coverage()),
+	dist := settings.DistIn(".")
+	return []gotest.Option{gotest.WithRace(race), gotest.WithFresh(inCI), gotest.WithCoverProfile(dist.Coverage()), gotest.WithBinaries(dist.TestBinaries()),
 		gotest.WithOutput(os.Stderr), gotest.WithExempt("containers need Linux", containerPackages()...), gotest.WithHistory(gotest.UserHistory()),
 		gotest.WithoutRaceWhereLinked(gotest.SigningLibrary, gotest.SigningWhy)}
 }

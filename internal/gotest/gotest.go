@@ -58,6 +58,7 @@ type options struct {
 	exempt      map[string]string
 	history     string
 	raceFree    raceFree
+	binaries    string
 }
 
 // Option changes how Run works.
@@ -128,7 +129,11 @@ func Run(ctx context.Context, dir string, opts ...Option) (Summary, error) {
 	if o.race && o.raceFree.linking != "" {
 		runs = o.raceFree.split(ctx, dir, o.packages, history, o.output)
 	} else {
-		runs = []goTest{{race: o.race, packages: longestFirst(ctx, dir, o.packages, history)}}
+		pkgs, listed := longestFirst(ctx, dir, o.packages, history)
+		runs = []goTest{{race: o.race, packages: pkgs, listed: listed}}
+	}
+	if o.binaries != "" {
+		runs = keepBinaries(ctx, dir, runs, o.binaries)
 	}
 	sum, parseErr, waitErr := runAll(ctx, dir, o, runs, tmpProfile)
 	if ctx.Err() != nil {

@@ -23,22 +23,23 @@ import (
 
 // longestFirst is the import paths the patterns match in dir, those that
 // took longest in the last run (history) first, those history does not
-// know before them (they may be slow), the rest as go list gives them. It
-// is patterns as they are when go list fails or history is empty: the
-// order only makes the run shorter, and go test says what is wrong.
-func longestFirst(ctx context.Context, dir string, patterns []string, history map[string]time.Duration) []string {
+// know before them (they may be slow), the rest as go list gives them;
+// listed says so. It is patterns as they are when go list fails or
+// history is empty: the order only makes the run shorter, and go test
+// says what is wrong.
+func longestFirst(ctx context.Context, dir string, patterns []string, history map[string]time.Duration) (pkgs []string, listed bool) {
 	if len(history) == 0 {
-		return patterns
+		return patterns, false
 	}
 	out, err := gotool.Output(ctx, dir, append([]string{"list", "-e", "-f", "{{.ImportPath}}"}, patterns...)...)
 	if err != nil {
-		return patterns
+		return patterns, false
 	}
-	pkgs := strings.Fields(out)
+	pkgs = strings.Fields(out)
 	if len(pkgs) == 0 {
-		return patterns
+		return patterns, false
 	}
-	return byHistory(pkgs, history)
+	return byHistory(pkgs, history), true
 }
 
 // byHistory sorts the import paths pkgs in place as longestFirst does,

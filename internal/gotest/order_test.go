@@ -31,7 +31,7 @@ func TestLongestFirst(t *testing.T) {
 		{[]string{"-badflag"}, history, []string{"-badflag"}},
 	}
 	for _, tt := range tests {
-		got := longestFirst(t.Context(), dir, tt.patterns, tt.history)
+		got, _ := longestFirst(t.Context(), dir, tt.patterns, tt.history)
 		if diff := cmp.Diff(tt.want, got); diff != "" {
 			t.Errorf("longestFirst(%v, %d known) (-want +got):\n%s", tt.patterns, len(tt.history), diff)
 		}

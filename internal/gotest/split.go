@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -37,6 +38,8 @@ type goTest struct {
 	race     bool
 	why      string // why not race, for the table
 	packages []string
+	listed   bool   // packages are import paths from go list, not patterns
+	binaries string // the folder the test binaries are kept in (WithBinaries); "" for none
 }
 
 // Signing is the library whose tests this module runs without the race
@@ -93,10 +96,10 @@ func (r raceFree) split(ctx context.Context, dir string, patterns []string, hist
 		}
 	}
 	if len(with) == 0 || len(without) == 0 {
-		return []goTest{{race: true, packages: packages}}
+		return []goTest{{race: true, packages: packages, listed: true}}
 	}
 	fmt.Fprintf(out, "gotest: without the race detector, as they link %s (%s): %s\n", r.linking, r.why, strings.Join(without, " "))
-	return []goTest{{race: true, packages: with}, {why: r.why, packages: without}}
+	return []goTest{{race: true, packages: with, listed: true}, {why: r.why, packages: without, listed: true}}
 }
 
 // runAll runs the go tests side by side, their output to o.output a line
@@ -155,6 +158,15 @@ func (r goTest) run(ctx context.Context, dir string, o options, profile string, 
 	}
 	if profile != "" {
 		args = append(args, "-coverprofile="+profile)
+	}
+	if r.binaries != "" {
+		if err := os.MkdirAll(r.binaries, 0o755); err != nil {
+			return Summary{}, nil, fmt.Errorf("making the folder for test binaries: %w", err)
+		}
+		args = append(args, "-o", r.binaries+string(filepath.Separator))
+		if !hasFlag(os.Getenv("GOFLAGS"), "ldflags") {
+			args = append(args, "-ldflags=-s -w")
+		}
 	}
 	cmd := exec.CommandContext(ctx, "go", append(args, r.packages...)...)
 	cmd.Dir = dir

@@ -30,3 +30,7 @@ func (d Dist) Provenance() string { return filepath.Join(d.root, "provenance") }
 
 // Coverage is dist/coverage.out, test's merged coverage profile.
 func (d Dist) Coverage() string { return filepath.Join(d.root, "coverage.out") }
+
+// TestBinaries is dist/test, where test keeps the test binaries, so that
+// the next run links only those whose code changed.
+func (d Dist) TestBinaries() string { return filepath.Join(d.root, "test") }

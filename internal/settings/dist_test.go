@@ -19,6 +19,7 @@ func TestDist(t *testing.T) {
 		{"SBOMs", d.SBOMs(), "co/dist/sbom"},
 		{"Provenance", d.Provenance(), "co/dist/provenance"},
 		{"Coverage", d.Coverage(), "co/dist/coverage.out"},
+		{"TestBinaries", d.TestBinaries(), "co/dist/test"},
 	}
 	for _, tt := range tests {
 		if want := filepath.FromSlash(tt.want); tt.got != want {

@@ -26,6 +26,7 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/engine"
 	"github.com/lehus1/devops-info-service-go/internal/gotest"
 	"github.com/lehus1/devops-info-service-go/internal/gotool"
+	"github.com/lehus1/devops-info-service-go/internal/layer"
 	"github.com/lehus1/devops-info-service-go/internal/ocilayout"
 	"github.com/lehus1/devops-info-service-go/internal/platform"
 	"github.com/lehus1/devops-info-service-go/internal/publish"
@@ -326,6 +327,9 @@ func devContainer(ctx context.Context, cfg settings.Settings) (dev.Runner, error
 	if err != nil {
 		return nil, err
 	}
+	// dev's images go no further than this machine's engine, which
+	// would decompress a compressed layer at once.
+	cfg.Compression = layer.Uncompressed
 	b, err := resolveBase(ctx, cfg)
 	if err != nil {
 		return nil, err

@@ -30,7 +30,7 @@ func engineRunner(ctx context.Context, spec string) (Runner, error) {
 	if err := json.Unmarshal([]byte(spec), &e); err != nil {
 		return nil, err
 	}
-	b, err := base.Resolve(ctx, "static", layer.Gzip)
+	b, err := base.Resolve(ctx, "static", layer.Uncompressed) // as devContainer
 	if err != nil {
 		return nil, err
 	}

@@ -18,7 +18,7 @@ func TestNewRoundTrips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []Compression{Gzip, Zstd} {
+	for _, c := range []Compression{Gzip, Zstd, Uncompressed} {
 		t.Run(string(c), func(t *testing.T) {
 			l, err := New(tb, c, MediaType(c, types.OCIManifestSchema1))
 			if err != nil {
@@ -41,6 +41,9 @@ func TestNewRoundTrips(t *testing.T) {
 			if size != int64(len(blob)) || digest != hash(blob) || diffID != hash(tb) {
 				t.Errorf("New(%s): size %d, digest %s, diffID %s; want %d, %s, %s", c, size, digest, diffID, len(blob), hash(blob), hash(tb))
 			}
+			if compressed := !bytes.Equal(blob, tb); compressed != (c != Uncompressed) {
+				t.Errorf("New(%s).Compressed() differs from the tar = %v, want %v", c, compressed, c != Uncompressed)
+			}
 		})
 	}
 }
@@ -59,6 +62,8 @@ func TestMediaType(t *testing.T) {
 		{Gzip, types.OCIManifestSchema1, types.OCILayer},
 		{Gzip, types.DockerManifestSchema2, types.DockerLayer},
 		{Zstd, types.DockerManifestSchema2, types.OCILayerZStd},
+		{Uncompressed, types.OCIManifestSchema1, types.OCIUncompressedLayer},
+		{Uncompressed, types.DockerManifestSchema2, types.DockerUncompressedLayer},
 	}
 	for _, tt := range tests {
 		l, err := New(nil, tt.c, MediaType(tt.c, tt.manifest))
@@ -77,7 +82,9 @@ func TestParseCompression(t *testing.T) {
 			t.Errorf("ParseCompression(%q) = %q, %v; want %q", s, c, err, s)
 		}
 	}
-	if _, err := ParseCompression("brotli"); err == nil {
-		t.Errorf("ParseCompression(brotli) = nil error, want one")
+	for _, s := range []string{"brotli", string(Uncompressed)} {
+		if _, err := ParseCompression(s); err == nil {
+			t.Errorf("ParseCompression(%q) = nil error, want one: users choose only how what leaves the machine is compressed", s)
+		}
 	}
 }

@@ -370,3 +370,38 @@ func TestRunKeepsBinaries(t *testing.T) {
 		}
 	}
 }
+
+// TestRunWithoutInstrumenting runs a test of racy code with the race
+// detector twice: it fails while the code is instrumented, and passes, with
+// the table saying so, once WithoutInstrumenting leaves the code out.
+func TestRunWithoutInstrumenting(t *testing.T) {
+	dir := module(t, map[string]string{
+		"lib/lib.go":  "package lib\nfunc Race() int { x := 0; done := make(chan bool); go func() { x = 1; done <- true }(); x = 2; <-done; return x }\n",
+		"a/a_test.go": "package a\nimport (\"testing\"; \"example.com/m/lib\")\nfunc TestRace(t *testing.T) { lib.Race() }\n",
+	})
+	if ok, why := RaceSupported(t.Context(), "."); !ok {
+		testenv.Need(t, "the race detector: "+why)
+	}
+	var out strings.Builder
+	if _, err := Run(t.Context(), dir, WithMinCoverage(0), WithOutput(&out)); err == nil || !strings.Contains(out.String(), "DATA RACE") {
+		t.Fatalf("Run() of racy code, instrumented = %v, want a data race; output:\n%s", err, out.String())
+	}
+	out.Reset()
+	sum, err := Run(t.Context(), dir, WithMinCoverage(0), WithOutput(&out), WithoutInstrumenting("hot loops", "example.com/m/lib/..."))
+	if err != nil || sum.Passed != 1 {
+		t.Fatalf("Run() of racy code, not instrumented = %v, %d passed; want nil, 1; output:\n%s", err, sum.Passed, out.String())
+	}
+	var table strings.Builder
+	sum.WriteTable(&table, 0, "example.com/m")
+	if want := "\nnot instrumented by the race detector: example.com/m/lib/... (hot loops)\ntest: 1 passed"; !strings.Contains(table.String(), want) {
+		t.Errorf("table = %q, want it to contain %q", table.String(), want)
+	}
+}
+
+func TestRaceFlags(t *testing.T) {
+	got := RaceFlags("a/...", "b")
+	want := []string{"-race", "-gcflags=a/...=-race=false", "-gcflags=b=-race=false"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("RaceFlags(a/..., b) (-want +got):\n%s", diff)
+	}
+}

@@ -151,7 +151,7 @@ func (r goTest) run(ctx context.Context, dir string, o options, profile string, 
 	args := []string{"test", "-json", "-cover", "-covermode=atomic"}
 	args = append(args, parallel(os.Getenv("GOFLAGS"), runtime.GOMAXPROCS(0))...)
 	if r.race {
-		args = append(args, "-race")
+		args = append(args, RaceFlags(o.plain...)...)
 	}
 	if o.fresh {
 		args = append(args, "-count=1")

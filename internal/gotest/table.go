@@ -36,6 +36,9 @@ func (s Summary) WriteTable(w io.Writer, floor float64, module string) error {
 	if names, why := s.raceFree(module); len(names) > 0 {
 		fmt.Fprintf(w, "without the race detector (%s): %s\n", why, strings.Join(names, ", "))
 	}
+	if s.Uninstrumented != "" {
+		fmt.Fprintf(w, "not instrumented by the race detector: %s\n", s.Uninstrumented)
+	}
 	_, err := fmt.Fprintf(w, "test: %d passed, %d failed, %d skipped\n", s.Passed, s.Failed, s.Skipped)
 	return err
 }

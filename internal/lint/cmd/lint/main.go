@@ -22,6 +22,7 @@ func main() { gotool.Exit(run(context.Background(), ".", os.Getenv, os.Stderr)) 
 // (settings.ReadCI) a missing shellcheck fails it. go vet and staticcheck
 // compile with -race where `go tool mage test` does (gotest.Race), and
 // without it for the packages whose tests link the signing library, as
+// the tests do, and leave the compression library uninstrumented, as
 // the tests do, so that the two share their compiled dependencies in the
 // build cache.
 func run(ctx context.Context, dir string, getenv func(string) string, stderr io.Writer, opts ...lint.Option) error {
@@ -39,7 +40,7 @@ func run(ctx context.Context, dir string, getenv func(string) string, stderr io.
 				plain = append(plain, p)
 			}
 		}
-		opts = append([]lint.Option{lint.WithBuildFlags("-race"), lint.WithoutBuildFlagsFor(plain...)}, opts...)
+		opts = append([]lint.Option{lint.WithBuildFlags(gotest.RaceFlags(gotest.CompressionLibrary)...), lint.WithoutBuildFlagsFor(plain...)}, opts...)
 	}
 	return lint.Run(ctx, dir, opts...)
 }

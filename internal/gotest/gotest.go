@@ -154,7 +154,14 @@ func Run(ctx context.Context, dir string, opts ...Option) (Summary, error) {
 		if err := os.MkdirAll(filepath.Dir(o.profile), 0o755); err != nil {
 			return Summary{}, fmt.Errorf("running tests: %w", err)
 		}
-		tmpProfile = o.profile + ".tmp"
+		// A name of this run's own: a run beside this one in the same
+		// checkout writes its profile beside it, not over it.
+		f, err := os.CreateTemp(filepath.Dir(o.profile), filepath.Base(o.profile)+".*.tmp")
+		if err != nil {
+			return Summary{}, fmt.Errorf("running tests: %w", err)
+		}
+		f.Close()
+		tmpProfile = f.Name()
 		defer os.Remove(tmpProfile)
 	}
 	var history map[string]time.Duration

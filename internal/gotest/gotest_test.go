@@ -405,3 +405,33 @@ func TestRaceFlags(t *testing.T) {
 		t.Errorf("RaceFlags(a/..., b) (-want +got):\n%s", diff)
 	}
 }
+
+// TestRunTwoAtOnce runs the same module's tests twice at once, as two
+// `go tool mage test` in one checkout would: each writes its coverage
+// profile under a name of its own before renaming it into place, and they
+// share the kept test binaries.
+func TestRunTwoAtOnce(t *testing.T) {
+	dir := module(t, map[string]string{"a/a.go": src(twoFuncs, "a"), "a/a_test.go": src(halfCovered, "a")})
+	profile, keep := filepath.Join(dir, "dist", "coverage.out"), filepath.Join(dir, "dist", "test")
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			sum, err := Run(t.Context(), dir, WithRace(false), WithFresh(true), WithMinCoverage(0), WithCoverProfile(profile), WithBinaries(keep))
+			if err == nil && sum.Passed != 1 {
+				err = fmt.Errorf("%d passed, want 1", sum.Passed)
+			}
+			errs <- err
+		}()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Errorf("Run() beside another = %v, want nil", err)
+		}
+	}
+	if data, err := os.ReadFile(profile); err != nil || !strings.HasPrefix(string(data), "mode: atomic\n") || !strings.Contains(string(data), "example.com/m/a/a.go") {
+		t.Errorf("coverage profile = %q, %v; want a's profile", data, err)
+	}
+	if left, _ := filepath.Glob(profile + ".*"); len(left) > 0 {
+		t.Errorf("temporary profiles left behind: %v", left)
+	}
+}

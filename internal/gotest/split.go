@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -163,7 +162,7 @@ func (r goTest) run(ctx context.Context, dir string, o options, profile string, 
 		if err := os.MkdirAll(r.binaries, 0o755); err != nil {
 			return Summary{}, nil, fmt.Errorf("making the folder for test binaries: %w", err)
 		}
-		args = append(args, "-o", r.binaries+string(filepath.Separator))
+		args = append(args, "-o", r.binaries+string(os.PathSeparator))
 		if !hasFlag(os.Getenv("GOFLAGS"), "ldflags") {
 			args = append(args, "-ldflags=-s -w")
 		}

@@ -274,14 +274,14 @@ func Ci(ctx context.Context) error {
 //
 // Failing and skipped tests' output streams to stderr as it comes; the
 // per-package table and the closing count go to stdout; the merged profile
-// is dist/coverage.out. The test binaries are kept in dist/test, so that
-// the next run links only those whose code changed. The tests that link
-// sigstore-go (sign, verify, release) run without the race detector,
-// beside the others: their code starts no goroutines, and sigstore-go's
-// 700 packages then compile once, for them and for push's signing
-// command, not once more with -race. The race detector does not
-// instrument the compression library (klauspost/compress), whose gzip it
-// slows sevenfold.
+// is dist/coverage.out. With CI=true the test binaries are kept in
+// dist/test, so that the next such run links only those whose code
+// changed. The tests that link sigstore-go (sign, verify, release) run
+// without the race detector, beside the others: their code starts no
+// goroutines, and sigstore-go's 700 packages then compile once, for them
+// and for push's signing command, not once more with -race. The race
+// detector does not instrument the compression library
+// (klauspost/compress), whose gzip it slows sevenfold.
 func Test(ctx context.Context) error {
 	inCI := settings.ReadCI(os.Getenv).Enabled
 	race, err := gotest.Race(ctx, ".", inCI, os.Stderr)

@@ -18,6 +18,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/lehus1/devops-info-service-go/internal/gotool"
 )
 
 // Package is what one package's tests came to.
@@ -64,6 +66,7 @@ type options struct {
 	binaries    string
 	plain       []string // package patterns the race detector does not instrument
 	plainWhy    string
+	goflags     string // the user's GOFLAGS, as go env gives them
 }
 
 // Option changes how Run works.
@@ -149,6 +152,10 @@ func Run(ctx context.Context, dir string, opts ...Option) (Summary, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
+	o.goflags = userGoflags(ctx, dir)
+	if hasFlag(o.goflags, "gcflags") {
+		o.plain = nil // the user's -gcflags stand: ours would replace them for the packages matched
+	}
 	var tmpProfile string
 	if o.profile != "" {
 		if err := os.MkdirAll(filepath.Dir(o.profile), 0o755); err != nil {
@@ -160,7 +167,12 @@ func Run(ctx context.Context, dir string, opts ...Option) (Summary, error) {
 		if err != nil {
 			return Summary{}, fmt.Errorf("running tests: %w", err)
 		}
+		// Readable by all, as go test's own profile would be.
+		err = f.Chmod(0o644)
 		f.Close()
+		if err != nil {
+			return Summary{}, fmt.Errorf("running tests: %w", err)
+		}
 		tmpProfile = f.Name()
 		defer os.Remove(tmpProfile)
 	}
@@ -175,7 +187,7 @@ func Run(ctx context.Context, dir string, opts ...Option) (Summary, error) {
 		pkgs, listed := longestFirst(ctx, dir, o.packages, history)
 		runs = []goTest{{race: o.race, packages: pkgs, listed: listed}}
 	}
-	if o.binaries != "" {
+	if o.binaries != "" && o.fresh {
 		runs = keepBinaries(ctx, dir, runs, o.binaries)
 	}
 	sum, parseErr, waitErr := runAll(ctx, dir, o, runs, tmpProfile)
@@ -316,6 +328,16 @@ func parse(r io.Reader, out io.Writer) (Summary, error) {
 	}
 	sort.Slice(sum.Packages, func(i, j int) bool { return sum.Packages[i].Path < sum.Packages[j].Path })
 	return sum, nil
+}
+
+// userGoflags is GOFLAGS as the user set them, in the environment or
+// with `go env -w`: go env's answer, or the environment's when go env
+// fails (go test then says what is wrong).
+func userGoflags(ctx context.Context, dir string) string {
+	if out, err := gotool.Output(ctx, dir, "env", "GOFLAGS"); err == nil {
+		return strings.TrimSpace(out)
+	}
+	return os.Getenv("GOFLAGS")
 }
 
 // parallel is go test's -p and -parallel for procs CPUs. -p: twice as

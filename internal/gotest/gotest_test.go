@@ -347,7 +347,32 @@ func TestRunTwoAtOnce(t *testing.T) {
 	if data, err := os.ReadFile(profile); err != nil || !strings.HasPrefix(string(data), "mode: atomic\n") || !strings.Contains(string(data), "example.com/m/a/a.go") {
 		t.Errorf("coverage profile = %q, %v; want a's profile", data, err)
 	}
+	if fi, err := os.Stat(profile); err != nil || fi.Mode().Perm()&0o044 != 0o044 {
+		t.Errorf("coverage profile's mode = %v, %v; want it readable by all, as go test writes it", fi.Mode(), err)
+	}
 	if left, _ := filepath.Glob(profile + ".*"); len(left) > 0 {
 		t.Errorf("temporary profiles left behind: %v", left)
+	}
+}
+
+// TestRunUserGcflagsStand runs racy code with WithoutInstrumenting and a
+// -gcflags in the user's GOFLAGS: ours would replace the user's for the
+// packages they match, so none is added, the code is instrumented, and
+// the race fails its test.
+func TestRunUserGcflagsStand(t *testing.T) {
+	testenv.SkipIfShort(t, "runs go test")
+	if ok, why := RaceSupported(t.Context(), "."); !ok {
+		testenv.Need(t, "the race detector: "+why)
+	}
+	t.Setenv("GOFLAGS", "-gcflags=example.com/m/a=-N")
+	dir := testenv.WriteTree(t, t.TempDir(), map[string]string{
+		"go.mod":      "module example.com/m\n\ngo 1.26\n",
+		"lib/lib.go":  "package lib\nfunc Race() int { x := 0; done := make(chan bool); go func() { x = 1; done <- true }(); x = 2; <-done; return x }\n",
+		"a/a_test.go": "package a\nimport (\"testing\"; \"example.com/m/lib\")\nfunc TestRace(t *testing.T) { lib.Race() }\n",
+	})
+	var out strings.Builder
+	sum, err := Run(t.Context(), dir, WithMinCoverage(0), WithOutput(&out), WithoutInstrumenting("hot loops", "example.com/m/lib/..."))
+	if err == nil || !strings.Contains(out.String(), "DATA RACE") || sum.Uninstrumented != "" {
+		t.Errorf("Run() with GOFLAGS=-gcflags=… = %v, Uninstrumented %q; want a data race and nothing left out; output:\n%s", err, sum.Uninstrumented, out.String())
 	}
 }

@@ -39,6 +39,7 @@ type goTest struct {
 	packages []string
 	listed   bool   // packages are import paths from go list, not patterns
 	binaries string // the folder the test binaries are kept in (WithBinaries); "" for none
+	after    int    // 1 + the index of the run this one starts after; 0 for none
 }
 
 // Signing is the library whose tests this module runs without the race
@@ -109,6 +110,10 @@ func runAll(ctx context.Context, dir string, o options, runs []goTest, profile s
 	out := &lockedWriter{w: o.output}
 	sums, parseErrs, waitErrs := make([]Summary, len(runs)), make([]error, len(runs)), make([]error, len(runs))
 	profiles := make([]string, len(runs))
+	done := make([]chan struct{}, len(runs))
+	for i := range done {
+		done[i] = make(chan struct{})
+	}
 	var wg sync.WaitGroup
 	for i, r := range runs {
 		if profile != "" {
@@ -119,6 +124,10 @@ func runAll(ctx context.Context, dir string, o options, runs []goTest, profile s
 			}
 		}
 		wg.Go(func() {
+			defer close(done[i])
+			if r.after > 0 {
+				<-done[r.after-1]
+			}
 			sums[i], parseErrs[i], waitErrs[i] = r.run(ctx, dir, o, profiles[i], out)
 		})
 	}
@@ -148,7 +157,7 @@ func runAll(ctx context.Context, dir string, o options, runs []goTest, profile s
 // run is one go test command, its coverage profile to profile.
 func (r goTest) run(ctx context.Context, dir string, o options, profile string, out io.Writer) (Summary, error, error) {
 	args := []string{"test", "-json", "-cover", "-covermode=atomic"}
-	args = append(args, parallel(os.Getenv("GOFLAGS"), runtime.GOMAXPROCS(0))...)
+	args = append(args, parallel(o.goflags, runtime.GOMAXPROCS(0))...)
 	if r.race {
 		args = append(args, RaceFlags(o.plain...)...)
 	}
@@ -159,12 +168,13 @@ func (r goTest) run(ctx context.Context, dir string, o options, profile string, 
 		args = append(args, "-coverprofile="+profile)
 	}
 	if r.binaries != "" {
-		if err := os.MkdirAll(r.binaries, 0o755); err != nil {
-			return Summary{}, nil, fmt.Errorf("making the folder for test binaries: %w", err)
-		}
-		args = append(args, "-o", r.binaries+string(os.PathSeparator))
-		if !hasFlag(os.Getenv("GOFLAGS"), "ldflags") {
-			args = append(args, "-ldflags=-s -w")
+		if err := writable(r.binaries); err != nil {
+			fmt.Fprintf(out, "gotest: keeping no test binaries in this run, every one is linked anew: %v\n", err)
+		} else {
+			args = append(args, "-o", r.binaries+string(os.PathSeparator))
+			if !hasFlag(o.goflags, "ldflags") {
+				args = append(args, "-ldflags=-s -w")
+			}
 		}
 	}
 	cmd := exec.CommandContext(ctx, "go", append(args, r.packages...)...)

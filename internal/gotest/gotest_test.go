@@ -356,15 +356,19 @@ func TestRunTwoAtOnce(t *testing.T) {
 }
 
 // TestRunUserGcflagsStand runs racy code with WithoutInstrumenting and a
-// -gcflags in the user's GOFLAGS: ours would replace the user's for the
-// packages they match, so none is added, the code is instrumented, and
-// the race fails its test.
+// -gcflags in the user's GOFLAGS, set in their go env file (go env -w),
+// not in the environment: ours would replace the user's for the packages
+// they match, so none is added, the code is instrumented, and the race
+// fails its test.
 func TestRunUserGcflagsStand(t *testing.T) {
 	testenv.SkipIfShort(t, "runs go test")
 	if ok, why := RaceSupported(t.Context(), "."); !ok {
 		testenv.Need(t, "the race detector: "+why)
 	}
-	t.Setenv("GOFLAGS", "-gcflags=example.com/m/a=-N")
+	envFile := filepath.Join(t.TempDir(), "env")
+	testenv.WriteFile(t, envFile, "GOFLAGS=-gcflags=example.com/m/a=-N\nGOTOOLCHAIN=local\n")
+	t.Setenv("GOENV", envFile)
+	t.Setenv("GOFLAGS", "")
 	dir := testenv.WriteTree(t, t.TempDir(), map[string]string{
 		"go.mod":      "module example.com/m\n\ngo 1.26\n",
 		"lib/lib.go":  "package lib\nfunc Race() int { x := 0; done := make(chan bool); go func() { x = 1; done <- true }(); x = 2; <-done; return x }\n",
@@ -373,6 +377,6 @@ func TestRunUserGcflagsStand(t *testing.T) {
 	var out strings.Builder
 	sum, err := Run(t.Context(), dir, WithMinCoverage(0), WithOutput(&out), WithoutInstrumenting("hot loops", "example.com/m/lib/..."))
 	if err == nil || !strings.Contains(out.String(), "DATA RACE") || sum.Uninstrumented != "" {
-		t.Errorf("Run() with GOFLAGS=-gcflags=… = %v, Uninstrumented %q; want a data race and nothing left out; output:\n%s", err, sum.Uninstrumented, out.String())
+		t.Errorf("Run() with GOFLAGS=-gcflags=… in the go env file = %v, Uninstrumented %q; want a data race and nothing left out; output:\n%s", err, sum.Uninstrumented, out.String())
 	}
 }

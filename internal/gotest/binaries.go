@@ -34,9 +34,9 @@ func WithBinaries(dir string) Option { return func(o *options) { o.binaries = di
 // runs of their own, each with a folder of its own: a package is always
 // in the same folder, whatever the order. Those runs start after the
 // first ends: two go commands at once on a cold cache would each compile
-// the dependencies they share. The packages of a run that go list did not give (patterns)
-// are listed first; a run that go list cannot list is left as it is, and
-// go test says what is wrong.
+// the dependencies they share. The packages of a run that go list did not
+// give (patterns) are listed first; a run that go list cannot list is
+// left as it is, and go test says what is wrong.
 func keepBinaries(ctx context.Context, dir string, runs []goTest, keep string) []goTest {
 	var out []goTest
 	for _, r := range runs {

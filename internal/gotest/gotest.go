@@ -334,8 +334,8 @@ func parse(r io.Reader, out io.Writer) (Summary, error) {
 // with `go env -w`: go env's answer, or the environment's when go env
 // fails (go test then says what is wrong).
 func userGoflags(ctx context.Context, dir string) string {
-	if out, err := gotool.Output(ctx, dir, "env", "GOFLAGS"); err == nil {
-		return strings.TrimSpace(out)
+	if goflags, err := gotool.Goflags(ctx, dir); err == nil {
+		return goflags
 	}
 	return os.Getenv("GOFLAGS")
 }

@@ -54,6 +54,13 @@ func Output(ctx context.Context, dir string, args ...string) (string, error) {
 	return string(out), nil
 }
 
+// Goflags is GOFLAGS as the user set them, in the environment or with
+// `go env -w` (go env's answer, trimmed).
+func Goflags(ctx context.Context, dir string) (string, error) {
+	out, err := Output(ctx, dir, "env", "GOFLAGS")
+	return strings.TrimSpace(out), err
+}
+
 func goRun(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	cmd := exec.CommandContext(ctx, goCmd, args...)
 	tail := &errorTail{w: stderr}

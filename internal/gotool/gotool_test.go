@@ -115,3 +115,12 @@ func TestRun(t *testing.T) {
 		t.Errorf("Run without a go command = %v, want an error saying what it ran", err)
 	}
 }
+
+// Goflags reads GOFLAGS as go env gives them: from the environment here,
+// trimmed.
+func TestGoflags(t *testing.T) {
+	t.Setenv("GOFLAGS", " -count=1  -p=1 ")
+	if got, err := Goflags(t.Context(), "."); err != nil || got != "-count=1  -p=1" {
+		t.Errorf("Goflags() = %q, %v; want %q", got, err, "-count=1  -p=1")
+	}
+}

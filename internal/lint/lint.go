@@ -199,11 +199,11 @@ func staticcheck(ctx context.Context, dir string, o options) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("building staticcheck: %w", err)
 	}
-	goflags, err := gotool.Output(ctx, dir, "env", "GOFLAGS")
+	goflags, err := gotool.Goflags(ctx, dir)
 	if err != nil {
 		return "", fmt.Errorf("reading GOFLAGS: %w", err)
 	}
-	env := []string{"GOFLAGS=" + strings.TrimSpace(strings.TrimSpace(goflags)+" "+strings.Join(o.buildFlags, " "))}
+	env := []string{"GOFLAGS=" + strings.TrimSpace(goflags+" "+strings.Join(o.buildFlags, " "))}
 	return findings(ctx, dir, env, strings.TrimSpace(bin), args...)
 }
 

@@ -124,28 +124,30 @@ func (c cache) exe(in string, deps []dep) (string, error) {
 	return c.path(name), nil
 }
 
-// install lists the packages the magefile in dir imports, records them
-// for in, and renames tmp, the binary just compiled, into place. It
-// returns the binary's path.
-func (c cache) install(inv mage.Invocation, in, tmp string) (string, error) {
+// key lists the packages the magefile in inv.Dir imports and returns
+// them with the path of the binary compiled from them as they are now.
+func (c cache) key(inv mage.Invocation, in string) ([]dep, string, error) {
 	deps, err := listDeps(inv)
 	if err != nil {
-		return "", err
+		return nil, "", err
 	}
 	exe, err := c.exe(in, deps)
-	if err != nil {
-		return "", err
-	}
+	return deps, exe, err
+}
+
+// install records deps, key's list, for in and renames tmp, the binary
+// just compiled, to exe, key's path.
+func (c cache) install(in string, deps []dep, tmp, exe string) error {
 	data, err := json.Marshal(deps)
 	if err != nil {
-		return "", err
+		return err
 	}
 	if err := os.Rename(tmp, exe); err != nil {
-		return "", fmt.Errorf("caching the magefile's binary: %w", err)
+		return fmt.Errorf("caching the magefile's binary: %w", err)
 	}
 	f, err := os.CreateTemp(c.dir, c.prefix+"*.tmp")
 	if err != nil {
-		return "", fmt.Errorf("caching the magefile's binary: %w", err)
+		return fmt.Errorf("caching the magefile's binary: %w", err)
 	}
 	_, err = f.Write(data)
 	if cerr := f.Close(); err == nil {
@@ -156,10 +158,10 @@ func (c cache) install(inv mage.Invocation, in, tmp string) (string, error) {
 	}
 	if err != nil {
 		os.Remove(f.Name())
-		return "", fmt.Errorf("caching the magefile's binary: %w", err)
+		return fmt.Errorf("caching the magefile's binary: %w", err)
 	}
 	c.prune(exe, c.path(c.prefix+in+".deps"))
-	return exe, nil
+	return nil
 }
 
 // keep is how many binaries, and lists of imports, a magefile folder

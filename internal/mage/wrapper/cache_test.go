@@ -1,8 +1,11 @@
 package main
 
 import (
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -102,5 +105,46 @@ func TestCache(t *testing.T) {
 		if left, _ := os.ReadDir(tmp); len(left) > 0 {
 			t.Errorf("%s: %d files left in TMPDIR, first %q", s.name, len(left), left[0].Name())
 		}
+	}
+}
+
+// An edit made to an imported package while the magefile compiles is not
+// hidden: the binary was compiled from what was there before it, so the
+// next run compiles again rather than take that binary for the edited
+// package. The go command here edits the package just after its build.
+func TestCacheEditDuringCompile(t *testing.T) {
+	testenv.SkipIfShort(t, "compiles magefiles")
+	if runtime.GOOS == "windows" {
+		t.Skip("SKIPPED: the go command that edits is a shell script")
+	}
+	t.Setenv("MAGEFILE_CACHE", t.TempDir())
+	dir := project(t, greeter)
+	pkg := filepath.Join(dir, "greet", "greet.go")
+	testenv.WriteFile(t, pkg, "package greet\n\nconst Line = \"one\"\n")
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	marker := filepath.Join(t.TempDir(), "edited")
+	gocmd := filepath.Join(t.TempDir(), "go")
+	testenv.WriteFile(t, gocmd, fmt.Sprintf(`#!/bin/sh
+%q "$@"; rc=$?
+if [ "$1" = build ] && [ ! -e %q ]; then
+  : > %q
+  printf 'package greet\n\nconst Line = "two"\n' > %q
+fi
+exit $rc
+`, goCmd, marker, marker, pkg))
+	if err := os.Chmod(gocmd, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{"one\n", "two\n"} {
+		var stdout, stderr strings.Builder
+		if code := run([]string{"-d", dir, "-gocmd", gocmd, "hello"}, strings.NewReader(""), &stdout, &stderr); code != 0 || stdout.String() != want {
+			t.Errorf("run %d: run(hello) = %d, stdout %q, stderr %q; want 0 and %q", i+1, code, stdout.String(), stderr.String(), want)
+		}
+	}
+	if _, err := os.Stat(marker); err != nil {
+		t.Errorf("the go command did not edit the package during the compile: %v", err)
 	}
 }

@@ -103,12 +103,21 @@ func compiled(inv mage.Invocation, stderr io.Writer) (string, error) {
 	compile.CompileOut = tmp
 	compile.Args = nil
 	restore := shareStd()
-	failed := mage.Invoke(compile) != 0
-	restore()
-	if failed {
+	defer restore()
+	// The binary's name hashes its packages as they are before the
+	// compile reads them: an edit made while it runs then misses the
+	// cache next time, instead of naming a binary built without it.
+	deps, exe, err := c.key(inv, in)
+	if err != nil {
+		return "", err
+	}
+	if mage.Invoke(compile) != 0 {
 		return "", nil
 	}
-	return c.install(inv, in, tmp)
+	if err := c.install(in, deps, tmp, exe); err != nil {
+		return "", err
+	}
+	return exe, nil
 }
 
 // shareStd has the magefile compiled, unless the environment says

@@ -26,6 +26,7 @@ func Tar(files []File, mtime time.Time) ([]byte, error) {
 	sorted := append([]File(nil), files...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
 	var buf bytes.Buffer
+	buf.Grow(tarSize(sorted))
 	tw := tar.NewWriter(&buf)
 	for _, f := range sorted {
 		// A name is written as given, slash-separated on every OS: one made
@@ -64,4 +65,18 @@ func Tar(files []File, mtime time.Time) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// tarSize is about the size of the tar of files, a little over: each
+// entry's header (a block, and as many again for PAX records), its data
+// padded to a block, then the two blocks that end the archive. The
+// buffer is then grown once, not doubled and copied a dozen times over a
+// binary's megabytes.
+func tarSize(files []File) int {
+	const block = 512
+	n := 2 * block
+	for _, f := range files {
+		n += 4*block + (len(f.Data)+block-1)/block*block
+	}
+	return n
 }

@@ -172,6 +172,14 @@ func (b *Builder) buildOne(ctx context.Context, p v1.Platform) (Artifact, bool, 
 		return Artifact{}, false, err
 	}
 	a := Artifact{Platform: p, Path: final, SHA256: sum, Size: size}
+	// The compile read the sources after fp was taken: an edit saved in
+	// between, then undone, would leave the edited binary recorded as
+	// fp's. So it is recorded only if the sources still hash to fp; else
+	// the next build compiles again.
+	if after, _, err := fingerprint(b.dir, flags, b.env.pinned(p), lst); err != nil || after != fp {
+		os.Remove(sidecar(final))
+		return a, false, nil
+	}
 	if err := writeRecord(a, fp, lst); err != nil {
 		return Artifact{}, false, err
 	}

@@ -54,6 +54,11 @@ func wrapper() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return wrapperIn(root)
+}
+
+// wrapperIn is wrapper for the module in root.
+func wrapperIn(root string) (string, error) {
 	goCmd, err := exec.LookPath("go")
 	if err != nil {
 		return "", errors.New("building the wrapper of `go tool mage`: " + err.Error())
@@ -70,7 +75,18 @@ func wrapper() (string, error) {
 	if _, err := os.Stat(exe); err == nil {
 		return exe, nil
 	}
-	if err := build(goCmd, root, dir, exe); err != nil {
+	tmp, err := build(goCmd, root, dir, exe)
+	if err != nil {
+		return "", err
+	}
+	// go build read the sources after key was taken: an edit saved in
+	// between, then undone, would leave the edited wrapper cached as
+	// key's. So it is cached only if the sources still hash to key; else
+	// it runs this once from its temporary name, which prune removes later.
+	if after, err := inputs(root, goCmd); err != nil || after != key {
+		return tmp, nil
+	}
+	if err := install(tmp, exe); err != nil {
 		return "", err
 	}
 	prune(dir, exe)
@@ -151,12 +167,12 @@ func inputs(root, goCmd string) (string, error) {
 // build compiles the wrapper as the wrapper compiles the magefile (no
 // cgo, -trimpath, unless the environment says otherwise), so that the two
 // share the standard library in the build cache, to a temporary name in
-// dir, renamed to exe when done. Killed, this process takes the go
-// command down with it (on Linux), and leaves at most the temporary file,
-// which a later build removes.
-func build(goCmd, root, dir, exe string) error {
+// dir, whose path it returns. Killed, this process takes the go command
+// down with it (on Linux), and leaves at most the temporary file, which a
+// later build removes.
+func build(goCmd, root, dir, exe string) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return errors.New("building the wrapper of `go tool mage`: " + err.Error())
+		return "", errors.New("building the wrapper of `go tool mage`: " + err.Error())
 	}
 	tmp := exe + "." + strconv.Itoa(os.Getpid()) + ".tmp"
 	cmd := exec.Command(goCmd, "build", "-o", tmp, "./"+wrapperPkgs[0])
@@ -170,8 +186,13 @@ func build(goCmd, root, dir, exe string) error {
 	}
 	if err := runTied(cmd); err != nil {
 		os.Remove(tmp)
-		return errors.New("building the wrapper of `go tool mage`: go build ./" + wrapperPkgs[0] + ": " + err.Error())
+		return "", errors.New("building the wrapper of `go tool mage`: go build ./" + wrapperPkgs[0] + ": " + err.Error())
 	}
+	return tmp, nil
+}
+
+// install renames tmp, a wrapper just built, to exe.
+func install(tmp, exe string) error {
 	if err := os.Rename(tmp, exe); err != nil {
 		os.Remove(tmp)
 		// Windows renames nothing over a running binary: one built

@@ -241,3 +241,22 @@ func TestRootOf(t *testing.T) {
 		})
 	}
 }
+
+// An edit saved while the wrapper compiles, then undone, must not leave
+// the edited wrapper cached for the undone sources. The fake go command
+// saves the edit as it starts and "compiles" by copying the source.
+func TestWrapperEditDuringBuild(t *testing.T) {
+	root := fakeRoot(t)
+	src := filepath.Join(root, wrapperPkgs[0], "a.go")
+	done := filepath.Join(t.TempDir(), "done")
+	fakeGo(t, "if [ ! -e '"+done+"' ]; then touch '"+done+"'; echo 'package during' > '"+src+"'; fi\ncat '"+src+"' > \"$3\"\n")
+	t.Setenv("MAGEFILE_CACHE", t.TempDir())
+	if _, err := wrapperIn(root); err != nil {
+		t.Fatal(err)
+	}
+	testenv.WriteFile(t, filepath.Join(root, wrapperPkgs[0], "a.go"), "package a\n") // the edit undone
+	exe, err := wrapperIn(root)
+	if data, _ := os.ReadFile(exe); err != nil || string(data) != "package a\n" {
+		t.Errorf("wrapperIn() after an edit during the build, undone = a binary of %q, %v; want one of %q", data, err, "package a\n")
+	}
+}

@@ -109,42 +109,68 @@ func TestCache(t *testing.T) {
 }
 
 // An edit made to an imported package while the magefile compiles is not
-// hidden: the binary was compiled from what was there before it, so the
-// next run compiles again rather than take that binary for the edited
-// package. The go command here edits the package just after its build.
+// hidden: saved just after the go command read the package, the next run
+// compiles again rather than take that binary for the edited package;
+// saved just before it read the package and then undone, the binary of the
+// edit is not taken for the undone package. The go command here edits the
+// package just after, or just before, its build.
 func TestCacheEditDuringCompile(t *testing.T) {
 	testenv.SkipIfShort(t, "compiles magefiles")
 	if runtime.GOOS == "windows" {
 		t.Skip("SKIPPED: the go command that edits is a shell script")
 	}
-	t.Setenv("MAGEFILE_CACHE", t.TempDir())
-	dir := project(t, greeter)
-	pkg := filepath.Join(dir, "greet", "greet.go")
-	testenv.WriteFile(t, pkg, "package greet\n\nconst Line = \"one\"\n")
 	goCmd, err := exec.LookPath("go")
 	if err != nil {
 		t.Fatal(err)
 	}
-	marker := filepath.Join(t.TempDir(), "edited")
-	gocmd := filepath.Join(t.TempDir(), "go")
-	testenv.WriteFile(t, gocmd, fmt.Sprintf(`#!/bin/sh
-%q "$@"; rc=$?
-if [ "$1" = build ] && [ ! -e %q ]; then
-  : > %q
-  printf 'package greet\n\nconst Line = "two"\n' > %q
-fi
-exit $rc
-`, goCmd, marker, marker, pkg))
-	if err := os.Chmod(gocmd, 0o755); err != nil {
-		t.Fatal(err)
+	const one = "package greet\n\nconst Line = \"one\"\n"
+	tests := []struct {
+		name   string
+		file   string   // what is edited, in the project
+		edited string   // its contents after the edit
+		before bool     // the edit is saved before go build, not after
+		undo   bool     // the edit is undone after the first run
+		want   []string // what the two runs print
+	}{
+		{"package saved after the build read it", "greet/greet.go", "package greet\n\nconst Line = \"two\"\n", false, false, []string{"one\n", "two\n"}},
+		{"package saved before the build read it, then undone", "greet/greet.go", "package greet\n\nconst Line = \"two\"\n", true, true, []string{"two\n", "one\n"}},
+		{"magefile saved before the build read it, then undone", "magefile.go", strings.Replace(greeter, "greet.Line)", "greet.Line, \"!\")", 1), true, true, []string{"one !\n", "one\n"}},
 	}
-	for i, want := range []string{"one\n", "two\n"} {
-		var stdout, stderr strings.Builder
-		if code := run([]string{"-d", dir, "-gocmd", gocmd, "hello"}, strings.NewReader(""), &stdout, &stderr); code != 0 || stdout.String() != want {
-			t.Errorf("run %d: run(hello) = %d, stdout %q, stderr %q; want 0 and %q", i+1, code, stdout.String(), stderr.String(), want)
-		}
-	}
-	if _, err := os.Stat(marker); err != nil {
-		t.Errorf("the go command did not edit the package during the compile: %v", err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("MAGEFILE_CACHE", t.TempDir())
+			dir := project(t, greeter)
+			testenv.WriteFile(t, filepath.Join(dir, "greet", "greet.go"), one)
+			path := filepath.Join(dir, filepath.FromSlash(tt.file))
+			original, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			edited := filepath.Join(t.TempDir(), "edited")
+			testenv.WriteFile(t, edited, tt.edited)
+			marker := filepath.Join(t.TempDir(), "saved")
+			edit := fmt.Sprintf("if [ \"$1\" = build ] && [ ! -e %q ]; then : > %q; cp %q %q; fi\n", marker, marker, edited, path)
+			before, after := "", edit
+			if tt.before {
+				before, after = edit, ""
+			}
+			gocmd := filepath.Join(t.TempDir(), "go")
+			testenv.WriteFile(t, gocmd, fmt.Sprintf("#!/bin/sh\n%s%q \"$@\"; rc=$?\n%sexit $rc\n", before, goCmd, after))
+			if err := os.Chmod(gocmd, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			for i, want := range tt.want {
+				if i == 1 && tt.undo {
+					testenv.WriteFile(t, path, string(original))
+				}
+				var stdout, stderr strings.Builder
+				if code := run([]string{"-d", dir, "-gocmd", gocmd, "hello"}, strings.NewReader(""), &stdout, &stderr); code != 0 || stdout.String() != want {
+					t.Errorf("run %d: run(hello) = %d, stdout %q, stderr %q; want 0 and %q", i+1, code, stdout.String(), stderr.String(), want)
+				}
+			}
+			if _, err := os.Stat(marker); err != nil {
+				t.Errorf("the go command did not edit the package during the compile: %v", err)
+			}
+		})
 	}
 }

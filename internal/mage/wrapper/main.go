@@ -94,7 +94,12 @@ func compiled(inv mage.Invocation, stderr io.Writer) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("compiling the magefile: %w", err)
 	}
-	defer os.RemoveAll(tmpDir)
+	keepTmp := false
+	defer func() {
+		if !keepTmp {
+			os.RemoveAll(tmpDir)
+		}
+	}()
 	tmp := filepath.Join(tmpDir, "mage")
 	if runtime.GOOS == "windows" {
 		tmp += ".exe"
@@ -113,6 +118,13 @@ func compiled(inv mage.Invocation, stderr io.Writer) (string, error) {
 	}
 	if mage.Invoke(compile) != 0 {
 		return "", nil
+	}
+	// Saved before the compile read it and undone since, an edit would be
+	// in the binary but not in its name: kept only if the packages still
+	// hash to the name, else run once from tmpDir, which prune removes.
+	if now, err := c.exe(in, deps); err != nil || now != exe {
+		keepTmp = true
+		return tmp, nil
 	}
 	if err := c.install(in, deps, tmp, exe); err != nil {
 		return "", err

@@ -47,11 +47,15 @@ func cacheDir() (string, error) {
 	return filepath.Join(dir, "devops-info-service-go", "testdist"), nil
 }
 
-// cached is the kept build of key in cache, made by fill (which builds
-// in the folder it is given) when there is none or it is damaged. One
-// process at a time fills a folder; others wait, then use it.
-func cached(cache, key string, fill func(dir string) error) (string, error) {
-	dir := filepath.Join(cache, key)
+// cached is the kept build in cache of what key hashes, made by fill
+// (which builds in the folder it is given) when there is none or it is
+// damaged. One process at a time fills a folder; others wait, then use it.
+func cached(cache string, key func() (string, error), fill func(dir string) error) (string, error) {
+	k, err := key()
+	if err != nil {
+		return "", err
+	}
+	dir := filepath.Join(cache, k)
 	if use(dir) == nil {
 		return dir, nil
 	}
@@ -78,6 +82,13 @@ func cached(cache, key string, fill func(dir string) error) (string, error) {
 	}
 	if err := writeSums(tmp); err != nil {
 		return "", err
+	}
+	// fill read the sources after k was taken: an edit saved in between,
+	// then undone, would be kept as k's build. So it is kept under k only
+	// if the sources still hash to it; else under a name no key has, for
+	// this run alone, which sweep removes once it is unused.
+	if now, err := key(); err != nil || now != k {
+		dir = filepath.Join(cache, "unkept"+strings.TrimPrefix(filepath.Base(tmp), ".tmp"))
 	}
 	if err := os.Rename(tmp, dir); err != nil {
 		return "", err

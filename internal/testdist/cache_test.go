@@ -14,7 +14,7 @@ import (
 )
 
 // The helper process of TestCachedTwoAtOnce and TestCachedAfterKill, a
-// test that passes when run otherwise: cached(TESTDIST_CACHE, "k", fill) where fill notes
+// test that passes when run otherwise: cached(TESTDIST_CACHE, fixed("k"), fill) where fill notes
 // its pid in TESTDIST_CACHE/../fills, writes one file, says "filling" in
 // TESTDIST_CACHE/../filling and waits TESTDIST_FILL_WAIT; then it prints
 // the folder cached returned.
@@ -24,7 +24,7 @@ func TestHelperCached(t *testing.T) {
 		return
 	}
 	wait, _ := time.ParseDuration(os.Getenv("TESTDIST_FILL_WAIT"))
-	dir, err := cached(cache, "k", func(dir string) error {
+	dir, err := cached(cache, fixed("k"), func(dir string) error {
 		note(t, filepath.Join(cache, "..", "fills"), fmt.Sprintln(os.Getpid()))
 		if err := os.WriteFile(filepath.Join(dir, "image"), []byte("built"), 0o644); err != nil {
 			return err
@@ -38,6 +38,9 @@ func TestHelperCached(t *testing.T) {
 	}
 	fmt.Printf("dir=%s\n", dir)
 }
+
+// fixed is a key that is always k.
+func fixed(k string) func() (string, error) { return func() (string, error) { return k, nil } }
 
 // note appends s to the file at path.
 func note(t *testing.T, path, s string) {
@@ -146,7 +149,7 @@ func TestCachedChecksAndSweeps(t *testing.T) {
 	}
 	get := func(key string) string {
 		t.Helper()
-		dir, err := cached(cache, key, fill)
+		dir, err := cached(cache, fixed(key), fill)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -182,7 +185,7 @@ func TestCachedChecksAndSweeps(t *testing.T) {
 func TestCachedFailure(t *testing.T) {
 	t.Parallel()
 	cache := t.TempDir()
-	_, err := cached(cache, "k", func(string) error { return errors.New("no module") })
+	_, err := cached(cache, fixed("k"), func(string) error { return errors.New("no module") })
 	if err == nil || err.Error() != "no module" {
 		t.Errorf("cached(a failing build) = %v, want its error", err)
 	}
@@ -252,5 +255,37 @@ func TestKey(t *testing.T) {
 	}
 	if _, err := key(t.Context(), t.TempDir()); err == nil {
 		t.Errorf("key(a folder without a module) = nil error")
+	}
+}
+
+// An edit saved while the build runs, after its key was taken but before
+// the build read it, then undone, must not leave the edited build kept as
+// the undone sources': the next ask must build them again. Here the key
+// is the source's sum, and the build saves the edit, then copies it.
+func TestCachedEditDuringFill(t *testing.T) {
+	t.Parallel()
+	cache := t.TempDir()
+	src := filepath.Join(t.TempDir(), "source")
+	os.WriteFile(src, []byte("saved"), 0o644)
+	key := func() (string, error) { return fileSum(src) }
+	edited := false
+	fill := func(dir string) error {
+		if !edited {
+			edited = true
+			os.WriteFile(src, []byte("during"), 0o644)
+		}
+		data, err := os.ReadFile(src)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dir, "image"), data, 0o644)
+	}
+	if _, err := cached(cache, key, fill); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(src, []byte("saved"), 0o644) // the edit undone
+	dir, err := cached(cache, key, fill)
+	if data, _ := os.ReadFile(filepath.Join(dir, "image")); err != nil || string(data) != "saved" {
+		t.Errorf("cached() after an edit during the build, undone = a build of %q, %v; want one of %q", data, err, "saved")
 	}
 }

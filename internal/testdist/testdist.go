@@ -112,10 +112,7 @@ func buildIn(ctx context.Context, cache, root string) (Built, error) {
 	for _, k := range slices.Sorted(maps.Keys(env)) {
 		extra = append(extra, k+"="+env[k])
 	}
-	k, err := key(ctx, module, append(extra, "commit="+Commit)...)
-	if err != nil {
-		return Built{}, err
-	}
+	k := func() (string, error) { return key(ctx, module, append(extra, "commit="+Commit)...) }
 	dir, err := cached(cache, k, func(dir string) error {
 		_, err := build(ctx, module, dir)
 		return err

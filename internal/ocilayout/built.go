@@ -1,11 +1,15 @@
 package ocilayout
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -24,9 +28,10 @@ func Built(dir string) error {
 // Holds is the index digest of the image the outputs hold, whole, when
 // Write made it from inputs (the fingerprint it stored beside it). ok is
 // false when there is no image, it was made from other inputs or is not
-// tagged out.RefName, a file is missing (the tarball when one is wanted,
-// one of out.Also), a tarball is there that is not wanted, or a blob does
-// not match its digest: then the outputs are to be written again. Other
+// tagged out.RefName, a file is missing (the tarball when one is wanted),
+// one of out.Also is not its document in the layout, a tarball is there
+// that is not wanted, or a blob does not match its digest: then the
+// outputs are to be written again. Other
 // inputs are told before any blob is read, so an edit's build does not
 // hash the image it replaces.
 func Holds(out Outputs, inputs string) (d v1.Hash, ok bool) {
@@ -37,15 +42,44 @@ func Holds(out Outputs, inputs string) (d v1.Hash, ok bool) {
 	if _, err := os.Stat(out.Tarball); out.Tarball != "" && (err == nil) != (len(out.TarballTags) > 0) {
 		return v1.Hash{}, false
 	}
-	for _, f := range out.Also {
-		if _, err := os.Stat(f); err != nil {
-			return v1.Hash{}, false
-		}
-	}
-	if err := Verify(out.Layout); err != nil {
+	if err := Verify(out.Layout); err != nil || !besides(out) {
 		return v1.Hash{}, false
 	}
 	return desc.Digest, true
+}
+
+// besides reports whether each of out.Also is, byte for byte, a document
+// of its name attached in the layout (Verify has checked those): an SBOM
+// edited or cut short by hand is written again, not reused.
+func besides(out Outputs) bool {
+	if len(out.Also) == 0 {
+		return true
+	}
+	arts, err := Artifacts(out.Layout)
+	if err != nil {
+		return false
+	}
+	titled := map[string][]v1.Hash{}
+	for _, a := range arts {
+		var m v1.Manifest
+		if err := json.Unmarshal(a.Manifest, &m); err != nil {
+			return false
+		}
+		for _, l := range m.Layers {
+			titled[l.Annotations[ocispec.AnnotationTitle]] = append(titled[l.Annotations[ocispec.AnnotationTitle]], l.Digest)
+		}
+	}
+	for _, f := range out.Also {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return false
+		}
+		sum := sha256.Sum256(data)
+		if !slices.Contains(titled[filepath.Base(f)], v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(sum[:])}) {
+			return false
+		}
+	}
+	return true
 }
 
 // Image is what a build leaves in a layout: the image index, and the

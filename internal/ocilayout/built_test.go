@@ -1,8 +1,11 @@
 package ocilayout
 
 import (
+	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 // Before any build there is no dist/oci: each reader says there is no
@@ -45,5 +48,37 @@ func TestLoad(t *testing.T) {
 	}
 	if _, err := Load(filepath.Join(dir, "nothing")); err == nil {
 		t.Errorf("Load(no layout) = nil error, want one")
+	}
+}
+
+// The files beside the image are reused only as Write left them: each is
+// its document in the layout, byte for byte.
+func TestHoldsChecksTheFilesBeside(t *testing.T) {
+	tests := []struct {
+		name   string
+		damage func(sbom string)
+		want   bool
+	}{
+		{"untouched", func(string) {}, true},
+		{"deleted", func(sbom string) { os.Remove(sbom) }, false},
+		{"edited", func(sbom string) { os.WriteFile(sbom, []byte("{}"), 0o644) }, false},
+		{"truncated", func(sbom string) { os.Truncate(sbom, 3) }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			idx := testIndex(t)
+			atts := sboms(t, idx)
+			out := outputs(dir)
+			out.Also = []string{filepath.Join(dir, atts[0].Title)}
+			testenv.WriteFile(t, out.Also[0], string(atts[0].Data)) // as sbom.Attach writes it
+			if err := Write(idx, out, "x", atts...); err != nil {
+				t.Fatal(err)
+			}
+			tt.damage(out.Also[0])
+			if _, ok := Holds(out, "x"); ok != tt.want {
+				t.Errorf("Holds() with the SBOM beside %s = %v, want %v", tt.name, ok, tt.want)
+			}
+		})
 	}
 }

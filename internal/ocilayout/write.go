@@ -44,8 +44,9 @@ type Outputs struct {
 	Tarball         string
 	TarballTags     []string
 	TarballPlatform v1.Platform
-	// Also are files written beside the image (SBOMs) that must exist for
-	// the outputs to be reused.
+	// Also are files written beside the image (SBOMs), each a copy of the
+	// attached document titled with its name, that must be there, byte
+	// for byte, for the outputs to be reused.
 	Also []string
 }
 

@@ -9,6 +9,7 @@ import (
 	"go/scanner"
 	"go/token"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -136,8 +137,8 @@ func listDirs(out string) []string {
 	return slices.Compact(dirs)
 }
 
-// hashFolder writes to h dir's entries with, for files, a Go file's header
-// or another file's contents; tests are named only, as go list -deps never
+// hashFolder writes to h dir's entries with, for files (and links to
+// files), a Go file's header or another file's contents; tests are named only, as go list -deps never
 // selects them.
 func hashFolder(h io.Writer, dir string, since time.Time) bool {
 	entries, err := os.ReadDir(dir)
@@ -149,7 +150,7 @@ func hashFolder(h io.Writer, dir string, since time.Time) bool {
 		name := e.Name()
 		fmt.Fprintf(h, "%q %v\n", name, e.Type())
 		path := filepath.Join(dir, name)
-		if !e.Type().IsRegular() || strings.HasSuffix(name, "_test.go") {
+		if strings.HasSuffix(name, "_test.go") || !regular(path, e) {
 			continue
 		}
 		if recent(path, since) {
@@ -169,6 +170,17 @@ func hashFolder(h io.Writer, dir string, since time.Time) bool {
 		fmt.Fprintf(h, "%x\n", sum)
 	}
 	return true
+}
+
+// regular reports whether the entry e at path is a file, or a link to
+// one: go list reads a linked file as its own, so a change to its header
+// must be seen as one to a file in the folder.
+func regular(path string, e fs.DirEntry) bool {
+	if e.Type()&fs.ModeSymlink == 0 {
+		return e.Type().IsRegular()
+	}
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular()
 }
 
 // recent reports whether path changed at or after since, or about then

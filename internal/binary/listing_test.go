@@ -78,6 +78,14 @@ func TestListPackagesReusesTheListing(t *testing.T) {
 		{"test file edited", func() { write("main_test.go", "package main\n") }, true, "main.go", true},
 		{"test file edited again", func() { write("main_test.go", "package main\n\nimport \"testing\"\n") }, false, "main.go", true},
 		{"go.mod", func() { write("go.mod", "module example.com/tiny\n\ngo 1.26.8\n\n// a comment\n") }, true, "main.go", true},
+		{"linked file", func() {
+			os.Mkdir(filepath.Join(mod, "..", "shared"), 0o755)
+			write("../shared/link.go", "package main\n\nvar link = 1\n")
+			if err := os.Symlink(filepath.Join(mod, "..", "shared", "link.go"), filepath.Join(mod, "link.go")); err != nil {
+				t.Fatal(err)
+			}
+		}, true, "link.go", true},
+		{"new import in the linked file", func() { write("../shared/link.go", "package main\n\nimport _ \"fmt\"\n\nvar link = 1\n") }, true, "link.go", true},
 		{"embed", func() { write("more.go", "package main\n\nimport _ \"embed\"\n\n//go:embed go.mod\nvar more string\n") }, true, "more.go", false},
 		{"embed again", func() {}, true, "more.go", false},
 	}

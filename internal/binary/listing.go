@@ -138,8 +138,8 @@ func listDirs(out string) []string {
 }
 
 // hashFolder writes to h dir's entries with, for files (and links to
-// files), a Go file's header or another file's contents; tests are named only, as go list -deps never
-// selects them.
+// files), a Go file's header or another file's contents; tests are named
+// only, as go list -deps never selects them.
 func hashFolder(h io.Writer, dir string, since time.Time) bool {
 	entries, err := os.ReadDir(dir)
 	if err != nil || recent(dir, since) {

@@ -31,9 +31,8 @@ func Built(dir string) error {
 // tagged out.RefName, a file is missing (the tarball when one is wanted),
 // one of out.Also is not its document in the layout, a tarball is there
 // that is not wanted, or a blob does not match its digest: then the
-// outputs are to be written again. Other
-// inputs are told before any blob is read, so an edit's build does not
-// hash the image it replaces.
+// outputs are to be written again. Other inputs are told before any blob
+// is read, so an edit's build does not hash the image it replaces.
 func Holds(out Outputs, inputs string) (d v1.Hash, ok bool) {
 	_, desc, err := Read(out.Layout)
 	if err != nil || desc.Annotations[inputsKey] != inputs || desc.Annotations[ocispec.AnnotationRefName] != out.RefName {

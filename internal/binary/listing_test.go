@@ -3,6 +3,7 @@ package binary
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -82,6 +83,9 @@ func TestListPackagesReusesTheListing(t *testing.T) {
 			os.Mkdir(filepath.Join(mod, "..", "shared"), 0o755)
 			write("../shared/link.go", "package main\n\nvar link = 1\n")
 			if err := os.Symlink(filepath.Join(mod, "..", "shared", "link.go"), filepath.Join(mod, "link.go")); err != nil {
+				if runtime.GOOS == "windows" { // without Developer Mode, only administrators link
+					t.Skipf("SKIPPED from here on: %v", err)
+				}
 				t.Fatal(err)
 			}
 		}, true, "link.go", true},

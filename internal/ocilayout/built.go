@@ -29,19 +29,20 @@ func Built(dir string) error {
 // Write made it from inputs (the fingerprint it stored beside it). ok is
 // false when there is no image, it was made from other inputs or is not
 // tagged out.RefName, a file is missing (the tarball when one is wanted),
-// one of out.Also is not its document in the layout, a tarball is there
-// that is not wanted, or a blob does not match its digest: then the
-// outputs are to be written again. Other inputs are told before any blob
-// is read, so an edit's build does not hash the image it replaces.
+// one of out.Also is not its document in the layout, the tarball is not
+// whole (tarballWhole), a tarball is there that is not wanted, or a blob
+// does not match its digest: then the outputs are to be written again.
+// Other inputs are told before any blob is read, so an edit's build does
+// not hash the image it replaces.
 func Holds(out Outputs, inputs string) (d v1.Hash, ok bool) {
-	_, desc, err := Read(out.Layout)
+	idx, desc, err := Read(out.Layout)
 	if err != nil || desc.Annotations[inputsKey] != inputs || desc.Annotations[ocispec.AnnotationRefName] != out.RefName {
 		return v1.Hash{}, false
 	}
 	if _, err := os.Stat(out.Tarball); out.Tarball != "" && (err == nil) != (len(out.TarballTags) > 0) {
 		return v1.Hash{}, false
 	}
-	if err := Verify(out.Layout); err != nil || !besides(out) {
+	if err := Verify(out.Layout); err != nil || !besides(out) || !tarballWhole(idx, out) {
 		return v1.Hash{}, false
 	}
 	return desc.Digest, true

@@ -3,6 +3,7 @@ package ocilayout
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/lehus1/devops-info-service-go/internal/testenv"
@@ -54,15 +55,34 @@ func TestLoad(t *testing.T) {
 // The files beside the image are reused only as Write left them: each is
 // its document in the layout, byte for byte.
 func TestHoldsChecksTheFilesBeside(t *testing.T) {
+	sbom := func(out Outputs) string { return out.Also[0] }
+	tarball := func(out Outputs) string { return out.Tarball }
 	tests := []struct {
 		name   string
-		damage func(sbom string)
+		file   func(Outputs) string
+		damage func(t *testing.T, path string)
 		want   bool
 	}{
-		{"untouched", func(string) {}, true},
-		{"deleted", func(sbom string) { os.Remove(sbom) }, false},
-		{"edited", func(sbom string) { os.WriteFile(sbom, []byte("{}"), 0o644) }, false},
-		{"truncated", func(sbom string) { os.Truncate(sbom, 3) }, false},
+		{"untouched", sbom, func(*testing.T, string) {}, true},
+		{"SBOM deleted", sbom, func(_ *testing.T, p string) { os.Remove(p) }, false},
+		{"SBOM edited", sbom, func(_ *testing.T, p string) { os.WriteFile(p, []byte("{}"), 0o644) }, false},
+		{"SBOM truncated", sbom, func(_ *testing.T, p string) { os.Truncate(p, 3) }, false},
+		{"tarball truncated", tarball, func(_ *testing.T, p string) { os.Truncate(p, 1000) }, false},
+		{"tarball grown", tarball, func(t *testing.T, p string) { appendTo(t, p, make([]byte, 1024)) }, false},
+		{"tarball's config edited", tarball, func(t *testing.T, p string) { flipIn(t, p, `"architecture"`) }, false},
+		{"tarball's manifest edited", tarball, func(t *testing.T, p string) { flipIn(t, p, "svc:latest") }, false},
+		{"tarball of other tags", tarball, func(t *testing.T, p string) {
+			other := outputs(t.TempDir())
+			other.TarballTags = []string{"example.com/svc:9.9.9"}
+			if err := Write(testIndex(t), other, "y"); err != nil {
+				t.Fatal(err)
+			}
+			data, err := os.ReadFile(other.Tarball)
+			if err != nil {
+				t.Fatal(err)
+			}
+			testenv.WriteFile(t, p, string(data))
+		}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -75,10 +95,37 @@ func TestHoldsChecksTheFilesBeside(t *testing.T) {
 			if err := Write(idx, out, "x", atts...); err != nil {
 				t.Fatal(err)
 			}
-			tt.damage(out.Also[0])
+			tt.damage(t, tt.file(out))
 			if _, ok := Holds(out, "x"); ok != tt.want {
-				t.Errorf("Holds() with the SBOM beside %s = %v, want %v", tt.name, ok, tt.want)
+				t.Errorf("Holds() with the %s = %v, want %v", tt.name, ok, tt.want)
 			}
 		})
+	}
+}
+
+// flipIn changes a byte of the first place the file at path holds s.
+func flipIn(t *testing.T, path, s string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	i := strings.Index(string(data), s)
+	if err != nil || i < 0 {
+		t.Fatalf("reading %s: %v; want it to hold %s", path, err, s)
+	}
+	data[i+1] ^= 0x20
+	testenv.WriteFile(t, path, string(data))
+}
+
+// appendTo adds data at the end of the file at path.
+func appendTo(t *testing.T, path string, data []byte) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err == nil {
+		_, err = f.Write(data)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -23,6 +23,7 @@ type watcher struct {
 	module  string // the folder of go.mod and go.sum
 	quiet   time.Duration
 	logs    io.Writer
+	dirs    map[string]bool // the folders watched; the loop's alone once it runs
 	changes chan time.Time
 	done    chan struct{}
 }
@@ -36,7 +37,7 @@ func watch(root, module string, quiet time.Duration, logs io.Writer) (*watcher, 
 		return nil, fmt.Errorf("watching %s: %w", root, err)
 	}
 	w := &watcher{fs: fw, root: filepath.Clean(root), module: filepath.Clean(module), quiet: quiet, logs: logs,
-		changes: make(chan time.Time, 1), done: make(chan struct{})}
+		dirs: map[string]bool{}, changes: make(chan time.Time, 1), done: make(chan struct{})}
 	if err := fw.Add(w.module); err != nil {
 		fw.Close()
 		return nil, fmt.Errorf("watching %s: %w", w.module, err)
@@ -74,7 +75,11 @@ func (w *watcher) addTree(dir string) (bool, error) {
 		if path != dir && ignoredDir(d.Name()) {
 			return filepath.SkipDir
 		}
-		return w.fs.Add(path)
+		if err := w.fs.Add(path); err != nil {
+			return err
+		}
+		w.dirs[path] = true
+		return nil
 	})
 	if err != nil {
 		return found, fmt.Errorf("watching %s: %w", dir, err)
@@ -126,6 +131,15 @@ func (w *watcher) relevant(ev fsnotify.Event) bool {
 	if ev.Op == fsnotify.Chmod {
 		return false
 	}
+	if ev.Has(fsnotify.Rename) || ev.Has(fsnotify.Remove) {
+		// A folder renamed out of the tree, or to a name go build skips,
+		// takes its source out of the build without an event for each
+		// file; the watches on it and under it would go on reporting its
+		// files, now elsewhere, under their old names.
+		if w.forget(ev.Name) {
+			return true
+		}
+	}
 	dir, name := filepath.Split(ev.Name)
 	dir = filepath.Clean(dir)
 	if dir == w.module && (name == "go.mod" || name == "go.sum") {
@@ -146,6 +160,20 @@ func (w *watcher) relevant(ev fsnotify.Event) bool {
 		}
 	}
 	return goSource(name)
+}
+
+// forget stops watching dir and the folders under it, and reports whether
+// it was watched.
+func (w *watcher) forget(dir string) bool {
+	found := false
+	for d := range w.dirs {
+		if d == dir || strings.HasPrefix(d, dir+string(filepath.Separator)) {
+			delete(w.dirs, d)
+			w.fs.Remove(d) // gone already, when it was removed
+			found = true
+		}
+	}
+	return found
 }
 
 func (w *watcher) inTree(dir string) bool {

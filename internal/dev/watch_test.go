@@ -130,3 +130,35 @@ func TestWatchFlood(t *testing.T) {
 	expectChange(t, w, true, "500 saves")
 	expectChange(t, w, false, "after the flood")
 }
+
+// A folder of source that leaves the build by a rename, out of the tree
+// or to a name go build skips, is a change: its files are gone from the
+// build as surely as if each had been removed.
+func TestWatchFolderRenamed(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, to string
+		built    bool // whether the folder is still in the build
+	}{
+		{"out of the tree", "../elsewhere", false},
+		{"to a name go build skips", "_old", false},
+		{"to a hidden name", ".old", false},
+		{"into testdata", "testdata/sub", false},
+		{"within the tree", "sub2", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			w, module := newWatch(t, 50*time.Millisecond)
+			sub := filepath.Join(module, "app", "sub")
+			testenv.WriteFile(t, filepath.Join(sub, "sub.go"), "package sub\n")
+			expectChange(t, w, true, "a new folder with source")
+			if err := os.Rename(sub, filepath.Join(module, "app", tt.to)); err != nil {
+				t.Fatal(err)
+			}
+			expectChange(t, w, true, "app/sub renamed "+tt.name)
+			testenv.WriteFile(t, filepath.Join(module, "app", tt.to, "sub.go"), "package sub // 2\n")
+			expectChange(t, w, tt.built, "a save in app/sub renamed "+tt.name)
+		})
+	}
+}

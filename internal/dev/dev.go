@@ -72,12 +72,13 @@ func Run(ctx context.Context, cfg Config, stdout, logs io.Writer) error {
 		}
 		return fmt.Errorf("listening on 127.0.0.1:%d: %w", cfg.Port, err)
 	}
-	tmp, err := os.MkdirTemp("", contract.Name+"-dev-")
+	sweepBuilds(logs)
+	tmp, release, err := makeBuilds()
 	if err != nil {
 		ln.Close()
-		return fmt.Errorf("making a folder for the builds: %w", err)
+		return err
 	}
-	defer os.RemoveAll(tmp)
+	defer release()
 	compiler, err := binary.NewCompiler(ctx, cfg.Dir, cfg.Package, cfg.Version, cfg.Runner.Platform())
 	if err != nil {
 		ln.Close()

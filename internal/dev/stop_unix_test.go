@@ -170,3 +170,45 @@ func TestCtrlCDuringBuild(t *testing.T) {
 	})
 	interrupt(t, cmd, stderr, tmp)
 }
+
+// kill -9 of dev gives it no chance to clean up: the version serving gets
+// SIGTERM from the kernel and exits, but dev's folder of binaries stays in
+// TMPDIR. The next dev removes it, saying so, and never a live dev's.
+func TestKilledDevLeavesItsBuildsToTheNext(t *testing.T) {
+	t.Parallel()
+	dir, tmp := newModule(t), t.TempDir()
+	cmd, stderr, lines := devProcess(t, dir, tmp)
+	url := firstLine(t, lines, stderr)
+	body, err := get(url + "/")
+	f := strings.Fields(body)
+	if err != nil || len(f) != 2 {
+		t.Fatalf("GET / = %q, %v, want the marker and the pid", body, err)
+	}
+	pid, _ := strconv.Atoi(f[1])
+	cmd.Process.Kill() // dev alone, not its group
+	cmd.Wait()
+	waitFor(t, "the service to exit after kill -9 of dev", func() bool {
+		return errors.Is(syscall.Kill(pid, 0), syscall.ESRCH)
+	})
+	left, _ := filepath.Glob(filepath.Join(tmp, "devops-info-service-dev-*"))
+	if len(left) != 1 {
+		t.Fatalf("TMPDIR after kill -9 of dev holds %q, want its one folder of builds", left)
+	}
+
+	live, liveErr, liveLines := devProcess(t, dir, tmp)
+	firstLine(t, liveLines, liveErr)
+	next, nextErr, nextLines := devProcess(t, dir, tmp)
+	firstLine(t, nextLines, nextErr)
+	if _, err := os.Stat(left[0]); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("%s after the next dev started: %v, want removed", left[0], err)
+	}
+	said := liveErr.String() + nextErr.String()
+	if want := "dev: removed " + left[0] + ", left by a dev that was killed\n"; strings.Count(said, want) != 1 {
+		t.Errorf("the next devs' logs say %q, want %q once", said, want)
+	}
+	interrupt(t, next, nextErr, filepath.Join(tmp, "none")) // the live dev's folder stays
+	if got, _ := filepath.Glob(filepath.Join(tmp, "devops-info-service-dev-*")); len(got) != 1 {
+		t.Errorf("TMPDIR with one dev live holds %q, want its one folder", got)
+	}
+	interrupt(t, live, liveErr, tmp)
+}

@@ -8,6 +8,7 @@ package filelock
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -25,22 +26,13 @@ func Lock(path string, w io.Writer, why string) (unlock func(), err error) {
 	if err != nil {
 		return nil, fmt.Errorf("locking %s: %w", path, err)
 	}
-	busy, err := tryLock(f)
-	if err == nil && busy {
+	return take(f, path, func() error {
 		if w == nil {
 			w = io.Discard
 		}
 		fmt.Fprintf(w, "waiting: %s (lock %s)\n", why, path)
-		err = lockFile(f)
-	}
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("locking %s: %w", path, err)
-	}
-	return func() {
-		unlockFile(f)
-		f.Close()
-	}, nil
+		return lockFile(f)
+	})
 }
 
 // For is the lock file, in dir, for what is done to target: one per
@@ -72,4 +64,34 @@ func Real(path string) string {
 		}
 		rest = filepath.Join(filepath.Base(p), rest)
 	}
+}
+
+// ErrBusy is TryLock's error when another process holds the lock.
+var ErrBusy = errors.New("another process holds it")
+
+// TryLock takes the lock on path, which must exist, if it is free, and
+// fails with ErrBusy if another holds it. unlock lets go of it.
+func TryLock(path string) (unlock func(), err error) {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return nil, fmt.Errorf("locking %s: %w", path, err)
+	}
+	return take(f, path, func() error { return ErrBusy })
+}
+
+// take locks f, the file at path, if it is free, and otherwise does what
+// busy says.
+func take(f *os.File, path string, busy func() error) (unlock func(), err error) {
+	held, err := tryLock(f)
+	if err == nil && held {
+		err = busy()
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("locking %s: %w", path, err)
+	}
+	return func() {
+		unlockFile(f)
+		f.Close()
+	}, nil
 }

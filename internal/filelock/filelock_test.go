@@ -1,6 +1,7 @@
 package filelock
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -129,4 +130,39 @@ func mustEval(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return filepath.Join(resolved, base)
+}
+
+// TryLock takes a free lock at once and never waits for a held one. (A
+// holder killed with kill -9 frees it: dev's TestKilledDevLeavesItsBuildsToTheNext.)
+func TestTryLock(t *testing.T) {
+	dir := t.TempDir()
+	held, free := filepath.Join(dir, "held.lock"), filepath.Join(dir, "free.lock")
+	unlock, err := Lock(held, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	testenv.WriteFile(t, free, "")
+	tests := []struct {
+		path string
+		want error
+	}{
+		{free, nil},
+		{held, ErrBusy},
+		{filepath.Join(dir, "missing.lock"), os.ErrNotExist},
+	}
+	for _, tt := range tests {
+		u, err := TryLock(tt.path)
+		if !errors.Is(err, tt.want) || (tt.want != nil && err == nil) {
+			t.Errorf("TryLock(%q) = %v, want %v", tt.path, err, tt.want)
+		}
+		if err == nil {
+			u()
+			if u, err := TryLock(tt.path); err != nil {
+				t.Errorf("TryLock(%q) after its unlock = %v, want nil", tt.path, err)
+			} else {
+				u()
+			}
+		}
+	}
 }

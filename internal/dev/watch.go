@@ -145,10 +145,9 @@ func (w *watcher) relevant(ev fsnotify.Event) bool {
 	if dir == w.module && (name == "go.mod" || name == "go.sum") {
 		return true
 	}
-	if !w.inTree(dir) {
-		return false
-	}
-	if ev.Has(fsnotify.Create) && !ignoredDir(name) {
+	// app/ itself made again (rm -r app, git checkout app) is watched
+	// again, as a new folder in it is.
+	if ev.Has(fsnotify.Create) && (ev.Name == w.root || w.inTree(dir) && !ignoredDir(name)) {
 		if fi, err := os.Lstat(ev.Name); err == nil && fi.IsDir() {
 			// Files written into it before it was watched were missed: it
 			// is a change when it already holds source.
@@ -159,7 +158,7 @@ func (w *watcher) relevant(ev fsnotify.Event) bool {
 			return found
 		}
 	}
-	return goSource(name)
+	return w.inTree(dir) && goSource(name)
 }
 
 // forget stops watching dir and the folders under it, and reports whether

@@ -162,3 +162,22 @@ func TestWatchFolderRenamed(t *testing.T) {
 		})
 	}
 }
+
+// app/ itself removed and made again (rm -r app, then git checkout app)
+// is a change, and it is watched again: the saves after it are changes.
+func TestWatchRootRemade(t *testing.T) {
+	t.Parallel()
+	w, module := newWatch(t, 50*time.Millisecond)
+	root := filepath.Join(module, "app")
+	if err := os.RemoveAll(root); err != nil {
+		t.Fatal(err)
+	}
+	expectChange(t, w, true, "app/ removed")
+	testenv.WriteFile(t, filepath.Join(root, "main.go"), "package main\n")
+	expectChange(t, w, true, "app/ made again with its source")
+	time.Sleep(100 * time.Millisecond)
+	testenv.WriteFile(t, filepath.Join(root, "main.go"), "package main // 2\n")
+	expectChange(t, w, true, "a save in the app/ made again")
+	testenv.WriteFile(t, filepath.Join(root, "sub", "sub.go"), "package sub\n")
+	expectChange(t, w, true, "a new folder in the app/ made again")
+}

@@ -226,13 +226,18 @@ func (l *loop) failed(ctx context.Context, err error, bin string) {
 	if ctx.Err() != nil {
 		return
 	}
+	var ce *binary.CompileError
+	compile := errors.As(err, &ce)
 	keep := "; the last good version is still serving"
 	if l.proxy.current() == nil {
 		keep = "; save a fix to start it"
-		l.proxy.unavailable(nil, "the service does not build yet: see dev's output")
+		why := "the service did not start: see dev's output"
+		if compile {
+			why = "the service does not build yet: see dev's output"
+		}
+		l.proxy.unavailable(nil, why)
 	}
-	var ce *binary.CompileError
-	if errors.As(err, &ce) {
+	if compile {
 		fmt.Fprintf(l.logs, "dev: build failed%s:\n%s", keep, ce.Output)
 		return
 	}

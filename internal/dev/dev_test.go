@@ -197,32 +197,60 @@ func TestBadVersions(t *testing.T) {
 	stillServes(t, d.url, "v2", "the stubborn version")
 }
 
-// Until the first build succeeds, requests are told why; the fix starts
+// Until a first version serves, requests are told why; the fix starts
 // the service.
-func TestFirstBuildBroken(t *testing.T) {
+func TestFirstVersionFails(t *testing.T) {
 	t.Parallel()
-	dir := newModule(t)
-	testenv.WriteFile(t, dir+"/app/broken.go", "package main\n\nfunc broken() { nope() }\n")
-	ctx, cancel := context.WithCancel(t.Context())
-	var stdout, logs testenv.Buffer
-	errc := make(chan error, 1)
-	go func() { errc <- Run(ctx, Config{Dir: dir, Version: testInfo}, &stdout, &logs) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-errc; err != nil {
-			t.Error(err)
-		}
-	})
-	waitFor(t, "the compile error", func() bool { return strings.Contains(logs.String(), "; save a fix to start it:\n") })
-	url := strings.Fields(strings.TrimPrefix(logs.String(), "dev: serving "))[0]
-	url = strings.TrimSuffix(url, ";")
-	if body, err := get(url + "/"); err == nil || !strings.Contains(body, "the service does not build yet") {
-		t.Errorf("GET / before a good build = %q, %v, want a 503 that says why", body, err)
+	tests := []struct {
+		name     string
+		bad      func(t *testing.T, dir string)
+		fix      func(t *testing.T, dir string)
+		log, why string
+	}{
+		{
+			name: "a build that fails",
+			bad: func(t *testing.T, dir string) {
+				testenv.WriteFile(t, dir+"/app/broken.go", "package main\n\nfunc broken() { nope() }\n")
+			},
+			fix: func(t *testing.T, dir string) { testenv.WriteFile(t, dir+"/app/broken.go", "package main\n") },
+			log: "; save a fix to start it:\n",
+			why: "the service does not build yet",
+		},
+		{
+			name: "a version that exits at once",
+			bad:  func(t *testing.T, dir string) { setMarker(t, dir, "crash") },
+			fix:  func(t *testing.T, dir string) { setMarker(t, dir, "v1") },
+			log:  "exit status 3; save a fix to start it\n",
+			why:  "the service did not start",
+		},
 	}
-	if stdout.String() != "" {
-		t.Errorf("stdout before a good build = %q, want nothing", stdout.String())
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := newModule(t)
+			tt.bad(t, dir)
+			ctx, cancel := context.WithCancel(t.Context())
+			var stdout, logs testenv.Buffer
+			errc := make(chan error, 1)
+			go func() { errc <- Run(ctx, Config{Dir: dir, Version: testInfo}, &stdout, &logs) }()
+			t.Cleanup(func() {
+				cancel()
+				if err := <-errc; err != nil {
+					t.Error(err)
+				}
+			})
+			waitFor(t, "the failure", func() bool { return strings.Contains(logs.String(), tt.log) })
+			url := strings.Fields(strings.TrimPrefix(logs.String(), "dev: serving "))[0]
+			url = strings.TrimSuffix(url, ";")
+			if body, err := get(url + "/"); err == nil || !strings.Contains(body, "dev: "+tt.why+": see dev's output") {
+				t.Errorf("GET / before a first version = %q, %v, want a 503 that says %q", body, err, tt.why)
+			}
+			if stdout.String() != "" {
+				t.Errorf("stdout before a first version = %q, want nothing", stdout.String())
+			}
+			tt.fix(t, dir)
+			waitFor(t, "the URL on stdout", func() bool { return strings.TrimSpace(stdout.String()) == url })
+			stillServes(t, url, "v1", "the fix")
+		})
 	}
-	testenv.WriteFile(t, dir+"/app/broken.go", "package main\n")
-	waitFor(t, "the URL on stdout", func() bool { return strings.TrimSpace(stdout.String()) == url })
-	stillServes(t, url, "v1", "the fix")
 }

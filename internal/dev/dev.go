@@ -82,6 +82,9 @@ func Run(ctx context.Context, cfg Config, stdout, logs io.Writer) error {
 	compiler, err := binary.NewCompiler(ctx, cfg.Dir, cfg.Package, cfg.Version, cfg.Runner.Platform())
 	if err != nil {
 		ln.Close()
+		if ctx.Err() != nil {
+			return nil // Ctrl-C while go env ran: a stop like any other
+		}
 		return err
 	}
 	// Watching before the first build: a save during it is not missed.

@@ -254,3 +254,18 @@ func TestFirstVersionFails(t *testing.T) {
 		})
 	}
 }
+
+// Ctrl-C as dev starts (while it reads go env) is a stop like any other:
+// no error, nothing left.
+func TestCancelledAtStart(t *testing.T) {
+	dir, tmp := newModule(t), t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := Run(ctx, Config{Dir: dir, Version: testInfo}, io.Discard, io.Discard); err != nil {
+		t.Errorf("Run(a cancelled context) = %v, want nil", err)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) > 0 {
+		t.Errorf("left in TMPDIR after Run(a cancelled context): %v, want nothing", left)
+	}
+}

@@ -23,7 +23,7 @@ type watcher struct {
 	module  string // the folder of go.mod and go.sum
 	quiet   time.Duration
 	logs    io.Writer
-	dirs    map[string]bool // the folders watched; the loop's alone once it runs
+	dirs    map[string]string // the folders watched, to their resolved paths; the loop's alone once it runs
 	changes chan time.Time
 	done    chan struct{}
 }
@@ -37,7 +37,7 @@ func watch(root, module string, quiet time.Duration, logs io.Writer) (*watcher, 
 		return nil, fmt.Errorf("watching %s: %w", root, err)
 	}
 	w := &watcher{fs: fw, root: filepath.Clean(root), module: filepath.Clean(module), quiet: quiet, logs: logs,
-		dirs: map[string]bool{}, changes: make(chan time.Time, 1), done: make(chan struct{})}
+		dirs: map[string]string{}, changes: make(chan time.Time, 1), done: make(chan struct{})}
 	if err := fw.Add(w.module); err != nil {
 		fw.Close()
 		return nil, fmt.Errorf("watching %s: %w", w.module, err)
@@ -57,16 +57,26 @@ func (w *watcher) Close() error {
 	return err
 }
 
-// addTree watches dir and the folders under it that go build reads, and
-// reports whether they already hold Go source.
+// addTree watches dir and the folders under it that go build reads,
+// through links too, and reports whether they already hold Go source.
 func (w *watcher) addTree(dir string) (bool, error) {
 	found := false
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+	// The separator has WalkDir read dir through a link.
+	err := filepath.WalkDir(dir+string(filepath.Separator), func(path string, d fs.DirEntry, err error) error {
+		path = filepath.Clean(path)
 		if err != nil {
 			if path != dir && os.IsNotExist(err) {
 				return nil // gone meanwhile
 			}
 			return err
+		}
+		if d.Type()&fs.ModeSymlink != 0 && !ignoredDir(d.Name()) {
+			// go build reads a folder linked into the tree through the link.
+			if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+				f, err := w.addTree(path)
+				found = found || f
+				return err
+			}
 		}
 		if !d.IsDir() {
 			found = found || goSource(d.Name())
@@ -75,16 +85,32 @@ func (w *watcher) addTree(dir string) (bool, error) {
 		if path != dir && ignoredDir(d.Name()) {
 			return filepath.SkipDir
 		}
+		real, err := filepath.EvalSymlinks(path)
+		if err != nil || w.watching(real) {
+			return filepath.SkipDir // gone meanwhile, or reached by a link already
+		}
 		if err := w.fs.Add(path); err != nil {
 			return err
 		}
-		w.dirs[path] = true
+		w.dirs[path] = real
 		return nil
 	})
 	if err != nil {
 		return found, fmt.Errorf("watching %s: %w", dir, err)
 	}
 	return found, nil
+}
+
+// watching says whether the folder at real, a resolved path, is watched
+// already, or holds one that is (a link up the tree): either way, it is
+// not to be walked again.
+func (w *watcher) watching(real string) bool {
+	for _, r := range w.dirs {
+		if r == real || strings.HasPrefix(r, real+string(filepath.Separator)) {
+			return true
+		}
+	}
+	return false
 }
 
 func (w *watcher) loop() {
@@ -148,7 +174,7 @@ func (w *watcher) relevant(ev fsnotify.Event) bool {
 	// app/ itself made again (rm -r app, git checkout app) is watched
 	// again, as a new folder in it is.
 	if ev.Has(fsnotify.Create) && (ev.Name == w.root || w.inTree(dir) && !ignoredDir(name)) {
-		if fi, err := os.Lstat(ev.Name); err == nil && fi.IsDir() {
+		if fi, err := os.Stat(ev.Name); err == nil && fi.IsDir() { // a link to a folder too
 			// Files written into it before it was watched were missed: it
 			// is a change when it already holds source.
 			found, err := w.addTree(ev.Name)

@@ -181,3 +181,62 @@ func TestWatchRootRemade(t *testing.T) {
 	testenv.WriteFile(t, filepath.Join(root, "sub", "sub.go"), "package sub\n")
 	expectChange(t, w, true, "a new folder in the app/ made again")
 }
+
+// A folder of source linked into app/ (ln -s ../../shared/pkg app/pkg)
+// is read by go build through the link: the link made or removed, and
+// each save in the folder, are changes, whether it was made before dev
+// started or after. A link to a folder in the tree, or up it, is not
+// walked again: dev neither walks in circles nor watches the module
+// beside app/ (a save in app/sub is one change, made under its own name).
+func TestWatchSymlinkedFolder(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		before bool   // the links are made before the watch starts
+		target string // relative to the module
+		save   string // a file saved through it, relative to the module
+		change bool   // whether that save is a change
+		linked bool   // whether the link made, and removed, are changes
+	}{
+		{"a folder outside, linked after", false, "shared/pkg", "shared/pkg/pkg.go", true, true},
+		{"a folder outside, linked before", true, "shared/pkg", "shared/pkg/pkg.go", true, true},
+		{"a folder inside, linked after", false, "app/sub", "app/sub/sub.go", true, false},
+		{"the module, linked after", false, ".", "shared/pkg/pkg.go", false, false},
+		{"the module, linked before", true, ".", "shared/pkg/pkg.go", false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			module := t.TempDir()
+			testenv.WriteFile(t, filepath.Join(module, "app", "main.go"), "package main\n")
+			testenv.WriteFile(t, filepath.Join(module, "app", "sub", "sub.go"), "package sub\n")
+			testenv.WriteFile(t, filepath.Join(module, "shared", "pkg", "pkg.go"), "package pkg\n")
+			link := filepath.Join(module, "app", "link")
+			mklink := func() {
+				if err := os.Symlink(filepath.Join(module, tt.target), link); err != nil {
+					t.Skipf("no symlinks here: %v", err)
+				}
+			}
+			if tt.before {
+				mklink()
+			}
+			w, err := watch(filepath.Join(module, "app"), module, 50*time.Millisecond, io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { w.Close() })
+			if !tt.before {
+				mklink()
+				expectChange(t, w, tt.linked, "the link made")
+			}
+			testenv.WriteFile(t, filepath.Join(module, tt.save), "package x // 2\n")
+			expectChange(t, w, tt.change, tt.save+" saved")
+			if err := os.Remove(link); err != nil {
+				t.Fatal(err)
+			}
+			expectChange(t, w, tt.linked, "the link removed")
+			testenv.WriteFile(t, filepath.Join(module, "shared", "pkg", "pkg.go"), "package pkg // 3\n")
+			expectChange(t, w, false, "a save outside app/ once the link is gone")
+		})
+	}
+}

@@ -37,8 +37,10 @@ type backend struct {
 func newBackend(port int, inst Instance, bin, sum string, logs io.Writer) *backend {
 	target := &url.URL{Scheme: "http", Host: net.JoinHostPort("127.0.0.1", fmt.Sprint(port))}
 	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.Proxy = nil               // never a proxy from the environment: this is loopback
-	t.MaxIdleConnsPerHost = 256 // one per client the proxy serves at once, not a new dial per request
+	t.Proxy = nil // never a proxy from the environment: this is loopback
+	// One per client the proxy serves at once, not a new dial per request;
+	// the one host is all of them (the default keeps 100 in all).
+	t.MaxIdleConns, t.MaxIdleConnsPerHost = 256, 256
 	b := &backend{transport: t, inst: inst, bin: bin, sum: sum}
 	b.rp = &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {

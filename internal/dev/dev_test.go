@@ -259,7 +259,7 @@ func TestFirstVersionFails(t *testing.T) {
 // no error, nothing left.
 func TestCancelledAtStart(t *testing.T) {
 	dir, tmp := newModule(t), t.TempDir()
-	t.Setenv("TMPDIR", tmp)
+	testenv.SetTempDir(t, tmp)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	if err := Run(ctx, Config{Dir: dir, Version: testInfo}, io.Discard, io.Discard); err != nil {

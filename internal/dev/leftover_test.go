@@ -13,7 +13,7 @@ import (
 // lock free.
 func TestSweepBuilds(t *testing.T) {
 	tmp := t.TempDir()
-	t.Setenv("TMPDIR", tmp)
+	testenv.SetTempDir(t, tmp)
 	live, release, err := makeBuilds()
 	if err != nil {
 		t.Fatal(err)

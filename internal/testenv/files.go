@@ -43,3 +43,15 @@ func GoBinary(t testing.TB) []byte {
 	}
 	return data
 }
+
+// SetTempDir makes dir what os.TempDir returns for the rest of t, on
+// every system: TMPDIR on Unix, TMP and TEMP on Windows.
+func SetTempDir(t *testing.T, dir string) {
+	t.Helper()
+	for _, v := range []string{"TMPDIR", "TMP", "TEMP"} {
+		t.Setenv(v, dir)
+	}
+	if got := os.TempDir(); got != dir {
+		t.Fatalf("os.TempDir() = %q after SetTempDir, want %q", got, dir)
+	}
+}

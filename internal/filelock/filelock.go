@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -22,7 +23,7 @@ func Lock(path string, w io.Writer, why string) (unlock func(), err error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("locking %s: %w", path, err)
 	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	f, err := open(path, os.O_CREATE)
 	if err != nil {
 		return nil, fmt.Errorf("locking %s: %w", path, err)
 	}
@@ -72,7 +73,7 @@ var ErrBusy = errors.New("another process holds it")
 // TryLock takes the lock on path, which must exist, if it is free, and
 // fails with ErrBusy if another holds it. unlock lets go of it.
 func TryLock(path string) (unlock func(), err error) {
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	f, err := open(path, 0)
 	if err != nil {
 		return nil, fmt.Errorf("locking %s: %w", path, err)
 	}
@@ -94,4 +95,17 @@ func take(f *os.File, path string, busy func() error) (unlock func(), err error)
 		unlockFile(f)
 		f.Close()
 	}, nil
+}
+
+// open opens the lock file at path for writing, which NFS's stand-in for
+// flock needs; or, when that is refused, for reading: a lock file another
+// user made (0644, or any in a sticky folder such as /tmp where
+// fs.protected_regular refuses O_CREAT on it) is theirs to write but
+// anyone's to lock.
+func open(path string, flag int) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|flag, 0o644)
+	if errors.Is(err, fs.ErrPermission) {
+		f, err = os.Open(path)
+	}
+	return f, err
 }

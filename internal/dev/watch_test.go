@@ -137,7 +137,7 @@ func TestWatchFlood(t *testing.T) {
 // build as surely as if each had been removed.
 func TestWatchFolderRenamed(t *testing.T) {
 	if runtime.GOOS == "windows" {
-		t.Skip("SKIPPED: Windows refuses to rename a folder whose subfolders are watched (fsnotify issue 356)")
+		t.Skip("SKIPPED: Windows refuses to rename a folder holding watched folders (fsnotify issue 356)")
 	}
 	t.Parallel()
 	tests := []struct {

@@ -4,7 +4,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"testing"
 	"time"
 
@@ -22,9 +21,7 @@ import (
 // opens the window.
 func TestBuildEditDuringCompile(t *testing.T) {
 	testenv.SkipIfShort(t, "builds a tiny program")
-	if runtime.GOOS == "windows" {
-		t.Skip("SKIPPED: a shell script stands in for the go command")
-	}
+	testenv.SkipOnWindows(t, "a shell script stands in for the go command")
 	goCmd, err := exec.LookPath("go")
 	if err != nil {
 		t.Fatal(err)

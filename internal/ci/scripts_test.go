@@ -5,7 +5,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -135,9 +134,7 @@ func TestUnrunScripts(t *testing.T) {
 // folder, and asks docker for the image it is given. A stand-in docker
 // prints a config; the real engine's check is the dockerd test's.
 func TestCompareDockerfileImageFromAnyFolder(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		testenv.SkipLoudly(t, "the scripts are bash and run on the Linux jobs")
-	}
+	testenv.SkipOnWindows(t, "the scripts are bash and run on the Linux jobs")
 	script, err := filepath.Abs("../../scripts/ci/compare-dockerfile-image")
 	if err != nil {
 		t.Fatal(err)

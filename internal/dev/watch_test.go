@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -136,9 +135,7 @@ func TestWatchFlood(t *testing.T) {
 // or to a name go build skips, is a change: its files are gone from the
 // build as surely as if each had been removed.
 func TestWatchFolderRenamed(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("SKIPPED: Windows refuses to rename a folder holding watched folders (fsnotify issue 356)")
-	}
+	testenv.SkipOnWindows(t, "Windows refuses to rename a folder holding watched folders (fsnotify issue 356)")
 	t.Parallel()
 	tests := []struct {
 		name, to string
@@ -170,9 +167,7 @@ func TestWatchFolderRenamed(t *testing.T) {
 // app/ itself removed and made again (rm -r app, then git checkout app)
 // is a change, and it is watched again: the saves after it are changes.
 func TestWatchRootRemade(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("SKIPPED: fsnotify on Windows gives no defined events when a watched folder is deleted (fsnotify pull 589)")
-	}
+	testenv.SkipOnWindows(t, "fsnotify on Windows gives no defined events when a watched folder is deleted (fsnotify pull 589)")
 	t.Parallel()
 	w, module := newWatch(t, 50*time.Millisecond)
 	root := filepath.Join(module, "app")
@@ -196,9 +191,7 @@ func TestWatchRootRemade(t *testing.T) {
 // walked again: dev neither walks in circles nor watches the module
 // beside app/ (a save in app/sub is one change, made under its own name).
 func TestWatchSymlinkedFolder(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("SKIPPED: folders linked into app/ are watched through the link on Linux and macOS; Windows' links and fsnotify's watches on them are not verified")
-	}
+	testenv.SkipOnWindows(t, "folders linked into app/ are watched through the link on Linux and macOS; Windows' links and fsnotify's watches on them are not verified")
 	t.Parallel()
 	tests := []struct {
 		name   string

@@ -102,9 +102,7 @@ func TestInputs(t *testing.T) {
 // returned file and runs script.
 func fakeGo(t *testing.T, script string) (log string) {
 	t.Helper()
-	if runtime.GOOS == "windows" {
-		t.Skip("a shell script stands in for the go command")
-	}
+	testenv.SkipOnWindows(t, "a shell script stands in for the go command")
 	bin := t.TempDir()
 	log = filepath.Join(bin, "calls")
 	testenv.WriteFile(t, filepath.Join(bin, "go"), "#!/bin/sh\necho \"$@\" >> '"+log+"'\n"+script)

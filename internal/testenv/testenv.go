@@ -11,6 +11,7 @@ package testenv
 import (
 	"os"
 	"os/exec"
+	"runtime"
 	"testing"
 )
 
@@ -55,6 +56,16 @@ func Need(t testing.TB, why string) {
 func SkipLoudly(t testing.TB, why string) {
 	t.Helper()
 	t.Skipf("SKIPPED LOUDLY: %s", why)
+}
+
+// SkipOnWindows skips the test loudly on Windows, saying why: for what
+// Windows does otherwise or not at all (a shell script standing in for a
+// command, renaming a folder that is watched).
+func SkipOnWindows(t testing.TB, why string) {
+	t.Helper()
+	if runtime.GOOS == "windows" {
+		SkipLoudly(t, why)
+	}
 }
 
 // SkipIfShort skips the test under `go test -short`, saying what it needs

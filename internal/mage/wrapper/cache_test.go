@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -116,9 +115,7 @@ func TestCache(t *testing.T) {
 // package just after, or just before, its build.
 func TestCacheEditDuringCompile(t *testing.T) {
 	testenv.SkipIfShort(t, "compiles magefiles")
-	if runtime.GOOS == "windows" {
-		t.Skip("SKIPPED: the go command that edits is a shell script")
-	}
+	testenv.SkipOnWindows(t, "the go command that edits is a shell script")
 	goCmd, err := exec.LookPath("go")
 	if err != nil {
 		t.Fatal(err)

@@ -63,7 +63,13 @@ func SkipLoudly(t testing.TB, why string) {
 // command, renaming a folder that is watched).
 func SkipOnWindows(t testing.TB, why string) {
 	t.Helper()
-	if runtime.GOOS == "windows" {
+	skipOnWindows(t, runtime.GOOS, why)
+}
+
+// skipOnWindows is SkipOnWindows on the system goos.
+func skipOnWindows(t testing.TB, goos, why string) {
+	t.Helper()
+	if goos == "windows" {
 		SkipLoudly(t, why)
 	}
 }

@@ -49,6 +49,15 @@ func TestSkipLoudly(t *testing.T) {
 	}
 }
 
+func TestSkipOnWindows(t *testing.T) {
+	for goos, want := range map[string]string{"windows": "SKIPPED LOUDLY: no shell", "linux": "", "darwin": ""} {
+		r := run(func(tb testing.TB) { skipOnWindows(tb, goos, "no shell") })
+		if r.skip != want || r.fatal != "" {
+			t.Errorf("skipOnWindows(%s) = skip %q, fatal %q; want skip %q", goos, r.skip, r.fatal, want)
+		}
+	}
+}
+
 func TestMustHaveExec(t *testing.T) {
 	SkipIfShort(t, "what it checks is what happens without -short")
 	tests := []struct {

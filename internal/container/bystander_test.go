@@ -93,6 +93,7 @@ func TestOthersContainerSurvives(t *testing.T) {
 		{"ServeStopsAndRemoves", serveStopsAndRemoves},
 		{"RefusesTakenPort", refusesTakenPort},
 		{"StartFailureIsReported", startFailureIsReported},
+		{"ServeCancelledWhileStarting", serveCancelledWhileStarting},
 		{"StartInSandbox", startInSandbox},
 		{"StopKillsWhatIgnoresSIGTERM", stopKillsWhatIgnoresSIGTERM},
 		{"SweepTakesOnlyOrphans", sweepTakesOnlyOrphans},

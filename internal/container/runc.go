@@ -270,11 +270,7 @@ func (c *Container) Stop(grace time.Duration) (time.Duration, error) {
 // deletes it from runc and removes its bundle. It is safe to call more
 // than once.
 func (c *Container) Remove() error {
-	select {
-	case <-c.done:
-	default:
-		c.Stop(time.Second)
-	}
+	c.halt(time.Second, removeTimeout)
 	if c.fwd != nil {
 		c.fwd.Close()
 	}
@@ -293,6 +289,31 @@ func (c *Container) Remove() error {
 		return fmt.Errorf("removing bundle %s: %w", c.Bundle, err)
 	}
 	return nil
+}
+
+// removeTimeout bounds how long Remove asks runc to stop a container it
+// is still creating.
+const removeTimeout = 10 * time.Second
+
+// halt stops the container and waits until runc has exited, also when
+// runc is still creating it: then runc kill does not know it yet and is
+// asked again. Removing the bundle while runc writes to it failed with
+// "directory not empty" and left it behind (a Ctrl-C while the rootfs was
+// unpacked). It gives up after timeout.
+func (c *Container) halt(grace, timeout time.Duration) {
+	deadline := time.After(timeout)
+	for {
+		if _, err := c.Stop(grace); err == nil {
+			return
+		}
+		select {
+		case <-c.done:
+			return
+		case <-deadline:
+			return
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
 }
 
 // runc is args for runc, under the container's own root when it has one.

@@ -3,6 +3,7 @@ package container
 import (
 	"archive/tar"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -199,5 +200,33 @@ func TestProcChecks(t *testing.T) {
 	}
 	if err := mountedWith([]byte("22 1 0:21 / / ro,relatime - ext4 /dev/root rw\n"), nil, "/", "ro"); err != nil {
 		t.Errorf("mountedWith(ro root, ro) = %v", err)
+	}
+}
+
+// Ctrl-C while the rootfs is unpacked, or while runc creates the
+// container, leaves nothing behind: not the bundle runc was still writing
+// to when it was removed, nor a container. The Ctrl-C comes at a few
+// points of runc's start, from before it to well into it.
+func serveCancelledWhileStarting(t *testing.T) {
+	sb := parallelSandbox(t)
+	img := serviceImage(t)
+	for i := range 40 {
+		after := time.Duration(i%20) * 2 * time.Millisecond
+		ctx, cancel := context.WithCancel(t.Context())
+		if after == 0 {
+			cancel() // during the unpacking: Serve starts runc and stops it at once
+		} else {
+			time.AfterFunc(after, cancel)
+		}
+		port, _ := FreePort()
+		err := Serve(ctx, img, port, io.Discard, io.Discard, sb.options()...)
+		cancel()
+		if err != nil && !errors.Is(err, context.Canceled) {
+			t.Errorf("Serve(cancelled after %v) = %v, want nil or context.Canceled", after, err)
+		}
+		sb.assertEmpty(t)
+		if t.Failed() {
+			t.Fatalf("left behind by a Ctrl-C %v after Serve began", after)
+		}
 	}
 }

@@ -43,6 +43,7 @@ func TestEngines(t *testing.T) {
 		{Name: "Smoke", Test: smokes},
 		{Name: "ServeUntilCtrlC", Test: serveUntilCtrlC},
 		{Name: "ServePortTaken", Test: servePortTaken},
+		{Name: "ServeStoppedWhileStarting", Test: serveStoppedWhileStarting},
 		{Name: "KilledRunLeavesNothing", Test: killedRunLeavesNothing},
 		{Name: "Versions", Test: versions},
 	})
@@ -208,6 +209,19 @@ func servePortTaken(t *testing.T, e engine.Engine) {
 	t.Logf("Serve(port taken) = %v", err)
 	if err == nil || !strings.Contains(err.Error(), "set PORT to a free one") || strings.Contains(err.Error(), "\n") {
 		t.Errorf("Serve(port taken) = %v, want one line saying to set PORT", err)
+	}
+	assertNoContainers(t, e)
+}
+
+// serveStoppedWhileStarting: a Ctrl-C before the service answers is a
+// stop, said in a line, not an error, and leaves no container.
+func serveStoppedWhileStarting(t *testing.T, e engine.Engine) {
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	var logs strings.Builder
+	err := engine.Serve(ctx, engine.Choice{Engine: e}, testengine.Dist(t, "../.."), freePort(t), io.Discard, &logs)
+	if err != nil || !strings.Contains(logs.String(), "stopped before the service answered") {
+		t.Errorf("Serve(Ctrl-C at once) = %v, logs %q; want nil and a line saying it stopped", err, logs.String())
 	}
 	assertNoContainers(t, e)
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -19,7 +20,18 @@ const serveGrace = 3 * time.Second
 // answers, the URL goes to stdout, and the service's logs to logs; then
 // SIGTERM, and the container is removed, whatever happened. opts go to
 // runc's container.Serve (its runc root and bundle folder, for tests).
+// A Ctrl-C before the service answers is a stop too, said in a line, not
+// an error.
 func Serve(ctx context.Context, c Choice, local Local, port int, stdout, logs io.Writer, opts ...container.Option) error {
+	err := serve(ctx, c, local, port, stdout, logs, opts...)
+	if err != nil && errors.Is(ctx.Err(), context.Canceled) {
+		fmt.Fprintln(logs, "stopped before the service answered; what was started is removed")
+		return nil
+	}
+	return err
+}
+
+func serve(ctx context.Context, c Choice, local Local, port int, stdout, logs io.Writer, opts ...container.Option) error {
 	if c.Name == Runc {
 		img, err := local.Image()
 		if err != nil {

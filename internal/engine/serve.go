@@ -24,9 +24,22 @@ const serveGrace = 3 * time.Second
 // an error.
 func Serve(ctx context.Context, c Choice, local Local, port int, stdout, logs io.Writer, opts ...container.Option) error {
 	err := serve(ctx, c, local, port, stdout, logs, opts...)
-	if err != nil && errors.Is(ctx.Err(), context.Canceled) {
+	if errors.Is(err, errStoppedStarting) {
 		fmt.Fprintln(logs, "stopped before the service answered; what was started is removed")
 		return nil
+	}
+	return err
+}
+
+// errStoppedStarting is serve's error for a Ctrl-C before the service
+// answered; an error once it has (a stop that failed) stays one.
+var errStoppedStarting = errors.New("stopped before the service answered")
+
+// starting is err, met while the service starts, or errStoppedStarting
+// when a Ctrl-C came meanwhile.
+func starting(ctx context.Context, err error) error {
+	if err != nil && errors.Is(ctx.Err(), context.Canceled) {
+		return errStoppedStarting
 	}
 	return err
 }
@@ -37,19 +50,23 @@ func serve(ctx context.Context, c Choice, local Local, port int, stdout, logs io
 		if err != nil {
 			return err
 		}
-		return container.Serve(ctx, img, port, stdout, logs, opts...)
+		err = container.Serve(ctx, img, port, stdout, logs, opts...)
+		if errors.Is(err, context.Canceled) { // from its wait for /health
+			return errStoppedStarting
+		}
+		return err
 	}
 	ctr, err := start(ctx, c.Engine, local, port, logs)
 	if ctr != nil {
 		defer ctr.remove(ctx)
 	}
 	if err != nil {
-		return err
+		return starting(ctx, err)
 	}
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
 	took, err := ctr.waitHealthy(ctx, base, 30*time.Second)
 	if err != nil {
-		return err
+		return starting(ctx, err)
 	}
 	go ctr.follow(ctx, logs)
 	fmt.Fprintf(logs, "container %s healthy %d ms after %s run; Ctrl-C stops it\n", ctr.name, took.Milliseconds(), c.Name)

@@ -168,9 +168,14 @@ func (c cache) install(in string, deps []dep, tmp, exe string) error {
 // keeps: enough to switch between branches without compiling again.
 const keep = 3
 
+// tmpAge is how old a compile's folder must be for prune to take it as
+// left by a killed compile.
+const tmpAge = time.Minute
+
 // prune removes what a killed compile left (it runs under the compile
-// lock, so no other compile of this folder is writing) and all but the
-// newest few binaries and lists. A run that is starting one of those has
+// lock, so no other compile of this folder is writing; what is younger
+// than tmpAge it leaves for later) and all but the newest few binaries
+// and lists. A run that is starting one of those has
 // it open already; unlinking does not take it away.
 func (c cache) prune(current ...string) {
 	entries, err := os.ReadDir(c.dir)
@@ -188,11 +193,15 @@ func (c cache) prune(current ...string) {
 			continue
 		}
 		path := c.path(name)
+		info, err := e.Info()
 		if strings.HasSuffix(name, ".tmp") {
-			os.RemoveAll(path)
+			// A fresh one may be a binary another run is about to start
+			// (compiled runs it from there when the build cannot be kept).
+			if err == nil && time.Since(info.ModTime()) > tmpAge {
+				os.RemoveAll(path)
+			}
 			continue
 		}
-		info, err := e.Info()
 		if err != nil || slices.Contains(current, path) {
 			continue
 		}

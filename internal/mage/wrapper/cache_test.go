@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
@@ -164,9 +165,43 @@ func TestCacheEditDuringCompile(t *testing.T) {
 				if code := run([]string{"-d", dir, "-gocmd", gocmd, "hello"}, strings.NewReader(""), &stdout, &stderr); code != 0 || stdout.String() != want {
 					t.Errorf("run %d: run(hello) = %d, stdout %q, stderr %q; want 0 and %q", i+1, code, stdout.String(), stderr.String(), want)
 				}
+				for _, name := range binaries(t, os.Getenv("MAGEFILE_CACHE")) {
+					if strings.HasSuffix(name, ".tmp") {
+						t.Errorf("run %d left a compile's folder in the cache: %s", i+1, name)
+					}
+				}
 			}
 			if _, err := os.Stat(marker); err != nil {
 				t.Errorf("the go command did not edit the package during the compile: %v", err)
+			}
+		})
+	}
+}
+
+// prune removes the folder of a compile that was killed, but not one so
+// fresh that another run may be about to start the binary in it.
+func TestPruneLeavesFreshCompiles(t *testing.T) {
+	tests := []struct {
+		name string
+		age  time.Duration
+		want bool // the folder is still there
+	}{
+		{"fresh", 0, true},
+		{"just under the age", tmpAge - 10*time.Second, true},
+		{"left by a killed compile", tmpAge + time.Second, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newCache(t.TempDir(), "project")
+			tmp := c.path(c.prefix + "123.tmp")
+			testenv.WriteFile(t, filepath.Join(tmp, "mage"), "binary")
+			when := time.Now().Add(-tt.age)
+			if err := os.Chtimes(tmp, when, when); err != nil {
+				t.Fatal(err)
+			}
+			c.prune()
+			if _, err := os.Stat(tmp); (err == nil) != tt.want {
+				t.Errorf("after prune, Stat(%s) = %v; want it there: %v", tmp, err, tt.want)
 			}
 		})
 	}

@@ -63,6 +63,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return 1
 	}
+	if dir := filepath.Dir(exe); strings.HasSuffix(dir, ".tmp") {
+		defer os.RemoveAll(dir) // a build that could not be kept runs once
+	}
 	return runCompiled(inv, exe, errlog)
 }
 
@@ -121,7 +124,7 @@ func compiled(inv mage.Invocation, stderr io.Writer) (string, error) {
 	}
 	// Saved before the compile read it and undone since, an edit would be
 	// in the binary but not in its name: kept only if the packages still
-	// hash to the name, else run once from tmpDir, which prune removes.
+	// hash to the name, else run once from tmpDir, removed after the run.
 	if now, err := c.exe(in, deps); err != nil || now != exe {
 		keepTmp = true
 		return tmp, nil

@@ -67,12 +67,12 @@ func mageDevChoosesEngine(t *testing.T, e engine.Engine) {
 	assertEngineEmpty(t, e)
 }
 
-// firstOwnLine is the first line of out that is not the wrapper's
-// "waiting: ..." (another test compiling the same magefile at the moment:
-// the wrapper says so before dev says anything).
+// firstOwnLine is the first line of out that is not `go tool mage`'s own
+// "waiting: ..." (another test compiling the same magefile at the moment)
+// or "compiling ..." (this run compiles it), said before dev says anything.
 func firstOwnLine(out string) string {
 	for line := range strings.Lines(out) {
-		if !strings.HasPrefix(line, "waiting: ") {
+		if !strings.HasPrefix(line, "waiting: ") && !strings.HasPrefix(line, "compiling ") {
 			return strings.TrimSuffix(line, "\n")
 		}
 	}

@@ -38,6 +38,10 @@ var wrapperPkgs = []string{"internal/mage/wrapper", "internal/mage/buildinputs",
 // keep is how many wrapper binaries the cache folder keeps.
 const keep = 3
 
+// progress is where the launcher says it is compiling, which on an
+// empty build cache is most of a minute with nothing else said.
+var progress io.Writer = os.Stderr
+
 func main() {
 	exe, err := wrapper()
 	if err != nil {
@@ -75,6 +79,7 @@ func wrapperIn(root string) (string, error) {
 	if _, err := os.Stat(exe); err == nil {
 		return exe, nil
 	}
+	io.WriteString(progress, "compiling mage's wrapper (first run, or internal/mage changed)\n")
 	tmp, err := build(goCmd, root, dir, exe)
 	if err != nil {
 		return "", err

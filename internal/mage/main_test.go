@@ -125,15 +125,23 @@ func TestWrapper(t *testing.T) {
 	t.Setenv("MAGEFILE_CACHE", cache)
 	os.Unsetenv("CGO_ENABLED")
 	t.Setenv("GOFLAGS", "-mod=mod")
+	var said strings.Builder
+	progress = &said
+	t.Cleanup(func() { progress = os.Stderr })
 	exe, err := wrapper()
 	if err != nil {
 		t.Fatal(err)
 	}
+	const compiling = "compiling mage's wrapper (first run, or internal/mage changed)\n"
+	if said.String() != compiling {
+		t.Errorf("wrapper() said %q, want %q", said.String(), compiling)
+	}
 	if data, _ := os.ReadFile(exe); string(data) != "CGO_ENABLED=0 GOFLAGS=-mod=mod -trimpath\n" {
 		t.Errorf("wrapper() built with %q, want no cgo and -trimpath added", data)
 	}
-	if again, err := wrapper(); again != exe || err != nil || calls(t, log) != 1 {
-		t.Errorf("wrapper() again = %q, %v after %d builds; want %q from the one build", again, err, calls(t, log), exe)
+	said.Reset()
+	if again, err := wrapper(); again != exe || err != nil || calls(t, log) != 1 || said.Len() > 0 {
+		t.Errorf("wrapper() again = %q, %v after %d builds, saying %q; want %q from the one build, said nothing", again, err, calls(t, log), said.String(), exe)
 	}
 	t.Setenv("GOFLAGS", "")
 	if other, err := wrapper(); other == exe || err != nil || calls(t, log) != 2 {

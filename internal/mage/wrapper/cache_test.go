@@ -28,15 +28,18 @@ import (
 func Hello() { fmt.Println(greet.Line) }
 `
 
-// runHello runs the hello target in dir and returns its stdout.
-func runHello(t *testing.T, dir string) string {
+// runHello runs the hello target in dir and returns its stdout and stderr.
+func runHello(t *testing.T, dir string) (stdout, stderr string) {
 	t.Helper()
-	var stdout, stderr strings.Builder
-	if code := run([]string{"-d", dir, "hello"}, strings.NewReader(""), &stdout, &stderr); code != 0 {
-		t.Fatalf("run(hello) = %d, stderr %q; want 0", code, stderr.String())
+	var out, errs strings.Builder
+	if code := run([]string{"-d", dir, "hello"}, strings.NewReader(""), &out, &errs); code != 0 {
+		t.Fatalf("run(hello) = %d, stderr %q; want 0", code, errs.String())
 	}
-	return stdout.String()
+	return out.String(), errs.String()
 }
+
+// compiling is the line a run says before it compiles the magefile.
+const compiling = "compiling the magefile (first run, or it or a package it imports changed)\n"
 
 // binaries lists the compiled magefiles in the cache, and anything else
 // a run left there but the lock and the lists of imports.
@@ -87,8 +90,14 @@ func TestCache(t *testing.T) {
 		if s.path != "" {
 			testenv.WriteFile(t, s.path, s.data)
 		}
-		if got := runHello(t, dir); got != s.want {
+		got, said := runHello(t, dir)
+		if got != s.want {
 			t.Errorf("%s: run(hello) printed %q, want %q", s.name, got, s.want)
+		}
+		// A newcomer's first command compiles for most of a minute: it
+		// says so, and only then.
+		if wantSaid := map[bool]string{true: compiling}[s.wantNew]; said != wantSaid {
+			t.Errorf("%s: run(hello) said %q on stderr, want %q", s.name, said, wantSaid)
 		}
 		after := binaries(t, cacheDir)
 		isNew := false

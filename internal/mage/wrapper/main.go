@@ -119,6 +119,7 @@ func compiled(inv mage.Invocation, stderr io.Writer) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	fmt.Fprintln(stderr, "compiling the magefile (first run, or it or a package it imports changed)")
 	if mage.Invoke(compile) != 0 {
 		return "", nil
 	}

@@ -33,14 +33,33 @@ func (e Engine) output(ctx context.Context, args ...string) (string, error) {
 
 // outputFrom is output with stdin read from in.
 func (e Engine) outputFrom(ctx context.Context, in io.Reader, args ...string) (string, error) {
-	var stdout, stderr bytes.Buffer
 	c := e.cmd(ctx, args...)
-	c.Stdin, c.Stdout, c.Stderr = in, &stdout, &stderr
+	c.Stdin = in
+	return e.collect(c, args[0])
+}
+
+// outputToEnd is output for a command that must not be cut short: one
+// that makes a container. A client killed halfway leaves what the engine
+// goes on to make after it died (Docker: a container created after the
+// `rm` meant for it; Podman: a conmon that never exits), so neither ctx
+// nor the Ctrl-C a terminal sends its whole foreground process group
+// stops it: it runs in a process group of its own.
+func (e Engine) outputToEnd(ctx context.Context, args ...string) (string, error) {
+	c := e.cmd(context.WithoutCancel(ctx), args...)
+	c.SysProcAttr = ownGroup()
+	return e.collect(c, args[0])
+}
+
+// collect runs c and returns its stdout; a failure is an error naming the
+// client's command, with the client's last line of stderr.
+func (e Engine) collect(c *exec.Cmd, command string) (string, error) {
+	var stdout, stderr bytes.Buffer
+	c.Stdout, c.Stderr = &stdout, &stderr
 	if err := c.Run(); err != nil {
 		if msg := reason(stderr.String()); msg != "" {
 			err = errors.New(msg)
 		}
-		return stdout.String(), fmt.Errorf("%s %s: %w", e.Name, args[0], err)
+		return stdout.String(), fmt.Errorf("%s %s: %w", e.Name, command, err)
 	}
 	return stdout.String(), nil
 }

@@ -44,6 +44,7 @@ func TestEngines(t *testing.T) {
 		{Name: "ServeUntilCtrlC", Test: serveUntilCtrlC},
 		{Name: "ServePortTaken", Test: servePortTaken},
 		{Name: "ServeStoppedWhileStarting", Test: serveStoppedWhileStarting},
+		{Name: "ServeStoppedWhileCreating", Test: serveStoppedWhileCreating},
 		{Name: "KilledRunLeavesNothing", Test: killedRunLeavesNothing},
 		{Name: "Versions", Test: versions},
 	})
@@ -224,6 +225,49 @@ func serveStoppedWhileStarting(t *testing.T, e engine.Engine) {
 		t.Errorf("Serve(Ctrl-C at once) = %v, logs %q; want nil and a line saying it stopped", err, logs.String())
 	}
 	assertNoContainers(t, e)
+}
+
+// serveStoppedWhileCreating: a Ctrl-C while the client's `run` makes the
+// container leaves nothing, not even what the engine makes after a client
+// killed halfway is gone (with Docker a container created after the `rm`
+// meant for it, with Podman a conmon that never exits). The client here
+// asks the engine a second after it was started, in a process that
+// outlives it, as the engine outlives a killed client.
+func serveStoppedWhileCreating(t *testing.T, e engine.Engine) {
+	dir := t.TempDir()
+	asked, made := filepath.Join(dir, "asked"), filepath.Join(dir, "made")
+	client := strings.Join(slices.Concat([]string{e.Path}, e.Args), " ") // paths without spaces
+	script := fmt.Sprintf(`if [ "$1" != run ]; then exec %[1]s "$@"; fi
+: > %[2]s
+(sleep 1; %[1]s "$@" > /dev/null 2> %[3]s.err; echo $? > %[3]s; exit $(cat %[3]s)) > /dev/null 2>&1 &
+wait $!; status=$?; cat %[3]s.err >&2; exit $status`, client, asked, made)
+	late := engine.Engine{Name: e.Name, Path: "/bin/sh", Args: []string{"-c", script, e.Name}}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	local, port := testengine.Dist(t, "../.."), freePort(t)
+	var logs strings.Builder
+	done := make(chan error, 1)
+	go func() { done <- engine.Serve(ctx, engine.Choice{Engine: late}, local, port, io.Discard, &logs) }()
+	waitFile(t, asked)
+	cancel()
+	if err := <-done; err != nil || !strings.Contains(logs.String(), "stopped before the service answered") {
+		t.Errorf("Serve(Ctrl-C during run) = %v, logs %q; want nil and a line saying it stopped", err, logs.String())
+	}
+	waitFile(t, made)
+	assertNoContainers(t, e)
+}
+
+// waitFile waits for path to be made.
+func waitFile(t *testing.T, path string) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(path); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s not made within 30 s", path)
+		}
+	}
 }
 
 // serveForParent serves as the engine and image in spec say, until killed.

@@ -61,11 +61,14 @@ func newName() string {
 // means nothing was started.
 func (e Engine) run(ctx context.Context, name, ref string, port int) (*running, error) {
 	c := &running{e: e, name: name, started: time.Now(), done: make(chan struct{})}
-	if _, err := e.output(ctx, runArgs(e.Name, c.name, ref, port)...); err != nil {
+	if _, err := e.outputToEnd(ctx, runArgs(e.Name, c.name, ref, port)...); err != nil {
 		if s := err.Error(); strings.Contains(s, "already allocated") || strings.Contains(s, "address already in use") {
 			err = fmt.Errorf("%w; set PORT to a free one", err)
 		}
 		return c, err
+	}
+	if err := ctx.Err(); err != nil {
+		return c, err // a Ctrl-C came while the client made it
 	}
 	go func() {
 		e.output(context.WithoutCancel(ctx), "wait", c.name)

@@ -65,16 +65,24 @@ func (e Engine) collect(c *exec.Cmd, command string) (string, error) {
 }
 
 // reason is the line of a client's stderr that says what went wrong: the
-// last, but for docker's closing "Run 'docker run --help' for more
-// information" or "See 'docker run --help'.".
+// last that starts an error ("Error: ...", "docker: Error response from
+// daemon: ..."), whose body may go on over lines (an HTML page, when
+// DOCKER_HOST is a web server's); else the last, but for docker's closing
+// "Run 'docker run --help' for more information" or "See 'docker run
+// --help'.".
 func reason(stderr string) string {
 	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	last := ""
 	for i := len(lines) - 1; i >= 0; i-- {
-		if l := strings.TrimSpace(lines[i]); l != "" && !strings.Contains(l, "--help") {
+		l := strings.TrimSpace(lines[i])
+		if _, rest, _ := strings.Cut(l, ": "); strings.HasPrefix(l, "Error") || strings.HasPrefix(rest, "Error") {
 			return l
 		}
+		if last == "" && l != "" && !strings.Contains(l, "--help") {
+			last = l
+		}
 	}
-	return ""
+	return last
 }
 
 // Ping checks that the engine answers: a Docker daemon (or Podman's

@@ -31,6 +31,26 @@ func TestPingNotRunning(t *testing.T) {
 	}
 }
 
+// The reason is the line that starts the client's error, wherever its
+// body ends.
+func TestReason(t *testing.T) {
+	for _, tt := range []struct{ stderr, want string }{
+		{"docker: Error response from daemon: Conflict. The container name is in use.\n\nRun 'docker run --help' for more information\n",
+			"docker: Error response from daemon: Conflict. The container name is in use."},
+		{"Error: unable to connect to Podman socket: ping response was 404\n", "Error: unable to connect to Podman socket: ping response was 404"},
+		{"Error response from daemon: <!DOCTYPE HTML>\n<html lang=\"en\">\n<body><p>Error code: 404</p></body>\n</html>\n",
+			"Error response from daemon: <!DOCTYPE HTML>"},
+		{"Cannot connect to the Docker daemon at unix:///x.sock. Is the docker daemon running?\n",
+			"Cannot connect to the Docker daemon at unix:///x.sock. Is the docker daemon running?"},
+		{"unknown flag: --pull\nSee 'docker run --help'.\n", "unknown flag: --pull"},
+		{"", ""},
+	} {
+		if got := reason(tt.stderr); got != tt.want {
+			t.Errorf("reason(%q) = %q, want %q", tt.stderr, got, tt.want)
+		}
+	}
+}
+
 // Without each flag, smoke's checks fail: they read what the engine says.
 func TestConfinementFailsWithoutFlags(t *testing.T) {
 	var names, failed []string

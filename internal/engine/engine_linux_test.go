@@ -46,6 +46,7 @@ func TestEngines(t *testing.T) {
 		{Name: "ServeStoppedWhileStarting", Test: serveStoppedWhileStarting},
 		{Name: "ServeStoppedWhileCreating", Test: serveStoppedWhileCreating},
 		{Name: "KilledRunLeavesNothing", Test: killedRunLeavesNothing},
+		{Name: "RebuildReplaces", Test: rebuildReplaces},
 		{Name: "Versions", Test: versions},
 	})
 }

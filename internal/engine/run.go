@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
 	"github.com/lehus1/devops-info-service-go/internal/container"
 	"github.com/lehus1/devops-info-service-go/internal/contract"
 	"github.com/lehus1/devops-info-service-go/internal/health"
@@ -38,7 +40,16 @@ func start(ctx context.Context, e Engine, local Local, port int, log io.Writer) 
 	if _, err := e.output(ctx, "load", "--quiet", "--input", local.Tarball); err != nil {
 		return nil, fmt.Errorf("loading %s: %w", local.Tarball, err)
 	}
+	e.pruneReplaced(ctx)
 	return e.run(ctx, newName(), ref, port)
+}
+
+// pruneReplaced removes the service's images that a load of a rebuilt one
+// left without a tag, and that no container uses: each rebuild would
+// leave one behind, found by nothing but its ID. What fails to go stays
+// for the next run.
+func (e Engine) pruneReplaced(ctx context.Context) {
+	e.output(ctx, "image", "prune", "--force", "--filter", "label="+ocispec.AnnotationTitle+"="+contract.Name)
 }
 
 // prepare checks that e answers and removes what killed runs left.

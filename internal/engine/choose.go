@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strings"
 )
 
 // The engines, as ENGINE names them.
@@ -33,12 +34,32 @@ type Host struct {
 	GOOS     string
 	Root     bool
 	LookPath func(string) (string, error)
+	// Version is what the client at path says it is, asked --version;
+	// nil when the client is taken at its name.
+	Version func(path string) string
 }
 
-// ThisHost is this machine: its OS, whether this process is root, and
-// exec.LookPath on its PATH.
+// ThisHost is this machine: its OS, whether this process is root,
+// exec.LookPath on its PATH, and its clients' own --version.
 func ThisHost() Host {
-	return Host{GOOS: runtime.GOOS, Root: os.Geteuid() == 0, LookPath: exec.LookPath}
+	return Host{GOOS: runtime.GOOS, Root: os.Geteuid() == 0, LookPath: exec.LookPath, Version: clientVersion}
+}
+
+// clientVersion is what the client at path prints for --version.
+func clientVersion(path string) string {
+	out, _ := exec.Command(path, "--version").Output()
+	return string(out)
+}
+
+// engine is the engine whose client, called name, is at path: a docker
+// that is Podman's (podman-docker, as Fedora and RHEL install it) is
+// Podman, which needs its own flags and reads its own formats; why then
+// says so.
+func (h Host) engine(name, path string) (e Engine, why string) {
+	if name == Docker && h.Version != nil && strings.HasPrefix(strings.ToLower(h.Version(path)), Podman) {
+		return Engine{Name: Podman, Path: path}, "; its docker is Podman's"
+	}
+	return Engine{Name: name, Path: path}, ""
 }
 
 // Choice is the engine chosen and why.
@@ -68,7 +89,8 @@ func Choose(want string, h Host) (Choice, error) {
 		if err != nil {
 			return Choice{}, fmt.Errorf("ENGINE=%s, but %s is not installed (or not on PATH)", want, want)
 		}
-		return Choice{Engine{Name: want, Path: path}, "ENGINE=" + want}, nil
+		e, why := h.engine(want, path)
+		return Choice{e, "ENGINE=" + want + why}, nil
 	}
 	why := notRunc(h)
 	if why == "" {
@@ -77,7 +99,8 @@ func Choose(want string, h Host) (Choice, error) {
 	}
 	for _, name := range []string{Docker, Podman} {
 		if path, err := h.LookPath(name); err == nil {
-			return Choice{Engine{Name: name, Path: path}, why + ", so not runc; ENGINE=runc|docker|podman chooses"}, nil
+			e, its := h.engine(name, path)
+			return Choice{e, why + ", so not runc; ENGINE=runc|docker|podman chooses" + its}, nil
 		}
 		why += ", " + name + " is not installed"
 	}

@@ -72,3 +72,37 @@ func TestChoose(t *testing.T) {
 		t.Errorf("Choose(nothing installed) = %v, want ErrNoEngine", err)
 	}
 }
+
+// A docker that is Podman's (podman-docker) is chosen as Podman, whose
+// flags and formats it needs; Docker's own stays Docker.
+func TestChooseDockerThatIsPodman(t *testing.T) {
+	tests := []struct {
+		name, want, says string // ENGINE; what docker --version prints
+		engine, why      string
+	}{
+		{"podman-docker", "", "podman version 4.3.1\n", Podman, "runc is not installed, so not runc; ENGINE=runc|docker|podman chooses; its docker is Podman's"},
+		{"ENGINE=docker, podman-docker", Docker, "podman version 5.2.0\n", Podman, "ENGINE=docker; its docker is Podman's"},
+		{"Docker", "", "Docker version 28.2.2, build e6534b4\n", Docker, "runc is not installed, so not runc; ENGINE=runc|docker|podman chooses"},
+		{"ENGINE=docker, Docker", Docker, "Docker version 28.2.2, build e6534b4\n", Docker, "ENGINE=docker"},
+		{"says nothing", "", "", Docker, "runc is not installed, so not runc; ENGINE=runc|docker|podman chooses"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := Host{GOOS: "linux", LookPath: func(name string) (string, error) {
+				if name == Docker {
+					return "/usr/bin/docker", nil
+				}
+				return "", exec.ErrNotFound
+			}, Version: func(path string) string {
+				if path != "/usr/bin/docker" {
+					t.Errorf("Version(%q), want it asked of /usr/bin/docker", path)
+				}
+				return tt.says
+			}}
+			got, err := Choose(tt.want, h)
+			if err != nil || got.Name != tt.engine || got.Path != "/usr/bin/docker" || got.Why != tt.why {
+				t.Errorf("Choose(%q) with docker saying %q = %+v, %v; want %s at /usr/bin/docker because %q", tt.want, tt.says, got, err, tt.engine, tt.why)
+			}
+		})
+	}
+}

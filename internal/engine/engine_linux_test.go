@@ -47,6 +47,7 @@ func TestEngines(t *testing.T) {
 		{Name: "ServeStoppedWhileCreating", Test: serveStoppedWhileCreating},
 		{Name: "KilledRunLeavesNothing", Test: killedRunLeavesNothing},
 		{Name: "RebuildReplaces", Test: rebuildReplaces},
+		{Name: "ClientCalledDocker", Test: clientCalledDocker},
 		{Name: "Versions", Test: versions},
 	})
 }

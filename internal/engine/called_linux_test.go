@@ -1,14 +1,20 @@
 package engine_test
 
 import (
+	"bufio"
+	"context"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/lehus1/devops-info-service-go/internal/engine"
 	"github.com/lehus1/devops-info-service-go/internal/testengine"
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 // clientCalledDocker: a client on PATH as docker is chosen as the engine
@@ -34,6 +40,49 @@ func clientCalledDocker(t *testing.T, e engine.Engine) {
 	var log strings.Builder
 	if _, err := engine.Smoke(t.Context(), c, testengine.Dist(t, "../.."), &log); err != nil {
 		t.Errorf("Smoke(%s) = %v\n%s", c, err, log.String())
+	}
+	assertNoContainers(t, e)
+}
+
+// dockerClientOnPodman: Docker's client speaking to Podman's API (Podman
+// Desktop's docker socket, `podman system service`) serves, and leaves no
+// container: Podman needs its flags whichever client asks.
+func dockerClientOnPodman(t *testing.T, e engine.Engine) {
+	if e.Name != engine.Podman {
+		t.Skip("Podman's API behind Docker's client is the podman case")
+	}
+	cli := testenv.MustHaveExec(t, "docker", "apt-get install docker.io")
+	sock := filepath.Join(t.TempDir(), "podman.sock")
+	service := exec.Command(e.Path, append(e.Args, "system", "service", "--time=0", "unix://"+sock)...)
+	if err := service.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		service.Process.Signal(syscall.SIGTERM)
+		if err := service.Wait(); err != nil {
+			t.Logf("podman system service: %v", err)
+		}
+	})
+	d := engine.Engine{Name: engine.Docker, Path: cli, Args: []string{"--host", "unix://" + sock}}
+	for deadline := time.Now().Add(30 * time.Second); d.Ping(t.Context()) != nil; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("Podman's API not answering on %s within 30 s", sock)
+		}
+	}
+	local, port := testengine.Dist(t, "../.."), freePort(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	stdout, w := io.Pipe()
+	var logs strings.Builder
+	done := make(chan error, 1)
+	go func() { done <- engine.Serve(ctx, engine.Choice{Engine: d}, local, port, w, &logs); w.Close() }()
+	if _, err := bufio.NewReader(stdout).ReadString('\n'); err != nil {
+		t.Fatalf("Serve(docker on Podman's API) printed no URL: %v, %v\n%s", err, <-done, logs.String())
+	}
+	go io.Copy(io.Discard, stdout)
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Serve(docker on Podman's API) after Ctrl-C = %v, want nil", err)
 	}
 	assertNoContainers(t, e)
 }

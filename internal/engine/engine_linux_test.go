@@ -48,6 +48,7 @@ func TestEngines(t *testing.T) {
 		{Name: "KilledRunLeavesNothing", Test: killedRunLeavesNothing},
 		{Name: "RebuildReplaces", Test: rebuildReplaces},
 		{Name: "ClientCalledDocker", Test: clientCalledDocker},
+		{Name: "DockerClientOnPodman", Test: dockerClientOnPodman},
 		{Name: "Versions", Test: versions},
 	})
 }

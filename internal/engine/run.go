@@ -72,7 +72,7 @@ func newName() string {
 // means nothing was started.
 func (e Engine) run(ctx context.Context, name, ref string, port int) (*running, error) {
 	c := &running{e: e, name: name, started: time.Now(), done: make(chan struct{})}
-	if _, err := e.outputToEnd(ctx, runArgs(e.Name, c.name, ref, port)...); err != nil {
+	if _, err := e.outputToEnd(ctx, runArgs(c.name, ref, port)...); err != nil {
 		if s := err.Error(); strings.Contains(s, "already allocated") || strings.Contains(s, "address already in use") {
 			err = fmt.Errorf("%w; set PORT to a free one", err)
 		}
@@ -94,20 +94,19 @@ func (e Engine) run(ctx context.Context, name, ref string, port int) (*running, 
 // default seccomp profile (nothing turns it off), a process and an
 // open-file limit, a noexec, nosuid, nodev /tmp, a read-only root (the
 // service writes nothing), and the port on 127.0.0.1 only.
-func runArgs(engine, name, ref string, port int) []string {
+func runArgs(name, ref string, port int) []string {
 	args := []string{"run", "--detach", "--pull", "never", "--name", name, "--label", ownerLabel + "=" + owner(),
 		"--cap-drop", "ALL", "--security-opt", "no-new-privileges",
 		"--pids-limit", strconv.Itoa(container.Processes),
 		"--ulimit", fmt.Sprintf("nofile=%d:%d", container.OpenFiles, container.OpenFiles),
 		"--tmpfs", "/tmp:rw,noexec,nosuid,nodev,size=16m", "--read-only",
 		"--publish", fmt.Sprintf("127.0.0.1:%d:%d", port, contract.Port)}
-	if engine == Podman {
-		// Podman's own defaults raise the process limit to 1048576, which
-		// runc refuses where the hard limit is lower; its health check
-		// needs systemd timers, which containers and CI machines lack:
-		// run's own /health poll does that job.
-		args = append(args, "--ulimit", fmt.Sprintf("nproc=%d:%d", container.Processes, container.Processes), "--no-healthcheck")
-	}
+	// Podman's own defaults raise the process limit to 1048576, which runc
+	// refuses where the hard limit is lower; its health check needs
+	// systemd timers, which containers and CI machines lack: run's own
+	// /health poll does that job. Docker's client gets them too: the
+	// engine behind it may be Podman's (Podman Desktop's docker socket).
+	args = append(args, "--ulimit", fmt.Sprintf("nproc=%d:%d", container.Processes, container.Processes), "--no-healthcheck")
 	return append(args, ref)
 }
 

@@ -73,7 +73,7 @@ func dockerClientOnPodman(t *testing.T, e engine.Engine) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	stdout, w := io.Pipe()
-	var logs strings.Builder
+	var logs testenv.Buffer // the service's logs are copied in as Serve writes
 	done := make(chan error, 1)
 	go func() { done <- engine.Serve(ctx, engine.Choice{Engine: d}, local, port, w, &logs); w.Close() }()
 	if _, err := bufio.NewReader(stdout).ReadString('\n'); err != nil {

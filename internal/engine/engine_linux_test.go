@@ -248,7 +248,7 @@ wait $!; status=$?; cat %[3]s.err >&2; exit $status`, client, asked, made)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	local, port := testengine.Dist(t, "../.."), freePort(t)
-	var logs strings.Builder
+	var logs testenv.Buffer
 	done := make(chan error, 1)
 	go func() { done <- engine.Serve(ctx, engine.Choice{Engine: late}, local, port, io.Discard, &logs) }()
 	waitFile(t, asked)

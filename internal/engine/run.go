@@ -73,8 +73,11 @@ func newName() string {
 func (e Engine) run(ctx context.Context, name, ref string, port int) (*running, error) {
 	c := &running{e: e, name: name, started: time.Now(), done: make(chan struct{})}
 	if _, err := e.outputToEnd(ctx, runArgs(c.name, ref, port)...); err != nil {
-		if s := err.Error(); strings.Contains(s, "already allocated") || strings.Contains(s, "address already in use") {
+		switch s := err.Error(); {
+		case strings.Contains(s, "already allocated") || strings.Contains(s, "address already in use"):
 			err = fmt.Errorf("%w; set PORT to a free one", err)
+		case strings.Contains(s, "unknown flag") || strings.Contains(s, "unknown shorthand flag"):
+			err = fmt.Errorf("%w; this %s is older than run needs: update it", err, e.Name)
 		}
 		return c, err
 	}

@@ -47,6 +47,7 @@ func TestEngines(t *testing.T) {
 		{Name: "ServeStoppedWhileCreating", Test: serveStoppedWhileCreating},
 		{Name: "KilledRunLeavesNothing", Test: killedRunLeavesNothing},
 		{Name: "RebuildReplaces", Test: rebuildReplaces},
+		{Name: "SmokeStopped", Test: smokeStopped},
 		{Name: "ClientCalledDocker", Test: clientCalledDocker},
 		{Name: "DockerClientOnPodman", Test: dockerClientOnPodman},
 		{Name: "Versions", Test: versions},

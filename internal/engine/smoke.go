@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -21,7 +22,20 @@ import (
 // flag as the engine reports it, stops it with SIGTERM (it must exit 0),
 // and removes it. Each result goes to log as it is made, and one line says
 // which checks the engine cannot show. opts go to runc's container.Smoke.
+// A Ctrl-C or SIGTERM is ErrSmokeStopped, not the error of whichever step
+// it cut short (in a terminal it reaches the engine's client too).
 func Smoke(ctx context.Context, c Choice, local Local, log io.Writer, opts ...container.Option) (smoke.Report, error) {
+	r, err := smokeWith(ctx, c, local, log, opts...)
+	if err != nil && ctx.Err() != nil {
+		err = ErrSmokeStopped
+	}
+	return r, err
+}
+
+// ErrSmokeStopped is Smoke's error when it was stopped before it finished.
+var ErrSmokeStopped = errors.New("smoke stopped (Ctrl-C or SIGTERM) before it finished; what it started is removed")
+
+func smokeWith(ctx context.Context, c Choice, local Local, log io.Writer, opts ...container.Option) (smoke.Report, error) {
 	port, err := container.FreePort()
 	if err != nil {
 		return smoke.Report{}, err

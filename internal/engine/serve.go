@@ -76,8 +76,14 @@ func serve(ctx context.Context, c Choice, local Local, port int, stdout, logs io
 		case <-ctx.Done():
 			stopped = true
 		case <-ctr.done:
-			if ctx.Err() == nil && ctr.exited(ctx) {
-				return fmt.Errorf("container %s exited: %s", ctr.name, ctr.lastLog(ctx))
+			if ctx.Err() == nil {
+				in, err := ctr.inspect(context.WithoutCancel(ctx))
+				if err != nil { // not the container: the engine is gone
+					return fmt.Errorf("lost the %s engine while container %s ran: %w", c.Name, ctr.name, err)
+				}
+				if !in.State.Running {
+					return fmt.Errorf("container %s exited: %s", ctr.name, ctr.lastLog(ctx))
+				}
 			}
 			<-ctx.Done() // the client's wait saw the Ctrl-C before this process did
 			stopped = true

@@ -1,0 +1,60 @@
+package engine
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
+)
+
+// A container that ends while it serves is said as what ended: the
+// container, with its last log line, or the engine, when the engine no
+// longer answers (it said the container had exited). The client here is a
+// script whose `wait` returns at once.
+func TestServeEnded(t *testing.T) {
+	testenv.SkipOnWindows(t, "a shell script stands in for the client")
+	local := Local{Tarball: filepath.Join(t.TempDir(), "image.tar")}
+	img, err := random.Image(64, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tarball.WriteToFile(local.Tarball, name.MustParseReference("localhost/x:1"), img); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0") // the service, answering /health
+	if err != nil {
+		t.Fatal(err)
+	}
+	go http.Serve(ln, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	t.Cleanup(func() { ln.Close() })
+	port := ln.Addr().(*net.TCPAddr).Port
+	for _, tt := range []struct{ name, inspect, want string }{
+		{"engine gone", `echo "Cannot connect to the Docker daemon at unix:///gone.sock. Is the docker daemon running?" >&2; exit 1`,
+			"lost the docker engine while container devops-info-service-"},
+		{"container exited", `echo '[{"State":{"Running":false,"ExitCode":2}}]'`, "exited: panic: boom"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			script := `case "$1" in
+version) echo 28.0.0;;
+wait|ps|load|image|run|rm|stop) ;;
+logs) echo "panic: boom";;
+inspect) ` + tt.inspect + `;;
+*) exit 1;;
+esac`
+			e := Engine{Name: Docker, Path: "/bin/sh", Args: []string{"-c", script, "docker"}}
+			err := Serve(context.Background(), Choice{Engine: e}, local, port, io.Discard, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Serve(%s) = %v, want %q", tt.name, err, tt.want)
+			}
+		})
+	}
+}

@@ -228,7 +228,7 @@ func (c *Container) Stderr() string { return c.stderr.String() }
 
 // Pid is the container's first process as this machine sees it.
 func (c *Container) Pid(ctx context.Context) (int, error) {
-	out, err := exec.CommandContext(ctx, "runc", c.runc("state", c.ID)...).Output()
+	out, err := c.command(ctx, "state", c.ID).Output()
 	if err != nil {
 		return 0, fmt.Errorf("asking runc for %s's state: %w", c.ID, err)
 	}
@@ -248,7 +248,7 @@ func (c *Container) Stop(grace time.Duration) (time.Duration, error) {
 		return 0, nil
 	default:
 	}
-	if out, err := exec.Command("runc", c.runc("kill", c.ID, "TERM")...).CombinedOutput(); err != nil {
+	if out, err := c.command(context.Background(), "kill", c.ID, "TERM").CombinedOutput(); err != nil {
 		select {
 		case <-c.done: // it exited on its own meanwhile
 			return time.Since(start), nil
@@ -260,7 +260,7 @@ func (c *Container) Stop(grace time.Duration) (time.Duration, error) {
 	case <-c.done:
 		return time.Since(start), nil
 	case <-time.After(grace):
-		exec.Command("runc", c.runc("kill", c.ID, "KILL")...).Run()
+		c.command(context.Background(), "kill", c.ID, "KILL").Run()
 		<-c.done
 		return time.Since(start), fmt.Errorf("container %s did not exit within %s of SIGTERM; killed it", c.ID, grace)
 	}
@@ -280,7 +280,7 @@ func (c *Container) Remove() error {
 		c.ns = nil
 	}
 	c.nsMu.Unlock()
-	exec.Command("runc", c.runc("delete", "--force", c.ID)...).Run()
+	c.command(context.Background(), "delete", "--force", c.ID).Run()
 	err := os.RemoveAll(c.Bundle)
 	if c.owner != nil {
 		c.owner.Close() // only now: a sweep must not take what is being removed
@@ -314,6 +314,16 @@ func (c *Container) halt(grace, timeout time.Duration) {
 		case <-time.After(5 * time.Millisecond):
 		}
 	}
+}
+
+// command is runc running args for c, in a process group of its own: a
+// Ctrl-C at the terminal reaches every process of the caller's group, and
+// must not cut short the runc that stops or deletes a container on the
+// way out (dev said "sending SIGTERM to ...: signal: interrupt").
+func (c *Container) command(ctx context.Context, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, "runc", c.runc(args...)...)
+	cmd.SysProcAttr = ownGroup()
+	return cmd
 }
 
 // runc is args for runc, under the container's own root when it has one.

@@ -1,11 +1,11 @@
 package container
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 )
@@ -69,8 +69,8 @@ func sweep(o options, log io.Writer) {
 		}
 		if lock := orphaned(c.Bundle); lock != nil {
 			gone := &Container{ID: c.ID, Bundle: c.Bundle, root: o.root}
-			exec.Command("runc", gone.runc("kill", c.ID, "KILL")...).Run()
-			exec.Command("runc", gone.runc("delete", "--force", c.ID)...).Run()
+			gone.command(context.Background(), "kill", c.ID, "KILL").Run()
+			gone.command(context.Background(), "delete", "--force", c.ID).Run()
 			os.RemoveAll(c.Bundle)
 			lock.Close()
 			fmt.Fprintf(log, "removed container %s, left by a run that was killed\n", c.ID)
@@ -94,7 +94,7 @@ type runcContainer struct {
 
 // runcList is what runc knows under root; "" is runc's default root.
 func runcList(root string) ([]runcContainer, error) {
-	out, err := exec.Command("runc", (&Container{root: root}).runc("list", "--format", "json")...).Output()
+	out, err := (&Container{root: root}).command(context.Background(), "list", "--format", "json").Output()
 	if err != nil {
 		return nil, fmt.Errorf("listing runc's containers: %w", err)
 	}

@@ -23,6 +23,9 @@ func runcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 }
 
+// ownGroup puts a short runc command in a process group of its own.
+func ownGroup() *syscall.SysProcAttr { return &syscall.SysProcAttr{Setpgid: true} }
+
 // lockFile takes an exclusive lock on f, or fails at once (EWOULDBLOCK)
 // when another open file holds it. The kernel lets go of it when the last
 // descriptor of f closes, whichever way its process ends.

@@ -18,6 +18,9 @@ func dieWithParent() {}
 // runcAttr is nil: runc never starts off Linux.
 func runcAttr() *syscall.SysProcAttr { return nil }
 
+// ownGroup is nil: runc never runs off Linux.
+func ownGroup() *syscall.SysProcAttr { return nil }
+
 // lockFile fails: only Linux makes bundles, so there are none to sweep.
 func lockFile(*os.File) error { return errors.ErrUnsupported }
 

@@ -6,8 +6,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -71,6 +73,14 @@ func inContainer(t *testing.T, e engine.Engine) string {
 // stopping leaves no container and no bundle.
 func TestInContainerRunc(t *testing.T) {
 	t.Parallel()
+	tmp := inContainer(t, needRunc(t))
+	assertNoRuncContainer(t, tmp, "stopping")
+}
+
+// needRunc is runc as ENGINE=runc chooses it, or a skip (a failure in CI)
+// where it cannot run containers.
+func needRunc(t *testing.T) engine.Engine {
+	t.Helper()
 	if errors.Is(container.Available(), container.ErrNeedsLinux) {
 		t.Skip("runc needs Linux")
 	}
@@ -82,12 +92,58 @@ func TestInContainerRunc(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmp := inContainer(t, c.Engine)
+	return c.Engine
+}
+
+// assertNoRuncContainer fails t if runc still knows a container whose
+// bundle is in tmp, after what.
+func assertNoRuncContainer(t *testing.T, tmp, after string) {
+	t.Helper()
 	out, err := exec.Command("runc", "list").CombinedOutput()
 	if err != nil {
 		t.Fatalf("runc list: %v: %s", err, out)
 	}
 	if strings.Contains(string(out), tmp) {
-		t.Errorf("runc list after stopping has a container of this test:\n%s", out)
+		t.Errorf("runc list after %s has a container of this test:\n%s", after, out)
 	}
+}
+
+// A Ctrl-C at the terminal reaches every process of dev's group: one that
+// comes while dev asks runc to stop the old version of a swap must not cut
+// that runc short. It did: `runc kill` died of the SIGINT, and dev said
+// "dev: stopping the old version: sending SIGTERM to ...: signal:
+// interrupt" on its way out.
+func TestCtrlCWhileRuncStopsTheOldVersion(t *testing.T) {
+	t.Parallel()
+	e := needRunc(t)
+	wrap, marks := t.TempDir(), t.TempDir()
+	// runc, but the first `runc kill` says so (a folder in marks) and
+	// waits a while before it runs.
+	testenv.WriteFile(t, filepath.Join(wrap, "runc"), fmt.Sprintf(`#!/bin/sh
+for a in "$@"; do
+	case "$a" in
+	-*|/*) ;;
+	kill) mkdir %q 2>/dev/null && sleep 2; break ;;
+	*) break ;;
+	esac
+done
+exec %q "$@"
+`, filepath.Join(marks, "kill"), e.Path))
+	if err := os.Chmod(filepath.Join(wrap, "runc"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dir, tmp := newModule(t), t.TempDir()
+	cmd, stderr, lines := devProcess(t, dir, tmp, "DEV_TEST_ENGINE="+engineSpec(t, e), "PATH="+wrap+string(os.PathListSeparator)+os.Getenv("PATH"))
+	d := running{url: firstLine(t, lines, stderr)}
+	d.serves(t, "v1")
+	d.save(t, dir, "v2") // the swap stops v1's container
+	waitFor(t, "runc kill of the old version", func() bool {
+		_, err := os.Stat(filepath.Join(marks, "kill"))
+		return err == nil
+	})
+	interrupt(t, cmd, stderr, tmp)
+	if strings.Contains(stderr.String(), "dev: stopping the old version") {
+		t.Errorf("dev's log after Ctrl-C during runc kill:\n%s\nwant no failure to stop the old version", stderr.String())
+	}
+	assertNoRuncContainer(t, tmp, "Ctrl-C during runc kill")
 }

@@ -123,6 +123,9 @@ func Dev(ctx context.Context) error {
 	runner := dev.Process()
 	if cfg.Container {
 		if runner, err = devContainer(ctx, cfg.Build); err != nil {
+			if ctx.Err() != nil {
+				return nil // Ctrl-C while the engine was asked: a stop like any other
+			}
 			return err
 		}
 	}

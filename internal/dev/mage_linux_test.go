@@ -39,16 +39,7 @@ func mageDevChoosesEngine(t *testing.T, e engine.Engine) {
 		testenv.WriteFile(t, filepath.Join(bin, name), script)
 		os.Chmod(filepath.Join(bin, name), 0o755)
 	}
-	port, err := container.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir, tmp := realModule(t), t.TempDir()
-	cmd := exec.Command("go", "tool", "mage", "-w", dir, "dev")
-	cmd.Dir = "../.."
-	cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+path,
-		"DEV_CONTAINER=1", "ENGINE="+env, "PORT="+strconv.Itoa(port), "TMPDIR="+tmp)
-	stderr, lines := startGroup(t, cmd)
+	cmd, stderr, lines, tmp := mageDevContainer(t, bin+string(os.PathListSeparator)+path, env)
 	select {
 	case url := <-lines:
 		if desc, _ := description(t, url); desc == "" {
@@ -67,6 +58,23 @@ func mageDevChoosesEngine(t *testing.T, e engine.Engine) {
 	assertEngineEmpty(t, e)
 }
 
+// mageDevContainer starts `go tool mage dev` with DEV_CONTAINER=1 on the
+// real service, with PATH path and ENGINE engine, on a free port and a
+// TMPDIR of its own, which it returns, started by startGroup.
+func mageDevContainer(t *testing.T, path, engine string) (*exec.Cmd, *testenv.Buffer, <-chan string, string) {
+	t.Helper()
+	port, err := container.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, tmp := realModule(t), t.TempDir()
+	cmd := exec.Command("go", "tool", "mage", "-w", dir, "dev")
+	cmd.Dir = "../.."
+	cmd.Env = append(os.Environ(), "PATH="+path, "DEV_CONTAINER=1", "ENGINE="+engine, "PORT="+strconv.Itoa(port), "TMPDIR="+tmp)
+	stderr, lines := startGroup(t, cmd)
+	return cmd, stderr, lines, tmp
+}
+
 // firstOwnLine is the first line of out that is not `go tool mage`'s own
 // "waiting: ..." (another test compiling the same magefile at the moment)
 // or "compiling ..." (this run compiles it), said before dev says anything.
@@ -77,4 +85,35 @@ func firstOwnLine(out string) string {
 		}
 	}
 	return ""
+}
+
+// A Ctrl-C while dev asks the engine whether it runs (`docker version`,
+// slow while Docker Desktop starts its machine) is a stop like any other:
+// dev said "Error: DEV_CONTAINER=1: the docker engine is not running or
+// not reachable (docker version: signal: interrupt)" and exited 1. The
+// engine is a client that says when it is asked and then hangs.
+func TestMageDevCtrlCWhileEngineIsAsked(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{engine.Docker, engine.Podman} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			bin, asked := t.TempDir(), filepath.Join(t.TempDir(), "asked")
+			testenv.WriteFile(t, filepath.Join(bin, name), "#!/bin/sh\ntouch "+asked+"\nexec sleep 60\n")
+			os.Chmod(filepath.Join(bin, name), 0o755)
+			cmd, stderr, _, tmp := mageDevContainer(t, bin+string(os.PathListSeparator)+os.Getenv("PATH"), name)
+			waitFor(t, name+" to be asked", func() bool {
+				if _, err := os.Stat(asked); err == nil {
+					return true
+				}
+				if strings.Contains(stderr.String(), "Error:") {
+					t.Fatalf("dev ended before it asked %s:\n%s", name, stderr.String())
+				}
+				return false
+			})
+			interrupt(t, cmd, stderr, tmp)
+			if strings.Contains(stderr.String(), "Error:") {
+				t.Errorf("dev's log after Ctrl-C while %s was asked:\n%s\nwant no error", name, stderr.String())
+			}
+		})
+	}
 }

@@ -116,34 +116,45 @@ func assertNoRuncContainer(t *testing.T, tmp, after string) {
 func TestCtrlCWhileRuncStopsTheOldVersion(t *testing.T) {
 	t.Parallel()
 	e := needRunc(t)
-	wrap, marks := t.TempDir(), t.TempDir()
-	// runc, but the first `runc kill` says so (a folder in marks) and
-	// waits a while before it runs.
-	testenv.WriteFile(t, filepath.Join(wrap, "runc"), fmt.Sprintf(`#!/bin/sh
-for a in "$@"; do
-	case "$a" in
-	-*|/*) ;;
-	kill) mkdir %q 2>/dev/null && sleep 2; break ;;
-	*) break ;;
-	esac
-done
-exec %q "$@"
-`, filepath.Join(marks, "kill"), e.Path))
-	if err := os.Chmod(filepath.Join(wrap, "runc"), 0o755); err != nil {
+	wrap, mark := pausing(t, "runc", "kill", e.Path)
+	tmp := ctrlCWhileStopping(t, e, mark, "PATH="+wrap+string(os.PathListSeparator)+os.Getenv("PATH"))
+	assertNoRuncContainer(t, tmp, "Ctrl-C during runc kill")
+}
+
+// pausing writes a program name in a new folder, which it returns: the
+// command line real, but the first time its first argument is command it
+// makes the folder mark first, and waits two seconds.
+func pausing(t *testing.T, name, command string, real ...string) (dir, mark string) {
+	t.Helper()
+	dir, mark = t.TempDir(), filepath.Join(t.TempDir(), command)
+	testenv.WriteFile(t, filepath.Join(dir, name), fmt.Sprintf(
+		"#!/bin/sh\nif [ \"$1\" = %s ] && mkdir %q 2>/dev/null; then sleep 2; fi\nexec %s \"$@\"\n",
+		command, mark, strings.Join(real, " ")))
+	if err := os.Chmod(filepath.Join(dir, name), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	return dir, mark
+}
+
+// ctrlCWhileStopping saves a change in a dev whose versions run on e, with
+// env added, sends Ctrl-C to dev's group once the swap's stop of the old
+// version has made the folder mark (pausing), and checks that dev stops
+// cleanly, leaving nothing in its TMPDIR, which it returns, and that the
+// old version was stopped without a failure.
+func ctrlCWhileStopping(t *testing.T, e engine.Engine, mark string, env ...string) string {
+	t.Helper()
 	dir, tmp := newModule(t), t.TempDir()
-	cmd, stderr, lines := devProcess(t, dir, tmp, "DEV_TEST_ENGINE="+engineSpec(t, e), "PATH="+wrap+string(os.PathListSeparator)+os.Getenv("PATH"))
+	cmd, stderr, lines := devProcess(t, dir, tmp, append(env, "DEV_TEST_ENGINE="+engineSpec(t, e))...)
 	d := running{url: firstLine(t, lines, stderr)}
 	d.serves(t, "v1")
 	d.save(t, dir, "v2") // the swap stops v1's container
-	waitFor(t, "runc kill of the old version", func() bool {
-		_, err := os.Stat(filepath.Join(marks, "kill"))
+	waitFor(t, "the old version's stop", func() bool {
+		_, err := os.Stat(mark)
 		return err == nil
 	})
 	interrupt(t, cmd, stderr, tmp)
 	if strings.Contains(stderr.String(), "dev: stopping the old version") {
-		t.Errorf("dev's log after Ctrl-C during runc kill:\n%s\nwant no failure to stop the old version", stderr.String())
+		t.Errorf("dev's log after Ctrl-C while %s stopped the old version:\n%s\nwant no failure to stop it", e.Name, stderr.String())
 	}
-	assertNoRuncContainer(t, tmp, "Ctrl-C during runc kill")
+	return tmp
 }

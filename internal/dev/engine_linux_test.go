@@ -1,6 +1,8 @@
 package dev
 
 import (
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -23,7 +25,17 @@ func TestInEngine(t *testing.T) {
 		{Name: "CtrlC", Test: ctrlCInEngine},
 		{Name: "KilledDevLeavesNothing", Test: killedDevLeavesNothing},
 		{Name: "MageDevChoosesEngine", Test: mageDevChoosesEngine},
+		{Name: "CtrlCWhileStoppingTheOldVersion", Test: ctrlCWhileStoppingInEngine},
 	})
+}
+
+// A Ctrl-C at the terminal while the engine's client stops the old
+// version of a swap leaves it stopped and removed, with no failure said,
+// and no container and no image.
+func ctrlCWhileStoppingInEngine(t *testing.T, e engine.Engine) {
+	dir, mark := pausing(t, e.Name, "stop", slices.Concat([]string{e.Path}, e.Args)...)
+	ctrlCWhileStopping(t, engine.Engine{Name: e.Name, Path: filepath.Join(dir, e.Name)}, mark)
+	assertEngineEmpty(t, e)
 }
 
 // A save is served from a new container, and stopping dev leaves no

@@ -159,7 +159,9 @@ func (c *running) follow(ctx context.Context, w io.Writer) {
 // container took to exit, and with which status.
 func (c *running) stop(ctx context.Context, grace time.Duration) (time.Duration, int, error) {
 	t := time.Now()
-	if _, err := c.e.output(context.WithoutCancel(ctx), "stop", "--time", strconv.Itoa(int(grace.Seconds())), c.name); err != nil {
+	// To its end, as remove: a Ctrl-C at the terminal killed the client
+	// stopping dev's old version, and dev said it had failed.
+	if _, err := c.e.outputToEnd(ctx, "stop", "--time", strconv.Itoa(int(grace.Seconds())), c.name); err != nil {
 		return 0, 0, err
 	}
 	took := time.Since(t)
@@ -174,7 +176,11 @@ func (c *running) stop(ctx context.Context, grace time.Duration) (time.Duration,
 func (c *running) remove(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	_, err := c.e.output(ctx, "rm", "--force", c.name)
+	// In a process group of its own, as outputToEnd, but within the
+	// timeout: a Ctrl-C must not cut it short and leave the container.
+	cmd := c.e.cmd(ctx, "rm", "--force", c.name)
+	cmd.SysProcAttr = ownGroup()
+	_, err := c.e.collect(cmd, "rm")
 	return err
 }
 

@@ -139,7 +139,7 @@ func (v *Version) remove() error {
 		err = v.ctr.remove(ctx)
 		<-v.logs
 	}
-	if _, rerr := v.e.output(ctx, "rmi", v.tag); rerr != nil && v.ctr != nil {
+	if _, rerr := v.e.outputToEnd(ctx, "rmi", v.tag); rerr != nil && v.ctr != nil {
 		err = errors.Join(err, fmt.Errorf("removing the image %s: %w", v.tag, rerr))
 	}
 	return err

@@ -26,7 +26,28 @@ func TestInEngine(t *testing.T) {
 		{Name: "KilledDevLeavesNothing", Test: killedDevLeavesNothing},
 		{Name: "MageDevChoosesEngine", Test: mageDevChoosesEngine},
 		{Name: "CtrlCWhileStoppingTheOldVersion", Test: ctrlCWhileStoppingInEngine},
+		{Name: "HungVersion", Test: hungVersionInEngine},
 	})
+}
+
+// A version that never answers /health is given up after dev's 10 s, as
+// under runc and as a process; it waited run's 30 s. The last good one
+// goes on serving, and stopping leaves no container and no image.
+func hungVersionInEngine(t *testing.T, e engine.Engine) {
+	dir, tmp := newModule(t), t.TempDir()
+	cmd, stderr, lines := devProcess(t, dir, tmp, "DEV_TEST_ENGINE="+engineSpec(t, e))
+	d := running{url: firstLine(t, lines, stderr)}
+	d.serves(t, "v1")
+	testenv.WriteFile(t, filepath.Join(dir, "app", "hang.go"), "package main\n\nimport \"time\"\n\nfunc init() { time.Sleep(time.Hour) }\n")
+	waitFor(t, "the hung version to be given up", func() bool {
+		return strings.Contains(stderr.String(), "dev: the new version did not start")
+	})
+	if want := "/health within 10s; the last good version is still serving"; !strings.Contains(stderr.String(), want) {
+		t.Errorf("dev's log after a version that hung:\n%s\nwant %q", stderr.String(), want)
+	}
+	stillServes(t, d.url, "v1", "a version that hung")
+	interrupt(t, cmd, stderr, tmp)
+	assertEngineEmpty(t, e)
 }
 
 // A Ctrl-C at the terminal while the engine's client stops the old

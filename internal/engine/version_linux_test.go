@@ -1,8 +1,9 @@
 package engine_test
 
 import (
+	"context"
+	"errors"
 	"io"
-	"net/http"
 	"os/exec"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/lehus1/devops-info-service-go/internal/engine"
+	"github.com/lehus1/devops-info-service-go/internal/health"
 	"github.com/lehus1/devops-info-service-go/internal/testengine"
 )
 
@@ -62,7 +64,8 @@ func versions(t *testing.T, e engine.Engine) {
 	assertNoContainers(t, e)
 }
 
-// start starts img as a version on a free port and checks it answers.
+// start starts img as a version on a free port and waits, as dev does,
+// for it to answer /health: Start returns once the container runs.
 func start(t *testing.T, c engine.Choice, img v1.Image) *engine.Version {
 	t.Helper()
 	v, err := engine.Start(t.Context(), c, img, freePort(t), io.Discard)
@@ -70,13 +73,10 @@ func start(t *testing.T, c engine.Choice, img v1.Image) *engine.Version {
 		t.Fatalf("Start() = %v", err)
 	}
 	t.Cleanup(func() { v.Stop(time.Second) })
-	resp, err := http.Get(v.URL + "/health")
-	if err != nil {
+	ctx, cancel := context.WithTimeoutCause(t.Context(), 30*time.Second, errors.New("no answer within 30 s"))
+	defer cancel()
+	if err := health.Wait(ctx, v.URL+"/health", 20*time.Millisecond, v.Done(), func() error { return errors.New(v.Exited()) }); err != nil {
 		t.Fatalf("GET %s/health: %v", v.URL, err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Errorf("GET %s/health = %d, want 200", v.URL, resp.StatusCode)
 	}
 	return v
 }

@@ -88,7 +88,13 @@ func reason(stderr string) string {
 // Ping checks that the engine answers: a Docker daemon (or Podman's
 // machine) that is not running is one line saying how to start it.
 func (e Engine) Ping(ctx context.Context) error {
-	if _, err := e.output(ctx, "version", "--format", "{{.Server.Version}}"); err != nil {
+	// In a process group of its own, stopped by ctx alone: a terminal's
+	// Ctrl-C killed the client before this process knew of it, and dev
+	// told it as the engine being down ("docker version: signal:
+	// interrupt").
+	c := e.cmd(ctx, "version", "--format", "{{.Server.Version}}")
+	c.SysProcAttr = ownGroup()
+	if _, err := e.collect(c, "version"); err != nil {
 		how := "Docker Desktop, or `sudo systemctl start docker` on Linux"
 		if e.Name == Podman {
 			how = "`podman machine start` on macOS and Windows"

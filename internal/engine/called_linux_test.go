@@ -48,9 +48,6 @@ func clientCalledDocker(t *testing.T, e engine.Engine) {
 // Desktop's docker socket, `podman system service`) serves, and leaves no
 // container: Podman needs its flags whichever client asks.
 func dockerClientOnPodman(t *testing.T, e engine.Engine) {
-	if e.Name != engine.Podman {
-		t.Skip("Podman's API behind Docker's client is the podman case")
-	}
 	cli := testenv.MustHaveExec(t, "docker", "apt-get install docker.io")
 	sock := filepath.Join(t.TempDir(), "podman.sock")
 	service := exec.Command(e.Path, append(e.Args, "system", "service", "--time=0", "unix://"+sock)...)

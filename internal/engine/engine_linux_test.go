@@ -49,7 +49,7 @@ func TestEngines(t *testing.T) {
 		{Name: "RebuildReplaces", Test: rebuildReplaces},
 		{Name: "SmokeStopped", Test: smokeStopped},
 		{Name: "ClientCalledDocker", Test: clientCalledDocker},
-		{Name: "DockerClientOnPodman", Test: dockerClientOnPodman},
+		{Name: "DockerClientOnPodman", Test: dockerClientOnPodman, Only: engine.Podman},
 		{Name: "Versions", Test: versions},
 	})
 }

@@ -12,10 +12,12 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/engine"
 )
 
-// Case is one test of Share's: its name and what it does with the engine.
+// Case is one test of Share's: its name, what it does with the engine,
+// and the one engine it is for, if not for every one.
 type Case struct {
 	Name string
 	Test func(t *testing.T, e engine.Engine)
+	Only string // engine.Docker or engine.Podman; "" for both
 }
 
 // Share runs each of cases as a subtest of each of Engines, started once
@@ -30,7 +32,9 @@ func Share(t *testing.T, cases []Case) {
 			t.Run(tt.Name, func(t *testing.T) {
 				e := tt.Start(t)
 				for _, c := range cases {
-					t.Run(c.Name, func(t *testing.T) { c.Test(t, e) })
+					if c.Only == "" || c.Only == e.Name {
+						t.Run(c.Name, func(t *testing.T) { c.Test(t, e) })
+					}
 				}
 			})
 		})

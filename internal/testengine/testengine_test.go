@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -40,8 +41,8 @@ func TestNothingLeft(t *testing.T) {
 	testenv.SkipIfShort(t, "builds the image and runs dockerd and podman")
 	local := Dist(t, "../..")
 	var mu sync.Mutex
-	var dirs []string
-	Share(t, []Case{{"run", func(t *testing.T, e engine.Engine) {
+	var dirs, only []string
+	Share(t, []Case{{Name: "run", Test: func(t *testing.T, e engine.Engine) {
 		dir := folderOf(e.Args)
 		mu.Lock()
 		dirs = append(dirs, dir)
@@ -52,7 +53,14 @@ func TestNothingLeft(t *testing.T) {
 		if len(Processes(dir)) == 0 {
 			t.Errorf("Processes(%s) = none while the engine runs a container, want its shim or conmon", dir)
 		}
+	}}, {Name: "podman only", Only: engine.Podman, Test: func(t *testing.T, e engine.Engine) {
+		mu.Lock()
+		only = append(only, e.Name)
+		mu.Unlock()
 	}}})
+	if !slices.Equal(only, []string{engine.Podman}) {
+		t.Errorf("a case for podman only ran on %q, want podman's alone", only)
+	}
 	for _, dir := range dirs {
 		if left := Processes(dir); len(left) > 0 {
 			t.Errorf("Processes(%s) = %v after the test, want none", dir, left)

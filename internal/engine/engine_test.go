@@ -96,18 +96,20 @@ func TestRunArgs(t *testing.T) {
 }
 
 // A client that refuses run's flags, or a port taken, is one line that
-// says how to fix it.
+// says how to fix it: the user's PORT, or, for a port picked as free
+// (smoke's, dev's), trying again.
 func TestRunRefused(t *testing.T) {
 	testenv.SkipOnWindows(t, "a shell script stands in for the client")
-	for _, tt := range []struct{ engine, stderr, want string }{
-		{Docker, "unknown flag: --pull\nSee 'docker run --help'.", "docker run: unknown flag: --pull; this docker is older than run needs: update it"},
-		{Podman, "Error: unknown flag: --no-healthcheck\nSee 'podman run --help'", "podman run: Error: unknown flag: --no-healthcheck; this podman is older than run needs"},
+	for _, tt := range []struct{ engine, stderr, taken, want string }{
+		{Docker, "unknown flag: --pull\nSee 'docker run --help'.", setPort, "docker run: unknown flag: --pull; this docker is older than run needs: update it"},
+		{Podman, "Error: unknown flag: --no-healthcheck\nSee 'podman run --help'", setPort, "podman run: Error: unknown flag: --no-healthcheck; this podman is older than run needs"},
 		{Docker, "docker: Error response from daemon: driver failed programming external connectivity on endpoint x: Bind for 127.0.0.1:8123 failed: port is already allocated.\n\nRun 'docker run --help' for more information",
-			"port is already allocated.; set PORT to a free one"},
-		{Podman, "Error: cannot listen on the TCP port: listen tcp4 127.0.0.1:8123: bind: address already in use", "address already in use; set PORT to a free one"},
+			setPort, "port is already allocated.; set PORT to a free one"},
+		{Podman, "Error: cannot listen on the TCP port: listen tcp4 127.0.0.1:8123: bind: address already in use", setPort, "address already in use; set PORT to a free one"},
+		{Podman, "Error: cannot listen on the TCP port: listen tcp4 127.0.0.1:8123: bind: address already in use", tryAgain, "address already in use; it was free a moment before: try again"},
 	} {
 		e := Engine{Name: tt.engine, Path: "/bin/sh", Args: []string{"-c", `echo "$0" >&2; exit 125`, tt.stderr}}
-		c, err := e.run(context.Background(), "c", "img:1", 8123)
+		c, err := e.run(context.Background(), "c", "img:1", 8123, tt.taken)
 		if c == nil || err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("run() with %s saying %q = %v, want one line with %q", tt.engine, tt.stderr, err, tt.want)
 		}

@@ -28,8 +28,9 @@ type running struct {
 }
 
 // start loads the local image into e and runs it, detached and confined,
-// published on 127.0.0.1:port. A nil container means nothing was started.
-func start(ctx context.Context, e Engine, local Local, port int, log io.Writer) (*running, error) {
+// published on 127.0.0.1:port; taken says how to fix a port found taken
+// (setPort or tryAgain). A nil container means nothing was started.
+func start(ctx context.Context, e Engine, local Local, port int, taken string, log io.Writer) (*running, error) {
 	ref, err := local.tag()
 	if err != nil {
 		return nil, err
@@ -41,8 +42,15 @@ func start(ctx context.Context, e Engine, local Local, port int, log io.Writer) 
 		return nil, fmt.Errorf("loading %s: %w", local.Tarball, err)
 	}
 	e.pruneReplaced(ctx)
-	return e.run(ctx, newName(), ref, port)
+	return e.run(ctx, newName(), ref, port, taken)
 }
+
+// What run adds to an engine's "port taken": the user's PORT, or a port
+// picked as free that something took before the engine bound it.
+const (
+	setPort  = "set PORT to a free one"
+	tryAgain = "it was free a moment before: try again"
+)
 
 // pruneReplaced removes the service's images that a load of a rebuilt one
 // left without a tag, and that no container uses: each rebuild would
@@ -70,12 +78,12 @@ func newName() string {
 // run runs the image ref, already loaded, as the container name,
 // detached and confined, published on 127.0.0.1:port. A nil container
 // means nothing was started.
-func (e Engine) run(ctx context.Context, name, ref string, port int) (*running, error) {
+func (e Engine) run(ctx context.Context, name, ref string, port int, taken string) (*running, error) {
 	c := &running{e: e, name: name, started: time.Now(), done: make(chan struct{})}
 	if _, err := e.outputToEnd(ctx, runArgs(c.name, ref, port)...); err != nil {
 		switch s := err.Error(); {
 		case strings.Contains(s, "already allocated") || strings.Contains(s, "address already in use"):
-			err = fmt.Errorf("%w; set PORT to a free one", err)
+			err = fmt.Errorf("%w; %s", err, taken)
 		case strings.Contains(s, "unknown flag") || strings.Contains(s, "unknown shorthand flag"):
 			err = fmt.Errorf("%w; this %s is older than run needs: update it", err, e.Name)
 		}

@@ -56,7 +56,7 @@ func serve(ctx context.Context, c Choice, local Local, port int, stdout, logs io
 		}
 		return err
 	}
-	ctr, err := start(ctx, c.Engine, local, port, logs)
+	ctr, err := start(ctx, c.Engine, local, port, setPort, logs)
 	if ctr != nil {
 		defer ctr.remove(ctx)
 	}

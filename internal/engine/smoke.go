@@ -48,7 +48,7 @@ func smokeWith(ctx context.Context, c Choice, local Local, log io.Writer, opts .
 		return container.Smoke(ctx, img, port, log, opts...)
 	}
 	var r smoke.Report
-	ctr, err := start(ctx, c.Engine, local, port, log)
+	ctr, err := start(ctx, c.Engine, local, port, tryAgain, log)
 	if ctr != nil {
 		defer ctr.remove(ctx)
 	}

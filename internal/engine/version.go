@@ -68,7 +68,7 @@ func Start(ctx context.Context, c Choice, img v1.Image, port int, logs io.Writer
 		v.remove() // a load cut short may have tagged it
 		return nil, err
 	}
-	ctr, err := c.run(ctx, name, v.tag, port)
+	ctr, err := c.run(ctx, name, v.tag, port, tryAgain)
 	v.ctr = ctr
 	if err != nil {
 		close(v.logs)

@@ -52,6 +52,9 @@ type Config struct {
 	// Quiet is how long a burst of saves must be quiet before a rebuild.
 	// Default 100 ms.
 	Quiet time.Duration
+	// Ready is how long a new version, once started, has to answer
+	// /health before it is given up. Default 10 s.
+	Ready time.Duration
 }
 
 // Grace is how long a version has to finish its requests and exit after
@@ -150,6 +153,9 @@ func withDefaults(cfg Config) Config {
 	if cfg.Quiet == 0 {
 		cfg.Quiet = 100 * time.Millisecond
 	}
+	if cfg.Ready == 0 {
+		cfg.Ready = 10 * time.Second
+	}
 	return cfg
 }
 
@@ -200,7 +206,7 @@ func (l *loop) reload(ctx context.Context, since time.Time) bool {
 	start = time.Now()
 	inst, err := l.cfg.Runner.Start(ctx, bin, port, l.logs)
 	if err == nil {
-		if err = waitHealthy(ctx, inst, port, 10*time.Second); err != nil {
+		if err = waitHealthy(ctx, inst, port, l.cfg.Ready); err != nil {
 			inst.Stop(Grace)
 		}
 	}

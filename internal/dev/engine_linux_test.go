@@ -30,19 +30,21 @@ func TestInEngine(t *testing.T) {
 	})
 }
 
-// A version that never answers /health is given up after dev's 10 s, as
-// under runc and as a process; it waited run's 30 s. The last good one
-// goes on serving, and stopping leaves no container and no image.
+// A version that never answers /health is given up after dev's own wait
+// (Config.Ready), as under runc and as a process; it waited run's 30 s.
+// The last good one goes on serving, and stopping leaves no container and
+// no image.
 func hungVersionInEngine(t *testing.T, e engine.Engine) {
 	dir, tmp := newModule(t), t.TempDir()
-	cmd, stderr, lines := devProcess(t, dir, tmp, "DEV_TEST_ENGINE="+engineSpec(t, e))
+	// dev's wait, 10 s by default, is 3 s here.
+	cmd, stderr, lines := devProcess(t, dir, tmp, "DEV_TEST_ENGINE="+engineSpec(t, e), "DEV_TEST_READY=3s")
 	d := running{url: firstLine(t, lines, stderr)}
 	d.serves(t, "v1")
 	testenv.WriteFile(t, filepath.Join(dir, "app", "hang.go"), "package main\n\nimport \"time\"\n\nfunc init() { time.Sleep(time.Hour) }\n")
 	waitFor(t, "the hung version to be given up", func() bool {
 		return strings.Contains(stderr.String(), "dev: the new version did not start")
 	})
-	if want := "/health within 10s; the last good version is still serving"; !strings.Contains(stderr.String(), want) {
+	if want := "/health within 3s; the last good version is still serving"; !strings.Contains(stderr.String(), want) {
 		t.Errorf("dev's log after a version that hung:\n%s\nwant %q", stderr.String(), want)
 	}
 	stillServes(t, d.url, "v1", "a version that hung")

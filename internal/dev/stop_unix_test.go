@@ -21,14 +21,16 @@ import (
 )
 
 // TestMain runs Run as a process of its own for TestCtrlCLeavesNothing,
-// the way `go tool mage dev` runs it, when DEV_TEST_MODULE is set.
+// the way `go tool mage dev` runs it, when DEV_TEST_MODULE is set;
+// DEV_TEST_READY, if set, is its Config.Ready.
 func TestMain(m *testing.M) {
 	if dir := os.Getenv("DEV_TEST_MODULE"); dir != "" {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 		defer stop()
+		ready, _ := time.ParseDuration(os.Getenv("DEV_TEST_READY"))
 		runner, err := engineRunner(ctx, os.Getenv("DEV_TEST_ENGINE"))
 		if err == nil {
-			err = Run(ctx, Config{Dir: dir, Version: testInfo, Runner: runner}, os.Stdout, os.Stderr)
+			err = Run(ctx, Config{Dir: dir, Version: testInfo, Runner: runner, Ready: ready}, os.Stdout, os.Stderr)
 		}
 		if err != nil {
 			os.Stderr.WriteString(err.Error() + "\n")

@@ -128,7 +128,7 @@ func pausing(t *testing.T, name, command string, real ...string) (dir, mark stri
 	t.Helper()
 	dir, mark = t.TempDir(), filepath.Join(t.TempDir(), command)
 	testenv.WriteFile(t, filepath.Join(dir, name), fmt.Sprintf(
-		"#!/bin/sh\nif [ \"$1\" = %s ] && mkdir %q 2>/dev/null; then sleep 2; fi\nexec %s \"$@\"\n",
+		"#!/bin/sh\nif [ \"$1\" = %s ] && mkdir %q 2>/dev/null; then sleep 1; fi\nexec %s \"$@\"\n",
 		command, mark, strings.Join(real, " ")))
 	if err := os.Chmod(filepath.Join(dir, name), 0o755); err != nil {
 		t.Fatal(err)

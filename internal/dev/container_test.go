@@ -99,7 +99,13 @@ func needRunc(t *testing.T) engine.Engine {
 // bundle is in tmp, after what.
 func assertNoRuncContainer(t *testing.T, tmp, after string) {
 	t.Helper()
+	// runc list fails when a container of another test is deleted between
+	// its reading the state folder and each container's state: asked again.
 	out, err := exec.Command("runc", "list").CombinedOutput()
+	for try := 0; err != nil && try < 20; try++ {
+		time.Sleep(50 * time.Millisecond)
+		out, err = exec.Command("runc", "list").CombinedOutput()
+	}
 	if err != nil {
 		t.Fatalf("runc list: %v: %s", err, out)
 	}

@@ -45,7 +45,14 @@ func (e Engine) outputFrom(ctx context.Context, in io.Reader, args ...string) (s
 // nor the Ctrl-C a terminal sends its whole foreground process group
 // stops it: it runs in a process group of its own.
 func (e Engine) outputToEnd(ctx context.Context, args ...string) (string, error) {
-	c := e.cmd(context.WithoutCancel(ctx), args...)
+	return e.outputAlone(context.WithoutCancel(ctx), args...)
+}
+
+// outputAlone is output with the client in a process group of its own:
+// ctx alone stops it, never the Ctrl-C a terminal sends its foreground
+// process group.
+func (e Engine) outputAlone(ctx context.Context, args ...string) (string, error) {
+	c := e.cmd(ctx, args...)
 	c.SysProcAttr = ownGroup()
 	return e.collect(c, args[0])
 }
@@ -92,9 +99,7 @@ func (e Engine) Ping(ctx context.Context) error {
 	// Ctrl-C killed the client before this process knew of it, and dev
 	// told it as the engine being down ("docker version: signal:
 	// interrupt").
-	c := e.cmd(ctx, "version", "--format", "{{.Server.Version}}")
-	c.SysProcAttr = ownGroup()
-	if _, err := e.collect(c, "version"); err != nil {
+	if _, err := e.outputAlone(ctx, "version", "--format", "{{.Server.Version}}"); err != nil {
 		how := "Docker Desktop, or `sudo systemctl start docker` on Linux"
 		if e.Name == Podman {
 			how = "`podman machine start` on macOS and Windows"

@@ -184,11 +184,9 @@ func (c *running) stop(ctx context.Context, grace time.Duration) (time.Duration,
 func (c *running) remove(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	// In a process group of its own, as outputToEnd, but within the
-	// timeout: a Ctrl-C must not cut it short and leave the container.
-	cmd := c.e.cmd(ctx, "rm", "--force", c.name)
-	cmd.SysProcAttr = ownGroup()
-	_, err := c.e.collect(cmd, "rm")
+	// Alone, as outputToEnd, but within the timeout: a Ctrl-C must not cut
+	// it short and leave the container.
+	_, err := c.e.outputAlone(ctx, "rm", "--force", c.name)
 	return err
 }
 

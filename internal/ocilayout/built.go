@@ -1,8 +1,6 @@
 package ocilayout
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -70,16 +68,23 @@ func besides(out Outputs) bool {
 		}
 	}
 	for _, f := range out.Also {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			return false
-		}
-		sum := sha256.Sum256(data)
-		if !slices.Contains(titled[filepath.Base(f)], v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(sum[:])}) {
+		sum, err := fileSHA256(f)
+		if err != nil || !slices.Contains(titled[filepath.Base(f)], sum) {
 			return false
 		}
 	}
 	return true
+}
+
+// fileSHA256 is the digest of the file at path.
+func fileSHA256(path string) (v1.Hash, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return v1.Hash{}, err
+	}
+	defer f.Close()
+	sum, _, err := v1.SHA256(f)
+	return sum, err
 }
 
 // Image is what a build leaves in a layout: the image index, and the

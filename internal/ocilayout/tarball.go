@@ -3,8 +3,6 @@ package ocilayout
 import (
 	"archive/tar"
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -158,8 +156,7 @@ func tarballWhole(idx v1.ImageIndex, out Outputs) bool {
 				return false
 			}
 		case cfg.String():
-			sum := sha256.New()
-			if _, err := io.Copy(sum, tr); err != nil || hex.EncodeToString(sum.Sum(nil)) != cfg.Hex {
+			if sum, _, err := v1.SHA256(tr); err != nil || sum != cfg {
 				return false
 			}
 		}

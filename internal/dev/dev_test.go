@@ -269,3 +269,53 @@ func TestCancelledAtStart(t *testing.T) {
 		t.Errorf("left in TMPDIR after Run(a cancelled context): %v, want nothing", left)
 	}
 }
+
+// A last stop slower than mage waits for (an engine in a virtual machine,
+// a loaded machine) is said in a line, with what becomes of what it
+// leaves; a quick one says nothing.
+func TestSlowStopIsSaid(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		delay time.Duration
+		said  bool
+	}{
+		{"quick", 0, false},
+		{"slow", 3500 * time.Millisecond, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			d := startDev(t, Config{Dir: newModule(t), Runner: slowStops{Process(), tc.delay}})
+			if err := d.stop(); err != nil {
+				t.Fatal(err)
+			}
+			if said := strings.Contains(d.logs.String(), "dev: still stopping;"); said != tc.said {
+				t.Errorf("\"dev: still stopping\" said = %v, want %v:\n%s", said, tc.said, d.logs.String())
+			}
+		})
+	}
+}
+
+// slowStops is a Runner whose instances take delay more to stop.
+type slowStops struct {
+	Runner
+	delay time.Duration
+}
+
+func (r slowStops) Start(ctx context.Context, bin string, port int, logs io.Writer) (Instance, error) {
+	inst, err := r.Runner.Start(ctx, bin, port, logs)
+	if err != nil {
+		return nil, err
+	}
+	return slowStop{inst, r.delay}, nil
+}
+
+type slowStop struct {
+	Instance
+	delay time.Duration
+}
+
+func (s slowStop) Stop(grace time.Duration) error {
+	time.Sleep(s.delay)
+	return s.Instance.Stop(grace)
+}

@@ -20,7 +20,9 @@ import (
 // engine run would choose, and says which and why first: on a PATH with
 // no runc, docker; with ENGINE=podman on the whole PATH (runc too),
 // podman. The engine not chosen is a program that fails, so using it
-// fails the test. A case of TestInEngine's, on its engines.
+// fails the test. mage exits 5 s after Ctrl-C, done or not: dev's last
+// stop is the client calls stop, rm and rmi, no more. A case of
+// TestInEngine's, on its engines.
 func mageDevChoosesEngine(t *testing.T, e engine.Engine) {
 	goCmd, err := exec.LookPath("go") // the PATH without runc keeps go
 	if err != nil {
@@ -31,10 +33,11 @@ func mageDevChoosesEngine(t *testing.T, e engine.Engine) {
 		env, path, want = engine.Podman, os.Getenv("PATH"), "engine: podman (ENGINE=podman)"
 	}
 	bin := t.TempDir()
+	calls := filepath.Join(bin, "calls") // each call's first argument, a line each
 	for _, name := range []string{engine.Docker, engine.Podman} {
 		script := "#!/bin/sh\necho \"" + name + " was not chosen\" >&2\nexit 1\n"
 		if name == e.Name {
-			script = "#!/bin/sh\nexec " + strings.Join(slices.Concat([]string{e.Path}, e.Args), " ") + " \"$@\"\n"
+			script = "#!/bin/sh\necho \"$1\" >>" + calls + "\nexec " + strings.Join(slices.Concat([]string{e.Path}, e.Args), " ") + " \"$@\"\n"
 		}
 		testenv.WriteFile(t, filepath.Join(bin, name), script)
 		os.Chmod(filepath.Join(bin, name), 0o755)
@@ -54,8 +57,25 @@ func mageDevChoosesEngine(t *testing.T, e engine.Engine) {
 	if ps := testengine.Run(t, e, "ps", "--quiet"); len(strings.Fields(ps)) != 1 {
 		t.Errorf("%s ps while dev serves = %q, want one container", e.Name, ps)
 	}
+	before, err := os.ReadFile(calls)
+	if err != nil {
+		t.Fatal(err)
+	}
 	interrupt(t, cmd, stderr, tmp)
 	assertEngineEmpty(t, e)
+	after, err := os.ReadFile(calls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stops []string
+	for _, verb := range strings.Fields(string(after[len(before):])) {
+		if verb == "stop" || verb == "rm" || verb == "rmi" {
+			stops = append(stops, verb)
+		}
+	}
+	if strings.Join(stops, " ") != "stop rm rmi" {
+		t.Errorf("%s calls that stop or remove after Ctrl-C = %q, want \"stop rm rmi\"", e.Name, stops)
+	}
 }
 
 // mageDevContainer starts `go tool mage dev` with DEV_CONTAINER=1 on the

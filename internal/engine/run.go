@@ -180,6 +180,16 @@ func (c *running) stop(ctx context.Context, grace time.Duration) (time.Duration,
 	return took, in.State.ExitCode, nil
 }
 
+// end stops the container as stop does and removes it, for a caller
+// that does not need the exit status (dev's versions: their last stop
+// after a Ctrl-C has to be done before mage gives up on the target, 5 s),
+// so without stop's inspect: a client call fewer.
+func (c *running) end(ctx context.Context, grace time.Duration) error {
+	// To its end, as in stop.
+	_, err := c.e.outputToEnd(ctx, "stop", "--time", strconv.Itoa(int(grace.Seconds())), c.name)
+	return errors.Join(err, c.remove(ctx))
+}
+
 // remove removes the container, running or not; also after Ctrl-C.
 func (c *running) remove(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)

@@ -89,6 +89,10 @@ func serve(ctx context.Context, c Choice, local Local, port int, stdout, logs io
 			stopped = true
 		}
 	}
+	slow := time.AfterFunc(serveGrace+500*time.Millisecond, func() {
+		fmt.Fprintf(logs, "still removing container %s; if mage gives up first (5 s after Ctrl-C), the next run removes it\n", ctr.name)
+	})
+	defer slow.Stop()
 	_, status, err := ctr.stop(ctx, serveGrace)
 	if err != nil {
 		return err

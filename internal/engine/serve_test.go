@@ -22,14 +22,7 @@ import (
 // script whose `wait` returns at once.
 func TestServeEnded(t *testing.T) {
 	testenv.SkipOnWindows(t, "a shell script stands in for the client")
-	local := Local{Tarball: filepath.Join(t.TempDir(), "image.tar")}
-	img, err := random.Image(64, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := tarball.WriteToFile(local.Tarball, name.MustParseReference("localhost/x:1"), img); err != nil {
-		t.Fatal(err)
-	}
+	local := randomLocal(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0") // the service, answering /health
 	if err != nil {
 		t.Fatal(err)
@@ -57,4 +50,69 @@ esac`
 			}
 		})
 	}
+}
+
+// A stop slower than mage waits for after Ctrl-C is said in a line that
+// names the container and what becomes of it; a quick one says nothing.
+// The client is a script whose `stop` takes delay.
+func TestServeSlowStopIsSaid(t *testing.T) {
+	testenv.SkipOnWindows(t, "a shell script stands in for the client")
+	t.Parallel()
+	local := randomLocal(t)
+	for _, tt := range []struct {
+		name, delay string
+		said        bool
+	}{
+		{"quick", "0", false},
+		{"slow", "4", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ln, err := net.Listen("tcp", "127.0.0.1:0") // the service, answering /health
+			if err != nil {
+				t.Fatal(err)
+			}
+			go http.Serve(ln, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+			t.Cleanup(func() { ln.Close() })
+			script := `case "$1" in
+version) echo 28.0.0;;
+ps|load|image|run|rm|logs) ;;
+wait) sleep 5;;
+stop) sleep ` + tt.delay + `;;
+inspect) echo '[{"State":{"Running":false,"ExitCode":0}}]';;
+*) exit 1;;
+esac`
+			e := Engine{Name: Docker, Path: "/bin/sh", Args: []string{"-c", script, "docker"}}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var logs testenv.Buffer
+			// Ctrl-C once the URL is out.
+			url := writerFunc(func(p []byte) (int, error) { cancel(); return len(p), nil })
+			if err := Serve(ctx, Choice{Engine: e}, local, ln.Addr().(*net.TCPAddr).Port, url, &logs); err != nil {
+				t.Fatalf("Serve() = %v", err)
+			}
+			if said := strings.Contains(logs.String(), "still removing container devops-info-service-"); said != tt.said {
+				t.Errorf("\"still removing\" said = %v, want %v:\n%s", said, tt.said, logs.String())
+			}
+		})
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// randomLocal is a Local whose tarball holds a random image, tagged
+// localhost/x:1.
+func randomLocal(t *testing.T) Local {
+	t.Helper()
+	local := Local{Tarball: filepath.Join(t.TempDir(), "image.tar")}
+	img, err := random.Image(64, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tarball.WriteToFile(local.Tarball, name.MustParseReference("localhost/x:1"), img); err != nil {
+		t.Fatal(err)
+	}
+	return local
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -45,6 +46,9 @@ type Version struct {
 	tag    string
 	exited <-chan struct{} // closed when the container has exited
 	logs   chan struct{}   // closed when its logs stop
+	// stopping is set by Stop: the container's exit is then its doing,
+	// and no one asks the engine whether it exited.
+	stopping atomic.Bool
 }
 
 // Start runs img, confined as run confines its container, with the engine
@@ -81,8 +85,9 @@ func Start(ctx context.Context, c Choice, img v1.Image, port int, logs io.Writer
 	go func() {
 		<-ctr.done
 		// `wait` also returns when Ctrl-C reaches the client: only an
-		// exit is one.
-		if ctr.exited(ctx) {
+		// exit is one. After a Ctrl-C, or once Stop stops it, no one
+		// asks, and the engine has better to do (Stop) than answer.
+		if ctx.Err() == nil && !v.stopping.Load() && ctr.exited(ctx) {
 			close(exited)
 		}
 	}()
@@ -126,20 +131,27 @@ func (v *Version) Stop(grace time.Duration) error {
 		_, err := v.runc.Stop(grace)
 		return errors.Join(err, v.runc.Remove())
 	}
-	_, _, err := v.ctr.stop(context.Background(), grace)
-	return errors.Join(err, v.remove())
+	v.stopping.Store(true)
+	err := v.ctr.end(context.Background(), grace)
+	<-v.logs
+	return errors.Join(err, v.untag(true))
 }
 
 // remove removes the container, running or not, and its image's tag.
 func (v *Version) remove() error {
-	ctx := context.Background()
 	var err error
 	if v.ctr != nil {
-		err = v.ctr.remove(ctx)
+		err = v.ctr.remove(context.Background())
 		<-v.logs
 	}
-	if _, rerr := v.e.outputToEnd(ctx, "rmi", v.tag); rerr != nil && v.ctr != nil {
-		err = errors.Join(err, fmt.Errorf("removing the image %s: %w", v.tag, rerr))
+	return errors.Join(err, v.untag(v.ctr != nil))
+}
+
+// untag removes the tag Start gave the image (the image goes with it
+// unless build's tags name it), and says when that failed if report.
+func (v *Version) untag(report bool) error {
+	if _, err := v.e.outputToEnd(context.Background(), "rmi", v.tag); err != nil && report {
+		return fmt.Errorf("removing the image %s: %w", v.tag, err)
 	}
-	return err
+	return nil
 }

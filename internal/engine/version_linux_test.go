@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,11 +16,13 @@ import (
 	"github.com/lehus1/devops-info-service-go/internal/engine"
 	"github.com/lehus1/devops-info-service-go/internal/health"
 	"github.com/lehus1/devops-info-service-go/internal/testengine"
+	"github.com/lehus1/devops-info-service-go/internal/testenv"
 )
 
 // versions: Versions are what dev swaps: two run side by side, each with
-// its own image tag; one that exits says so; Stop removes the container
-// and its tag, and Prepare removes the tag a killed dev left, saying so.
+// its own image tag; one that exits says so; Stop gives the service its
+// SIGTERM (it says it shuts down) and removes the container and its tag;
+// Prepare removes the tag a killed dev left, saying so.
 func versions(t *testing.T, e engine.Engine) {
 	c := engine.Choice{Engine: e}
 	img, err := testengine.Dist(t, "../..").Image()
@@ -30,7 +34,10 @@ func versions(t *testing.T, e engine.Engine) {
 	if err := dead.Run(); err != nil {
 		t.Fatal(err)
 	}
-	first := start(t, c, img)
+	// The first runs through a client that notes each call's verb.
+	logged, calls := loggedCalls(t, c)
+	var firstLogs testenv.Buffer
+	first := start(t, logged, img, &firstLogs)
 	stale := engine.DevRepository + ":" + engine.DevTagOf(dead.Process.Pid, "gone")
 	testengine.Run(t, e, "tag", devTags(t, e)[0], stale)
 	var log strings.Builder
@@ -40,7 +47,7 @@ func versions(t *testing.T, e engine.Engine) {
 	if !strings.Contains(log.String(), "removed image tag "+stale) {
 		t.Errorf("Prepare() log = %q, want it to say it removed %s", log.String(), stale)
 	}
-	second := start(t, c, img)
+	second := start(t, c, img, io.Discard)
 	if got := devTags(t, e); len(got) != 2 {
 		t.Errorf("%s images of two versions = %q, want one tag each", e.Name, got)
 	}
@@ -53,22 +60,32 @@ func versions(t *testing.T, e engine.Engine) {
 	if got := second.Exited(); !strings.Contains(got, second.ContainerName()) {
 		t.Errorf("Exited() = %q, want it to name the container", got)
 	}
+	before := calls()
 	for _, v := range []*engine.Version{first, second} {
 		if err := v.Stop(5 * time.Second); err != nil {
 			t.Errorf("Stop(%s) = %v", v.URL, err)
 		}
 	}
+	// dev's last stop after a Ctrl-C must be done within mage's 5 s: no
+	// call it can do without (stop's inspect, for the exit status).
+	if got := strings.Join(calls()[len(before):], " "); got != "stop rm rmi" {
+		t.Errorf("the client calls of Stop = %q, want \"stop rm rmi\"", got)
+	}
 	if got := devTags(t, e); len(got) != 0 {
 		t.Errorf("%s images after Stop = %q, want no tag left", e.Name, got)
+	}
+	if !strings.Contains(firstLogs.String(), "shutting down") {
+		t.Errorf("the service's logs after Stop = %q, want its SIGTERM's \"shutting down\"", firstLogs.String())
 	}
 	assertNoContainers(t, e)
 }
 
-// start starts img as a version on a free port and waits, as dev does,
-// for it to answer /health: Start returns once the container runs.
-func start(t *testing.T, c engine.Choice, img v1.Image) *engine.Version {
+// start starts img as a version on a free port, its logs going to logs,
+// and waits, as dev does, for it to answer /health: Start returns once
+// the container runs.
+func start(t *testing.T, c engine.Choice, img v1.Image, logs io.Writer) *engine.Version {
 	t.Helper()
-	v, err := engine.Start(t.Context(), c, img, freePort(t), io.Discard)
+	v, err := engine.Start(t.Context(), c, img, freePort(t), logs)
 	if err != nil {
 		t.Fatalf("Start() = %v", err)
 	}
@@ -79,6 +96,25 @@ func start(t *testing.T, c engine.Choice, img v1.Image) *engine.Version {
 		t.Fatalf("GET %s/health: %v", v.URL, err)
 	}
 	return v
+}
+
+// loggedCalls is c through a client that writes each call's first
+// argument to a file, and a function that reads them back.
+func loggedCalls(t *testing.T, c engine.Choice) (engine.Choice, func() []string) {
+	dir := t.TempDir()
+	script, log := filepath.Join(dir, c.Name), filepath.Join(dir, "calls")
+	body := "#!/bin/sh\necho \"$1\" >>" + log + "\nexec " + strings.Join(append([]string{c.Path}, c.Args...), " ") + ` "$@"` + "\n" // paths without spaces
+	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	c.Path, c.Args = script, nil
+	return c, func() []string {
+		data, err := os.ReadFile(log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Fields(string(data))
+	}
 }
 
 // devTags are the tags Start gave the images it loaded into e. Podman

@@ -274,14 +274,9 @@ func (l *loop) retire(old *backend, drain time.Duration) {
 
 // stop stops the version serving and waits for the old ones to stop.
 // mage exits 5 s after a Ctrl-C whether its target is done or not (at
-// most a second of it goes to the requests in flight): a slow engine,
-// such as one in a virtual machine, can leave the container and its tag
-// behind, and a line says what becomes of them.
+// most a second of it goes to the requests in flight): a container's stop
+// that takes longer goes on after dev exits (engine.HandOff).
 func (l *loop) stop() {
-	slow := time.AfterFunc(3*time.Second, func() {
-		fmt.Fprintln(l.logs, "dev: still stopping; if mage gives up first (5 s after Ctrl-C), the next dev removes what is left")
-	})
-	defer slow.Stop()
 	if b := l.proxy.swap(nil); b != nil {
 		// The proxy has stopped: what it still serves is being cut off.
 		l.retire(b, 500*time.Millisecond)

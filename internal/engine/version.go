@@ -49,7 +49,14 @@ type Version struct {
 	// stopping is set by Stop: the container's exit is then its doing,
 	// and no one asks the engine whether it exited.
 	stopping atomic.Bool
+	ctx      context.Context // Start's: done after a Ctrl-C
+	log      io.Writer
 }
+
+// HandOff is how long Stop waits, after a Ctrl-C, for the reaper that
+// stops the container before it leaves it to finish alone: dev stops its
+// last version within mage's 5 s with time to spare.
+const HandOff = 2500 * time.Millisecond
 
 // Start runs img, confined as run confines its container, with the engine
 // c chose, published on 127.0.0.1:port, its logs going to logs; it
@@ -57,7 +64,7 @@ type Version struct {
 // itself; Docker and Podman load it from a `docker save` tarball streamed
 // to the client's stdin (no file), tagged for this container alone.
 func Start(ctx context.Context, c Choice, img v1.Image, port int, logs io.Writer) (*Version, error) {
-	v := &Version{URL: "http://127.0.0.1:" + strconv.Itoa(port), e: c.Engine, logs: make(chan struct{})}
+	v := &Version{URL: "http://127.0.0.1:" + strconv.Itoa(port), e: c.Engine, logs: make(chan struct{}), ctx: ctx, log: logs}
 	if c.Name == Runc {
 		ctr, err := container.Start(img, container.WithPublish(port), container.WithOutput(logs))
 		if err != nil {
@@ -125,16 +132,33 @@ func (v *Version) Exited() string {
 
 // Stop sends SIGTERM, and SIGKILL after grace, then removes the container
 // and, under Docker and Podman, its image's tag: the image goes too
-// unless build's tags name it.
+// unless build's tags name it. Under Docker and Podman the reaper does
+// it (reapEnv); after a Ctrl-C (Start's ctx done) Stop waits HandOff for
+// it, then says so and leaves it to finish after this program exits.
 func (v *Version) Stop(grace time.Duration) error {
 	if v.runc != nil {
 		_, err := v.runc.Stop(grace)
 		return errors.Join(err, v.runc.Remove())
 	}
 	v.stopping.Store(true)
-	err := v.ctr.end(context.Background(), grace)
-	<-v.logs
-	return errors.Join(err, v.untag(true))
+	r, err := startReaper(reapJob{Engine: v.e, Name: v.ctr.name, Tag: v.tag, Grace: grace})
+	if err != nil { // stopped here, then
+		err = errors.Join(err, v.ctr.end(context.Background(), grace))
+		<-v.logs
+		return errors.Join(err, v.untag(true))
+	}
+	var handOff <-chan time.Time
+	if v.ctx.Err() != nil {
+		handOff = time.After(HandOff)
+	}
+	select {
+	case err := <-r.done:
+		<-v.logs
+		return err
+	case <-handOff:
+		fmt.Fprintf(v.log, "container %s: its stop goes on in the background (pid %d), after this program exits\n", v.ctr.name, r.cmd.Process.Pid)
+		return nil
+	}
 }
 
 // remove removes the container, running or not, and its image's tag.

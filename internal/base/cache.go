@@ -145,23 +145,31 @@ func (c *cache) put(ref string, a mutate.Appendable) error {
 	return c.reload()
 }
 
-// adoptBlobs renames the staging layout's blobs into the cache.
+// adoptBlobs moves the staging layout's blobs into the cache, holding its
+// lock. A blob already there with its digest's bytes is kept, not renamed
+// over: bases share layers, and a build of another base checking or
+// reading that blob at the moment (go-containerregistry's layout refuses
+// a blob whose file changes while it opens it) saw it as damaged. One that
+// is missing or damaged is replaced.
 func (c *cache) adoptBlobs(staging layout.Path) error {
-	return filepath.WalkDir(filepath.Join(string(staging), "blobs"), func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, err := filepath.Rel(string(staging), path)
-		if err != nil {
-			return err
-		}
-		// Renamed over one already there, always: it holds the same bytes
-		// or, damaged, is mended (same size alone proves nothing).
-		dest := filepath.Join(c.dir, rel)
-		if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
-			return err
-		}
-		return os.Rename(path, dest)
+	return c.locked(func() error {
+		return filepath.WalkDir(filepath.Join(string(staging), "blobs"), func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			rel, err := filepath.Rel(string(staging), path)
+			if err != nil {
+				return err
+			}
+			dest := filepath.Join(c.dir, rel)
+			if sum, err := ocilayout.FileSHA256(dest); err == nil && sum.Hex == filepath.Base(dest) && sum.Algorithm == filepath.Base(filepath.Dir(dest)) {
+				return nil // the staging folder goes, with this copy
+			}
+			if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
+				return err
+			}
+			return os.Rename(path, dest)
+		})
 	})
 }
 

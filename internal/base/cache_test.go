@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
@@ -99,5 +100,55 @@ func TestCacheTakesConcurrentPulls(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(cacheDir, ".staging-*")); len(left) > 0 {
 		t.Errorf("staging folders left in the cache: %v", left)
+	}
+}
+
+// A base put into the cache keeps the blobs it shares with bases already
+// there, rather than renaming its copy over them: a build of another base
+// checking its blobs at that moment saw one change while it opened it
+// ("layout blob ... changed while opening") and called the cache damaged
+// (CI, under load). Here one base is checked over and over while another,
+// over the same layers, is put again and again.
+func TestCachePutKeepsSharedBlobs(t *testing.T) {
+	cache, err := openCache(filepath.Join(t.TempDir(), "cache"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bases := []v1.Image{labelledBase(t, amd64, map[string]string{"which": "0"}), labelledBase(t, amd64, map[string]string{"which": "1"})}
+	if err := cache.put("example.com/base0:v1", bases[0]); err != nil {
+		t.Fatal(err)
+	}
+	d, err := bases[0].Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc, ok := cache.find(d.String(), "")
+	if !ok {
+		t.Fatal("base0 not found in the cache after put")
+	}
+	stop := make(chan struct{})
+	checked := make(chan error, 1)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				checked <- nil
+				return
+			default:
+			}
+			if err := cache.verify(desc); err != nil {
+				checked <- err
+				return
+			}
+		}
+	}()
+	for i := 0; i < 100; i++ {
+		if err := cache.put("example.com/base1:v1", bases[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(stop)
+	if err := <-checked; err != nil {
+		t.Errorf("checking base0 while base1 was put: %v", err)
 	}
 }

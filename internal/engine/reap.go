@@ -35,6 +35,7 @@ type reapJob struct {
 
 func init() {
 	if job := os.Getenv(reapEnv); job != "" {
+		os.Unsetenv(reapEnv) // the clients it starts are not reapers
 		os.Exit(reapMain(job))
 	}
 }

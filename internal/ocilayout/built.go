@@ -68,7 +68,7 @@ func besides(out Outputs) bool {
 		}
 	}
 	for _, f := range out.Also {
-		sum, err := fileSHA256(f)
+		sum, err := FileSHA256(f)
 		if err != nil || !slices.Contains(titled[filepath.Base(f)], sum) {
 			return false
 		}
@@ -76,8 +76,8 @@ func besides(out Outputs) bool {
 	return true
 }
 
-// fileSHA256 is the digest of the file at path.
-func fileSHA256(path string) (v1.Hash, error) {
+// FileSHA256 is the digest of the file at path.
+func FileSHA256(path string) (v1.Hash, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return v1.Hash{}, err

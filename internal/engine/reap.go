@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -36,23 +37,24 @@ type reapJob struct {
 func init() {
 	if job := os.Getenv(reapEnv); job != "" {
 		os.Unsetenv(reapEnv) // the clients it starts are not reapers
-		os.Exit(reapMain(job))
+		// Its stderr is a pipe to the Version's program, which may have
+		// exited: a write then fails, and must not kill the reaper.
+		signal.Ignore(syscall.SIGPIPE, syscall.SIGINT, syscall.SIGHUP)
+		os.Exit(reapMain(job, os.Stderr))
 	}
 }
 
 // reapMain is the reaper: it stops and removes the container and its tag
-// described by job (JSON), saying on stderr what failed.
-func reapMain(job string) int {
-	// Its stderr is a pipe to the Version's program, which may have
-	// exited: a write then fails, and must not kill the reaper.
-	signal.Ignore(syscall.SIGPIPE, syscall.SIGINT, syscall.SIGHUP)
+// described by job (JSON), saying on stderr what failed, and returns its
+// exit status.
+func reapMain(job string, stderr io.Writer) int {
 	var j reapJob
 	if err := json.Unmarshal([]byte(job), &j); err != nil {
-		fmt.Fprintf(os.Stderr, "reading %s: %v\n", reapEnv, err)
+		fmt.Fprintf(stderr, "reading %s: %v\n", reapEnv, err)
 		return 2
 	}
 	if err := j.do(context.Background()); err != nil {
-		fmt.Fprintln(os.Stderr, err)
+		fmt.Fprintln(stderr, err)
 		return 1
 	}
 	return 0

@@ -2,12 +2,15 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/random"
@@ -115,4 +118,47 @@ func randomLocal(t *testing.T) Local {
 		t.Fatal(err)
 	}
 	return local
+}
+
+// The reaper stops, removes and untags as its job says, with the
+// container's name and the tag; it says what failed on stderr and exits
+// 1, and 2 on a job it cannot read. The client is a script that notes
+// its calls and fails those the case names.
+func TestReapMain(t *testing.T) {
+	testenv.SkipOnWindows(t, "a shell script stands in for the client")
+	for _, tt := range []struct {
+		name, job, fails string
+		status           int
+		stderr           string
+	}{
+		{"stops and removes", "", "", 0, ""},
+		{"untag fails", "", "rmi", 1, "removing the image localhost/x:1: docker rmi: Error: refused"},
+		{"stop fails, removed all the same", "", "stop", 1, "docker stop: Error: refused"},
+		{"unreadable job", "{", "", 2, "reading " + reapEnv},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			calls := filepath.Join(t.TempDir(), "calls")
+			script := `echo "$*" >>` + calls + `
+if [ "$1" = "` + tt.fails + `" ]; then echo "Error: refused" >&2; exit 1; fi`
+			job := tt.job
+			if job == "" {
+				b, err := json.Marshal(reapJob{Engine: Engine{Name: Docker, Path: "/bin/sh", Args: []string{"-c", script, "docker"}}, Name: "ctr", Tag: "localhost/x:1", Grace: 3 * time.Second})
+				if err != nil {
+					t.Fatal(err)
+				}
+				job = string(b)
+			}
+			var stderr strings.Builder
+			if got := reapMain(job, &stderr); got != tt.status || !strings.Contains(stderr.String(), tt.stderr) {
+				t.Errorf("reapMain() = %d, stderr %q; want %d, %q", got, stderr.String(), tt.status, tt.stderr)
+			}
+			if tt.job != "" {
+				return
+			}
+			data, err := os.ReadFile(calls)
+			if want := "stop --time 3 ctr\nrm --force ctr\nrmi localhost/x:1\n"; err != nil || string(data) != want {
+				t.Errorf("the client's calls = %q, %v; want %q", data, err, want)
+			}
+		})
+	}
 }

@@ -64,11 +64,7 @@ func reapMain(job string, stderr io.Writer) int {
 // and then its image's tag.
 func (j reapJob) do(ctx context.Context) error {
 	c := &running{e: j.Engine, name: j.Name}
-	err := c.end(ctx, j.Grace)
-	if _, rerr := j.Engine.outputToEnd(ctx, "rmi", j.Tag); rerr != nil {
-		err = errors.Join(err, fmt.Errorf("removing the image %s: %w", j.Tag, rerr))
-	}
-	return err
+	return errors.Join(c.end(ctx, j.Grace), j.Engine.untag(ctx, j.Tag))
 }
 
 // reaper is a started reaper.

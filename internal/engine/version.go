@@ -141,11 +141,12 @@ func (v *Version) Stop(grace time.Duration) error {
 		return errors.Join(err, v.runc.Remove())
 	}
 	v.stopping.Store(true)
-	r, err := startReaper(reapJob{Engine: v.e, Name: v.ctr.name, Tag: v.tag, Grace: grace})
+	job := reapJob{Engine: v.e, Name: v.ctr.name, Tag: v.tag, Grace: grace}
+	r, err := startReaper(job)
 	if err != nil { // stopped here, then
-		err = errors.Join(err, v.ctr.end(context.Background(), grace))
+		err = errors.Join(err, job.do(context.Background()))
 		<-v.logs
-		return errors.Join(err, v.untag(true))
+		return err
 	}
 	var handOff <-chan time.Time
 	if v.ctx.Err() != nil {
@@ -168,14 +169,18 @@ func (v *Version) remove() error {
 		err = v.ctr.remove(context.Background())
 		<-v.logs
 	}
-	return errors.Join(err, v.untag(v.ctr != nil))
+	// Without a container the tag may not be there: a load cut short.
+	if rerr := v.e.untag(context.Background(), v.tag); v.ctr != nil {
+		err = errors.Join(err, rerr)
+	}
+	return err
 }
 
-// untag removes the tag Start gave the image (the image goes with it
-// unless build's tags name it), and says when that failed if report.
-func (v *Version) untag(report bool) error {
-	if _, err := v.e.outputToEnd(context.Background(), "rmi", v.tag); err != nil && report {
-		return fmt.Errorf("removing the image %s: %w", v.tag, err)
+// untag removes tag, one Start gave an image (the image goes with it
+// unless build's tags name it).
+func (e Engine) untag(ctx context.Context, tag string) error {
+	if _, err := e.outputToEnd(ctx, "rmi", tag); err != nil {
+		return fmt.Errorf("removing the image %s: %w", tag, err)
 	}
 	return nil
 }

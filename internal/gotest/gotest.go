@@ -55,6 +55,7 @@ const MinCoverage = 80
 
 type options struct {
 	race        bool
+	vet         bool
 	minCoverage float64
 	profile     string
 	output      io.Writer
@@ -74,6 +75,11 @@ type Option func(*options)
 
 // WithRace turns the race detector on or off. Default on.
 func WithRace(on bool) Option { return func(o *options) { o.race = on } }
+
+// WithVet turns go test's own go vet (a few analyzers, before each
+// package's tests) on or off: off where go vet runs elsewhere, with every
+// analyzer, as lint does. Default on.
+func WithVet(on bool) Option { return func(o *options) { o.vet = on } }
 
 // WithMinCoverage sets the floor, in percent, that every package with
 // statements must reach. Default MinCoverage.
@@ -148,7 +154,7 @@ func WithPackages(patterns ...string) Option { return func(o *options) { o.packa
 // Run runs the tests of the module in dir. The error says what failed:
 // tests, the build, or the coverage floor; the summary is filled in either way.
 func Run(ctx context.Context, dir string, opts ...Option) (Summary, error) {
-	o := options{race: true, minCoverage: MinCoverage, output: io.Discard, packages: []string{"./..."}}
+	o := options{race: true, vet: true, minCoverage: MinCoverage, output: io.Discard, packages: []string{"./..."}}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -181,7 +187,7 @@ func Run(ctx context.Context, dir string, opts ...Option) (Summary, error) {
 		history = readHistory(o.history)
 	}
 	var runs []goTest
-	if o.race && o.raceFree.linking != "" {
+	if o.race && len(o.raceFree.libraries) > 0 {
 		runs = o.raceFree.split(ctx, dir, o.packages, history, o.output)
 	} else {
 		pkgs, listed := longestFirst(ctx, dir, o.packages, history)

@@ -222,10 +222,10 @@ func TestParallel(t *testing.T) {
 	}
 }
 
-// WithoutRaceWhereLinked: the tests whose binaries link the named package
-// (here through a test-only import too) run without the race detector,
-// the rest with it, in one run whose table, totals and coverage profile
-// hold both.
+// WithoutRaceWhereLinked: the tests whose binaries link one of the named
+// libraries (here through a test-only import too) run without the race
+// detector, the rest with it, in one run whose table, totals and coverage
+// profile hold both.
 func TestRunWithoutRaceWhereLinked(t *testing.T) {
 	const race = "//go:build race\n\npackage %s\n\nconst raceOn = true\n"
 	const noRace = "//go:build !race\n\npackage %s\n\nconst raceOn = false\n"
@@ -246,6 +246,11 @@ func TestRunWithoutRaceWhereLinked(t *testing.T) {
 		"c/c_test.go":      wantRace("c", true),
 		"c/race_test.go":   src(race, "c"),
 		"c/norace_test.go": src(noRace, "c"),
+		"other/other.go":   "package other\nfunc Two() int { return 2 }\n",
+		"d/d.go":           "package d\nimport \"example.com/m/other\"\nfunc D() int { return other.Two() }\n",
+		"d/d_test.go":      wantRace("d", false),
+		"d/race_test.go":   src(race, "d"),
+		"d/norace_test.go": src(noRace, "d"),
 	})
 	if ok, why := RaceSupported(t.Context(), "."); !ok {
 		testenv.Need(t, "the race detector: "+why)
@@ -253,7 +258,7 @@ func TestRunWithoutRaceWhereLinked(t *testing.T) {
 	profile := filepath.Join(dir, "coverage.out")
 	var out strings.Builder
 	sum, err := Run(t.Context(), dir, WithMinCoverage(0), WithCoverProfile(profile), WithOutput(&out),
-		WithoutRaceWhereLinked("example.com/m/heavy", "no goroutines"))
+		WithoutRaceWhereLinked("no goroutines", "example.com/m/heavy", "example.com/m/other"))
 	if err != nil {
 		t.Fatalf("Run() = %v, want nil; output:\n%s", err, out.String())
 	}
@@ -261,29 +266,50 @@ func TestRunWithoutRaceWhereLinked(t *testing.T) {
 	for _, p := range sum.Packages {
 		got = append(got, fmt.Sprintf("%s %d %q", p.Path, p.Passed, p.RaceFree))
 	}
-	want := []string{`example.com/m/a 1 "no goroutines"`, `example.com/m/b 1 "no goroutines"`, `example.com/m/c 1 ""`, `example.com/m/heavy/lib 0 ""`}
-	if diff := cmp.Diff(want, got); diff != "" || sum.Passed != 3 {
-		t.Errorf("Run() packages (-want +got):\n%s; passed %d, want 3", diff, sum.Passed)
+	want := []string{`example.com/m/a 1 "no goroutines"`, `example.com/m/b 1 "no goroutines"`, `example.com/m/c 1 ""`, `example.com/m/d 1 "no goroutines"`, `example.com/m/heavy/lib 0 ""`, `example.com/m/other 0 ""`}
+	if diff := cmp.Diff(want, got); diff != "" || sum.Passed != 4 {
+		t.Errorf("Run() packages (-want +got):\n%s; passed %d, want 4", diff, sum.Passed)
 	}
-	if !strings.Contains(out.String(), "gotest: without the race detector, as they link example.com/m/heavy (no goroutines): example.com/m/a example.com/m/b\n") {
+	if !strings.Contains(out.String(), "gotest: without the race detector, as they link example.com/m/heavy or example.com/m/other (no goroutines): example.com/m/a example.com/m/b example.com/m/d\n") {
 		t.Errorf("output lacks the line naming the packages without the race detector:\n%s", out.String())
 	}
 	var table strings.Builder
 	sum.WriteTable(&table, 0, "example.com/m")
-	if !strings.Contains(table.String(), "\nwithout the race detector (no goroutines): a, b\ntest: 3 passed, 0 failed, 0 skipped\n") {
-		t.Errorf("table = %q, want a line naming a and b before the count", table.String())
+	if !strings.Contains(table.String(), "\nwithout the race detector (no goroutines): a, b, d\ntest: 4 passed, 0 failed, 0 skipped\n") {
+		t.Errorf("table = %q, want a line naming a, b and d before the count", table.String())
 	}
 	data, err := os.ReadFile(profile)
 	if err != nil || strings.Count(string(data), "mode: atomic") != 1 {
 		t.Fatalf("coverage profile = %q, %v; want one atomic-mode profile", data, err)
 	}
-	for _, f := range []string{"a/a.go", "b/b.go", "c/c.go"} {
+	for _, f := range []string{"a/a.go", "b/b.go", "c/c.go", "d/d.go"} {
 		if !strings.Contains(string(data), "example.com/m/"+f) {
 			t.Errorf("coverage profile lacks %s:\n%s", f, data)
 		}
 	}
 	if left, _ := filepath.Glob(profile + ".*"); len(left) > 0 {
 		t.Errorf("temporary profiles left behind: %v", left)
+	}
+}
+
+// WithVet(false) leaves go test's vet out: a printf mistake that go
+// test's vet fails the package for passes without it.
+func TestRunVet(t *testing.T) {
+	for _, tt := range []struct {
+		vet     bool
+		wantErr bool
+	}{{true, true}, {false, false}} {
+		t.Run(fmt.Sprintf("vet %v", tt.vet), func(t *testing.T) {
+			dir := module(t, map[string]string{
+				"a/a.go":      src(twoFuncs, "a"),
+				"a/a_test.go": "package a\nimport (\"fmt\"; \"testing\")\nfunc TestAdd(t *testing.T) { _ = fmt.Sprintf(\"%d\", \"x\"); if Add(1, 2) != 3 { t.Fatal() } }\n",
+			})
+			var out strings.Builder
+			sum, err := Run(t.Context(), dir, WithRace(false), WithMinCoverage(0), WithVet(tt.vet), WithOutput(&out))
+			if (err != nil) != tt.wantErr || !tt.wantErr && sum.Passed != 1 || tt.wantErr && !strings.Contains(out.String(), "wrong type string") {
+				t.Errorf("Run(WithVet(%v)) = %v, %d passed, want error %v; output:\n%s", tt.vet, err, sum.Passed, tt.wantErr, out.String())
+			}
+		})
 	}
 }
 

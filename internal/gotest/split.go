@@ -19,18 +19,21 @@ import (
 )
 
 // WithoutRaceWhereLinked runs the tests whose binaries link a package of
-// linking (an import path, or the prefix of one, such as a module's path)
-// without the race detector, for the reason why, in a go test of their
-// own beside the one with it; the table names them. It is for tests of
-// code that starts no goroutines of its own, on a large library that is
-// otherwise compiled twice: once with -race for the tests, once without
-// for the program that uses it. Default none.
-func WithoutRaceWhereLinked(linking, why string) Option {
-	return func(o *options) { o.raceFree = raceFree{linking: linking, why: why} }
+// one of libraries (import paths, or the prefixes of them, such as a
+// module's path) without the race detector, for the reason why, in a go
+// test of their own beside the one with it; the table names them. It is
+// for tests of code that starts no goroutines of its own, on a large
+// library that is otherwise compiled twice: once with -race for the
+// tests, once without for the program that uses it. Default none.
+func WithoutRaceWhereLinked(why string, libraries ...string) Option {
+	return func(o *options) { o.raceFree = raceFree{libraries: libraries, why: why} }
 }
 
 // raceFree is what WithoutRaceWhereLinked set.
-type raceFree struct{ linking, why string }
+type raceFree struct {
+	libraries []string
+	why       string
+}
 
 // goTest is one go test command of a run.
 type goTest struct {
@@ -42,21 +45,25 @@ type goTest struct {
 	after    int    // 1 + the index of the run this one starts after; 0 for none
 }
 
-// Signing is the library whose tests this module runs without the race
-// detector (WithoutRaceWhereLinked), and why; lint vets them alike, so
-// that the two share the compiled library too.
-const (
-	SigningLibrary = "github.com/sigstore/sigstore-go"
-	SigningWhy     = "their code starts no goroutines; sigstore-go compiles once, for them and for push"
-)
+// RaceFreeLibraries are the libraries whose tests this module runs
+// without the race detector (WithoutRaceWhereLinked), for RaceFreeWhy;
+// lint vets those packages alike, so that the two share the compiled
+// libraries too. Each is compiled without -race for a command anyway:
+// sigstore-go for push's signing (sign, verify and release link it);
+// golang.org/x/tools and golang.org/x/vuln for the lint and vulncheck
+// commands and staticcheck (lint and vulncheck link them).
+var RaceFreeLibraries = []string{"github.com/sigstore/sigstore-go", "golang.org/x/tools", "golang.org/x/vuln"}
+
+// RaceFreeWhy is why RaceFreeLibraries' tests run without -race.
+const RaceFreeWhy = "their code starts no goroutines; the libraries they link compile once, for them and for the commands that use them"
 
 // Linked lists the packages that patterns match in dir, in go list's
 // order, and says which of them have tests whose binary links a package
-// of linking (an import path, or the prefix of one).
-func Linked(ctx context.Context, dir string, patterns []string, linking string) (all []string, linked map[string]bool, err error) {
+// of one of libraries (import paths, or the prefixes of them).
+func Linked(ctx context.Context, dir string, patterns, libraries []string) (all []string, linked map[string]bool, err error) {
 	listed, err := gotool.Output(ctx, dir, append([]string{"list", "-e", "-test", "-f", "{{.ImportPath}}\t{{join .Deps \" \"}}"}, patterns...)...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("listing the packages that link %s: %w", linking, err)
+		return nil, nil, fmt.Errorf("listing the packages that link %s: %w", strings.Join(libraries, ", "), err)
 	}
 	linked = map[string]bool{}
 	sc := bufio.NewScanner(strings.NewReader(listed))
@@ -66,7 +73,7 @@ func Linked(ctx context.Context, dir string, patterns []string, linking string) 
 		switch {
 		case strings.HasSuffix(path, ".test"):
 			linked[strings.TrimSuffix(path, ".test")] = slices.ContainsFunc(strings.Fields(deps), func(d string) bool {
-				return d == linking || strings.HasPrefix(d, linking+"/")
+				return slices.ContainsFunc(libraries, func(lib string) bool { return d == lib || strings.HasPrefix(d, lib+"/") })
 			})
 		case !strings.Contains(path, " "): // not a test variant, "p [p.test]"
 			all = append(all, path)
@@ -77,12 +84,12 @@ func Linked(ctx context.Context, dir string, patterns []string, linking string) 
 
 // split divides the packages that patterns match into a run with the
 // race detector and one without, for the test binaries that link
-// r.linking, each in history's order (longestFirst, from the one go list
+// one of r.libraries, each in history's order (longestFirst, from the one go list
 // that also says what links what). It says on out which packages go
 // without. When go list fails it is one run of patterns as they are: go
 // test then says what is wrong; when either side is empty, one run.
 func (r raceFree) split(ctx context.Context, dir string, patterns []string, history map[string]time.Duration, out io.Writer) []goTest {
-	all, linked, err := Linked(ctx, dir, patterns, r.linking)
+	all, linked, err := Linked(ctx, dir, patterns, r.libraries)
 	if err != nil || len(all) == 0 {
 		return []goTest{{race: true, packages: patterns}}
 	}
@@ -98,7 +105,7 @@ func (r raceFree) split(ctx context.Context, dir string, patterns []string, hist
 	if len(with) == 0 || len(without) == 0 {
 		return []goTest{{race: true, packages: packages, listed: true}}
 	}
-	fmt.Fprintf(out, "gotest: without the race detector, as they link %s (%s): %s\n", r.linking, r.why, strings.Join(without, " "))
+	fmt.Fprintf(out, "gotest: without the race detector, as they link %s (%s): %s\n", strings.Join(r.libraries, " or "), r.why, strings.Join(without, " "))
 	return []goTest{{race: true, packages: with, listed: true}, {why: r.why, packages: without, listed: true}}
 }
 
@@ -158,6 +165,9 @@ func runAll(ctx context.Context, dir string, o options, runs []goTest, profile s
 func (r goTest) run(ctx context.Context, dir string, o options, profile string, out io.Writer) (Summary, error, error) {
 	args := []string{"test", "-json", "-cover", "-covermode=atomic"}
 	args = append(args, parallel(o.goflags, runtime.GOMAXPROCS(0))...)
+	if !o.vet && !hasFlag(o.goflags, "vet") {
+		args = append(args, "-vet=off")
+	}
 	if r.race {
 		args = append(args, RaceFlags(o.plain...)...)
 	}

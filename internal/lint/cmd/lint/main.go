@@ -21,8 +21,8 @@ func main() { gotool.Exit(run(context.Background(), ".", os.Getenv, os.Stderr)) 
 // run lints the module in dir, every finding to stderr; in CI
 // (settings.ReadCI) a missing shellcheck fails it. go vet and staticcheck
 // compile with -race where `go tool mage test` does (gotest.Race), and
-// without it for the packages whose tests link the signing library, as
-// the tests do, and leave the compression library uninstrumented, as
+// without it for the packages whose tests link gotest.RaceFreeLibraries,
+// as the tests do, and leave the compression library uninstrumented, as
 // the tests do, so that the two share their compiled dependencies in the
 // build cache.
 func run(ctx context.Context, dir string, getenv func(string) string, stderr io.Writer, opts ...lint.Option) error {
@@ -30,7 +30,7 @@ func run(ctx context.Context, dir string, getenv func(string) string, stderr io.
 	defer stop()
 	opts = append([]lint.Option{lint.WithOutput(stderr), lint.WithShellcheckRequired(settings.ReadCI(getenv).Enabled)}, opts...)
 	if race, _ := gotest.RaceSupported(ctx, dir); race {
-		all, linked, err := gotest.Linked(ctx, dir, []string{"./..."}, gotest.SigningLibrary)
+		all, linked, err := gotest.Linked(ctx, dir, []string{"./..."}, gotest.RaceFreeLibraries)
 		if err != nil {
 			return err
 		}

@@ -167,9 +167,7 @@ func (c *running) follow(ctx context.Context, w io.Writer) {
 // container took to exit, and with which status.
 func (c *running) stop(ctx context.Context, grace time.Duration) (time.Duration, int, error) {
 	t := time.Now()
-	// To its end, as remove: a Ctrl-C at the terminal killed the client
-	// stopping dev's old version, and dev said it had failed.
-	if _, err := c.e.outputToEnd(ctx, "stop", "--time", strconv.Itoa(int(grace.Seconds())), c.name); err != nil {
+	if err := c.halt(ctx, grace); err != nil {
 		return 0, 0, err
 	}
 	took := time.Since(t)
@@ -185,9 +183,15 @@ func (c *running) stop(ctx context.Context, grace time.Duration) (time.Duration,
 // after a Ctrl-C has to be done before mage gives up on the target, 5 s),
 // so without stop's inspect: a client call fewer.
 func (c *running) end(ctx context.Context, grace time.Duration) error {
-	// To its end, as in stop.
+	return errors.Join(c.halt(ctx, grace), c.remove(ctx))
+}
+
+// halt is the engine's stop: SIGTERM, and SIGKILL after grace. It runs to
+// its end, as remove does: a Ctrl-C at the terminal killed the client
+// stopping dev's old version, and dev said it had failed.
+func (c *running) halt(ctx context.Context, grace time.Duration) error {
 	_, err := c.e.outputToEnd(ctx, "stop", "--time", strconv.Itoa(int(grace.Seconds())), c.name)
-	return errors.Join(err, c.remove(ctx))
+	return err
 }
 
 // remove removes the container, running or not; also after Ctrl-C.

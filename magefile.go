@@ -279,10 +279,11 @@ func Ci(ctx context.Context) error {
 // per-package table and the closing count go to stdout; the merged profile
 // is dist/coverage.out. With CI=true the test binaries are kept in
 // dist/test, so that the next such run links only those whose code
-// changed. The tests that link sigstore-go (sign, verify, release) run
-// without the race detector, beside the others: their code starts no
-// goroutines, and sigstore-go's 700 packages then compile once, for them
-// and for push's signing command, not once more with -race. The race
+// changed. The tests that link sigstore-go, golang.org/x/tools,
+// golang.org/x/vuln or actionlint run without the race detector, beside
+// the others: their code starts no goroutines, and those libraries then
+// compile once, for them and for the commands that use them (push's
+// signing, lint, vulncheck), not once more with -race. The race
 // detector does not instrument the compression library
 // (klauspost/compress), whose gzip it slows sevenfold.
 func Test(ctx context.Context) error {

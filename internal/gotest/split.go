@@ -51,8 +51,9 @@ type goTest struct {
 // libraries too. Each is compiled without -race for a command anyway:
 // sigstore-go for push's signing (sign, verify and release link it);
 // golang.org/x/tools and golang.org/x/vuln for the lint and vulncheck
-// commands and staticcheck (lint and vulncheck link them).
-var RaceFreeLibraries = []string{"github.com/sigstore/sigstore-go", "golang.org/x/tools", "golang.org/x/vuln"}
+// commands and staticcheck (lint and vulncheck link them); actionlint for
+// lint's workflow check (ci's tests read the workflow with it).
+var RaceFreeLibraries = []string{"github.com/sigstore/sigstore-go", "golang.org/x/tools", "golang.org/x/vuln", "github.com/rhysd/actionlint"}
 
 // RaceFreeWhy is why RaceFreeLibraries' tests run without -race.
 const RaceFreeWhy = "their code starts no goroutines; the libraries they link compile once, for them and for the commands that use them"

@@ -271,9 +271,17 @@ func goOutput(inv mage.Invocation, dir string, args ...string) (string, error) {
 	return stdout.String(), nil
 }
 
+// mainfile is the main package mage writes beside the magefile while it
+// compiles it, and removes after: another command's compile, never an
+// input of this one.
+const mainfile = "mage_output_file.go"
+
 // hashPackage hashes the names and contents of the files `go build`
-// reads in dir (not its tests); a missing dir hashes as empty. With
-// goOnly, only .go files: the magefile's folder.
+// reads in dir (not its tests, nor mage's mainfile); a missing dir hashes
+// as empty. With goOnly, only .go files: the magefile's folder. The
+// mainfile is left out because another command may be compiling the
+// magefile: had it counted, the file coming and going would look like an
+// edit, and this command would compile again, writing the file again.
 func hashPackage(h hash.Hash, dir string, goOnly bool) error {
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
@@ -285,7 +293,7 @@ func hashPackage(h hash.Hash, dir string, goOnly bool) error {
 	for _, e := range entries {
 		name := e.Name()
 		ext := filepath.Ext(name)
-		if e.IsDir() || strings.HasSuffix(name, "_test.go") || !slices.Contains(buildExts, ext) || goOnly && ext != ".go" {
+		if e.IsDir() || strings.HasSuffix(name, "_test.go") || !slices.Contains(buildExts, ext) || goOnly && ext != ".go" || name == mainfile {
 			continue
 		}
 		if err := hashFile(h, filepath.Join(dir, name)); err != nil {

@@ -81,6 +81,9 @@ func TestCache(t *testing.T) {
 		{"nothing changed", "", "", "one\n", false},
 		{"imported package edited", pkg, "package greet\n\nconst Line = \"two\"\n", "two\n", true},
 		{"package not imported edited", filepath.Join(dir, "other", "other.go"), "package other\n\nconst X = 1\n", "two\n", false},
+		// Another command is compiling: mage's main for it is beside the
+		// magefile until its compile ends.
+		{"mage's main of another compile", filepath.Join(dir, mainfile), "//go:build ignore\n\npackage main\n\nfunc main() {}\n", "two\n", false},
 		{"test of imported package added", filepath.Join(dir, "greet", "greet_test.go"), "package greet\n", "two\n", false},
 		{"file added to imported package", filepath.Join(dir, "greet", "more.go"), "package greet\n\nconst More = 1\n", "two\n", true},
 		{"magefile edited", filepath.Join(dir, "magefile.go"), strings.Replace(greeter, "greet.Line)", "greet.Line, \"!\")", 1), "two !\n", true},

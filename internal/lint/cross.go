@@ -57,7 +57,7 @@ func typeErrors(ctx context.Context, dir string, o options, goos, goarch string)
 		Context:    ctx,
 		Dir:        dir,
 		Env:        append(os.Environ(), "GOOS="+goos, "GOARCH="+goarch, "CGO_ENABLED=0"),
-		BuildFlags: []string{"-tags", o.tags},
+		BuildFlags: append([]string{"-tags", o.tags}, o.overlay...),
 		Tests:      true,
 		Mode: packages.NeedName | packages.NeedCompiledGoFiles | packages.NeedImports |
 			packages.NeedDeps | packages.NeedModule,

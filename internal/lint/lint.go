@@ -7,6 +7,7 @@ package lint
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"go/format"
@@ -35,6 +36,9 @@ type options struct {
 	// only names the checks to run; nil runs every one. Only tests set
 	// it, to run the one check they are about.
 	only []string
+	// overlay is the go command's -overlay flag that hides mage's
+	// mainfile (hideMainfile), set by Run; none when a check runs alone.
+	overlay []string
 }
 
 // Option changes how Run works.
@@ -116,6 +120,12 @@ func Run(ctx context.Context, dir string, opts ...Option) error {
 	for _, opt := range opts {
 		opt(&o)
 	}
+	overlay, remove, err := hideMainfile(dir)
+	if err != nil {
+		return err
+	}
+	defer remove()
+	o.overlay = []string{overlay}
 	var failed []string
 	for _, c := range checks {
 		if o.only != nil && !slices.Contains(o.only, c.name) {
@@ -138,10 +148,47 @@ func Run(ctx context.Context, dir string, opts ...Option) error {
 	return nil
 }
 
+// mainfile is the main package mage writes beside the magefile while it
+// compiles it, and removes after.
+const mainfile = "mage_output_file.go"
+
+// hideMainfile writes an overlay for the go command (go help build,
+// -overlay) in which mage's mainfile beside the magefile in dir does not
+// exist, and returns the flag and a func that removes the overlay. Every
+// check that lists or loads packages passes it: a `go tool mage` beside
+// lint (a user's second command, or the tests in CI) may be compiling the
+// magefile, and a go list that met the file half written would fail on
+// it. The overlay changes no compile, so the cache is shared as before.
+func hideMainfile(dir string) (flag string, remove func(), err error) {
+	abs, err := filepath.Abs(filepath.Join(dir, mainfile))
+	if err != nil {
+		return "", nil, fmt.Errorf("hiding mage's mainfile from the checks: %w", err)
+	}
+	data, err := json.Marshal(map[string]map[string]string{"Replace": {abs: ""}})
+	if err != nil {
+		return "", nil, fmt.Errorf("hiding mage's mainfile from the checks: %w", err)
+	}
+	f, err := os.CreateTemp("", "lint-overlay-*.json")
+	if err != nil {
+		return "", nil, fmt.Errorf("hiding mage's mainfile from the checks: %w", err)
+	}
+	remove = func() { os.Remove(f.Name()) }
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		remove()
+		return "", nil, fmt.Errorf("hiding mage's mainfile from the checks: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		remove()
+		return "", nil, fmt.Errorf("hiding mage's mainfile from the checks: %w", err)
+	}
+	return "-overlay=" + f.Name(), remove, nil
+}
+
 // vetCheck runs go vet with the tags and build flags.
 func vetCheck(ctx context.Context, dir string, o options) (string, error) {
 	return eachConfig(ctx, dir, o, func(flags, packages []string) (string, error) {
-		return runGo(ctx, dir, nil, append(append([]string{"vet", "-tags", o.tags}, flags...), packages...)...)
+		return runGo(ctx, dir, nil, slices.Concat([]string{"vet", "-tags", o.tags}, o.overlay, flags, packages)...)
 	})
 }
 
@@ -152,7 +199,7 @@ func eachConfig(ctx context.Context, dir string, o options, check func(flags, pa
 	if len(o.plain) == 0 || len(o.buildFlags) == 0 {
 		return check(o.buildFlags, o.packages)
 	}
-	listed, err := gotool.Output(ctx, dir, append([]string{"list", "-e", "-tags", o.tags}, o.packages...)...)
+	listed, err := gotool.Output(ctx, dir, slices.Concat([]string{"list", "-e", "-tags", o.tags}, o.overlay, o.packages)...)
 	if err != nil {
 		return "", fmt.Errorf("listing the packages: %w", err)
 	}
@@ -192,7 +239,8 @@ func staticcheckCheck(ctx context.Context, dir string, o options) (string, error
 // staticcheck is staticcheckCheck for one configuration.
 func staticcheck(ctx context.Context, dir string, o options) (string, error) {
 	args := append([]string{"-tags", o.tags}, o.packages...)
-	if len(o.buildFlags) == 0 {
+	flags := slices.Concat(o.overlay, o.buildFlags)
+	if len(flags) == 0 {
 		return runGo(ctx, dir, nil, append([]string{"tool", "staticcheck"}, args...)...)
 	}
 	bin, err := gotool.Output(ctx, dir, "tool", "-n", "staticcheck")
@@ -203,8 +251,27 @@ func staticcheck(ctx context.Context, dir string, o options) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("reading GOFLAGS: %w", err)
 	}
-	env := []string{"GOFLAGS=" + strings.TrimSpace(goflags+" "+strings.Join(o.buildFlags, " "))}
+	quoted := make([]string, len(flags))
+	for i, f := range flags {
+		quoted[i] = quoteGoflag(f)
+	}
+	env := []string{"GOFLAGS=" + strings.TrimSpace(goflags+" "+strings.Join(quoted, " "))}
 	return findings(ctx, dir, env, strings.TrimSpace(bin), args...)
+}
+
+// quoteGoflag quotes a flag for GOFLAGS, which splits on spaces but keeps
+// a quoted field whole (the overlay's path may hold a space, as a Windows
+// user's temporary folder does). Quotes there escape nothing, so a flag
+// with a single quote goes in double quotes.
+func quoteGoflag(f string) string {
+	switch {
+	case !strings.ContainsAny(f, " \t\n'\""):
+		return f
+	case !strings.Contains(f, "'"):
+		return "'" + f + "'"
+	default:
+		return `"` + f + `"`
+	}
 }
 
 // runGo runs the go command with env added to this process's; what it
@@ -235,7 +302,7 @@ func findings(ctx context.Context, dir string, env []string, name string, args .
 // same printer in process instead of a gofmt binary that may be missing.
 func gofmtCheck(ctx context.Context, dir string, o options) (string, error) {
 	tmpl := `{{$d := .Dir}}{{range .GoFiles}}{{$d}}/{{.}}{{"\n"}}{{end}}{{range .TestGoFiles}}{{$d}}/{{.}}{{"\n"}}{{end}}{{range .XTestGoFiles}}{{$d}}/{{.}}{{"\n"}}{{end}}`
-	out, err := gotool.Output(ctx, dir, append([]string{"list", "-tags", o.tags, "-f", tmpl}, o.packages...)...)
+	out, err := gotool.Output(ctx, dir, slices.Concat([]string{"list", "-tags", o.tags, "-f", tmpl}, o.overlay, o.packages)...)
 	if err != nil {
 		return "", fmt.Errorf("listing files: %w", err)
 	}

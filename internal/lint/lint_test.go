@@ -239,3 +239,40 @@ func TestScripts(t *testing.T) {
 		})
 	}
 }
+
+// While a `go tool mage` beside lint compiles the magefile, mage's
+// mainfile stands half written beside it: the checks do not see it, and
+// the overlay that hides it is gone after.
+func TestRunHidesMagesMainfile(t *testing.T) {
+	testenv.SkipIfShort(t, "runs go vet and type-checks for two targets")
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	dir := testenv.WriteTree(t, t.TempDir(), map[string]string{
+		"go.mod":      "module example.com/m\n\ngo 1.26\n",
+		"magefile.go": "//go:build mage\n\npackage main\n\n// Hello says hello.\nfunc Hello() {}\n",
+		mainfile:      "", // created, not yet written
+	})
+	// One check a run, so that each is seen to pass the overlay on.
+	for _, check := range []string{"gofmt", "go vet", "cross-compile"} {
+		var out strings.Builder
+		if err := Run(t.Context(), dir, fixture([]string{check}, WithPackages("./..."), WithOutput(&out))...); err != nil || out.String() != check+": ok\n" {
+			t.Errorf("Run(%s, module with a half-written %s) = %v, %q; want %q", check, mainfile, err, out.String(), check+": ok\n")
+		}
+	}
+	if left, _ := os.ReadDir(tmp); len(left) > 0 {
+		t.Errorf("Run left %q in TMPDIR, want its overlay removed", left[0].Name())
+	}
+}
+
+func TestQuoteGoflag(t *testing.T) {
+	for _, tt := range []struct{ flag, want string }{
+		{"-race", "-race"},
+		{"-overlay=/tmp/lint-overlay-1.json", "-overlay=/tmp/lint-overlay-1.json"},
+		{`-overlay=C:\Users\Ann Lee\AppData\Local\Temp\lint-overlay-1.json`, `'-overlay=C:\Users\Ann Lee\AppData\Local\Temp\lint-overlay-1.json'`},
+		{`-overlay=C:\Users\Ann O'Neil\Temp\lint-overlay-1.json`, `"-overlay=C:\Users\Ann O'Neil\Temp\lint-overlay-1.json"`},
+	} {
+		if got := quoteGoflag(tt.flag); got != tt.want {
+			t.Errorf("quoteGoflag(%q) = %q, want %q", tt.flag, got, tt.want)
+		}
+	}
+}

@@ -69,8 +69,15 @@ func mageDevChoosesEngine(t *testing.T, e engine.Engine) {
 		t.Fatal(err)
 	}
 	interrupt(t, cmd, stderr, tmp)
-	if handedOff := strings.Contains(stderr.String(), "its stop goes on in the background"); handedOff != (e.Name == engine.Podman) {
-		t.Errorf("dev said its stop goes on in the background = %v under %s, want %v:\n%s", handedOff, e.Name, !handedOff, stderr.String())
+	// Under Podman each stop is 3 s slower, so dev must hand it off. Under
+	// Docker either may happen: its stop, rm and rmi usually end within
+	// mage's 5 s, but not always on a machine as loaded as CI's (a
+	// fresh-clone .ci/run, 2026-12-07). Either way the engine ends empty.
+	switch handedOff := strings.Contains(stderr.String(), "its stop goes on in the background"); {
+	case e.Name == engine.Podman && !handedOff:
+		t.Errorf("dev did not say its stop goes on in the background under podman, whose stop takes 3 s more here:\n%s", stderr.String())
+	case handedOff:
+		t.Logf("dev handed its stop off under %s", e.Name)
 	}
 	assertEngineEmpty(t, e)
 	after, err := os.ReadFile(calls)

@@ -164,21 +164,14 @@ func hideMainfile(dir string) (flag string, remove func(), err error) {
 	if err != nil {
 		return "", nil, fmt.Errorf("hiding mage's mainfile from the checks: %w", err)
 	}
-	data, err := json.Marshal(map[string]map[string]string{"Replace": {abs: ""}})
-	if err != nil {
-		return "", nil, fmt.Errorf("hiding mage's mainfile from the checks: %w", err)
-	}
+	data, _ := json.Marshal(map[string]map[string]string{"Replace": {abs: ""}}) // strings alone: cannot fail
 	f, err := os.CreateTemp("", "lint-overlay-*.json")
 	if err != nil {
 		return "", nil, fmt.Errorf("hiding mage's mainfile from the checks: %w", err)
 	}
 	remove = func() { os.Remove(f.Name()) }
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		remove()
-		return "", nil, fmt.Errorf("hiding mage's mainfile from the checks: %w", err)
-	}
-	if err := f.Close(); err != nil {
+	_, err = f.Write(data)
+	if err = errors.Join(err, f.Close()); err != nil {
 		remove()
 		return "", nil, fmt.Errorf("hiding mage's mainfile from the checks: %w", err)
 	}
@@ -227,22 +220,10 @@ func eachConfig(ctx context.Context, dir string, o options, check func(flags, pa
 
 // staticcheckCheck runs staticcheck, pinned in go.mod, with the tags. It
 // loads the packages with the go command, which takes the build flags from
-// GOFLAGS (the user's, from the environment or `go env -w`, and the build
-// flags after them); the binary itself is built (go tool -n) without them.
+// GOFLAGS (the user's, from the environment or `go env -w`, and the
+// overlay and build flags after them); the binary itself is built (go
+// tool -n) without them. Both are found once for every configuration.
 func staticcheckCheck(ctx context.Context, dir string, o options) (string, error) {
-	return eachConfig(ctx, dir, o, func(flags, packages []string) (string, error) {
-		o.buildFlags, o.packages = flags, packages
-		return staticcheck(ctx, dir, o)
-	})
-}
-
-// staticcheck is staticcheckCheck for one configuration.
-func staticcheck(ctx context.Context, dir string, o options) (string, error) {
-	args := append([]string{"-tags", o.tags}, o.packages...)
-	flags := slices.Concat(o.overlay, o.buildFlags)
-	if len(flags) == 0 {
-		return runGo(ctx, dir, nil, append([]string{"tool", "staticcheck"}, args...)...)
-	}
 	bin, err := gotool.Output(ctx, dir, "tool", "-n", "staticcheck")
 	if err != nil {
 		return "", fmt.Errorf("building staticcheck: %w", err)
@@ -251,12 +232,14 @@ func staticcheck(ctx context.Context, dir string, o options) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("reading GOFLAGS: %w", err)
 	}
-	quoted := make([]string, len(flags))
-	for i, f := range flags {
-		quoted[i] = quoteGoflag(f)
-	}
-	env := []string{"GOFLAGS=" + strings.TrimSpace(goflags+" "+strings.Join(quoted, " "))}
-	return findings(ctx, dir, env, strings.TrimSpace(bin), args...)
+	return eachConfig(ctx, dir, o, func(flags, packages []string) (string, error) {
+		all := []string{goflags}
+		for _, f := range slices.Concat(o.overlay, flags) {
+			all = append(all, quoteGoflag(f))
+		}
+		env := []string{"GOFLAGS=" + strings.TrimSpace(strings.Join(all, " "))}
+		return findings(ctx, dir, env, strings.TrimSpace(bin), append([]string{"-tags", o.tags}, packages...)...)
+	})
 }
 
 // quoteGoflag quotes a flag for GOFLAGS, which splits on spaces but keeps

@@ -272,8 +272,7 @@ func goOutput(inv mage.Invocation, dir string, args ...string) (string, error) {
 }
 
 // mainfile is the main package mage writes beside the magefile while it
-// compiles it, and removes after: another command's compile, never an
-// input of this one.
+// compiles it, and removes after.
 const mainfile = "mage_output_file.go"
 
 // hashPackage hashes the names and contents of the files `go build`

@@ -435,7 +435,7 @@ func nothingToVerify() string {
 // testOptions are test's settings of gotest.Run.
 func testOptions(race, inCI bool) []gotest.Option {
 	dist := settings.DistIn(".")
-	return []gotest.Option{gotest.WithRace(race), gotest.WithVet(false), gotest.WithFresh(inCI), gotest.WithCoverProfile(dist.Coverage()), gotest.WithBinaries(dist.TestBinaries()),
+	return []gotest.Option{gotest.WithRace(race), gotest.WithFresh(inCI), gotest.WithCoverProfile(dist.Coverage()), gotest.WithBinaries(dist.TestBinaries()),
 		gotest.WithOutput(os.Stderr), gotest.WithExempt("containers need Linux", containerPackages()...), gotest.WithHistory(gotest.UserHistory()),
 		gotest.WithoutRaceWhereLinked(gotest.RaceFreeWhy, gotest.RaceFreeLibraries...), gotest.WithoutInstrumenting(gotest.CompressionWhy, gotest.CompressionLibrary)}
 }

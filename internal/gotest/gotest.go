@@ -55,7 +55,6 @@ const MinCoverage = 80
 
 type options struct {
 	race        bool
-	vet         bool
 	minCoverage float64
 	profile     string
 	output      io.Writer
@@ -75,11 +74,6 @@ type Option func(*options)
 
 // WithRace turns the race detector on or off. Default on.
 func WithRace(on bool) Option { return func(o *options) { o.race = on } }
-
-// WithVet turns go test's own go vet (a few analyzers, before each
-// package's tests) on or off: off where go vet runs elsewhere, with every
-// analyzer, as lint does. Default on.
-func WithVet(on bool) Option { return func(o *options) { o.vet = on } }
 
 // WithMinCoverage sets the floor, in percent, that every package with
 // statements must reach. Default MinCoverage.
@@ -153,8 +147,10 @@ func WithPackages(patterns ...string) Option { return func(o *options) { o.packa
 
 // Run runs the tests of the module in dir. The error says what failed:
 // tests, the build, or the coverage floor; the summary is filled in either way.
+// go test's own vet (ten analyzers before each package's tests) is off
+// unless GOFLAGS sets -vet: lint runs go vet with every analyzer.
 func Run(ctx context.Context, dir string, opts ...Option) (Summary, error) {
-	o := options{race: true, vet: true, minCoverage: MinCoverage, output: io.Discard, packages: []string{"./..."}}
+	o := options{race: true, minCoverage: MinCoverage, output: io.Discard, packages: []string{"./..."}}
 	for _, opt := range opts {
 		opt(&o)
 	}

@@ -292,22 +292,25 @@ func TestRunWithoutRaceWhereLinked(t *testing.T) {
 	}
 }
 
-// WithVet(false) leaves go test's vet out: a printf mistake that go
-// test's vet fails the package for passes without it.
+// go test's vet is off: a printf mistake that it fails the package for
+// passes; a -vet in the user's GOFLAGS stands, and then it fails.
 func TestRunVet(t *testing.T) {
 	for _, tt := range []struct {
-		vet     bool
+		goflags string
 		wantErr bool
-	}{{true, true}, {false, false}} {
-		t.Run(fmt.Sprintf("vet %v", tt.vet), func(t *testing.T) {
-			dir := module(t, map[string]string{
+	}{{"", false}, {"-vet=printf", true}} {
+		t.Run("GOFLAGS="+tt.goflags, func(t *testing.T) {
+			testenv.SkipIfShort(t, "runs go test")
+			t.Setenv("GOFLAGS", tt.goflags) // and so not module's t.Parallel
+			dir := testenv.WriteTree(t, t.TempDir(), map[string]string{
+				"go.mod":      "module example.com/m\n\ngo 1.26\n",
 				"a/a.go":      src(twoFuncs, "a"),
 				"a/a_test.go": "package a\nimport (\"fmt\"; \"testing\")\nfunc TestAdd(t *testing.T) { _ = fmt.Sprintf(\"%d\", \"x\"); if Add(1, 2) != 3 { t.Fatal() } }\n",
 			})
 			var out strings.Builder
-			sum, err := Run(t.Context(), dir, WithRace(false), WithMinCoverage(0), WithVet(tt.vet), WithOutput(&out))
+			sum, err := Run(t.Context(), dir, WithRace(false), WithMinCoverage(0), WithOutput(&out))
 			if (err != nil) != tt.wantErr || !tt.wantErr && sum.Passed != 1 || tt.wantErr && !strings.Contains(out.String(), "wrong type string") {
-				t.Errorf("Run(WithVet(%v)) = %v, %d passed, want error %v; output:\n%s", tt.vet, err, sum.Passed, tt.wantErr, out.String())
+				t.Errorf("Run(GOFLAGS=%q) = %v, %d passed, want error %v; output:\n%s", tt.goflags, err, sum.Passed, tt.wantErr, out.String())
 			}
 		})
 	}

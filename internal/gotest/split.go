@@ -166,8 +166,8 @@ func runAll(ctx context.Context, dir string, o options, runs []goTest, profile s
 func (r goTest) run(ctx context.Context, dir string, o options, profile string, out io.Writer) (Summary, error, error) {
 	args := []string{"test", "-json", "-cover", "-covermode=atomic"}
 	args = append(args, parallel(o.goflags, runtime.GOMAXPROCS(0))...)
-	if !o.vet && !hasFlag(o.goflags, "vet") {
-		args = append(args, "-vet=off")
+	if !hasFlag(o.goflags, "vet") {
+		args = append(args, "-vet=off") // lint runs go vet, with every analyzer
 	}
 	if r.race {
 		args = append(args, RaceFlags(o.plain...)...)

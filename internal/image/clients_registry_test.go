@@ -1,8 +1,8 @@
 //go:build linux
 
-// The clients (skopeo, umoci, podman from Debian; crane and oras from Go
-// modules) are tested on Linux, where CI installs them; macOS and Windows
-// runners check the digest instead.
+// The clients (skopeo, umoci, podman from Debian; crane from go.mod; oras
+// from go install) are tested on Linux, where CI installs them; macOS and
+// Windows runners check the digest instead.
 
 package image_test
 

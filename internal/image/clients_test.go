@@ -1,16 +1,17 @@
 //go:build linux
 
-// The clients (skopeo, umoci, podman from Debian; crane and oras from Go
-// modules) are tested on Linux, where CI installs them; macOS and Windows
-// runners check the digest instead.
+// The clients (skopeo, umoci, podman from Debian; crane from go.mod; oras
+// from go install) are tested on Linux, where CI installs them; macOS and
+// Windows runners check the digest instead.
 
 package image_test
 
 // The tests in clients_*_test.go drive the tools users already have
-// (skopeo, umoci and podman from Debian; crane pinned in go.mod and oras in
-// testdata/oras.mod, both run with `go tool`) against the outputs that `go tool mage build` makes
-// and `go tool mage push` publishes, on 127.0.0.1 only. A missing Debian
-// client fails the test in CI and skips it loudly elsewhere.
+// (skopeo, umoci and podman from Debian; crane pinned in go.mod and run
+// with `go tool`; oras installed with `go install` of a pinned version)
+// against the outputs that `go tool mage build` makes and `go tool mage
+// push` publishes, on 127.0.0.1 only. A missing client fails the test in
+// CI and skips it loudly elsewhere.
 
 import (
 	"bytes"
@@ -22,7 +23,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -124,42 +124,41 @@ func try(env []string, name string, args ...string) (string, error) {
 	return stdout.String(), nil
 }
 
-// goTool runs a client pinned in go.mod, the binary go tool NAME runs:
-// args are go tool's flags, NAME, then the client's arguments. The path
-// comes from go tool -n, once per test binary and client, as each go tool
-// call costs a fifth of a second of CPU checking that the tool is built.
-func goTool(t *testing.T, env []string, args ...string) string {
+// goTool runs a client pinned in go.mod, the binary go tool NAME runs,
+// with args. The path comes from go tool -n, once per test binary and
+// client, as each go tool call costs a fifth of a second of CPU checking
+// that the tool is built.
+func goTool(t *testing.T, env []string, name string, args ...string) string {
 	t.Helper()
-	i := slices.IndexFunc(args, func(a string) bool { return !strings.HasPrefix(a, "-") })
-	return run(t, env, toolPath(t, args[:i+1]), args[i+1:]...)
+	return run(t, env, toolPath(t, name), args...)
 }
 
-// toolPath is what go tool -n says of flagsAndName (go tool's flags, then
-// the tool's name), asked once per test binary.
-func toolPath(t *testing.T, flagsAndName []string) string {
+// toolPath is what go tool -n says of the tool name, asked once per test
+// binary.
+func toolPath(t *testing.T, name string) string {
 	t.Helper()
 	toolsMu.Lock()
 	defer toolsMu.Unlock()
-	key := strings.Join(flagsAndName, " ")
-	if tools[key] == "" {
-		n := len(flagsAndName) - 1
-		tools[key] = strings.TrimSpace(run(t, nil, "go", slices.Concat([]string{"tool"}, flagsAndName[:n], []string{"-n", flagsAndName[n]})...))
+	if tools[name] == "" {
+		tools[name] = strings.TrimSpace(run(t, nil, "go", "tool", "-n", name))
 	}
-	return tools[key]
+	return tools[name]
 }
 
-// tools are the paths toolPath found, by go tool's flags and name.
+// tools are the paths toolPath found, by name.
 var (
 	toolsMu sync.Mutex
 	tools   = map[string]string{}
 )
 
-// oras runs oras, pinned in testdata/oras.mod rather than go.mod: it needs
-// a newer go.yaml.in/yaml/v4 (v4.0.0-rc.6) than actionlint builds with
-// (rc.3), and one module graph cannot hold both.
+// oras runs the oras CLI from PATH, installed as cosign and syft are
+// (testenv.InstallOras): go.mod cannot pin it, as it needs a newer
+// go.yaml.in/yaml/v4 (v4.0.0-rc.6) than actionlint builds with (rc.3),
+// and a module graph of its own compiled it in every fresh run of the
+// tests, about 30 s of CPU.
 func oras(t *testing.T, args ...string) string {
 	t.Helper()
-	return goTool(t, nil, append([]string{"-modfile=testdata/oras.mod", "oras"}, args...)...)
+	return run(t, nil, testenv.MustHaveExec(t, "oras", testenv.InstallOras), args...)
 }
 
 // skopeo runs skopeo with a policy that accepts any image, so that the

@@ -23,6 +23,10 @@ const InstallCosign = "CGO_ENABLED=0 GOBIN=DIR go install github.com/sigstore/co
 // the SBOM tests read the image and its SBOMs with, pinned.
 const InstallSyft = "CGO_ENABLED=0 GOBIN=DIR go install github.com/anchore/syft/cmd/syft@v1.57.2, with DIR on PATH"
 
+// InstallOras is how .ci/run and the workflow install the oras CLI that
+// the client tests find and pull the SBOMs with, pinned.
+const InstallOras = "CGO_ENABLED=0 GOBIN=DIR go install oras.land/oras/cmd/oras@v1.3.6, with DIR on PATH"
+
 // InCI reports whether the tests run in CI (CI=true, as GitHub Actions and
 // .ci/run set it), where a missing tool is a failure rather than a skip.
 func InCI() bool { return os.Getenv("CI") == "true" }
